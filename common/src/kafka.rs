@@ -1,0 +1,111 @@
+//! Kafka client settings shared by both binaries, and topic creation.
+//!
+//! Our defaults come first and the user's pass-through properties last, so an operator can
+//! override anything (SASL, SSL, tuning) without a code change.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::ClientConfig;
+
+use crate::settings::{ConsumerSettings, KafkaSettings};
+
+/// How long setup calls wait for the cluster before reporting it unreachable.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A failure talking to the cluster during setup.
+#[derive(Debug, thiserror::Error)]
+pub enum KafkaSetupError {
+    #[error("invalid Kafka client settings: {0}")]
+    Client(KafkaError),
+    #[error("cannot create topic `{topic}` on {bootstrap}: {source}")]
+    CreateTopic {
+        topic: String,
+        bootstrap: String,
+        source: KafkaError,
+    },
+}
+
+fn with_user_properties(mut config: ClientConfig, kafka: &KafkaSettings) -> ClientConfig {
+    for (key, value) in &kafka.properties {
+        config.set(key, value);
+    }
+    config
+}
+
+fn base(kafka: &KafkaSettings) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &kafka.bootstrap_servers)
+        .set("socket.connection.setup.timeout.ms", "10000");
+    config
+}
+
+/// Settings for publishing tweets: no loss and no duplicates on retry (idempotent, acks=all),
+/// lz4 batches for throughput.
+pub fn producer_config(kafka: &KafkaSettings) -> ClientConfig {
+    let mut config = base(kafka);
+    config
+        .set("client.id", "trends-producer")
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("compression.type", "lz4")
+        .set("linger.ms", "10")
+        .set("batch.size", "1000000")
+        .set("message.timeout.ms", "300000");
+    with_user_properties(config, kafka)
+}
+
+/// Settings for the trends consumer: offsets are stored and committed only by our code, after
+/// the records they cover are safely accounted for, never automatically.
+pub fn consumer_config(kafka: &KafkaSettings, consumer: &ConsumerSettings) -> ClientConfig {
+    let mut config = base(kafka);
+    config
+        .set("client.id", "trends-consumer")
+        .set("group.id", &consumer.group_id)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", consumer.auto_offset_reset.as_str())
+        .set(
+            "enable.partition.eof",
+            if consumer.until_end { "true" } else { "false" },
+        )
+        .set("max.partition.fetch.bytes", "16777216")
+        .set("fetch.wait.max.ms", "50");
+    with_user_properties(config, kafka)
+}
+
+/// Creates `kafka.topic` with the configured partitions unless it already exists: some brokers
+/// (and production clusters) do not auto-create topics.
+pub async fn ensure_topic(kafka: &KafkaSettings) -> Result<(), KafkaSetupError> {
+    let admin: AdminClient<DefaultClientContext> = with_user_properties(base(kafka), kafka)
+        .create()
+        .map_err(KafkaSetupError::Client)?;
+    let topic = NewTopic::new(
+        &kafka.topic,
+        kafka.partitions,
+        TopicReplication::Fixed(kafka.replication_factor),
+    );
+    let options = AdminOptions::new()
+        .request_timeout(Some(SETUP_TIMEOUT))
+        .operation_timeout(Some(SETUP_TIMEOUT));
+    let failed = |source| KafkaSetupError::CreateTopic {
+        topic: kafka.topic.clone(),
+        bootstrap: kafka.bootstrap_servers.clone(),
+        source,
+    };
+    let results = admin
+        .create_topics([&topic], &options)
+        .await
+        .map_err(failed)?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((_, code)) => return Err(failed(KafkaError::AdminOp(code))),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Shared building blocks of the trends pipeline: the tweet model (v1.1 and v2 shapes), hashtag
+//! extraction, layered configuration, Kafka client settings, logging and exit codes.
+
+pub mod cli;
+pub mod exit;
+pub mod hashtag;
+pub mod kafka;
+pub mod logging;
+pub mod settings;
+pub mod timestamp;
+pub mod tweet;

@@ -1,0 +1,444 @@
+//! Layered configuration: built-in defaults < config file < environment < command-line flags.
+//!
+//! Both binaries share one settings tree so a single file can configure a whole deployment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::{Deserialize, Deserializer};
+
+/// Built-in defaults, compiled in so the binaries work from any directory.
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// Environment variables that override settings start with this, e.g. `TRENDS__CONSUMER__TOP`.
+pub const ENV_PREFIX: &str = "TRENDS";
+
+/// Why settings could not be loaded; the message always names the offending key or file.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file given with `--config` could not be read or parsed.
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    /// A key holds a value of the wrong type or an unknown key was given.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    /// A value has the right type but is out of range.
+    #[error("invalid configuration: `{key}` {problem}")]
+    OutOfRange { key: &'static str, problem: String },
+}
+
+/// The whole configuration tree.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub kafka: KafkaSettings,
+    pub producer: ProducerSettings,
+    pub synthetic: SyntheticSettings,
+    pub consumer: ConsumerSettings,
+    pub log: LogSettings,
+}
+
+/// Where the brokers are and how the raw topic looks.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    pub bootstrap_servers: String,
+    pub topic: String,
+    /// Partition count used when a binary creates a missing topic.
+    pub partitions: i32,
+    /// Replication factor used when a binary creates a missing topic.
+    pub replication_factor: i32,
+    /// librdkafka properties passed through unchanged (SASL, SSL, tuning). Values may be secrets,
+    /// so they are never printed: see the `Debug` impl.
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for KafkaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSettings")
+            .field("bootstrap_servers", &self.bootstrap_servers)
+            .field("topic", &self.topic)
+            .field("partitions", &self.partitions)
+            .field("replication_factor", &self.replication_factor)
+            .field("properties", &self.properties.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Which source feeds the producer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Synthetic,
+    File,
+}
+
+/// Where the producer sends tweets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SinkKind {
+    Kafka,
+    Stdout,
+}
+
+/// Producer run options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSettings {
+    pub source: SourceKind,
+    pub sink: SinkKind,
+    pub file: Option<PathBuf>,
+    /// Replay speed factor for file sources; 0 replays as fast as possible.
+    pub speed: f64,
+    pub limit: Option<u64>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub duration: Option<Duration>,
+}
+
+/// Synthetic generator options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSettings {
+    pub seed: u64,
+    /// Publishing rate in tweets per second; 0 means unthrottled.
+    pub rate: f64,
+    pub events_per_second: f64,
+    /// Event time of the first tweet (RFC 3339); `None` means "now".
+    pub start: Option<String>,
+}
+
+/// Where a group without committed offsets starts reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+}
+
+impl OffsetReset {
+    /// The librdkafka `auto.offset.reset` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OffsetReset::Earliest => "earliest",
+            OffsetReset::Latest => "latest",
+        }
+    }
+}
+
+/// Consumer run options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSettings {
+    pub group_id: String,
+    pub auto_offset_reset: OffsetReset,
+    #[serde(deserialize_with = "duration")]
+    pub window: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub allowed_lateness: Duration,
+    pub top: usize,
+    #[serde(deserialize_with = "duration")]
+    pub commit_interval: Duration,
+    pub until_end: bool,
+    pub counts_file: Option<PathBuf>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Logging options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    humantime::parse_duration(&text)
+        .map_err(|e| serde::de::Error::custom(format!("{e} in duration \"{text}\"")))
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
+}
+
+/// A value from a command-line flag, applied on top of every other layer.
+#[derive(Debug, Clone)]
+pub struct Override {
+    key: &'static str,
+    value: config::Value,
+}
+
+impl Override {
+    /// Overrides `key` (dotted, e.g. `consumer.top`) with `value`.
+    pub fn new(key: &'static str, value: impl Into<config::Value>) -> Self {
+        Override {
+            key,
+            value: value.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads all layers. `file` is the `--config` path; `overrides` come from flags.
+    pub fn load(file: Option<&Path>, overrides: &[Override]) -> Result<Settings, SettingsError> {
+        Self::load_with_env(file, overrides, Environment::with_prefix(ENV_PREFIX))
+    }
+
+    fn load_with_env(
+        file: Option<&Path>,
+        overrides: &[Override],
+        env: Environment,
+    ) -> Result<Settings, SettingsError> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| SettingsError::File {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+            // Validate the file on its own first so its errors name the file.
+            Config::builder()
+                .add_source(File::from_str(&text, FileFormat::Toml))
+                .build()
+                .map_err(|e| SettingsError::File {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                })?;
+            builder = builder.add_source(File::from_str(&text, FileFormat::Toml));
+        }
+        builder = builder.add_source(env.prefix_separator("__").separator("__"));
+        for o in overrides {
+            builder = builder
+                .set_override(o.key, o.value.clone())
+                .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        }
+        let mut settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        settings.kafka.properties = normalise_property_names(settings.kafka.properties);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let fail = |key, problem: &str| {
+            Err(SettingsError::OutOfRange {
+                key,
+                problem: problem.to_owned(),
+            })
+        };
+        if self.kafka.bootstrap_servers.trim().is_empty() {
+            return fail("kafka.bootstrap_servers", "must not be empty");
+        }
+        if self.kafka.topic.trim().is_empty() {
+            return fail("kafka.topic", "must not be empty");
+        }
+        if self.kafka.partitions < 1 {
+            return fail("kafka.partitions", "must be at least 1");
+        }
+        if self.kafka.replication_factor < 1 {
+            return fail("kafka.replication_factor", "must be at least 1");
+        }
+        if !(self.producer.speed >= 0.0 && self.producer.speed.is_finite()) {
+            return fail("producer.speed", "must be a finite number >= 0");
+        }
+        if self.producer.source == SourceKind::File && self.producer.file.is_none() {
+            return fail(
+                "producer.file",
+                "must be set when producer.source is \"file\"",
+            );
+        }
+        if !(self.synthetic.rate >= 0.0 && self.synthetic.rate.is_finite()) {
+            return fail("synthetic.rate", "must be a finite number >= 0");
+        }
+        if !(self.synthetic.events_per_second > 0.0 && self.synthetic.events_per_second.is_finite())
+        {
+            return fail("synthetic.events_per_second", "must be a finite number > 0");
+        }
+        if let Some(start) = &self.synthetic.start {
+            if chrono::DateTime::parse_from_rfc3339(start).is_err() {
+                return fail(
+                    "synthetic.start",
+                    "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
+                );
+            }
+        }
+        if self.consumer.group_id.trim().is_empty() {
+            return fail("consumer.group_id", "must not be empty");
+        }
+        if self.consumer.window.as_millis() == 0 {
+            return fail("consumer.window", "must be longer than 0");
+        }
+        if !self
+            .consumer
+            .window
+            .subsec_nanos()
+            .is_multiple_of(1_000_000)
+            || !self
+                .consumer
+                .allowed_lateness
+                .subsec_nanos()
+                .is_multiple_of(1_000_000)
+        {
+            return fail(
+                "consumer.window",
+                "and consumer.allowed_lateness must be whole milliseconds",
+            );
+        }
+        if self.consumer.top == 0 {
+            return fail("consumer.top", "must be at least 1");
+        }
+        if self.consumer.commit_interval.is_zero() {
+            return fail("consumer.commit_interval", "must be longer than 0");
+        }
+        Ok(())
+    }
+}
+
+/// librdkafka property names use dots, which environment variable names cannot hold, so
+/// `sasl_password` (from `TRENDS__KAFKA__PROPERTIES__SASL_PASSWORD`) means `sasl.password`.
+/// No librdkafka property name contains an underscore, so the mapping is unambiguous.
+fn normalise_property_names(props: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    props
+        .into_iter()
+        .map(|(k, v)| (k.replace('_', "."), v))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Environment::with_prefix(ENV_PREFIX).source(Some(map))
+    }
+
+    fn load(file: Option<&Path>, overrides: &[Override], vars: &[(&str, &str)]) -> Settings {
+        Settings::load_with_env(file, overrides, env(vars)).expect("settings load")
+    }
+
+    fn load_err(file: Option<&Path>, overrides: &[Override], vars: &[(&str, &str)]) -> String {
+        Settings::load_with_env(file, overrides, env(vars))
+            .expect_err("settings must be rejected")
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = load(None, &[], &[]);
+        assert_eq!(s.kafka.topic, "raw-twitter");
+        assert_eq!(s.kafka.partitions, 3);
+        assert_eq!(s.consumer.window, Duration::from_secs(10));
+        assert_eq!(s.consumer.top, 10);
+        assert_eq!(s.consumer.auto_offset_reset, OffsetReset::Earliest);
+        assert_eq!(s.producer.source, SourceKind::Synthetic);
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_env_flags() {
+        let dir = std::env::temp_dir().join(format!("trends-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(
+            &path,
+            "[consumer]\ntop = 3\nwindow = \"1m\"\ngroup_id = \"from-file\"\n",
+        )
+        .unwrap();
+        let vars = [
+            ("TRENDS__CONSUMER__TOP", "5"),
+            ("TRENDS__KAFKA__TOPIC", "env-topic"),
+        ];
+        let s = load(Some(&path), &[], &vars);
+        assert_eq!(s.consumer.top, 5, "env beats file");
+        assert_eq!(
+            s.consumer.window,
+            Duration::from_secs(60),
+            "file beats defaults"
+        );
+        assert_eq!(s.kafka.topic, "env-topic");
+        let s = load(Some(&path), &[Override::new("consumer.top", 7_i64)], &vars);
+        assert_eq!(s.consumer.top, 7, "flags beat env");
+        assert_eq!(s.consumer.group_id, "from-file");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn passthrough_properties_from_env_use_dotted_names() {
+        let s = load(
+            None,
+            &[],
+            &[
+                ("TRENDS__KAFKA__PROPERTIES__SASL_PASSWORD", "hunter2"),
+                ("TRENDS__KAFKA__PROPERTIES__SECURITY_PROTOCOL", "SASL_SSL"),
+            ],
+        );
+        assert_eq!(s.kafka.properties["sasl.password"], "hunter2");
+        assert_eq!(s.kafka.properties["security.protocol"], "SASL_SSL");
+        let shown = format!("{:?}", s.kafka);
+        assert!(
+            !shown.contains("hunter2"),
+            "secret leaked into Debug: {shown}"
+        );
+    }
+
+    #[test]
+    fn bad_type_names_the_key() {
+        let msg = load_err(None, &[], &[("TRENDS__CONSUMER__TOP", "many")]);
+        assert!(msg.contains("consumer.top"), "{msg}");
+    }
+
+    #[test]
+    fn bad_duration_names_the_key() {
+        let msg = load_err(None, &[Override::new("consumer.window", "ten")], &[]);
+        assert!(msg.contains("consumer.window"), "{msg}");
+    }
+
+    #[test]
+    fn out_of_range_names_the_key() {
+        let msg = load_err(None, &[Override::new("consumer.top", 0_i64)], &[]);
+        assert!(msg.contains("`consumer.top`"), "{msg}");
+        let msg = load_err(None, &[Override::new("producer.source", "file")], &[]);
+        assert!(msg.contains("producer.file"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_enum_value_names_the_key() {
+        let msg = load_err(
+            None,
+            &[Override::new("consumer.auto_offset_reset", "middle")],
+            &[],
+        );
+        assert!(msg.contains("auto_offset_reset"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_rejected() {
+        let dir = std::env::temp_dir().join(format!("trends-settings-u-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(&path, "[consumer]\nwindow_size = \"1m\"\n").unwrap();
+        let msg = load_err(Some(&path), &[], &[]);
+        assert!(msg.contains("window_size"), "{msg}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_it() {
+        let msg = load_err(Some(Path::new("/nonexistent/trends.toml")), &[], &[]);
+        assert!(msg.contains("/nonexistent/trends.toml"), "{msg}");
+    }
+}

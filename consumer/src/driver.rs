@@ -1,0 +1,231 @@
+//! The Kafka side of the consumer: group membership, rebalance hooks, polling and commits.
+//!
+//! Offsets are never committed automatically. A partition's offset is committed only as far as
+//! the first record of its oldest open window, after every closed window before it has been
+//! written out, together with the partition's watermark in the commit metadata. Whoever owns
+//! the partition next (this process after a restart, or another group member after a
+//! rebalance) rebuilds the open windows from there and skips what was already emitted.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use tracing::{info, warn};
+
+use common::kafka::{consumer_config, SETUP_TIMEOUT};
+use common::settings::Settings;
+
+use crate::pipeline::{Checkpoints, Pipeline, Stats};
+use crate::sink::Sink;
+use crate::window::{Checkpoint, WindowSpec};
+
+/// How often closed windows are looked for and written out.
+const CLOSE_INTERVAL: Duration = Duration::from_millis(100);
+
+type ConsolePipeline = Pipeline<Sink<Stdout>>;
+
+/// State shared between the poll loop and the rebalance callbacks (which librdkafka runs on
+/// the polling thread, inside `poll`).
+struct GroupContext {
+    topic: String,
+    pipeline: Mutex<ConsolePipeline>,
+    /// Last checkpoint committed per partition, to skip redundant commits.
+    committed: Mutex<HashMap<i32, Checkpoint>>,
+    /// Bumped on every assignment, so the loop can forget end-of-partition marks.
+    generation: AtomicU64,
+    /// An output error raised inside a callback, reported by the loop.
+    failure: Mutex<Option<io::Error>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl GroupContext {
+    fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, mode: CommitMode) {
+        let mut committed = lock(&self.committed);
+        let mut tpl = TopicPartitionList::new();
+        for (partition, cp) in checkpoints {
+            if committed.get(&partition) == Some(&cp) {
+                continue;
+            }
+            let mut elem = tpl.add_partition(&self.topic, partition);
+            if let Err(e) = elem.set_offset(Offset::Offset(cp.offset)) {
+                warn!(partition, error = %e, "invalid offset to commit");
+                continue;
+            }
+            elem.set_metadata(cp.metadata());
+            committed.insert(partition, cp);
+        }
+        if tpl.count() == 0 {
+            return;
+        }
+        match consumer.commit(&tpl, mode) {
+            Ok(()) => tracing::debug!(partitions = tpl.count(), "committed offsets"),
+            Err(error) => {
+                // Forget what we thought was committed so the next round retries it.
+                for elem in tpl.elements() {
+                    committed.remove(&elem.partition());
+                }
+                warn!(%error, "offset commit failed; will retry");
+            }
+        }
+    }
+
+    fn fail(&self, error: io::Error) {
+        lock(&self.failure).get_or_insert(error);
+    }
+}
+
+impl ClientContext for GroupContext {}
+
+impl ConsumerContext for GroupContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(tpl) = rebalance else {
+            return;
+        };
+        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        info!(?partitions, "partitions revoked");
+        let result = lock(&self.pipeline).revoke(&partitions);
+        match result {
+            Ok(checkpoints) => self.commit(consumer, checkpoints, CommitMode::Sync),
+            Err(e) => self.fail(e),
+        }
+        let mut committed = lock(&self.committed);
+        for p in &partitions {
+            committed.remove(p);
+        }
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Assign(tpl) = rebalance else {
+            return;
+        };
+        let restored = match consumer.committed_offsets((*tpl).clone(), SETUP_TIMEOUT) {
+            Ok(list) => list,
+            Err(error) => {
+                // Without the metadata we cannot tell emitted windows from open ones.
+                self.fail(io::Error::other(format!(
+                    "cannot read committed offsets of assigned partitions: {error}"
+                )));
+                return;
+            }
+        };
+        let mut pipeline = lock(&self.pipeline);
+        let mut partitions = Vec::new();
+        for elem in restored.elements() {
+            let watermark = Checkpoint::watermark_from_metadata(elem.metadata()).flatten();
+            pipeline.assign(elem.partition(), watermark);
+            partitions.push(elem.partition());
+            info!(partition = elem.partition(), committed = ?elem.offset(), watermark_ms = ?watermark, "resuming partition");
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        info!(?partitions, "partitions assigned");
+    }
+}
+
+/// Runs the consumer until `stop` is set, or until every partition is read to its end when
+/// `consumer.until_end` is on. Returns the totals.
+pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
+    let c = &settings.consumer;
+    let spec = WindowSpec {
+        size_ms: i64::try_from(c.window.as_millis()).context("consumer.window is too long")?,
+        lateness_ms: i64::try_from(c.allowed_lateness.as_millis())
+            .context("consumer.allowed_lateness is too long")?,
+    };
+    let sink = Sink::new(c.top, io::stdout(), c.counts_file.as_deref()).with_context(|| {
+        format!(
+            "cannot open counts file {}",
+            c.counts_file
+                .as_deref()
+                .unwrap_or_else(|| "".as_ref())
+                .display()
+        )
+    })?;
+    let context = GroupContext {
+        topic: settings.kafka.topic.clone(),
+        pipeline: Mutex::new(Pipeline::new(spec, sink)),
+        committed: Mutex::new(HashMap::new()),
+        generation: AtomicU64::new(0),
+        failure: Mutex::new(None),
+    };
+    let consumer: BaseConsumer<GroupContext> = consumer_config(&settings.kafka, c)
+        .create_with_context(context)
+        .context("invalid Kafka consumer settings")?;
+    consumer
+        .subscribe(&[&settings.kafka.topic])
+        .context("cannot subscribe")?;
+    info!(topic = %settings.kafka.topic, group = %c.group_id, "consuming");
+
+    let ctx = consumer.context();
+    let mut at_end = BTreeSet::new();
+    let mut seen_generation = 0;
+    let mut last_close = Instant::now();
+    let mut last_commit = Instant::now();
+    let mut reached_end = false;
+    while !stop.load(Ordering::Relaxed) {
+        if let Some(error) = lock(&ctx.failure).take() {
+            bail!(error);
+        }
+        match consumer.poll(CLOSE_INTERVAL) {
+            Some(Ok(m)) => {
+                at_end.remove(&m.partition());
+                lock(&ctx.pipeline).process(
+                    m.partition(),
+                    m.offset(),
+                    m.payload(),
+                    m.timestamp().to_millis(),
+                );
+            }
+            Some(Err(KafkaError::PartitionEOF(partition))) => {
+                at_end.insert(partition);
+            }
+            Some(Err(error)) => warn!(%error, "consumer error"),
+            None => {}
+        }
+        let generation = ctx.generation.load(Ordering::SeqCst);
+        if generation != seen_generation {
+            seen_generation = generation;
+            at_end.clear();
+        }
+        if c.until_end {
+            let pipeline = lock(&ctx.pipeline);
+            let mut owned = pipeline.partitions().peekable();
+            if owned.peek().is_some() && owned.all(|p| at_end.contains(&p)) {
+                reached_end = true;
+                break;
+            }
+        }
+        if last_close.elapsed() >= CLOSE_INTERVAL {
+            last_close = Instant::now();
+            let checkpoints = lock(&ctx.pipeline).close_ready()?;
+            if last_commit.elapsed() >= c.commit_interval {
+                last_commit = Instant::now();
+                ctx.commit(&consumer, checkpoints, CommitMode::Async);
+            }
+        }
+    }
+
+    let checkpoints = if reached_end {
+        info!("every assigned partition read to its end; emitting all windows");
+        lock(&ctx.pipeline).finish()?
+    } else {
+        lock(&ctx.pipeline).stop()?
+    };
+    ctx.commit(&consumer, checkpoints, CommitMode::Sync);
+    consumer.unsubscribe();
+    // Let the revocation run so the group learns we left before we close.
+    let _ = consumer.poll(Duration::from_millis(100));
+    if let Some(error) = lock(&ctx.failure).take() {
+        bail!(error);
+    }
+    let stats = lock(&ctx.pipeline).stats();
+    Ok(stats)
+}

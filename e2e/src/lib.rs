@@ -1,0 +1,351 @@
+//! Harness for end-to-end tests: runs the real `producer` and `consumer` binaries against a
+//! real broker over TCP and checks their results against an independent reference.
+//!
+//! The broker address comes from `TRENDS_TEST_BOOTSTRAP` (scripts/test.sh starts a local
+//! broker and sets it; point it at your own Apache Kafka to test against that instead).
+//! Every test uses its own topic and consumer group, so tests can run in parallel.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::ClientConfig;
+
+/// The broker under test.
+pub fn bootstrap() -> String {
+    std::env::var("TRENDS_TEST_BOOTSTRAP").unwrap_or_else(|_| {
+        panic!("TRENDS_TEST_BOOTSTRAP is not set: run scripts/test.sh, or set it to a broker's host:port")
+    })
+}
+
+/// A name no other test (or earlier run against the same broker) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Creates a topic with `partitions` partitions.
+pub fn create_topic(topic: &str, partitions: i32) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("admin client");
+    let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = futures_executor::block_on(admin.create_topics([&new], &opts))
+        .expect("create_topics request");
+    for r in results {
+        r.unwrap_or_else(|(t, e)| panic!("cannot create topic {t}: {e}"));
+    }
+}
+
+/// Number of messages in `topic` (sum of high watermarks; topics start at offset 0).
+pub fn message_count(topic: &str, partitions: i32) -> i64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("watermarks"))
+        .create()
+        .expect("consumer");
+    (0..partitions)
+        .map(|p| {
+            let (low, high) = consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(20))
+                .expect("fetch watermarks");
+            high - low
+        })
+        .sum()
+}
+
+/// Path of a workspace binary, built once per test process so tests always run current code.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "producer", "-p", "consumer"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build of the binaries failed");
+        let exe = std::env::current_exe().expect("test exe path");
+        // target/<profile>/deps/<test> → target/<profile>
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .to_owned()
+    });
+    dir.join(name)
+}
+
+/// A running binary whose output goes to files, killed if the test panics.
+pub struct Proc {
+    name: String,
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+    status: Option<ExitStatus>,
+}
+
+impl Proc {
+    /// Starts `bin` with `args` and extra environment, writing output into `dir`.
+    pub fn spawn(
+        dir: &Path,
+        name: &str,
+        bin_name: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Proc {
+        let stdout = dir.join(format!("{name}.stdout"));
+        let stderr = dir.join(format!("{name}.stderr"));
+        let child = Command::new(bin(bin_name))
+            .args(args)
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin_name}: {e}"));
+        Proc {
+            name: name.to_owned(),
+            child,
+            stdout,
+            stderr,
+            status: None,
+        }
+    }
+
+    /// What the process wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+    }
+
+    /// What the process wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Waits for exit; panics with the process's stderr if it takes longer than `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        if let Some(s) = self.status {
+            return s;
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                self.status = Some(s);
+                return s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "{} did not exit within {timeout:?}; stderr:\n{}",
+                    self.name,
+                    tail(&self.stderr())
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends SIGTERM and waits for a graceful exit.
+    pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
+        // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        self.wait(timeout)
+    }
+
+    /// Waits until stderr contains a line satisfying `pred`, or panics after `timeout`.
+    pub fn wait_for_log(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.stderr().lines().rev().find(|l| pred(l)) {
+                return line.to_owned();
+            }
+            if let Ok(Some(s)) = self.child.try_wait() {
+                panic!(
+                    "{} exited ({s}) before {what}; stderr:\n{}",
+                    self.name,
+                    tail(&self.stderr())
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no {what} within {timeout:?}; stderr:\n{}",
+                self.name,
+                tail(&self.stderr())
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `cond` until it holds, or panics after `timeout` naming `what`.
+pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last lines of a log, for failure messages.
+pub fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// Per (window start ms, case-folded hashtag): number of tweets mentioning it.
+pub type WindowCounts = BTreeMap<(i64, String), u64>;
+
+/// Tweets per window start.
+pub type WindowTweets = BTreeMap<i64, u64>;
+
+/// Independent reference: reads a JSON-lines file with a generic JSON parser and counts each
+/// tweet's distinct lower-cased entity hashtags in `window_ms` tumbling windows of created_at.
+/// Lines that are not tweets are ignored.
+pub fn reference_counts(file: &Path, window_ms: i64) -> (WindowCounts, WindowTweets) {
+    let text = std::fs::read_to_string(file).expect("read tweet file");
+    let mut counts = WindowCounts::new();
+    let mut tweets = WindowTweets::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(created) = v["created_at"].as_str() else {
+            continue;
+        };
+        let t = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
+            .expect("created_at")
+            .timestamp_millis();
+        let start = t.div_euclid(window_ms) * window_ms;
+        *tweets.entry(start).or_default() += 1;
+        let mut seen: Vec<String> = Vec::new();
+        for h in v["entities"]["hashtags"].as_array().into_iter().flatten() {
+            let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
+            if !seen.contains(&tag) {
+                *counts.entry((start, tag.clone())).or_default() += 1;
+                seen.push(tag);
+            }
+        }
+    }
+    (counts, tweets)
+}
+
+/// Sums the consumer's counts files (one JSON line per partition window) into the same shape.
+pub fn consumer_counts(files: &[&Path]) -> (WindowCounts, WindowTweets) {
+    let mut counts = WindowCounts::new();
+    let mut tweets = WindowTweets::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("counts line is JSON");
+            let start = v["window_start_ms"].as_i64().expect("window_start_ms");
+            *tweets.entry(start).or_default() += v["tweets"].as_u64().expect("tweets");
+            for (tag, n) in v["counts"].as_object().expect("counts") {
+                *counts.entry((start, tag.clone())).or_default() += n.as_u64().expect("count");
+            }
+        }
+    }
+    (counts, tweets)
+}
+
+/// Generates `n` synthetic tweets into `path` with the producer's stdout sink.
+pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_per_second: u64) {
+    let mut p = Proc::spawn(
+        dir,
+        &format!("generate-{seed}"),
+        "producer",
+        &[
+            "--source",
+            "synthetic",
+            "--sink",
+            "stdout",
+            "--limit",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--start",
+            start,
+            "--events-per-second",
+            &events_per_second.to_string(),
+        ],
+        &[],
+    );
+    let status = p.wait(Duration::from_secs(120));
+    assert!(status.success(), "generator failed: {}", p.stderr());
+    std::fs::copy(&p.stdout, path).expect("copy generated file");
+}
+
+/// Reads a numeric field such as `consumed=123` from a human-format log line.
+pub fn log_field(line: &str, field: &str) -> Option<u64> {
+    let at = line.find(&format!("{field}="))? + field.len() + 1;
+    let digits: String = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Parses the partition list from a `partitions assigned` log line (`partitions=[0, 2]`).
+pub fn assigned_partitions(line: &str) -> Vec<i32> {
+    let Some(at) = line.find("partitions=[") else {
+        return Vec::new();
+    };
+    let rest = &line[at + "partitions=[".len()..];
+    let list = &rest[..rest.find(']').unwrap_or(rest.len())];
+    list.split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_parsing() {
+        let line = "2026 INFO consumer: consumer stopped consumed=12 counted=10 late=0";
+        assert_eq!(log_field(line, "consumed"), Some(12));
+        assert_eq!(log_field(line, "late"), Some(0));
+        assert_eq!(log_field(line, "missing"), None);
+        assert_eq!(
+            assigned_partitions("x partitions assigned partitions=[0, 2]"),
+            [0, 2]
+        );
+        assert_eq!(
+            assigned_partitions("x partitions assigned partitions=[]"),
+            Vec::<i32>::new()
+        );
+    }
+}

@@ -1,0 +1,401 @@
+//! End-to-end: producer → broker → consumer group, checked against an independent reference.
+//! Requires a running broker (see e2e/src/lib.rs).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use e2e::*;
+
+const WINDOW_MS: i64 = 10_000;
+const PARTITIONS: i32 = 3;
+/// Generated input: 12,000 tweets at 200 per second of event time = 60 s = 6 windows.
+const TWEETS: u64 = 12_000;
+const EVENTS_PER_SECOND: u64 = 200;
+const START: &str = "2026-01-01T00:00:00Z";
+const LONG: Duration = Duration::from_secs(120);
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    topic: String,
+    group: String,
+}
+
+impl Fixture {
+    fn new(name: &str) -> Fixture {
+        let topic = unique(name);
+        create_topic(&topic, PARTITIONS);
+        Fixture {
+            dir: tempfile::tempdir().expect("temp dir"),
+            group: unique(&format!("{name}-group")),
+            topic,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn generate(&self, name: &str, n: u64, seed: u64, start: &str) -> PathBuf {
+        let file = self.path(name);
+        generate(self.dir.path(), &file, n, seed, start, EVENTS_PER_SECOND);
+        file
+    }
+
+    fn producer(&self, name: &str, extra: &[&str]) -> Proc {
+        let bootstrap = bootstrap();
+        let mut args = vec!["--bootstrap-servers", &bootstrap, "--topic", &self.topic];
+        args.extend_from_slice(extra);
+        Proc::spawn(self.dir.path(), name, "producer", &args, &[])
+    }
+
+    fn consumer(&self, name: &str, counts: &Path, extra: &[&str]) -> Proc {
+        let bootstrap = bootstrap();
+        let counts = counts.display().to_string();
+        let mut args = vec![
+            "--bootstrap-servers",
+            &bootstrap,
+            "--topic",
+            &self.topic,
+            "--group-id",
+            &self.group,
+            "--window",
+            "10s",
+            "--commit-interval",
+            "1s",
+            "--counts-file",
+            &counts,
+        ];
+        args.extend_from_slice(extra);
+        Proc::spawn(self.dir.path(), name, "consumer", &args, &[])
+    }
+
+    /// Publishes a whole file and checks the producer's exit and summary.
+    fn publish(&self, file: &Path, expected_sent: u64) {
+        let file = file.display().to_string();
+        let mut p = self.producer("publish", &["--file", &file]);
+        let status = p.wait(LONG);
+        assert!(status.success(), "producer failed: {}", p.stderr());
+        let summary = format!("sent {expected_sent}, delivered {expected_sent}, failed 0");
+        assert!(
+            p.stderr().contains(&summary),
+            "expected `{summary}` in:\n{}",
+            p.stderr()
+        );
+    }
+}
+
+fn assert_counts_equal(got: &(WindowCounts, WindowTweets), want: &(WindowCounts, WindowTweets)) {
+    assert_eq!(got.1, want.1, "tweets per window differ");
+    let missing: Vec<_> = want
+        .0
+        .iter()
+        .filter(|(k, v)| got.0.get(*k) != Some(v))
+        .take(10)
+        .collect();
+    let extra: Vec<_> = got
+        .0
+        .iter()
+        .filter(|(k, _)| !want.0.contains_key(*k))
+        .take(10)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "counts differ: wrong or missing {missing:?}, unexpected {extra:?}"
+    );
+    assert_eq!(got.0.len(), want.0.len());
+}
+
+fn consumed(p: &Proc) -> u64 {
+    let stderr = p.stderr();
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.contains("consumer stopped"))
+        .unwrap_or_else(|| panic!("no summary:\n{}", tail(&stderr)));
+    log_field(line, "consumed").expect("consumed field")
+}
+
+/// Test 1: the consumer's per-window counts equal an independent count of the input file.
+#[test]
+fn windowed_counts_equal_an_independent_reference() {
+    let f = Fixture::new("counts");
+    let file = f.generate("tweets.jsonl", TWEETS, 7, START);
+    f.publish(&file, TWEETS);
+    assert_eq!(message_count(&f.topic, PARTITIONS), TWEETS as i64);
+
+    let counts = f.path("counts.jsonl");
+    let mut c = f.consumer("consumer", &counts, &["--until-end", "--top", "5"]);
+    assert!(c.wait(LONG).success(), "consumer failed: {}", c.stderr());
+
+    let want = reference_counts(&file, WINDOW_MS);
+    assert_eq!(want.1.len(), 6, "input spans six windows");
+    assert_counts_equal(&consumer_counts(&[&counts]), &want);
+    assert_eq!(consumed(&c), TWEETS);
+
+    // The console shows one table per window, led by that window's most mentioned hashtag.
+    let stdout = c.stdout();
+    assert_eq!(
+        stdout.matches("Window: 2026-01-01 00:00:").count(),
+        6,
+        "{stdout}"
+    );
+    let first_window = want
+        .0
+        .iter()
+        .filter(|((w, _), _)| *w == want.1.keys().next().copied().unwrap());
+    let top = first_window
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0 .1.cmp(&a.0 .1)))
+        .unwrap();
+    let expected_row = format!("|#{}", top.0 .1);
+    let first_table = stdout.split("Window:").nth(1).unwrap();
+    let first_row = first_table.lines().find(|l| l.starts_with("|#")).unwrap();
+    assert!(
+        first_row.starts_with(&expected_row),
+        "top row {first_row:?}, expected {expected_row} ({} tweets)",
+        top.1
+    );
+}
+
+/// Test 2: stop the consumer mid-stream, keep producing, restart it: nothing skipped, nothing
+/// counted twice.
+#[test]
+fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
+    let f = Fixture::new("restart");
+    let file = f.generate("tweets.jsonl", TWEETS, 11, START);
+    let counts = f.path("counts.jsonl");
+    let mut first = f.consumer("consumer-1", &counts, &[]);
+    first.wait_for_log(LONG, "partition assignment", |l| {
+        l.contains("partitions assigned") && !assigned_partitions(l).is_empty()
+    });
+
+    // 60 s of event time at 10x: about 6 s of publishing.
+    let path = file.display().to_string();
+    let mut producer = f.producer("producer", &["--file", &path, "--speed", "10"]);
+    // Stop once it has written some windows (so it has committed progress), mid-publishing.
+    wait_until(LONG, "the first consumer to close a window", || {
+        std::fs::metadata(&counts).is_ok_and(|m| m.len() > 0)
+    });
+    assert!(
+        first.terminate(Duration::from_secs(20)).success(),
+        "{}",
+        first.stderr()
+    );
+    let part_one = consumed(&first);
+    assert!(producer.wait(LONG).success(), "{}", producer.stderr());
+    assert!(
+        part_one > 0 && part_one < TWEETS,
+        "first consumer should stop mid-stream, consumed {part_one}"
+    );
+
+    let mut second = f.consumer("consumer-2", &counts, &["--until-end"]);
+    assert!(second.wait(LONG).success(), "{}", second.stderr());
+    assert_counts_equal(
+        &consumer_counts(&[&counts]),
+        &reference_counts(&file, WINDOW_MS),
+    );
+}
+
+/// Test 3: tweets published while no consumer exists are caught up from the earliest offset
+/// by a new group, a `latest` group skips them, and a restarted group resumes from its
+/// committed offsets (only new tweets are read).
+#[test]
+fn a_late_consumer_catches_up_and_resumes_from_committed_offsets() {
+    let f = Fixture::new("catchup");
+    let batch_a = f.generate("a.jsonl", 6_000, 21, START);
+    f.publish(&batch_a, 6_000);
+
+    let counts = f.path("counts.jsonl");
+    let mut c = f.consumer("consumer-a", &counts, &["--until-end"]);
+    assert!(c.wait(LONG).success(), "{}", c.stderr());
+    assert_counts_equal(
+        &consumer_counts(&[&counts]),
+        &reference_counts(&batch_a, WINDOW_MS),
+    );
+
+    let latest_counts = f.path("latest.jsonl");
+    let latest_group = unique("latest-group");
+    let mut l = f.consumer(
+        "consumer-latest",
+        &latest_counts,
+        &[
+            "--until-end",
+            "--offset-reset",
+            "latest",
+            "--group-id",
+            &latest_group,
+        ],
+    );
+    assert!(l.wait(LONG).success(), "{}", l.stderr());
+    assert_eq!(consumed(&l), 0, "a latest group skips existing tweets");
+
+    // Batch B starts where batch A's event time ended.
+    let batch_b = f.generate("b.jsonl", 4_000, 22, "2026-01-01T00:00:30Z");
+    f.publish(&batch_b, 4_000);
+    let before = std::fs::read_to_string(&counts).unwrap().lines().count();
+    let mut again = f.consumer("consumer-b", &counts, &["--until-end"]);
+    assert!(again.wait(LONG).success(), "{}", again.stderr());
+    assert_eq!(
+        consumed(&again),
+        4_000,
+        "resumed from the committed offsets"
+    );
+    assert!(std::fs::read_to_string(&counts).unwrap().lines().count() > before);
+
+    let both = f.path("both.jsonl");
+    let joined = [
+        std::fs::read(&batch_a).unwrap(),
+        std::fs::read(&batch_b).unwrap(),
+    ]
+    .concat();
+    std::fs::write(&both, joined).unwrap();
+    assert_counts_equal(
+        &consumer_counts(&[&counts]),
+        &reference_counts(&both, WINDOW_MS),
+    );
+}
+
+/// Test 4a: malformed input lines are skipped and counted; the rest is published.
+#[test]
+fn malformed_lines_are_skipped_and_counted() {
+    let f = Fixture::new("malformed");
+    let good = f.generate("good.jsonl", 200, 5, START);
+    let mut lines: Vec<String> = std::fs::read_to_string(&good)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    lines.insert(10, "{\"truncated\": ".into());
+    lines.insert(50, "not json at all".into());
+    lines.insert(90, "{\"delete\":{\"status\":{\"id\":1}}}".into());
+    lines.insert(
+        120,
+        "{\"id_str\":\"1\",\"text\":\"x\",\"created_at\":\"someday\"}".into(),
+    );
+    let mixed = f.path("mixed.jsonl");
+    std::fs::write(&mixed, lines.join("\n")).unwrap();
+
+    let path = mixed.display().to_string();
+    let mut p = f.producer("producer", &["--file", &path]);
+    assert!(
+        p.wait(LONG).success(),
+        "malformed lines must not be fatal: {}",
+        p.stderr()
+    );
+    let stderr = p.stderr();
+    assert!(
+        stderr.contains("sent 200, delivered 200, failed 0, unacknowledged 0, rejected 4"),
+        "{stderr}"
+    );
+    for line in [11, 51, 91, 121] {
+        assert!(
+            stderr.contains(&format!("line={line}")),
+            "line {line} not reported:\n{stderr}"
+        );
+    }
+    assert_eq!(message_count(&f.topic, PARTITIONS), 200);
+}
+
+/// Test 4b: bad configuration and unreadable input exit with code 2 and name the problem.
+#[test]
+fn bad_config_and_unreadable_input_exit_2_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Proc::spawn(
+        dir.path(),
+        "bad-env",
+        "consumer",
+        &[],
+        &[("TRENDS__CONSUMER__TOP", "lots")],
+    );
+    assert_eq!(c.wait(LONG).code(), Some(2));
+    let msg = c.stderr();
+    assert!(
+        msg.contains("consumer.top") && msg.lines().count() == 1,
+        "{msg}"
+    );
+
+    let conf = dir.path().join("bad.toml");
+    std::fs::write(&conf, "[consumer]\nwindow = \"ten seconds\"\n").unwrap();
+    let conf_arg = conf.display().to_string();
+    let mut c = Proc::spawn(
+        dir.path(),
+        "bad-file",
+        "consumer",
+        &["--config", &conf_arg],
+        &[],
+    );
+    assert_eq!(c.wait(LONG).code(), Some(2));
+    assert!(c.stderr().contains("consumer.window"), "{}", c.stderr());
+
+    let mut p = Proc::spawn(dir.path(), "bad-flag", "producer", &["--speed", "-1"], &[]);
+    assert_eq!(p.wait(LONG).code(), Some(2));
+    assert!(p.stderr().contains("producer.speed"), "{}", p.stderr());
+
+    let mut p = Proc::spawn(
+        dir.path(),
+        "no-file",
+        "producer",
+        &["--file", "/nonexistent/tweets.jsonl"],
+        &[],
+    );
+    assert_eq!(p.wait(LONG).code(), Some(2));
+    assert!(
+        p.stderr().contains("cannot read /nonexistent/tweets.jsonl"),
+        "{}",
+        p.stderr()
+    );
+}
+
+/// Test 5: two consumers in one group split the partitions and together process every message.
+#[test]
+fn two_consumers_split_the_partitions_and_process_everything() {
+    let f = Fixture::new("group");
+    let file = f.generate("tweets.jsonl", TWEETS, 31, START);
+    let (counts_a, counts_b, counts_c) = (f.path("a.jsonl"), f.path("b.jsonl"), f.path("c.jsonl"));
+    let mut a = f.consumer("consumer-a", &counts_a, &[]);
+    a.wait_for_log(LONG, "partition assignment", |l| {
+        l.contains("partitions assigned") && !assigned_partitions(l).is_empty()
+    });
+    let mut b = f.consumer("consumer-b", &counts_b, &[]);
+    let b_parts = assigned_partitions(&b.wait_for_log(LONG, "partition assignment", |l| {
+        l.contains("partitions assigned") && !assigned_partitions(l).is_empty()
+    }));
+    let a_parts = assigned_partitions(&a.wait_for_log(LONG, "rebalanced assignment", |l| {
+        l.contains("partitions assigned")
+            && assigned_partitions(l).len() < PARTITIONS as usize
+            && !assigned_partitions(l).is_empty()
+    }));
+    let mut all: Vec<i32> = a_parts.iter().chain(&b_parts).copied().collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        [0, 1, 2],
+        "partitions split without overlap: a {a_parts:?}, b {b_parts:?}"
+    );
+
+    f.publish(&file, TWEETS);
+    // Let both drain their partitions, then stop them one at a time.
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        a.terminate(Duration::from_secs(30)).success(),
+        "{}",
+        a.stderr()
+    );
+    assert!(
+        b.terminate(Duration::from_secs(30)).success(),
+        "{}",
+        b.stderr()
+    );
+    let (by_a, by_b) = (consumed(&a), consumed(&b));
+    assert!(
+        by_a > 0 && by_b > 0,
+        "both members processed tweets: a {by_a}, b {by_b}"
+    );
+
+    // A third member of the group finishes the windows still open when they stopped.
+    let mut c = f.consumer("consumer-c", &counts_c, &["--until-end"]);
+    assert!(c.wait(LONG).success(), "{}", c.stderr());
+    assert_counts_equal(
+        &consumer_counts(&[&counts_a, &counts_b, &counts_c]),
+        &reference_counts(&file, WINDOW_MS),
+    );
+}

@@ -1,0 +1,207 @@
+//! `producer`: reads tweets from a source and publishes each tweet's original JSON to Kafka.
+
+mod pace;
+mod publish;
+mod sink;
+mod source;
+
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::Parser;
+use tracing::{error, info};
+
+use common::cli::{push, CommonArgs};
+use common::exit;
+use common::kafka::ensure_topic;
+use common::settings::{Override, Settings, SinkKind, SourceKind};
+
+use pace::Pacer;
+use publish::{publish, Limits, PublishError, Summary};
+use sink::{KafkaSink, StdoutSink};
+use source::file::FileSource;
+use source::synthetic::{Synthetic, SyntheticConfig};
+use source::{Event, SourceError};
+
+/// Publish tweets to Kafka from a replay file or a seeded synthetic generator.
+///
+/// Every flag overrides the same key from the config file and the environment
+/// (TRENDS__SECTION__KEY, e.g. TRENDS__KAFKA__BOOTSTRAP_SERVERS). Exit codes: 0 every tweet
+/// acknowledged, 1 some tweet not acknowledged or runtime failure, 2 bad configuration or
+/// unreadable input, 4 Kafka unreachable.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Tweet source: synthetic or file (producer.source; --file implies file).
+    #[arg(long, value_name = "SOURCE")]
+    source: Option<String>,
+    /// JSON-lines file of v1.1 or v2 tweets, plain or gzip (producer.file).
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
+    /// File replay speed: 0 = as fast as possible, otherwise created_at gaps divided by this
+    /// factor (producer.speed).
+    #[arg(long, value_name = "FACTOR")]
+    speed: Option<f64>,
+    /// Destination: kafka or stdout (producer.sink).
+    #[arg(long, value_name = "SINK")]
+    sink: Option<String>,
+    /// Stop after this many tweets (producer.limit).
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// Stop after this long, e.g. 30s, 5m (producer.duration).
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<String>,
+    /// Synthetic generator seed (synthetic.seed).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Synthetic publishing rate in tweets/s, 0 = unthrottled (synthetic.rate).
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<f64>,
+    /// Synthetic event-time density in tweets per second of created_at
+    /// (synthetic.events_per_second).
+    #[arg(long, value_name = "PER_SECOND")]
+    events_per_second: Option<f64>,
+    /// created_at of the first synthetic tweet, RFC 3339 (synthetic.start; default now).
+    #[arg(long, value_name = "TIME")]
+    start: Option<String>,
+}
+
+impl Cli {
+    fn overrides(&self) -> Vec<Override> {
+        let mut out = Vec::new();
+        let source = self
+            .source
+            .clone()
+            .or_else(|| self.file.as_ref().map(|_| "file".to_owned()));
+        push(&mut out, "producer.source", source);
+        push(
+            &mut out,
+            "producer.file",
+            self.file.as_ref().map(|p| p.display().to_string()),
+        );
+        push(&mut out, "producer.speed", self.speed);
+        push(&mut out, "producer.sink", self.sink.clone());
+        push(&mut out, "producer.limit", self.limit);
+        push(&mut out, "producer.duration", self.duration.clone());
+        push(&mut out, "synthetic.seed", self.seed);
+        push(&mut out, "synthetic.rate", self.rate);
+        push(
+            &mut out,
+            "synthetic.events_per_second",
+            self.events_per_second,
+        );
+        push(&mut out, "synthetic.start", self.start.clone());
+        out
+    }
+}
+
+/// A failure and the exit code it maps to.
+struct Fatal(i32, String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match cli.common.load_settings("producer", cli.overrides()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    common::logging::init(settings.log.format);
+    match run(&settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fatal(code, message)) => {
+            error!("{message}");
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn run(settings: &Settings) -> Result<(), Fatal> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
+    }
+    let source = open_source(settings)?;
+    let pacer = match settings.producer.source {
+        SourceKind::File => Pacer::event_time(settings.producer.speed),
+        SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
+    };
+    let limits = Limits {
+        max_tweets: settings.producer.limit,
+        max_duration: settings.producer.duration,
+    };
+    let (summary, outcome) = match settings.producer.sink {
+        SinkKind::Stdout => {
+            let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+            publish(source, &mut sink, pacer, limits, &stop)
+        }
+        SinkKind::Kafka => {
+            ensure_kafka_topic(settings)?;
+            let mut sink =
+                KafkaSink::new(&settings.kafka).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
+            info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
+            publish(source, &mut sink, pacer, limits, &stop)
+        }
+    };
+    report(summary, outcome)
+}
+
+fn report(summary: Summary, outcome: Result<(), PublishError>) -> Result<(), Fatal> {
+    info!("producer summary: {summary}");
+    match outcome {
+        Err(PublishError::Source(e)) => Err(Fatal(exit::USAGE, e.to_string())),
+        Err(PublishError::Sink(e)) => Err(Fatal(exit::FAILURE, e.to_string())),
+        Ok(()) if !summary.all_delivered() => Err(Fatal(
+            exit::FAILURE,
+            "some tweets were not acknowledged by the broker".to_owned(),
+        )),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn ensure_kafka_topic(settings: &Settings) -> Result<(), Fatal> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Fatal(exit::FAILURE, format!("cannot start runtime: {e}")))?;
+    runtime
+        .block_on(ensure_topic(&settings.kafka))
+        .map_err(|e| Fatal(exit::KAFKA, e.to_string()))
+}
+
+fn open_source(
+    settings: &Settings,
+) -> Result<Box<dyn Iterator<Item = Result<Event, SourceError>>>, Fatal> {
+    let now_ms = chrono::Utc::now().timestamp() * 1000;
+    match settings.producer.source {
+        SourceKind::File => {
+            let path = settings.producer.file.as_deref().ok_or_else(|| {
+                Fatal(
+                    exit::USAGE,
+                    "producer.file must be set for the file source".into(),
+                )
+            })?;
+            let file =
+                FileSource::open(path, now_ms).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
+            Ok(Box::new(file))
+        }
+        SourceKind::Synthetic => {
+            let start_ms = match &settings.synthetic.start {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+                    .map_err(|e| Fatal(exit::USAGE, format!("synthetic.start: {e}")))?
+                    .timestamp_millis(),
+                None => now_ms,
+            };
+            let generator = Synthetic::new(SyntheticConfig {
+                seed: settings.synthetic.seed,
+                start_ms,
+                events_per_second: settings.synthetic.events_per_second,
+            });
+            Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
+        }
+    }
+}

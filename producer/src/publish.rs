@@ -1,0 +1,292 @@
+//! The producer's main loop: source → pacing → sink, with limits, signals and a summary.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tracing::warn;
+
+use crate::pace::Pacer;
+use crate::sink::{SinkError, TweetSink};
+use crate::source::{Event, SourceError};
+
+/// How long the final flush waits for acknowledgements before giving up on them.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// When to stop besides the end of the source and a signal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub max_tweets: Option<u64>,
+    pub max_duration: Option<Duration>,
+}
+
+/// What a run did; printed at the end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Tweets handed to the sink.
+    pub sent: u64,
+    /// Tweets the sink confirmed (broker acknowledgements for Kafka).
+    pub delivered: u64,
+    /// Tweets the sink reported as lost.
+    pub failed: u64,
+    /// Input lines that were not usable tweets.
+    pub rejected: u64,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// True when every tweet sent was acknowledged.
+    pub fn all_delivered(&self) -> bool {
+        self.failed == 0 && self.delivered == self.sent
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.sent as f64 / secs
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "sent {}, delivered {}, failed {}, unacknowledged {}, rejected {} in {:.2} s ({:.0} tweets/s)",
+            self.sent,
+            self.delivered,
+            self.failed,
+            self.sent.saturating_sub(self.delivered + self.failed),
+            self.rejected,
+            secs,
+            rate
+        )
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+/// Publishes everything `source` yields until it ends, a limit is hit or `stop` is set, then
+/// flushes the sink. A source error still flushes what was sent before returning it.
+pub fn publish<I, S>(
+    source: I,
+    sink: &mut S,
+    mut pacer: Pacer,
+    limits: Limits,
+    stop: &AtomicBool,
+) -> (Summary, Result<(), PublishError>)
+where
+    I: IntoIterator<Item = Result<Event, SourceError>>,
+    S: TweetSink,
+{
+    let start = Instant::now();
+    let deadline = limits.max_duration.map(|d| start + d);
+    let mut sent = 0;
+    let mut rejected = 0;
+    let mut outcome = Ok(());
+    for item in source {
+        if stop.load(Ordering::Relaxed) || limits.max_tweets.is_some_and(|max| sent >= max) {
+            break;
+        }
+        let record = match item {
+            Ok(Event::Tweet(record)) => record,
+            Ok(Event::Rejected { line, reason }) => {
+                warn!(line, %reason, "rejected input line");
+                rejected += 1;
+                continue;
+            }
+            Err(e) => {
+                outcome = Err(e.into());
+                break;
+            }
+        };
+        if !wait_until(start + pacer.due(record.timestamp_ms), deadline, stop) {
+            break;
+        }
+        if let Err(e) = sink.send(&record) {
+            outcome = Err(e.into());
+            break;
+        }
+        sent += 1;
+    }
+    let (delivered, failed) = match sink.finish(FLUSH_TIMEOUT) {
+        Ok(counts) => counts,
+        Err(e) => {
+            outcome = outcome.and(Err(e.into()));
+            (0, 0)
+        }
+    };
+    let summary = Summary {
+        sent,
+        delivered,
+        failed,
+        rejected,
+        elapsed: start.elapsed(),
+    };
+    (summary, outcome)
+}
+
+/// Sleeps until `due`, in short slices so a signal or the deadline interrupts it. Returns false
+/// when the run must stop instead.
+fn wait_until(due: Instant, deadline: Option<Instant>, stop: &AtomicBool) -> bool {
+    loop {
+        let now = Instant::now();
+        if stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| now >= d) {
+            return false;
+        }
+        if now >= due {
+            return true;
+        }
+        let mut nap = (due - now).min(Duration::from_millis(50));
+        if let Some(d) = deadline {
+            nap = nap.min(d - now);
+        }
+        std::thread::sleep(nap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Record;
+
+    #[derive(Default)]
+    struct Recorder {
+        keys: Vec<String>,
+        lose: u64,
+    }
+
+    impl TweetSink for Recorder {
+        fn send(&mut self, record: &Record) -> Result<(), SinkError> {
+            self.keys.push(record.key.clone());
+            Ok(())
+        }
+        fn finish(&mut self, _: Duration) -> Result<(u64, u64), SinkError> {
+            let n = self.keys.len() as u64;
+            Ok((n - self.lose, self.lose))
+        }
+    }
+
+    fn tweets(n: u64) -> Vec<Result<Event, SourceError>> {
+        (0..n)
+            .map(|i| {
+                Ok(Event::Tweet(Record {
+                    key: i.to_string(),
+                    payload: vec![],
+                    timestamp_ms: 0,
+                }))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn publishes_everything_and_counts_rejects() {
+        let mut input = tweets(3);
+        input.insert(
+            1,
+            Ok(Event::Rejected {
+                line: 2,
+                reason: "bad".into(),
+            }),
+        );
+        let mut sink = Recorder::default();
+        let (s, r) = publish(
+            input,
+            &mut sink,
+            Pacer::Unpaced,
+            Limits::default(),
+            &AtomicBool::new(false),
+        );
+        assert!(r.is_ok());
+        assert_eq!((s.sent, s.delivered, s.rejected), (3, 3, 1));
+        assert!(s.all_delivered());
+        assert_eq!(sink.keys, ["0", "1", "2"]);
+    }
+
+    #[test]
+    fn limit_and_stop_end_the_run() {
+        let mut sink = Recorder::default();
+        let limits = Limits {
+            max_tweets: Some(2),
+            max_duration: None,
+        };
+        let (s, _) = publish(
+            tweets(5),
+            &mut sink,
+            Pacer::Unpaced,
+            limits,
+            &AtomicBool::new(false),
+        );
+        assert_eq!(s.sent, 2);
+        let (s, _) = publish(
+            tweets(5),
+            &mut Recorder::default(),
+            Pacer::Unpaced,
+            Limits::default(),
+            &AtomicBool::new(true),
+        );
+        assert_eq!(s.sent, 0);
+    }
+
+    #[test]
+    fn duration_ends_a_paced_run() {
+        let limits = Limits {
+            max_tweets: None,
+            max_duration: Some(Duration::from_millis(120)),
+        };
+        let (s, _) = publish(
+            tweets(1000),
+            &mut Recorder::default(),
+            Pacer::rate(20.0),
+            limits,
+            &AtomicBool::new(false),
+        );
+        assert!(s.sent >= 1 && s.sent < 1000, "{s}");
+    }
+
+    #[test]
+    fn lost_tweets_fail_the_run() {
+        let mut sink = Recorder {
+            lose: 1,
+            ..Recorder::default()
+        };
+        let (s, _) = publish(
+            tweets(2),
+            &mut sink,
+            Pacer::Unpaced,
+            Limits::default(),
+            &AtomicBool::new(false),
+        );
+        assert!(!s.all_delivered());
+        assert!(
+            s.to_string()
+                .starts_with("sent 2, delivered 1, failed 1, unacknowledged 0, rejected 0"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_source_error_is_returned_after_flushing() {
+        let mut input = tweets(1);
+        input.push(Err(SourceError {
+            path: "f".into(),
+            source: std::io::Error::other("disk"),
+        }));
+        let mut sink = Recorder::default();
+        let (s, r) = publish(
+            input,
+            &mut sink,
+            Pacer::Unpaced,
+            Limits::default(),
+            &AtomicBool::new(false),
+        );
+        assert_eq!(s.delivered, 1);
+        assert_eq!(r.unwrap_err().to_string(), "cannot read f: disk");
+    }
+}

@@ -1,0 +1,180 @@
+//! Replays archived tweets from a JSON-lines file (v1.1 or v2 shape, plain or gzip).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+
+use common::tweet::Tweet;
+
+use super::{Event, Record, SourceError};
+
+/// Reads records line by line; malformed lines become [`Event::Rejected`].
+pub struct FileSource {
+    path: String,
+    reader: Box<dyn BufRead + Send>,
+    line: u64,
+    buf: Vec<u8>,
+    /// Timestamp for tweets without `created_at` (v2 without `tweet.fields=created_at`).
+    fallback_timestamp_ms: i64,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+impl FileSource {
+    /// Opens `path`, detecting gzip by its magic bytes rather than its name.
+    pub fn open(path: &Path, fallback_timestamp_ms: i64) -> Result<Self, SourceError> {
+        let error = |source| SourceError {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = File::open(path).map_err(error)?;
+        if file.metadata().map_err(error)?.is_dir() {
+            return Err(error(std::io::Error::other("is a directory")));
+        }
+        let mut raw = BufReader::with_capacity(1 << 16, file);
+        let gzip = raw.fill_buf().map_err(error)?.starts_with(&GZIP_MAGIC);
+        let reader: Box<dyn BufRead + Send> = if gzip {
+            Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(raw)))
+        } else {
+            Box::new(raw)
+        };
+        Ok(FileSource {
+            path: path.display().to_string(),
+            reader,
+            line: 0,
+            buf: Vec::with_capacity(8192),
+            fallback_timestamp_ms,
+        })
+    }
+
+    fn event(&self, bytes: &[u8]) -> Event {
+        match Tweet::parse(bytes) {
+            Ok(tweet) => Event::Tweet(Record {
+                key: tweet.id.to_string(),
+                payload: bytes.to_vec(),
+                timestamp_ms: tweet.created_at_ms.unwrap_or(self.fallback_timestamp_ms),
+            }),
+            Err(e) => Event::Rejected {
+                line: self.line,
+                reason: e.to_string(),
+            },
+        }
+    }
+}
+
+impl Iterator for FileSource {
+    type Item = Result<Event, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(source) => {
+                    return Some(Err(SourceError {
+                        path: self.path.clone(),
+                        source,
+                    }))
+                }
+            }
+            self.line += 1;
+            let line = self.buf.trim_ascii_end();
+            if line.is_empty() {
+                continue;
+            }
+            return Some(Ok(self.event(line)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn read_all(path: &Path) -> Vec<Event> {
+        FileSource::open(path, 0)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect()
+    }
+
+    const V1: &str =
+        r##"{"id_str":"10","created_at":"Wed Oct 10 20:19:24 +0000 2018","text":"#a"}"##;
+    const V2: &str =
+        r##"{"data":{"id":"11","text":"#b","created_at":"2018-10-10T20:19:25.000Z"}}"##;
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn replays_both_shapes_keeping_original_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "t.jsonl", format!("{V1}\r\n\n{V2}").as_bytes());
+        let events = read_all(&path);
+        assert_eq!(
+            events,
+            [
+                Event::Tweet(Record {
+                    key: "10".into(),
+                    payload: V1.as_bytes().to_vec(),
+                    timestamp_ms: 1_539_202_764_000
+                }),
+                Event::Tweet(Record {
+                    key: "11".into(),
+                    payload: V2.as_bytes().to_vec(),
+                    timestamp_ms: 1_539_202_765_000
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_gzip_whatever_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        writeln!(gz, "{V1}\n{V2}").unwrap();
+        let path = write(&dir, "t.jsonl", &gz.finish().unwrap());
+        assert_eq!(read_all(&path).len(), 2);
+    }
+
+    #[test]
+    fn malformed_lines_are_rejected_with_their_line_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = format!("{V1}\n{{broken\n").into_bytes();
+        bytes.extend_from_slice(b"\xff\xfe\n");
+        bytes.extend_from_slice(format!("{{\"limit\":{{\"track\":5}}}}\n{V2}\n").as_bytes());
+        let path = write(&dir, "t.jsonl", &bytes);
+        let events = read_all(&path);
+        assert_eq!(events.len(), 5);
+        let rejected: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Rejected { line, .. } => Some(*line),
+                Event::Tweet(_) => None,
+            })
+            .collect();
+        assert_eq!(rejected, [2, 3, 4]);
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_it() {
+        let err = FileSource::open(Path::new("/nonexistent/tweets.jsonl"), 0)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /nonexistent/tweets.jsonl: "),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert!(FileSource::open(dir.path(), 0).is_err());
+    }
+}

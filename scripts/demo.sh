@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The whole demo on a fresh machine, no Twitter credentials needed: starts the local broker (Tansu) on
+# 127.0.0.1:9092 with topic raw-twitter, builds the binaries, runs the synthetic producer in the
+# background and the consumer in the foreground, which prints the trending hashtags of every closed
+# 10-second window. Ctrl-C stops the producer and the consumer; the broker keeps running.
+#
+# Environment: DEMO_RATE tweets per second from the synthetic source [500]; BROKER_PORT [9092].
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+BROKER_PORT="${BROKER_PORT:-9092}"
+DEMO_RATE="${DEMO_RATE:-500}"
+DEMO_DIR="$REPO_ROOT/.broker"
+PRODUCER_LOG="$DEMO_DIR/producer.log"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+die() {
+  printf 'demo.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# cmake (+ make and a C/C++ compiler) build the bundled librdkafka (rdkafka's cmake-build feature).
+ensure_build_tools() {
+  local missing=()
+  command -v cmake >/dev/null || missing+=(cmake)
+  command -v make >/dev/null || missing+=(make)
+  command -v cc >/dev/null || missing+=(gcc)
+  command -v c++ >/dev/null || missing+=(g++)
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "missing ${missing[*]} and not root: install them (apt-get install ${missing[*]})"
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || die "missing ${missing[*]}: install them with your package manager"
+  echo "installing ${missing[*]} with apt-get" >&2
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain first"
+
+step "checking build tools (cmake for rdkafka's bundled librdkafka)"
+ensure_build_tools
+
+step "starting the local broker on 127.0.0.1:$BROKER_PORT (topic raw-twitter)"
+BROKER_PORT="$BROKER_PORT" BROKER_DIR="$DEMO_DIR" TOPICS="raw-twitter" bash scripts/broker.sh start
+# Overrides kafka.bootstrap_servers from config/ (same variable as in docker-compose.yml).
+export TRENDS__KAFKA__BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"
+
+step "building producer and consumer (release)"
+cargo build --release -p producer -p consumer
+
+PRODUCER_PID=""
+cleanup() {
+  local status=$?
+  trap - INT TERM
+  if [[ -n $PRODUCER_PID ]] && kill -0 "$PRODUCER_PID" 2>/dev/null; then
+    step "stopping the producer (pid $PRODUCER_PID)"
+    kill -TERM "$PRODUCER_PID" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$PRODUCER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$PRODUCER_PID" 2>/dev/null || true
+    wait "$PRODUCER_PID" 2>/dev/null || true
+  fi
+  echo "producer log: $PRODUCER_LOG" >&2
+  echo "the broker is still running on 127.0.0.1:$BROKER_PORT; stop it with: scripts/broker.sh stop" >&2
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "starting the synthetic producer at $DEMO_RATE tweets/s (log: $PRODUCER_LOG)"
+mkdir -p "$DEMO_DIR"
+target/release/producer --source synthetic --rate "$DEMO_RATE" >"$PRODUCER_LOG" 2>&1 &
+PRODUCER_PID=$!
+sleep 1
+if ! kill -0 "$PRODUCER_PID" 2>/dev/null; then
+  tail -n 30 "$PRODUCER_LOG" >&2 || true
+  die "the producer exited at startup (log: $PRODUCER_LOG)"
+fi
+
+step "consumer: top 10 hashtags per closed 10 s window (Ctrl-C to stop)"
+target/release/consumer --window 10s --top 10

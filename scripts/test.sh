@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what is missing, starts a throw-away local broker
+# (Tansu) on a free port, then runs rustfmt, clippy and `cargo test --workspace`.
+#
+# Usage: scripts/test.sh [extra cargo test args, e.g. -- --nocapture]
+#
+# Set TRENDS_TEST_BOOTSTRAP=host:port to run the tests against your own broker (e.g. Apache Kafka from
+# docker-compose.yml: TRENDS_TEST_BOOTSTRAP=localhost:9092); no local broker is started then.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+die() {
+  printf 'test.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# cmake (+ make and a C/C++ compiler) build the bundled librdkafka (rdkafka's cmake-build feature).
+ensure_build_tools() {
+  local missing=()
+  command -v cmake >/dev/null || missing+=(cmake)
+  command -v make >/dev/null || missing+=(make)
+  command -v cc >/dev/null || missing+=(gcc)
+  command -v c++ >/dev/null || missing+=(g++)
+  if ((${#missing[@]} == 0)); then
+    echo "build tools present: $(command -v cmake)" >&2
+    return 0
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "missing ${missing[*]} and not root: install them (apt-get install ${missing[*]})"
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || die "missing ${missing[*]}: install them with your package manager"
+  echo "installing ${missing[*]} with apt-get" >&2
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust_components() {
+  local missing=()
+  cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+  cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+  ((${#missing[@]} == 0)) && return 0
+  command -v rustup >/dev/null || die "cargo ${missing[*]} not available and no rustup to add them"
+  echo "adding rustup components ${missing[*]}" >&2
+  rustup component add "${missing[@]}"
+}
+
+command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain first"
+
+step "checking build tools (cmake for rdkafka's bundled librdkafka)"
+ensure_build_tools
+ensure_rust_components
+
+BROKER_TMP=""
+BROKER_PORT=""
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local status=$?
+  if [[ -n $BROKER_TMP ]]; then
+    step "stopping test broker"
+    BROKER_DIR="$BROKER_TMP" BROKER_PORT="$BROKER_PORT" bash scripts/broker.sh stop || true
+    rm -rf "$BROKER_TMP"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -n ${TRENDS_TEST_BOOTSTRAP:-} ]]; then
+  step "using the broker at TRENDS_TEST_BOOTSTRAP=$TRENDS_TEST_BOOTSTRAP (no local broker started)"
+else
+  step "installing the local broker (tansu)"
+  bash scripts/broker.sh install
+fi
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+if [[ -z ${TRENDS_TEST_BOOTSTRAP:-} ]]; then
+  step "starting a throw-away local broker"
+  BROKER_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  BROKER_TMP="$(mktemp -d "${TMPDIR:-/tmp}/trends-test-broker.XXXXXX")"
+  # TOPICS empty: the tests create their own topics.
+  BROKER_DIR="$BROKER_TMP" BROKER_PORT="$BROKER_PORT" TOPICS="" bash scripts/broker.sh start >/dev/null
+  export TRENDS_TEST_BOOTSTRAP="127.0.0.1:$BROKER_PORT"
+  echo "TRENDS_TEST_BOOTSTRAP=$TRENDS_TEST_BOOTSTRAP (broker log: $BROKER_TMP/tansu.log)" >&2
+fi
+
+step "cargo test --workspace $*"
+set +e
+cargo test --workspace "$@"
+status=$?
+set -e
+
+if ((status != 0)); then
+  if [[ -n $BROKER_TMP && -f $BROKER_TMP/tansu.log ]]; then
+    step "tests failed; last 50 lines of the broker log"
+    tail -n 50 "$BROKER_TMP/tansu.log" >&2 || true
+  fi
+  step "cargo test failed (exit $status)"
+else
+  step "all checks passed"
+fi
+exit "$status"
