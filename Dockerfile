@@ -15,7 +15,7 @@ COPY . .
 # only recompiles the workspace crates. Binaries are copied out because cache mounts are not in the image.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release -p producer -p consumer \
+    cargo build --release --locked -p producer -p consumer \
     && mkdir -p /out/config \
     && cp target/release/producer target/release/consumer /out/ \
     && if [ -d config ]; then cp -r config/. /out/config/; fi

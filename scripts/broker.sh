@@ -18,6 +18,7 @@ TANSU_VERSION="0.6.0"
 TANSU_FEATURES="dynostore,libsql"
 BROKER_PORT="${BROKER_PORT:-9092}"
 BROKER_DIR="${BROKER_DIR:-$REPO_ROOT/.broker}"
+[[ $BROKER_DIR == /* ]] || BROKER_DIR="$PWD/$BROKER_DIR"
 TOPICS="${TOPICS-raw-twitter}"
 PARTITIONS="${PARTITIONS:-3}"
 # Tansu requires a cluster id; any stable string works for a single-node broker.
@@ -96,11 +97,13 @@ log_tail() {
 
 cmd_install() {
   command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain (https://rustup.rs) first"
+  local quiet=(--quiet)
   if ! command -v tansu >/dev/null; then
-    log "installing tansu $TANSU_VERSION from crates.io (the first install compiles it: ~10 minutes)"
+    log "installing tansu $TANSU_VERSION from crates.io (the first install compiles it: 10-25 minutes)"
+    quiet=()
   fi
   # cargo skips the build when this version with these features is already installed.
-  cargo install tansu --version "$TANSU_VERSION" --locked --features "$TANSU_FEATURES" --quiet
+  cargo install tansu --version "$TANSU_VERSION" --locked --features "$TANSU_FEATURES" "${quiet[@]}"
   command -v tansu >/dev/null || die "tansu not on PATH after cargo install (looked in ${CARGO_HOME:-$HOME/.cargo}/bin)"
 }
 
@@ -112,7 +115,7 @@ cmd_topics() {
     if out="$(tansu topic create "$topic" --broker "$BROKER_URL" --partitions "$PARTITIONS" 2>&1)"; then
       log "topic '$topic' created ($PARTITIONS partitions)"
     elif grep -qiE 'already.?exists' <<<"$out"; then
-      log "topic '$topic' already exists"
+      log "topic '$topic' already exists (left as it is)"
     else
       printf '%s\n' "$out" >&2
       die "could not create topic '$topic' on $BROKER_URL"
@@ -139,18 +142,23 @@ cmd_start() {
 
   cmd_install
 
-  log "starting tansu on $BROKER_URL (storage sqlite://$DB_FILE, log $LOG_FILE)"
+  log "starting tansu on $BROKER_URL (storage $DB_FILE, log $LOG_FILE)"
   # setsid: own session, so Ctrl-C in the calling terminal does not reach the broker;
   # nohup: survives the shell that started it. Both exec, so $! is tansu's pid.
   local launcher=(nohup)
   if command -v setsid >/dev/null; then launcher=(setsid nohup); fi
-  "${launcher[@]}" tansu broker \
-    --cluster-id "$CLUSTER_ID" \
-    --listener-url "$BROKER_URL" \
-    --advertised-listener-url "$BROKER_URL" \
-    --storage-engine "sqlite://$DB_FILE" \
-    >>"$LOG_FILE" 2>&1 </dev/null &
-  pid=$!
+  # tansu resolves the sqlite URL's path relative to its working directory (sqlite:///abs/x.db opens
+  # ./abs/x.db), so it runs inside BROKER_DIR with a relative URL.
+  pid="$(
+    cd "$BROKER_DIR"
+    NO_COLOR=1 "${launcher[@]}" tansu broker \
+      --cluster-id "$CLUSTER_ID" \
+      --listener-url "$BROKER_URL" \
+      --advertised-listener-url "$BROKER_URL" \
+      --storage-engine "sqlite://tansu.db" \
+      >>"$LOG_FILE" 2>&1 </dev/null &
+    echo $!
+  )"
   echo "$pid" >"$PID_FILE"
 
   until port_open "$BROKER_PORT"; do

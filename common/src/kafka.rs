@@ -69,10 +69,8 @@ pub fn consumer_config(kafka: &KafkaSettings, consumer: &ConsumerSettings) -> Cl
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", consumer.auto_offset_reset.as_str())
-        .set(
-            "enable.partition.eof",
-            if consumer.until_end { "true" } else { "false" },
-        )
+        // End-of-partition events tell idle partitions apart from slow ones.
+        .set("enable.partition.eof", "true")
         .set("max.partition.fetch.bytes", "16777216")
         .set("fetch.wait.max.ms", "50");
     with_user_properties(config, kafka)

@@ -6,9 +6,9 @@
 //! the partition next (this process after a restart, or another group member after a
 //! rebalance) rebuilds the open windows from there and skips what was already emitted.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io::{self, Stdout};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -38,8 +38,6 @@ struct GroupContext {
     pipeline: Mutex<ConsolePipeline>,
     /// Last checkpoint committed per partition, to skip redundant commits.
     committed: Mutex<HashMap<i32, Checkpoint>>,
-    /// Bumped on every assignment, so the loop can forget end-of-partition marks.
-    generation: AtomicU64,
     /// An output error raised inside a callback, reported by the loop.
     failure: Mutex<Option<io::Error>>,
 }
@@ -126,7 +124,6 @@ impl ConsumerContext for GroupContext {
             partitions.push(elem.partition());
             info!(partition = elem.partition(), committed = ?elem.offset(), watermark_ms = ?watermark, "resuming partition");
         }
-        self.generation.fetch_add(1, Ordering::SeqCst);
         info!(?partitions, "partitions assigned");
     }
 }
@@ -153,7 +150,6 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
         topic: settings.kafka.topic.clone(),
         pipeline: Mutex::new(Pipeline::new(spec, sink)),
         committed: Mutex::new(HashMap::new()),
-        generation: AtomicU64::new(0),
         failure: Mutex::new(None),
     };
     let consumer: BaseConsumer<GroupContext> = consumer_config(&settings.kafka, c)
@@ -165,8 +161,6 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
     info!(topic = %settings.kafka.topic, group = %c.group_id, "consuming");
 
     let ctx = consumer.context();
-    let mut at_end = BTreeSet::new();
-    let mut seen_generation = 0;
     let mut last_close = Instant::now();
     let mut last_commit = Instant::now();
     let mut reached_end = false;
@@ -176,7 +170,6 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
         }
         match consumer.poll(CLOSE_INTERVAL) {
             Some(Ok(m)) => {
-                at_end.remove(&m.partition());
                 lock(&ctx.pipeline).process(
                     m.partition(),
                     m.offset(),
@@ -185,23 +178,14 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
                 );
             }
             Some(Err(KafkaError::PartitionEOF(partition))) => {
-                at_end.insert(partition);
+                lock(&ctx.pipeline).mark_end(partition);
             }
             Some(Err(error)) => warn!(%error, "consumer error"),
             None => {}
         }
-        let generation = ctx.generation.load(Ordering::SeqCst);
-        if generation != seen_generation {
-            seen_generation = generation;
-            at_end.clear();
-        }
-        if c.until_end {
-            let pipeline = lock(&ctx.pipeline);
-            let mut owned = pipeline.partitions().peekable();
-            if owned.peek().is_some() && owned.all(|p| at_end.contains(&p)) {
-                reached_end = true;
-                break;
-            }
+        if c.until_end && lock(&ctx.pipeline).all_at_end() {
+            reached_end = true;
+            break;
         }
         if last_close.elapsed() >= CLOSE_INTERVAL {
             last_close = Instant::now();

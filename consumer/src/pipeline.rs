@@ -3,7 +3,7 @@
 //! The Kafka driver feeds it messages and rebalance events and commits the checkpoints it
 //! returns; everything here is synchronous and deterministic, so it is tested directly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 
 use tracing::warn;
@@ -34,6 +34,8 @@ pub struct Stats {
 pub struct Pipeline<O: Output> {
     spec: WindowSpec,
     partitions: BTreeMap<i32, PartitionWindows>,
+    /// Owned partitions read to their current end (idle until a new message arrives).
+    at_end: BTreeSet<i32>,
     merger: WindowMerger,
     output: O,
     stats: Stats,
@@ -48,6 +50,7 @@ impl<O: Output> Pipeline<O> {
         Pipeline {
             spec,
             partitions: BTreeMap::new(),
+            at_end: BTreeSet::new(),
             merger: WindowMerger::default(),
             output,
             stats: Stats::default(),
@@ -59,15 +62,24 @@ impl<O: Output> Pipeline<O> {
         self.stats
     }
 
-    /// Partitions currently owned.
-    pub fn partitions(&self) -> impl Iterator<Item = i32> + '_ {
-        self.partitions.keys().copied()
-    }
-
     /// Takes ownership of a partition, restoring the watermark committed with its offset.
     pub fn assign(&mut self, partition: i32, watermark_ms: Option<i64>) {
         self.partitions
             .insert(partition, PartitionWindows::new(self.spec, watermark_ms));
+        self.at_end.remove(&partition);
+    }
+
+    /// Records that an owned partition has been read to its current end. An idle partition
+    /// that has never had data does not hold back the merged view.
+    pub fn mark_end(&mut self, partition: i32) {
+        if self.partitions.contains_key(&partition) {
+            self.at_end.insert(partition);
+        }
+    }
+
+    /// True when partitions are owned and every one is read to its end.
+    pub fn all_at_end(&self) -> bool {
+        !self.partitions.is_empty() && self.partitions.keys().all(|p| self.at_end.contains(p))
     }
 
     /// Processes one message. `kafka_timestamp_ms` is the event time used when the tweet has no
@@ -80,6 +92,7 @@ impl<O: Output> Pipeline<O> {
         kafka_timestamp_ms: Option<i64>,
     ) {
         self.stats.consumed += 1;
+        self.at_end.remove(&partition);
         let spec = self.spec;
         let windows = self
             .partitions
@@ -146,6 +159,7 @@ impl<O: Output> Pipeline<O> {
         let all = self.close_ready()?;
         for p in partitions {
             self.partitions.remove(p);
+            self.at_end.remove(p);
         }
         if self.partitions.is_empty() {
             self.show_leftovers()?;
@@ -194,12 +208,18 @@ impl<O: Output> Pipeline<O> {
             .collect()
     }
 
-    /// The lowest watermark over owned partitions that have one.
+    /// The lowest watermark over owned partitions: windows before it are closed everywhere.
+    /// `None` while an owned partition has no watermark yet, unless it is idle at its end.
     fn low_watermark(&self) -> Option<i64> {
-        self.partitions
-            .values()
-            .filter_map(PartitionWindows::watermark_ms)
-            .min()
+        let mut low = None;
+        for (p, windows) in &self.partitions {
+            match windows.watermark_ms() {
+                Some(wm) => low = Some(low.map_or(wm, |l: i64| l.min(wm))),
+                None if self.at_end.contains(p) => {}
+                None => return None,
+            }
+        }
+        low
     }
 }
 
@@ -300,6 +320,49 @@ mod tests {
     }
 
     #[test]
+    fn merged_view_waits_for_partitions_without_data_unless_idle() {
+        let mut out = Collect::default();
+        let mut p = Pipeline::new(SPEC, &mut out);
+        p.assign(0, None);
+        p.assign(1, None);
+        p.process(0, 0, Some(&tweet(1, 1, "#a")), None);
+        p.process(0, 1, Some(&tweet(2, 25, "#a")), None);
+        p.close_ready().unwrap();
+        assert!(!p.all_at_end());
+        p.mark_end(0);
+        assert!(!p.all_at_end());
+        p.process(1, 0, Some(&tweet(3, 2, "#a")), None);
+        p.process(1, 1, Some(&tweet(4, 26, "#a")), None);
+        p.close_ready().unwrap();
+        p.mark_end(1);
+        p.mark_end(0);
+        assert!(p.all_at_end());
+        drop(p);
+        assert_eq!(
+            out.merged.len(),
+            1,
+            "one complete table for window 0, not one per partition"
+        );
+        assert_eq!(out.merged[0].tweets, 2);
+        assert!(out.merged[0].complete);
+
+        let mut out = Collect::default();
+        let mut p = Pipeline::new(SPEC, &mut out);
+        p.assign(0, None);
+        p.assign(1, None);
+        p.mark_end(1);
+        p.process(0, 0, Some(&tweet(1, 1, "#a")), None);
+        p.process(0, 1, Some(&tweet(2, 25, "#a")), None);
+        p.close_ready().unwrap();
+        drop(p);
+        assert_eq!(
+            out.merged.len(),
+            1,
+            "an idle empty partition does not block"
+        );
+    }
+
+    #[test]
     fn bad_messages_are_counted_skipped_and_committed_past() {
         let mut out = Collect::default();
         let mut p = Pipeline::new(SPEC, &mut out);
@@ -373,6 +436,7 @@ mod tests {
                 }
             )]
         );
-        assert_eq!(p.partitions().collect::<Vec<_>>(), [0]);
+        let remaining: Vec<i32> = p.close_ready().unwrap().iter().map(|(p, _)| *p).collect();
+        assert_eq!(remaining, [0]);
     }
 }

@@ -49,6 +49,10 @@ impl Fixture {
     }
 
     fn consumer(&self, name: &str, counts: &Path, extra: &[&str]) -> Proc {
+        self.consumer_in(&self.group, name, counts, extra)
+    }
+
+    fn consumer_in(&self, group: &str, name: &str, counts: &Path, extra: &[&str]) -> Proc {
         let bootstrap = bootstrap();
         let counts = counts.display().to_string();
         let mut args = vec![
@@ -57,7 +61,7 @@ impl Fixture {
             "--topic",
             &self.topic,
             "--group-id",
-            &self.group,
+            group,
             "--window",
             "10s",
             "--commit-interval",
@@ -214,16 +218,11 @@ fn a_late_consumer_catches_up_and_resumes_from_committed_offsets() {
 
     let latest_counts = f.path("latest.jsonl");
     let latest_group = unique("latest-group");
-    let mut l = f.consumer(
+    let mut l = f.consumer_in(
+        &latest_group,
         "consumer-latest",
         &latest_counts,
-        &[
-            "--until-end",
-            "--offset-reset",
-            "latest",
-            "--group-id",
-            &latest_group,
-        ],
+        &["--until-end", "--offset-reset", "latest"],
     );
     assert!(l.wait(LONG).success(), "{}", l.stderr());
     assert_eq!(consumed(&l), 0, "a latest group skips existing tweets");
@@ -326,7 +325,7 @@ fn bad_config_and_unreadable_input_exit_2_naming_the_problem() {
     assert_eq!(c.wait(LONG).code(), Some(2));
     assert!(c.stderr().contains("consumer.window"), "{}", c.stderr());
 
-    let mut p = Proc::spawn(dir.path(), "bad-flag", "producer", &["--speed", "-1"], &[]);
+    let mut p = Proc::spawn(dir.path(), "bad-flag", "producer", &["--speed=-1"], &[]);
     assert_eq!(p.wait(LONG).code(), Some(2));
     assert!(p.stderr().contains("producer.speed"), "{}", p.stderr());
 
