@@ -5,10 +5,7 @@
 # docker-compose.yml builds both targets.
 
 FROM rust:1.95-bookworm AS builder
-# cmake builds the bundled librdkafka (rdkafka's cmake-build feature); the image already has gcc, g++, make.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends cmake \
-    && rm -rf /var/lib/apt/lists/*
+# The image already has make, gcc and g++, which build the bundled librdkafka.
 WORKDIR /src
 COPY . .
 # Cache mounts keep the crates.io downloads and compiled dependencies between builds, so a code change

@@ -22,28 +22,12 @@ die() {
   exit 1
 }
 
-# cmake (+ make and a C/C++ compiler) build the bundled librdkafka (rdkafka's cmake-build feature).
-ensure_build_tools() {
-  local missing=()
-  command -v cmake >/dev/null || missing+=(cmake)
-  command -v make >/dev/null || missing+=(make)
-  command -v cc >/dev/null || missing+=(gcc)
-  command -v c++ >/dev/null || missing+=(g++)
-  ((${#missing[@]} == 0)) && return 0
-  local sudo=()
-  if ((EUID != 0)); then
-    command -v sudo >/dev/null || die "missing ${missing[*]} and not root: install them (apt-get install ${missing[*]})"
-    sudo=(sudo)
-  fi
-  command -v apt-get >/dev/null || die "missing ${missing[*]}: install them with your package manager"
-  echo "installing ${missing[*]} with apt-get" >&2
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
 
 command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain first"
 
-step "checking build tools (cmake for rdkafka's bundled librdkafka)"
+step "checking build tools (make, cc, c++ for rdkafka's bundled librdkafka)"
 ensure_build_tools
 
 step "starting the local broker on 127.0.0.1:$BROKER_PORT (topic raw-twitter)"

@@ -18,27 +18,8 @@ die() {
   exit 1
 }
 
-# cmake (+ make and a C/C++ compiler) build the bundled librdkafka (rdkafka's cmake-build feature).
-ensure_build_tools() {
-  local missing=()
-  command -v cmake >/dev/null || missing+=(cmake)
-  command -v make >/dev/null || missing+=(make)
-  command -v cc >/dev/null || missing+=(gcc)
-  command -v c++ >/dev/null || missing+=(g++)
-  if ((${#missing[@]} == 0)); then
-    echo "build tools present: $(command -v cmake)" >&2
-    return 0
-  fi
-  local sudo=()
-  if ((EUID != 0)); then
-    command -v sudo >/dev/null || die "missing ${missing[*]} and not root: install them (apt-get install ${missing[*]})"
-    sudo=(sudo)
-  fi
-  command -v apt-get >/dev/null || die "missing ${missing[*]}: install them with your package manager"
-  echo "installing ${missing[*]} with apt-get" >&2
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
 
 ensure_rust_components() {
   local missing=()
@@ -52,7 +33,7 @@ ensure_rust_components() {
 
 command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain first"
 
-step "checking build tools (cmake for rdkafka's bundled librdkafka)"
+step "checking build tools (make, cc, c++ for rdkafka's bundled librdkafka)"
 ensure_build_tools
 ensure_rust_components
 

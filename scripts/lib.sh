@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# Helpers shared by demo.sh and test.sh (sourced, not run). The caller defines die().
+
+# make and a C and C++ compiler build the bundled librdkafka (rdkafka-sys runs its configure
+# script and `make libs`, which builds the C and C++ libraries). Installs what is missing.
+ensure_build_tools() {
+  local missing=()
+  command -v make >/dev/null || missing+=(make)
+  command -v cc >/dev/null || missing+=(gcc)
+  command -v c++ >/dev/null || missing+=(g++)
+  if ((${#missing[@]} == 0)); then
+    echo "build tools present: make, cc, c++" >&2
+    return 0
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "missing ${missing[*]} and not root: install them (apt-get install ${missing[*]})"
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || die "missing ${missing[*]}: install them with your package manager"
+  echo "installing ${missing[*]} with apt-get" >&2
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
