@@ -11,6 +11,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
+use crate::exit;
 use crate::settings::{ConsumerSettings, KafkaSettings};
 
 /// How long setup calls wait for the cluster before reporting it unreachable.
@@ -19,14 +20,31 @@ pub const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
 /// A failure talking to the cluster during setup.
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaSetupError {
+    /// librdkafka rejected a property (usually a pass-through one).
     #[error("invalid Kafka client settings: {0}")]
     Client(KafkaError),
+    /// No answer from the brokers within [`SETUP_TIMEOUT`].
+    #[error("cannot reach Kafka at {bootstrap} within {}s (is the broker running?)", SETUP_TIMEOUT.as_secs())]
+    Unreachable { bootstrap: String },
+    /// The cluster answered but refused to create the topic.
     #[error("cannot create topic `{topic}` on {bootstrap}: {source}")]
     CreateTopic {
         topic: String,
         bootstrap: String,
         source: KafkaError,
     },
+}
+
+impl KafkaSetupError {
+    /// The process exit code for this failure: bad settings are a configuration error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            KafkaSetupError::Client(_) => exit::USAGE,
+            KafkaSetupError::Unreachable { .. } | KafkaSetupError::CreateTopic { .. } => {
+                exit::KAFKA
+            }
+        }
+    }
 }
 
 fn with_user_properties(mut config: ClientConfig, kafka: &KafkaSettings) -> ClientConfig {
@@ -76,6 +94,15 @@ pub fn consumer_config(kafka: &KafkaSettings, consumer: &ConsumerSettings) -> Cl
     with_user_properties(config, kafka)
 }
 
+/// The broker or librdkafka error code, including the one inside an admin-operation error
+/// (which `KafkaError::rdkafka_error_code` does not look into).
+fn admin_error_code(error: &KafkaError) -> Option<RDKafkaErrorCode> {
+    match error {
+        KafkaError::AdminOp(code) => Some(*code),
+        other => other.rdkafka_error_code(),
+    }
+}
+
 /// Creates `kafka.topic` with the configured partitions unless it already exists: some brokers
 /// (and production clusters) do not auto-create topics.
 pub async fn ensure_topic(kafka: &KafkaSettings) -> Result<(), KafkaSetupError> {
@@ -90,10 +117,17 @@ pub async fn ensure_topic(kafka: &KafkaSettings) -> Result<(), KafkaSetupError> 
     let options = AdminOptions::new()
         .request_timeout(Some(SETUP_TIMEOUT))
         .operation_timeout(Some(SETUP_TIMEOUT));
-    let failed = |source| KafkaSetupError::CreateTopic {
-        topic: kafka.topic.clone(),
-        bootstrap: kafka.bootstrap_servers.clone(),
-        source,
+    let failed = |source: KafkaError| match admin_error_code(&source) {
+        Some(RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::RequestTimedOut) => {
+            KafkaSetupError::Unreachable {
+                bootstrap: kafka.bootstrap_servers.clone(),
+            }
+        }
+        _ => KafkaSetupError::CreateTopic {
+            topic: kafka.topic.clone(),
+            bootstrap: kafka.bootstrap_servers.clone(),
+            source,
+        },
     };
     let results = admin
         .create_topics([&topic], &options)

@@ -105,9 +105,25 @@ pub struct SyntheticSettings {
     pub seed: u64,
     /// Publishing rate in tweets per second; 0 means unthrottled.
     pub rate: f64,
-    pub events_per_second: f64,
+    /// Event-time density; `None` follows `rate` (so a live stream's `created_at` tracks the
+    /// wall clock), or 100 per second when unthrottled.
+    pub events_per_second: Option<f64>,
     /// Event time of the first tweet (RFC 3339); `None` means "now".
     pub start: Option<String>,
+}
+
+impl SyntheticSettings {
+    /// Event-time density used when none is configured and the rate is unthrottled.
+    pub const DEFAULT_EVENTS_PER_SECOND: f64 = 100.0;
+
+    /// Tweets per second of `created_at`: configured, else the publishing rate, else 100.
+    pub fn effective_events_per_second(&self) -> f64 {
+        match self.events_per_second {
+            Some(eps) => eps,
+            None if self.rate > 0.0 => self.rate,
+            None => Self::DEFAULT_EVENTS_PER_SECOND,
+        }
+    }
 }
 
 /// Where a group without committed offsets starts reading.
@@ -260,7 +276,10 @@ impl Settings {
         if !(self.synthetic.rate >= 0.0 && self.synthetic.rate.is_finite()) {
             return fail("synthetic.rate", "must be a finite number >= 0");
         }
-        if !(self.synthetic.events_per_second > 0.0 && self.synthetic.events_per_second.is_finite())
+        if self
+            .synthetic
+            .events_per_second
+            .is_some_and(|eps| !(eps > 0.0 && eps.is_finite()))
         {
             return fail("synthetic.events_per_second", "must be a finite number > 0");
         }
@@ -393,6 +412,29 @@ mod tests {
             !shown.contains("hunter2"),
             "secret leaked into Debug: {shown}"
         );
+    }
+
+    #[test]
+    fn synthetic_event_time_follows_the_rate_unless_set() {
+        let s = load(None, &[], &[]);
+        assert_eq!(s.synthetic.effective_events_per_second(), 100.0);
+        let s = load(None, &[Override::new("synthetic.rate", 500.0)], &[]);
+        assert_eq!(s.synthetic.effective_events_per_second(), 500.0);
+        let s = load(
+            None,
+            &[
+                Override::new("synthetic.rate", 500.0),
+                Override::new("synthetic.events_per_second", 20.0),
+            ],
+            &[],
+        );
+        assert_eq!(s.synthetic.effective_events_per_second(), 20.0);
+        let msg = load_err(
+            None,
+            &[Override::new("synthetic.events_per_second", 0.0)],
+            &[],
+        );
+        assert!(msg.contains("synthetic.events_per_second"), "{msg}");
     }
 
     #[test]

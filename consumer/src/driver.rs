@@ -16,6 +16,7 @@ use anyhow::{bail, Context as _};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
@@ -28,6 +29,9 @@ use crate::window::{Checkpoint, WindowSpec};
 
 /// How often closed windows are looked for and written out.
 const CLOSE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long leaving the group may take at shutdown before we give up waiting for the broker.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(4);
 
 type ConsolePipeline = Pipeline<Sink<Stdout>>;
 
@@ -82,7 +86,15 @@ impl GroupContext {
     }
 }
 
-impl ClientContext for GroupContext {}
+impl ClientContext for GroupContext {
+    /// librdkafka reports consumer errors both here and through `poll`; the poll loop handles
+    /// them (end-of-partition marks idle partitions), so only client-level problems are logged.
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
+            warn!(%error, reason, "Kafka client error");
+        }
+    }
+}
 
 impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -160,13 +172,44 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
         .context("cannot subscribe")?;
     info!(topic = %settings.kafka.topic, group = %c.group_id, "consuming");
 
+    let ctx = std::sync::Arc::clone(consumer.context());
+    let outcome =
+        poll_until_done(&consumer, c.until_end, c.commit_interval, stop).and_then(|reached_end| {
+            let mut pipeline = lock(&ctx.pipeline);
+            if reached_end {
+                info!("every assigned partition read to its end; emitting all windows");
+                pipeline.finish()
+            } else {
+                pipeline.stop()
+            }
+        });
+    // Commit only what was written out; if writing failed, the next owner redoes it.
+    if let Ok(checkpoints) = &outcome {
+        ctx.commit(&consumer, checkpoints.clone(), CommitMode::Sync);
+    }
+    leave_group(consumer);
+    outcome?;
+    if let Some(error) = lock(&ctx.failure).take() {
+        bail!(error);
+    }
+    let stats = lock(&ctx.pipeline).stats();
+    Ok(stats)
+}
+
+/// Polls, processes and periodically commits until `stop` is set (returns false) or, with
+/// `until_end`, every owned partition is read to its end (returns true).
+fn poll_until_done(
+    consumer: &BaseConsumer<GroupContext>,
+    until_end: bool,
+    commit_interval: Duration,
+    stop: &AtomicBool,
+) -> io::Result<bool> {
     let ctx = consumer.context();
     let mut last_close = Instant::now();
     let mut last_commit = Instant::now();
-    let mut reached_end = false;
     while !stop.load(Ordering::Relaxed) {
         if let Some(error) = lock(&ctx.failure).take() {
-            bail!(error);
+            return Err(error);
         }
         match consumer.poll(CLOSE_INTERVAL) {
             Some(Ok(m)) => {
@@ -180,36 +223,39 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
             Some(Err(KafkaError::PartitionEOF(partition))) => {
                 lock(&ctx.pipeline).mark_end(partition);
             }
-            Some(Err(error)) => warn!(%error, "consumer error"),
+            // Already reported through `GroupContext::error`.
+            Some(Err(error)) => tracing::debug!(%error, "consumer error"),
             None => {}
         }
-        if c.until_end && lock(&ctx.pipeline).all_at_end() {
-            reached_end = true;
-            break;
+        if until_end && lock(&ctx.pipeline).all_at_end() {
+            return Ok(true);
         }
         if last_close.elapsed() >= CLOSE_INTERVAL {
             last_close = Instant::now();
             let checkpoints = lock(&ctx.pipeline).close_ready()?;
-            if last_commit.elapsed() >= c.commit_interval {
+            if last_commit.elapsed() >= commit_interval {
                 last_commit = Instant::now();
-                ctx.commit(&consumer, checkpoints, CommitMode::Async);
+                ctx.commit(consumer, checkpoints, CommitMode::Async);
             }
         }
     }
+    Ok(false)
+}
 
-    let checkpoints = if reached_end {
-        info!("every assigned partition read to its end; emitting all windows");
-        lock(&ctx.pipeline).finish()?
-    } else {
-        lock(&ctx.pipeline).stop()?
-    };
-    ctx.commit(&consumer, checkpoints, CommitMode::Sync);
+/// Leaves the group and closes the consumer, waiting at most [`LEAVE_TIMEOUT`]. Call only as
+/// the process is about to exit.
+fn leave_group(consumer: BaseConsumer<GroupContext>) {
+    let deadline = Instant::now() + LEAVE_TIMEOUT;
     consumer.unsubscribe();
-    // Let the revocation run so the group learns we left before we close.
-    let _ = consumer.poll(Duration::from_millis(100));
-    if let Some(error) = lock(&ctx.failure).take() {
-        bail!(error);
+    let closing = consumer.close_queue();
+    while closing.is_ok() && !consumer.closed() && Instant::now() < deadline {
+        let _ = consumer.poll(Duration::from_millis(50));
     }
-    let stats = lock(&ctx.pipeline).stats();
-    Ok(stats)
+    if !consumer.closed() {
+        warn!("the group did not confirm our leaving in time; exiting anyway");
+    }
+    // `BaseConsumer`'s drop would close the consumer again: after a completed close that only
+    // logs a spurious error, and after a timed-out one it waits without limit. The close is
+    // done (or given up) and the process is exiting, so its memory is left to the OS.
+    std::mem::forget(consumer);
 }

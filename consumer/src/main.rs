@@ -114,11 +114,9 @@ fn main() -> ExitCode {
         .and_then(|rt| Ok(rt.block_on(ensure_topic(&settings.kafka))?));
     if let Err(e) = setup {
         error!("{e:#}");
-        let code = if e.is::<KafkaSetupError>() {
-            exit::KAFKA
-        } else {
-            exit::FAILURE
-        };
+        let code = e
+            .downcast_ref::<KafkaSetupError>()
+            .map_or(exit::FAILURE, KafkaSetupError::exit_code);
         return ExitCode::from(code as u8);
     }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
+use tracing::warn;
 use unicode_width::UnicodeWidthStr;
 
 use common::timestamp::format_human;
@@ -30,7 +31,9 @@ pub trait Output {
 /// The consumer's real output: a Spark-style console table and an optional JSON-lines file.
 pub struct Sink<W: Write> {
     top: usize,
-    console: W,
+    /// `None` once the console failed (e.g. a closed pipe): tables are for people, so losing
+    /// the terminal must not stop counting.
+    console: Option<W>,
     counts_file: Option<BufWriter<File>>,
 }
 
@@ -48,9 +51,18 @@ impl<W: Write> Sink<W> {
             .transpose()?;
         Ok(Sink {
             top,
-            console,
+            console: Some(console),
             counts_file,
         })
+    }
+
+    fn console(&mut self, write: impl FnOnce(&mut W) -> io::Result<()>) {
+        if let Some(console) = &mut self.console {
+            if let Err(error) = write(console) {
+                warn!(%error, "cannot write to the console; tables are no longer shown");
+                self.console = None;
+            }
+        }
     }
 }
 
@@ -97,8 +109,8 @@ impl<W: Write> Output for Sink<W> {
 
     fn merged_window(&mut self, window: &MergedWindow) -> io::Result<()> {
         let table = render_table(window, self.top);
-        self.console.write_all(table.as_bytes())?;
-        self.console.flush()
+        self.console(|c| c.write_all(table.as_bytes()).and_then(|()| c.flush()));
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -106,7 +118,8 @@ impl<W: Write> Output for Sink<W> {
             file.flush()?;
             file.get_ref().sync_data()?;
         }
-        self.console.flush()
+        self.console(Write::flush);
+        Ok(())
     }
 }
 
@@ -222,6 +235,35 @@ mod tests {
         let mut w = window(&[]);
         w.complete = false;
         assert!(render_table(&w, 3).contains("UTC (partial)"));
+    }
+
+    /// A console that fails like a closed pipe.
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_broken_console_does_not_stop_the_counts_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("counts.jsonl");
+        let mut sink = Sink::new(3, Broken, Some(&path)).unwrap();
+        sink.merged_window(&window(&[("a", 1)])).unwrap();
+        let closed = ClosedWindow {
+            start_ms: 0,
+            end_ms: 10_000,
+            tweets: 1,
+            counts: Counts::new(),
+        };
+        sink.partition_window(0, &closed).unwrap();
+        sink.flush().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
     }
 
     #[test]

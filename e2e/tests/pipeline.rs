@@ -294,6 +294,35 @@ fn malformed_lines_are_skipped_and_counted() {
     assert_eq!(message_count(&f.topic, PARTITIONS), 200);
 }
 
+/// SIGTERM stops an endless synthetic run: the producer flushes, prints its summary and exits 0
+/// because every tweet it sent was acknowledged (and the topic holds exactly those tweets).
+#[test]
+fn the_producer_flushes_and_summarises_on_sigterm() {
+    let f = Fixture::new("sigterm");
+    let mut p = f.producer("producer", &["--source", "synthetic", "--rate", "2000"]);
+    p.wait_for_log(LONG, "publishing to start", |l| l.contains("publishing"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        p.terminate(Duration::from_secs(40)).success(),
+        "{}",
+        p.stderr()
+    );
+    let stderr = p.stderr();
+    let summary = stderr
+        .lines()
+        .find(|l| l.contains("producer summary: "))
+        .unwrap_or_else(|| panic!("no summary:\n{stderr}"));
+    let sent = log_field(&summary.replace("sent ", "sent="), "sent").expect("sent count");
+    assert!(sent > 0, "{summary}");
+    assert!(
+        summary.contains(&format!(
+            "sent {sent}, delivered {sent}, failed 0, unacknowledged 0"
+        )),
+        "{summary}"
+    );
+    assert_eq!(message_count(&f.topic, PARTITIONS), sent as i64);
+}
+
 /// Test 4b: bad configuration and unreadable input exit with code 2 and name the problem.
 #[test]
 fn bad_config_and_unreadable_input_exit_2_naming_the_problem() {
@@ -342,6 +371,50 @@ fn bad_config_and_unreadable_input_exit_2_naming_the_problem() {
         "{}",
         p.stderr()
     );
+
+    // An unknown pass-through librdkafka property is a configuration error too.
+    let bootstrap = bootstrap();
+    let mut c = Proc::spawn(
+        dir.path(),
+        "bad-property",
+        "consumer",
+        &["--bootstrap-servers", &bootstrap],
+        &[("TRENDS__KAFKA__PROPERTIES__NO_SUCH_PROP", "1")],
+    );
+    assert_eq!(c.wait(LONG).code(), Some(2), "{}", c.stderr());
+    assert!(c.stderr().contains("no.such.prop"), "{}", c.stderr());
+}
+
+/// An unreachable broker is one clear error and exit code 4 after a bounded wait, not a hang.
+#[test]
+fn an_unreachable_broker_exits_4_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    for bin in ["producer", "consumer"] {
+        let mut p = Proc::spawn(
+            dir.path(),
+            bin,
+            bin,
+            &["--bootstrap-servers", "127.0.0.1:1"],
+            &[],
+        );
+        assert_eq!(
+            p.wait(Duration::from_secs(60)).code(),
+            Some(4),
+            "{}",
+            p.stderr()
+        );
+        let errors: Vec<String> = p
+            .stderr()
+            .lines()
+            .filter(|l| l.contains("ERROR"))
+            .map(String::from)
+            .collect();
+        assert_eq!(errors.len(), 1, "one error line: {errors:?}");
+        assert!(
+            errors[0].contains("cannot reach Kafka at 127.0.0.1:1 within 15s"),
+            "{errors:?}"
+        );
+    }
 }
 
 /// Test 5: two consumers in one group split the partitions and together process every message.

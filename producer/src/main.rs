@@ -62,8 +62,8 @@ struct Cli {
     /// Synthetic publishing rate in tweets/s, 0 = unthrottled (synthetic.rate).
     #[arg(long, value_name = "PER_SECOND")]
     rate: Option<f64>,
-    /// Synthetic event-time density in tweets per second of created_at
-    /// (synthetic.events_per_second).
+    /// Synthetic event-time density in tweets per second of created_at; default: the rate,
+    /// or 100 when unthrottled (synthetic.events_per_second).
     #[arg(long, value_name = "PER_SECOND")]
     events_per_second: Option<f64>,
     /// created_at of the first synthetic tweet, RFC 3339 (synthetic.start; default now).
@@ -170,7 +170,7 @@ fn ensure_kafka_topic(settings: &Settings) -> Result<(), Fatal> {
         .map_err(|e| Fatal(exit::FAILURE, format!("cannot start runtime: {e}")))?;
     runtime
         .block_on(ensure_topic(&settings.kafka))
-        .map_err(|e| Fatal(exit::KAFKA, e.to_string()))
+        .map_err(|e| Fatal(e.exit_code(), e.to_string()))
 }
 
 fn open_source(
@@ -199,7 +199,7 @@ fn open_source(
             let generator = Synthetic::new(SyntheticConfig {
                 seed: settings.synthetic.seed,
                 start_ms,
-                events_per_second: settings.synthetic.events_per_second,
+                events_per_second: settings.synthetic.effective_events_per_second(),
             });
             Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
         }
