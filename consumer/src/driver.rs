@@ -2,8 +2,8 @@
 //!
 //! Offsets are never committed automatically. A partition's offset is committed only as far as
 //! the first record of its oldest open window, after every closed window before it has been
-//! written out, together with the partition's watermark in the commit metadata. Whoever owns
-//! the partition next (this process after a restart, or another group member after a
+//! written out, and after the partition's watermark has been saved (see `watermarks`). Whoever
+//! owns the partition next (this process after a restart, or another group member after a
 //! rebalance) rebuilds the open windows from there and skips what was already emitted.
 
 use std::collections::HashMap;
@@ -20,11 +20,12 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
-use common::kafka::{consumer_config, SETUP_TIMEOUT};
+use common::kafka::consumer_config;
 use common::settings::Settings;
 
 use crate::pipeline::{Checkpoints, Pipeline, Stats};
 use crate::sink::Sink;
+use crate::watermarks::WatermarkStore;
 use crate::window::{Checkpoint, WindowSpec};
 
 /// How often closed windows are looked for and written out.
@@ -40,6 +41,7 @@ type ConsolePipeline = Pipeline<Sink<Stdout>>;
 struct GroupContext {
     topic: String,
     pipeline: Mutex<ConsolePipeline>,
+    watermarks: WatermarkStore,
     /// Last checkpoint committed per partition, to skip redundant commits.
     committed: Mutex<HashMap<i32, Checkpoint>>,
     /// An output error raised inside a callback, reported by the loop.
@@ -51,23 +53,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl GroupContext {
+    /// Saves the watermarks, then commits the offsets. In that order a crash in between leaves
+    /// an older offset with a newer watermark, which still resumes exactly (see `window`).
     fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, mode: CommitMode) {
         let mut committed = lock(&self.committed);
-        let mut tpl = TopicPartitionList::new();
-        for (partition, cp) in checkpoints {
-            if committed.get(&partition) == Some(&cp) {
-                continue;
-            }
-            let mut elem = tpl.add_partition(&self.topic, partition);
-            if let Err(e) = elem.set_offset(Offset::Offset(cp.offset)) {
-                warn!(partition, error = %e, "invalid offset to commit");
-                continue;
-            }
-            elem.set_metadata(cp.metadata());
-            committed.insert(partition, cp);
-        }
-        if tpl.count() == 0 {
+        let changed: Checkpoints = checkpoints
+            .into_iter()
+            .filter(|(p, cp)| committed.get(p) != Some(cp))
+            .collect();
+        if changed.is_empty() {
             return;
+        }
+        let watermarks: Vec<(i32, i64)> = changed
+            .iter()
+            .filter_map(|(p, cp)| cp.watermark_ms.map(|wm| (*p, wm)))
+            .collect();
+        if let Err(error) = self.watermarks.save(&watermarks) {
+            warn!(%error, "saving watermarks failed; offsets not committed, will retry");
+            return;
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (partition, cp) in changed {
+            if let Err(error) =
+                tpl.add_partition_offset(&self.topic, partition, Offset::Offset(cp.offset))
+            {
+                warn!(partition, %error, "invalid offset to commit");
+                continue;
+            }
+            committed.insert(partition, cp);
         }
         match consumer.commit(&tpl, mode) {
             Ok(()) => tracing::debug!(partitions = tpl.count(), "committed offsets"),
@@ -114,27 +127,26 @@ impl ConsumerContext for GroupContext {
         }
     }
 
-    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let Rebalance::Assign(tpl) = rebalance else {
             return;
         };
-        let restored = match consumer.committed_offsets((*tpl).clone(), SETUP_TIMEOUT) {
-            Ok(list) => list,
+        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        let watermarks = match self.watermarks.load(&partitions) {
+            Ok(watermarks) => watermarks,
             Err(error) => {
-                // Without the metadata we cannot tell emitted windows from open ones.
+                // Without the watermarks we cannot tell emitted windows from open ones.
                 self.fail(io::Error::other(format!(
-                    "cannot read committed offsets of assigned partitions: {error}"
+                    "cannot read the saved watermarks of assigned partitions: {error}"
                 )));
                 return;
             }
         };
         let mut pipeline = lock(&self.pipeline);
-        let mut partitions = Vec::new();
-        for elem in restored.elements() {
-            let watermark = Checkpoint::watermark_from_metadata(elem.metadata()).flatten();
-            pipeline.assign(elem.partition(), watermark);
-            partitions.push(elem.partition());
-            info!(partition = elem.partition(), committed = ?elem.offset(), watermark_ms = ?watermark, "resuming partition");
+        for &partition in &partitions {
+            let watermark_ms = watermarks.get(&partition).copied();
+            pipeline.assign(partition, watermark_ms);
+            info!(partition, ?watermark_ms, "resuming partition");
         }
         info!(?partitions, "partitions assigned");
     }
@@ -158,13 +170,16 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
                 .display()
         )
     })?;
+    let config = consumer_config(&settings.kafka, c);
     let context = GroupContext {
         topic: settings.kafka.topic.clone(),
         pipeline: Mutex::new(Pipeline::new(spec, sink)),
+        watermarks: WatermarkStore::new(config.clone(), &c.group_id, &settings.kafka.topic)
+            .context("invalid Kafka consumer settings")?,
         committed: Mutex::new(HashMap::new()),
         failure: Mutex::new(None),
     };
-    let consumer: BaseConsumer<GroupContext> = consumer_config(&settings.kafka, c)
+    let consumer: BaseConsumer<GroupContext> = config
         .create_with_context(context)
         .context("invalid Kafka consumer settings")?;
     consumer

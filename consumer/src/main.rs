@@ -6,6 +6,7 @@ mod merge;
 mod pipeline;
 mod sink;
 mod topn;
+mod watermarks;
 mod window;
 
 use std::path::PathBuf;

@@ -280,7 +280,11 @@ pub fn consumer_counts(files: &[&Path]) -> (WindowCounts, WindowTweets) {
     (counts, tweets)
 }
 
-/// Generates `n` synthetic tweets into `path` with the producer's stdout sink.
+/// Generates `n` synthetic tweets into `path` with the producer's stdout sink, then makes them
+/// arrive out of order as real streams do: blocks of one second of tweets, offset by half a
+/// second so that they straddle every window boundary, are written in reverse. A tweet is at
+/// most one second of event time out of place (less than the allowed lateness), and tweets of a
+/// window keep arriving after the next window has begun.
 pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_per_second: u64) {
     let mut p = Proc::spawn(
         dir,
@@ -304,7 +308,18 @@ pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_
     );
     let status = p.wait(Duration::from_secs(120));
     assert!(status.success(), "generator failed: {}", p.stderr());
-    std::fs::copy(&p.stdout, path).expect("copy generated file");
+    let text = std::fs::read_to_string(&p.stdout).expect("read generated file");
+    let lines: Vec<&str> = text.lines().collect();
+    let block = events_per_second as usize;
+    let (head, rest) = lines.split_at((block / 2).min(lines.len()));
+    let mut out = String::with_capacity(text.len());
+    for chunk in std::iter::once(head).chain(rest.chunks(block)) {
+        for line in chunk.iter().rev() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    std::fs::write(path, out).expect("write generated file");
 }
 
 /// Reads a numeric field such as `consumed=123` from a human-format log line.

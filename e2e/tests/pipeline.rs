@@ -110,13 +110,18 @@ fn assert_counts_equal(got: &(WindowCounts, WindowTweets), want: &(WindowCounts,
 }
 
 fn consumed(p: &Proc) -> u64 {
+    summary_field(p, "consumed")
+}
+
+/// A field of the consumer's final `consumer stopped` log line.
+fn summary_field(p: &Proc, field: &str) -> u64 {
     let stderr = p.stderr();
     let line = stderr
         .lines()
         .rev()
         .find(|l| l.contains("consumer stopped"))
         .unwrap_or_else(|| panic!("no summary:\n{}", tail(&stderr)));
-    log_field(line, "consumed").expect("consumed field")
+    log_field(line, field).unwrap_or_else(|| panic!("no {field} in {line}"))
 }
 
 /// Test 1: the consumer's per-window counts equal an independent count of the input file.
@@ -135,6 +140,11 @@ fn windowed_counts_equal_an_independent_reference() {
     assert_eq!(want.1.len(), 6, "input spans six windows");
     assert_counts_equal(&consumer_counts(&[&counts]), &want);
     assert_eq!(consumed(&c), TWEETS);
+    assert_eq!(
+        summary_field(&c, "late"),
+        0,
+        "disorder stays within the allowed lateness"
+    );
 
     // The console shows one table per window, led by that window's most mentioned hashtag.
     let stdout = c.stdout();
@@ -445,13 +455,18 @@ fn two_consumers_split_the_partitions_and_process_everything() {
     );
 
     f.publish(&file, TWEETS);
-    // Let both drain their partitions, then stop them one at a time.
-    std::thread::sleep(Duration::from_secs(5));
+    // Stop A while tweets are still being processed; B takes over all partitions, resuming
+    // A's from A's checkpoints. Then stop B (one at a time: see BROKER.md).
+    std::thread::sleep(Duration::from_secs(2));
     assert!(
         a.terminate(Duration::from_secs(30)).success(),
         "{}",
         a.stderr()
     );
+    b.wait_for_log(LONG, "B taking over every partition", |l| {
+        l.contains("partitions assigned") && assigned_partitions(l) == [0, 1, 2]
+    });
+    std::thread::sleep(Duration::from_secs(2));
     assert!(
         b.terminate(Duration::from_secs(30)).success(),
         "{}",
