@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::Args;
 
@@ -57,4 +59,14 @@ pub fn push<V: Into<config::Value>>(out: &mut Vec<Override>, key: &'static str, 
     if let Some(v) = value {
         out.push(Override::new(key, v));
     }
+}
+
+/// A flag that SIGINT and SIGTERM set, so the binaries can finish their batch, flush, commit
+/// and exit cleanly instead of dying mid-write.
+pub fn stop_on_signals() -> std::io::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    Ok(stop)
 }

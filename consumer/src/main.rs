@@ -11,13 +11,11 @@ mod window;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use clap::Parser;
 use tracing::{error, info};
 
-use common::cli::{push, CommonArgs};
+use common::cli::{push, stop_on_signals, CommonArgs};
 use common::exit;
 use common::kafka::{ensure_topic, KafkaSetupError};
 use common::settings::Override;
@@ -100,13 +98,13 @@ fn main() -> ExitCode {
     };
     common::logging::init(settings.log.format);
 
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+    let stop = match stop_on_signals() {
+        Ok(stop) => stop,
+        Err(e) => {
             error!("cannot install signal handler: {e}");
             return ExitCode::from(exit::FAILURE as u8);
         }
-    }
+    };
 
     let setup = tokio::runtime::Builder::new_current_thread()
         .enable_all()

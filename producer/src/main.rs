@@ -8,13 +8,11 @@ mod source;
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use clap::Parser;
 use tracing::{error, info};
 
-use common::cli::{push, CommonArgs};
+use common::cli::{push, stop_on_signals, CommonArgs};
 use common::exit;
 use common::kafka::ensure_topic;
 use common::settings::{Override, Settings, SinkKind, SourceKind};
@@ -120,11 +118,8 @@ fn main() -> ExitCode {
 }
 
 fn run(settings: &Settings) -> Result<(), Fatal> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
-    }
+    let stop = stop_on_signals()
+        .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
     let source = open_source(settings)?;
     let pacer = match settings.producer.source {
         SourceKind::File => Pacer::event_time(settings.producer.speed),

@@ -185,24 +185,25 @@ mod tests {
             .collect()
     }
 
+    /// Publishes `input` unpaced, without limits and without a stop signal.
+    fn publish_all(
+        input: Vec<Result<Event, SourceError>>,
+        sink: &mut Recorder,
+    ) -> (Summary, Result<(), PublishError>) {
+        let stop = AtomicBool::new(false);
+        publish(input, sink, Pacer::Unpaced, Limits::default(), &stop)
+    }
+
     #[test]
     fn publishes_everything_and_counts_rejects() {
         let mut input = tweets(3);
-        input.insert(
-            1,
-            Ok(Event::Rejected {
-                line: 2,
-                reason: "bad".into(),
-            }),
-        );
+        let rejected = Event::Rejected {
+            line: 2,
+            reason: "bad".into(),
+        };
+        input.insert(1, Ok(rejected));
         let mut sink = Recorder::default();
-        let (s, r) = publish(
-            input,
-            &mut sink,
-            Pacer::Unpaced,
-            Limits::default(),
-            &AtomicBool::new(false),
-        );
+        let (s, r) = publish_all(input, &mut sink);
         assert!(r.is_ok());
         assert_eq!((s.sent, s.delivered, s.rejected), (3, 3, 1));
         assert!(s.all_delivered());
@@ -211,25 +212,27 @@ mod tests {
 
     #[test]
     fn limit_and_stop_end_the_run() {
-        let mut sink = Recorder::default();
         let limits = Limits {
             max_tweets: Some(2),
             max_duration: None,
         };
-        let (s, _) = publish(
-            tweets(5),
-            &mut sink,
-            Pacer::Unpaced,
-            limits,
-            &AtomicBool::new(false),
-        );
-        assert_eq!(s.sent, 2);
+        let go = AtomicBool::new(false);
         let (s, _) = publish(
             tweets(5),
             &mut Recorder::default(),
             Pacer::Unpaced,
-            Limits::default(),
-            &AtomicBool::new(true),
+            limits,
+            &go,
+        );
+        assert_eq!(s.sent, 2);
+        let stopped = AtomicBool::new(true);
+        let no_limits = Limits::default();
+        let (s, _) = publish(
+            tweets(5),
+            &mut Recorder::default(),
+            Pacer::Unpaced,
+            no_limits,
+            &stopped,
         );
         assert_eq!(s.sent, 0);
     }
@@ -240,12 +243,13 @@ mod tests {
             max_tweets: None,
             max_duration: Some(Duration::from_millis(120)),
         };
+        let go = AtomicBool::new(false);
         let (s, _) = publish(
             tweets(1000),
             &mut Recorder::default(),
             Pacer::rate(20.0),
             limits,
-            &AtomicBool::new(false),
+            &go,
         );
         assert!(s.sent >= 1 && s.sent < 1000, "{s}");
     }
@@ -256,18 +260,12 @@ mod tests {
             lose: 1,
             ..Recorder::default()
         };
-        let (s, _) = publish(
-            tweets(2),
-            &mut sink,
-            Pacer::Unpaced,
-            Limits::default(),
-            &AtomicBool::new(false),
-        );
+        let (s, _) = publish_all(tweets(2), &mut sink);
         assert!(!s.all_delivered());
+        let text = s.to_string();
         assert!(
-            s.to_string()
-                .starts_with("sent 2, delivered 1, failed 1, unacknowledged 0, rejected 0"),
-            "{s}"
+            text.starts_with("sent 2, delivered 1, failed 1, unacknowledged 0, rejected 0"),
+            "{text}"
         );
     }
 
@@ -278,14 +276,7 @@ mod tests {
             path: "f".into(),
             source: std::io::Error::other("disk"),
         }));
-        let mut sink = Recorder::default();
-        let (s, r) = publish(
-            input,
-            &mut sink,
-            Pacer::Unpaced,
-            Limits::default(),
-            &AtomicBool::new(false),
-        );
+        let (s, r) = publish_all(input, &mut Recorder::default());
         assert_eq!(s.delivered, 1);
         assert_eq!(r.unwrap_err().to_string(), "cannot read f: disk");
     }
