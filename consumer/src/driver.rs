@@ -260,6 +260,10 @@ fn poll_until_done(
 /// Leaves the group and closes the consumer, waiting at most [`LEAVE_TIMEOUT`]. Call only as
 /// the process is about to exit.
 fn leave_group(consumer: BaseConsumer<GroupContext>) {
+    // `BaseConsumer`'s drop closes the consumer again: after a completed close that only logs a
+    // spurious error, and after a timed-out one (or during a panic) it waits without limit. The
+    // close is done or given up here and the process is exiting, so its memory is left to the OS.
+    let consumer = std::mem::ManuallyDrop::new(consumer);
     let deadline = Instant::now() + LEAVE_TIMEOUT;
     consumer.unsubscribe();
     let closing = consumer.close_queue();
@@ -269,8 +273,4 @@ fn leave_group(consumer: BaseConsumer<GroupContext>) {
     if !consumer.closed() {
         warn!("the group did not confirm our leaving in time; exiting anyway");
     }
-    // `BaseConsumer`'s drop would close the consumer again: after a completed close that only
-    // logs a spurious error, and after a timed-out one it waits without limit. The close is
-    // done (or given up) and the process is exiting, so its memory is left to the OS.
-    std::mem::forget(consumer);
 }

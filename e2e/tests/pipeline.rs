@@ -486,3 +486,51 @@ fn two_consumers_split_the_partitions_and_process_everything() {
         &reference_counts(&file, WINDOW_MS),
     );
 }
+
+/// Ctrl-C in `consumer | tee` kills the reader too: with stdout and stderr both closed pipes,
+/// the consumer must still stop on SIGTERM (it once panicked logging to the dead stderr and
+/// then hung closing the Kafka client).
+#[test]
+fn the_consumer_stops_when_its_output_pipes_are_closed() {
+    let f = Fixture::new("closed-pipes");
+    // 20 s of event time, so the first 10 s window closes while the consumer runs.
+    let file = f.generate("tweets.jsonl", 4_000, 41, START);
+    f.publish(&file, 4_000);
+    let bootstrap = bootstrap();
+    let mut child = std::process::Command::new(bin("consumer"))
+        .args(["--bootstrap-servers", &bootstrap, "--topic", &f.topic])
+        .args(["--group-id", &f.group, "--window", "10s"])
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start consumer");
+    // Read until it has printed a window table, then close both pipes.
+    let mut stdout = child.stdout.take().expect("stdout pipe");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("Window:") {
+        let n = std::io::Read::read(&mut stdout, &mut buf).expect("read stdout");
+        assert!(n > 0, "consumer closed stdout before printing a window");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    drop(stdout);
+    drop(child.stderr.take());
+    // SAFETY: kill(2) on our own child with a valid signal number.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("consumer did not stop within 20 s of SIGTERM with closed output pipes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
