@@ -37,6 +37,7 @@ pub struct Settings {
     pub producer: ProducerSettings,
     pub synthetic: SyntheticSettings,
     pub consumer: ConsumerSettings,
+    pub twitter: TwitterSettings,
     pub log: LogSettings,
 }
 
@@ -70,10 +71,95 @@ impl std::fmt::Debug for KafkaSettings {
 
 /// Which source feeds the producer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     Synthetic,
     File,
+    /// `statuses/filter.json` with OAuth 1.0a.
+    TwitterV1,
+    /// `/2/tweets/search/stream` with a bearer token.
+    TwitterV2,
+}
+
+/// A secret from the environment or a file: never printed, not even by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value read from the environment.
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+/// A v2 filtered-stream rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamRule {
+    pub value: String,
+    pub tag: Option<String>,
+}
+
+/// Twitter API sources. Credentials come from the tutorials' environment variables
+/// (`CONSUMER_KEY`, `CONSUMER_SECRET`, `ACCESS_TOKEN`, `ACCESS_SECRET`, `TWITTER_BEARER_TOKEN`)
+/// or from these keys; they are never logged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwitterSettings {
+    /// `https://api.twitter.com`, or a compatible endpoint.
+    pub api_base: String,
+    /// v1.1 `track` phrases.
+    #[serde(default)]
+    pub track: Vec<String>,
+    /// v1.1 `follow` user ids.
+    #[serde(default)]
+    pub follow: Vec<String>,
+    /// v1.1 `locations` bounding boxes, each "sw_lon,sw_lat,ne_lon,ne_lat".
+    #[serde(default)]
+    pub locations: Vec<String>,
+    /// v1.1 `language` codes.
+    #[serde(default)]
+    pub language: Vec<String>,
+    pub stall_warnings: bool,
+    /// v2 filter rules, synced at start (missing ones added, stale ones deleted).
+    #[serde(default)]
+    pub rules: Vec<StreamRule>,
+    pub tweet_fields: String,
+    pub expansions: String,
+    pub user_fields: String,
+    pub place_fields: String,
+    /// No bytes (keep-alives included) for this long means a stalled connection.
+    #[serde(deserialize_with = "duration")]
+    pub stall_timeout: Duration,
+    /// Tweets buffered between the stream and Kafka; when full, new tweets are dropped and
+    /// counted so that the stream is never left unread.
+    pub queue: usize,
+    #[serde(default)]
+    pub consumer_key: Secret,
+    #[serde(default)]
+    pub consumer_secret: Secret,
+    #[serde(default)]
+    pub access_token: Secret,
+    #[serde(default)]
+    pub access_secret: Secret,
+    #[serde(default)]
+    pub bearer_token: Secret,
 }
 
 /// Where the producer sends tweets.
@@ -290,6 +376,12 @@ impl Settings {
                     "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
                 );
             }
+        }
+        if self.twitter.queue == 0 {
+            return fail("twitter.queue", "must be at least 1");
+        }
+        if self.twitter.stall_timeout.is_zero() {
+            return fail("twitter.stall_timeout", "must be longer than 0");
         }
         if self.consumer.group_id.trim().is_empty() {
             return fail("consumer.group_id", "must not be empty");

@@ -5,6 +5,8 @@
 //! broker and sets it; point it at your own Apache Kafka to test against that instead).
 //! Every test uses its own topic and consumer group, so tests can run in parallel.
 
+pub mod standin;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

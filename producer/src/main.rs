@@ -4,6 +4,7 @@ mod pace;
 mod publish;
 mod sink;
 mod source;
+mod twitter;
 
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use tracing::{error, info};
 use common::cli::{push, stop_on_signals, CommonArgs};
 use common::exit;
 use common::kafka::ensure_topic;
-use common::settings::{Override, Settings, SinkKind, SourceKind};
+use common::settings::{Override, Secret, Settings, SinkKind, SourceKind, TwitterSettings};
 
 use pace::Pacer;
 use publish::{publish, Limits, PublishError, Summary};
@@ -23,19 +24,26 @@ use sink::{KafkaSink, StdoutSink};
 use source::file::FileSource;
 use source::synthetic::{Synthetic, SyntheticConfig};
 use source::{Event, SourceError};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use twitter::client::StreamSpec;
+use twitter::TwitterSource;
 
-/// Publish tweets to Kafka from a replay file or a seeded synthetic generator.
+/// Publish tweets to Kafka from a replay file, a seeded synthetic generator or the Twitter API
+/// (twitter-v1: CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET; twitter-v2:
+/// TWITTER_BEARER_TOKEN).
 ///
 /// Every flag overrides the same key from the config file and the environment
 /// (TRENDS__SECTION__KEY, e.g. TRENDS__KAFKA__BOOTSTRAP_SERVERS). Exit codes: 0 every tweet
 /// acknowledged, 1 some tweet not acknowledged or runtime failure, 2 bad configuration or
-/// unreadable input, 4 Kafka unreachable.
+/// unreadable input, 3 Twitter credentials rejected or missing, 4 Kafka unreachable.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
-    /// Tweet source: synthetic or file (producer.source; --file implies file).
+    /// Tweet source: synthetic, file, twitter-v1 or twitter-v2 (producer.source; --file implies
+    /// file).
     #[arg(long, value_name = "SOURCE")]
     source: Option<String>,
     /// JSON-lines file of v1.1 or v2 tweets, plain or gzip (producer.file).
@@ -67,6 +75,21 @@ struct Cli {
     /// created_at of the first synthetic tweet, RFC 3339 (synthetic.start; default now).
     #[arg(long, value_name = "TIME")]
     start: Option<String>,
+    /// Twitter API base URL (twitter.api_base).
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
+    /// twitter-v1: phrases to track, comma-separated (twitter.track).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    track: Vec<String>,
+    /// twitter-v1: user ids to follow, comma-separated (twitter.follow).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    follow: Vec<String>,
+    /// twitter-v1: one bounding box "sw_lon,sw_lat,ne_lon,ne_lat" (twitter.locations).
+    #[arg(long, value_name = "BOX")]
+    locations: Option<String>,
+    /// twitter-v1: language codes, comma-separated (twitter.language).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    language: Vec<String>,
 }
 
 impl Cli {
@@ -94,6 +117,19 @@ impl Cli {
             self.events_per_second,
         );
         push(&mut out, "synthetic.start", self.start.clone());
+        push(&mut out, "twitter.api_base", self.api_base.clone());
+        push(
+            &mut out,
+            "twitter.locations",
+            self.locations.clone().map(|b| vec![b]),
+        );
+        for (key, list) in [
+            ("twitter.track", &self.track),
+            ("twitter.follow", &self.follow),
+            ("twitter.language", &self.language),
+        ] {
+            push(&mut out, key, (!list.is_empty()).then(|| list.clone()));
+        }
         out
     }
 }
@@ -120,10 +156,11 @@ fn main() -> ExitCode {
 fn run(settings: &Settings) -> Result<(), Fatal> {
     let stop = stop_on_signals()
         .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
-    let source = open_source(settings)?;
+    let source = open_source(settings, &stop)?;
     let pacer = match settings.producer.source {
         SourceKind::File => Pacer::event_time(settings.producer.speed),
         SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
+        SourceKind::TwitterV1 | SourceKind::TwitterV2 => Pacer::Unpaced,
     };
     let limits = Limits {
         max_tweets: settings.producer.limit,
@@ -148,7 +185,7 @@ fn run(settings: &Settings) -> Result<(), Fatal> {
 fn report(summary: Summary, outcome: Result<(), PublishError>) -> Result<(), Fatal> {
     info!("producer summary: {summary}");
     match outcome {
-        Err(PublishError::Source(e)) => Err(Fatal(exit::USAGE, e.to_string())),
+        Err(PublishError::Source(e)) => Err(Fatal(e.exit_code(), e.to_string())),
         Err(PublishError::Sink(e)) => Err(Fatal(exit::FAILURE, e.to_string())),
         Ok(()) if !summary.all_delivered() => Err(Fatal(
             exit::FAILURE,
@@ -168,11 +205,22 @@ fn ensure_kafka_topic(settings: &Settings) -> Result<(), Fatal> {
         .map_err(|e| Fatal(e.exit_code(), e.to_string()))
 }
 
-fn open_source(
-    settings: &Settings,
-) -> Result<Box<dyn Iterator<Item = Result<Event, SourceError>>>, Fatal> {
+type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
+
+fn open_source(settings: &Settings, stop: &Arc<AtomicBool>) -> Result<Source, Fatal> {
     let now_ms = chrono::Utc::now().timestamp() * 1000;
+    let fatal = |e: SourceError| Fatal(e.exit_code(), e.to_string());
     match settings.producer.source {
+        kind @ (SourceKind::TwitterV1 | SourceKind::TwitterV2) => {
+            let twitter = twitter_settings(settings);
+            let spec = match kind {
+                SourceKind::TwitterV1 => StreamSpec::v1(twitter),
+                _ => StreamSpec::v2(twitter),
+            }
+            .map_err(fatal)?;
+            let stream = TwitterSource::start(spec, settings.twitter.queue, Arc::clone(stop));
+            Ok(Box::new(stream))
+        }
         SourceKind::File => {
             let path = settings.producer.file.as_deref().ok_or_else(|| {
                 Fatal(
@@ -199,4 +247,22 @@ fn open_source(
             Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
         }
     }
+}
+
+/// Twitter settings with credentials from the tutorials' environment variables, which take
+/// precedence over the config file.
+fn twitter_settings(settings: &Settings) -> TwitterSettings {
+    let mut twitter = settings.twitter.clone();
+    for (var, slot) in [
+        ("CONSUMER_KEY", &mut twitter.consumer_key),
+        ("CONSUMER_SECRET", &mut twitter.consumer_secret),
+        ("ACCESS_TOKEN", &mut twitter.access_token),
+        ("ACCESS_SECRET", &mut twitter.access_secret),
+        ("TWITTER_BEARER_TOKEN", &mut twitter.bearer_token),
+    ] {
+        if let Ok(value) = std::env::var(var) {
+            *slot = Secret::new(value);
+        }
+    }
+    twitter
 }

@@ -90,8 +90,9 @@ where
     let mut sent = 0;
     let mut rejected = 0;
     let mut outcome = Ok(());
+    let reached = |sent| limits.max_tweets.is_some_and(|max| sent >= max);
     for item in source {
-        if stop.load(Ordering::Relaxed) || limits.max_tweets.is_some_and(|max| sent >= max) {
+        if stop.load(Ordering::Relaxed) || reached(sent) {
             break;
         }
         let record = match item {
@@ -114,6 +115,10 @@ where
             break;
         }
         sent += 1;
+        // Stop now rather than when the next tweet arrives: a live stream may stay quiet.
+        if reached(sent) {
+            break;
+        }
     }
     let (delivered, failed) = match sink.finish(FLUSH_TIMEOUT) {
         Ok(counts) => counts,
@@ -238,6 +243,26 @@ mod tests {
     }
 
     #[test]
+    fn the_limit_stops_without_waiting_for_another_tweet() {
+        let limits = Limits {
+            max_tweets: Some(2),
+            max_duration: None,
+        };
+        let endless = tweets(2).into_iter().chain(std::iter::from_fn(|| {
+            panic!("pulled a tweet beyond the limit")
+        }));
+        let go = AtomicBool::new(false);
+        let (s, _) = publish(
+            endless,
+            &mut Recorder::default(),
+            Pacer::Unpaced,
+            limits,
+            &go,
+        );
+        assert_eq!(s.sent, 2);
+    }
+
+    #[test]
     fn duration_ends_a_paced_run() {
         let limits = Limits {
             max_tweets: None,
@@ -272,7 +297,7 @@ mod tests {
     #[test]
     fn a_source_error_is_returned_after_flushing() {
         let mut input = tweets(1);
-        input.push(Err(SourceError {
+        input.push(Err(SourceError::File {
             path: "f".into(),
             source: std::io::Error::other("disk"),
         }));

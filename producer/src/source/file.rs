@@ -25,7 +25,7 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 impl FileSource {
     /// Opens `path`, detecting gzip by its magic bytes rather than its name.
     pub fn open(path: &Path, fallback_timestamp_ms: i64) -> Result<Self, SourceError> {
-        let error = |source| SourceError {
+        let error = |source| SourceError::File {
             path: path.display().to_string(),
             source,
         };
@@ -74,7 +74,7 @@ impl Iterator for FileSource {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(source) => {
-                    return Some(Err(SourceError {
+                    return Some(Err(SourceError::File {
                         path: self.path.clone(),
                         source,
                     }))

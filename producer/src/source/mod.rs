@@ -26,11 +26,34 @@ pub enum Event {
     },
 }
 
-/// A source that cannot go on (unreadable file, I/O error mid-way).
+/// A source that cannot go on.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read {path}: {source}")]
-pub struct SourceError {
-    pub path: String,
-    #[source]
-    pub source: std::io::Error,
+pub enum SourceError {
+    /// Unreadable file, or an I/O error mid-way.
+    #[error("cannot read {path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Missing or rejected API credentials (never includes the secrets themselves).
+    #[error("{0}")]
+    Credentials(String),
+    /// A source setting that cannot work.
+    #[error("{0}")]
+    Config(String),
+    /// The stream cannot be set up.
+    #[error("{0}")]
+    Stream(String),
+}
+
+impl SourceError {
+    /// The process exit code for this failure (see README).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            SourceError::File { .. } | SourceError::Config(_) => common::exit::USAGE,
+            SourceError::Credentials(_) => common::exit::CREDENTIALS,
+            SourceError::Stream(_) => common::exit::FAILURE,
+        }
+    }
 }

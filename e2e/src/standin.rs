@@ -1,0 +1,1649 @@
+//! A local, in-process stand-in for the Twitter streaming APIs.
+//!
+//! The producer's Twitter sources talk to the v1.1 filter stream (OAuth 1.0a)
+//! and the v2 filtered stream (bearer token, with its rules endpoints). Tests
+//! must not need the internet, so [`StandIn`] serves those endpoints on
+//! `127.0.0.1` with a random port, checks authentication the way Twitter does
+//! (the OAuth 1.0a signature is recomputed, not just looked at), and plays a
+//! scripted sequence of [`Connection`]s so reconnect, back-off, stall and
+//! parse-error handling can be exercised deterministically.
+//!
+//! Endpoints (paths exactly as Twitter's):
+//! - `POST /1.1/statuses/filter.json` — v1.1 filter stream, OAuth 1.0a HMAC-SHA1.
+//! - `GET /2/tweets/search/stream` — v2 filtered stream, `Authorization: Bearer`.
+//! - `GET|POST /2/tweets/search/stream/rules` — v2 rule listing / add / delete.
+//!
+//! Both stream endpoints draw from the same queue of scripted connections.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use bytes::Bytes;
+use futures::Stream;
+use hmac::{Hmac, Mac};
+use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+use sha1::Sha1;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Largest request body the stand-in will read; bigger bodies get 413, so a
+/// runaway client cannot make a test allocate without bound.
+const MAX_BODY: usize = 1 << 20;
+
+/// Pause between the two halves of a [`Step::Split`] message, long enough that
+/// the halves reach the client as separate reads.
+const SPLIT_PAUSE: Duration = Duration::from_millis(20);
+
+/// How long the body stays pending before a [`Step::Close`] error, so hyper
+/// flushes the bytes already produced instead of discarding them.
+const CLOSE_FLUSH_DELAY: Duration = Duration::from_millis(10);
+
+/// First id handed out to a v2 rule; Twitter rule ids are large decimal strings,
+/// so ids of the same shape catch code that assumes they fit in small integers.
+const FIRST_RULE_ID: u64 = 1_600_000_000_000_000_000;
+
+/// The v1.1 body Twitter sends when OAuth 1.0a verification fails; clients
+/// key off code 32, so it is reproduced verbatim.
+const V1_UNAUTHORIZED: &str = r#"{"errors":[{"code":32,"message":"Could not authenticate you."}]}"#;
+
+/// The v2 problem body Twitter sends for a missing or wrong bearer token.
+const V2_UNAUTHORIZED: &str =
+    r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#;
+
+/// RFC 3986 "unreserved" characters (ALPHA / DIGIT / "-" / "." / "_" / "~") are
+/// the only ones OAuth 1.0a leaves unescaped (RFC 5849 section 3.6).
+const OAUTH_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// OAuth 1.0a credentials the v1.1 endpoint accepts; tests hand the same values
+/// to the producer so the stand-in can recompute and check its signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// Application ("consumer") key, compared against `oauth_consumer_key`.
+    pub consumer_key: String,
+    /// Application secret, the first half of the HMAC-SHA1 signing key.
+    pub consumer_secret: String,
+    /// User access token, compared against `oauth_token`.
+    pub access_token: String,
+    /// User access token secret, the second half of the signing key.
+    pub access_secret: String,
+}
+
+/// One scripted thing a stream connection does, so tests can reproduce the
+/// framing quirks of Twitter's streams (keep-alives, messages split across
+/// reads, garbage, stalls, abrupt disconnects).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// One JSON message followed by `"\r\n"`, written as a single chunk.
+    Line(String),
+    /// A bare `"\r\n"`, as Twitter sends to keep an idle stream alive.
+    KeepAlive,
+    /// A message sent in two chunks split at byte index `n` (clamped to the
+    /// message length; it may fall inside a UTF-8 sequence), with a ~20 ms
+    /// pause between them; the second chunk carries the trailing `"\r\n"`.
+    Split(String, usize),
+    /// Bytes written as-is, e.g. a malformed or truncated line.
+    Raw(Vec<u8>),
+    /// Keep the connection open and send nothing for this long (stall tests).
+    Pause(Duration),
+    /// End the response abruptly: the connection is dropped without the
+    /// terminating chunk, so the client sees an error rather than a clean end.
+    Close,
+}
+
+/// What one incoming connection attempt to a stream endpoint gets, so tests
+/// can script failures and reconnects in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// `200 OK`, chunked `application/json`, then the steps in order. After
+    /// the last step the response stays open (sending nothing) until the
+    /// server shuts down, unless the last step is [`Step::Close`].
+    Stream(Vec<Step>),
+    /// An error status (e.g. 401, 403, 420, 429, 503) with a small JSON body
+    /// shaped like the endpoint's real error bodies.
+    Status(u16),
+}
+
+/// One request to a stream endpoint as the stand-in saw it, so tests can
+/// assert on reconnect timing, authentication and the parameters sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// When the request arrived (for back-off assertions).
+    pub at: Instant,
+    /// `"v1-filter"` or `"v2-stream"`.
+    pub endpoint: String,
+    /// Whether authentication succeeded; unauthorized attempts do not consume
+    /// a scripted [`Connection`].
+    pub authorized: bool,
+    /// Decoded query and form parameters in arrival order (query first),
+    /// excluding `oauth_*` parameters.
+    pub params: Vec<(String, String)>,
+    /// The HTTP status the stand-in answered with.
+    pub status: u16,
+}
+
+/// A v2 filtered-stream rule as stored by the stand-in, so tests can check
+/// what rules the producer installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Server-assigned id (a large decimal string, as Twitter's are).
+    pub id: String,
+    /// The rule expression, e.g. `"#rust lang:en"`.
+    pub value: String,
+    /// Optional client-chosen label.
+    pub tag: Option<String>,
+}
+
+/// Mutable server state behind one lock.
+#[derive(Debug)]
+struct Inner {
+    connections: VecDeque<Connection>,
+    attempts: Vec<Attempt>,
+    rules: Vec<Rule>,
+    next_rule_id: u64,
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+struct Shared {
+    creds: Credentials,
+    bearer_token: String,
+    inner: Mutex<Inner>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    /// Locks the state; a panic elsewhere must not turn every later request
+    /// into a panic too, so poisoning is ignored.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The running stand-in server; start one per test with [`StandIn::start`]
+/// and point the producer's Twitter sources at [`StandIn::base_url`].
+#[derive(Debug)]
+pub struct StandIn {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown_tx: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl StandIn {
+    /// Starts the server on `127.0.0.1` with a random port. `connections` are
+    /// served in order, one per authorized attempt to either stream endpoint;
+    /// attempts after the last get `Stream(vec![])` (a quiet open stream).
+    ///
+    /// # Panics
+    /// If no local port can be bound, since no test can proceed without one.
+    pub async fn start(
+        creds: Credentials,
+        bearer_token: String,
+        connections: Vec<Connection>,
+    ) -> StandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("stand-in: bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("stand-in: local address of bound listener");
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            creds,
+            bearer_token,
+            inner: Mutex::new(Inner {
+                connections: connections.into(),
+                attempts: Vec::new(),
+                rules: Vec::new(),
+                next_rule_id: FIRST_RULE_ID,
+            }),
+            shutdown: shutdown_rx.clone(),
+        });
+        let app = Router::new()
+            .route("/1.1/statuses/filter.json", post(v1_filter))
+            .route("/2/tweets/search/stream", get(v2_stream))
+            .route(
+                "/2/tweets/search/stream/rules",
+                get(rules_list).post(rules_change),
+            )
+            .fallback(not_found)
+            .with_state(shared.clone());
+        let mut signal = shutdown_rx;
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = signal.wait_for(|stop| *stop).await;
+                })
+                .await;
+        });
+        StandIn {
+            addr,
+            shared,
+            shutdown_tx,
+            server: Some(server),
+        }
+    }
+
+    /// `"http://127.0.0.1:PORT"`, to configure the producer's API base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request to a stream endpoint so far, in arrival order.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        self.shared.lock().attempts.clone()
+    }
+
+    /// The current v2 filter rules, in creation order.
+    pub fn rules(&self) -> Vec<Rule> {
+        self.shared.lock().rules.clone()
+    }
+
+    /// Stops the server: open streams are ended abruptly (as when Twitter goes
+    /// away), then the listener closes. Waits at most a few seconds.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(mut server) = self.server.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+            }
+        }
+    }
+}
+
+impl Drop for StandIn {
+    /// A test that forgets [`StandIn::shutdown`] (or panics) must not leave a
+    /// server task running, so dropping signals shutdown and aborts the task.
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// Computes an OAuth 1.0a HMAC-SHA1 signature (RFC 5849 section 3.4), base64
+/// encoded, so the stand-in and tests can check signatures independently of
+/// the producer's signer.
+///
+/// `base_uri` is used as given: it must already be normalized (lowercase
+/// scheme and host, default port omitted, no query). `params` are the decoded
+/// request parameters: every `oauth_*` protocol parameter except
+/// `oauth_signature`, plus query and form-body parameters.
+pub fn oauth1_signature(
+    method: &str,
+    base_uri: &str,
+    params: &[(String, String)],
+    consumer_secret: &str,
+    token_secret: &str,
+) -> String {
+    let base_string = signature_base_string(method, base_uri, params);
+    let key = format!(
+        "{}&{}",
+        oauth_encode(consumer_secret),
+        oauth_encode(token_secret)
+    );
+    // HMAC is defined for keys of any length, so this cannot fail.
+    let mut mac =
+        <Hmac<Sha1> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(base_string.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The signature base string of RFC 5849 section 3.4.1: method, encoded base
+/// URI and encoded normalized parameters, joined with `&`.
+fn signature_base_string(method: &str, base_uri: &str, params: &[(String, String)]) -> String {
+    let mut encoded: Vec<(String, String)> = params
+        .iter()
+        .map(|(name, value)| (oauth_encode(name), oauth_encode(value)))
+        .collect();
+    encoded.sort();
+    let normalized = encoded
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    format!(
+        "{}&{}&{}",
+        method.to_ascii_uppercase(),
+        oauth_encode(base_uri),
+        oauth_encode(&normalized)
+    )
+}
+
+/// Percent-encodes with the RFC 3986 unreserved set, as OAuth 1.0a requires.
+fn oauth_encode(s: &str) -> String {
+    utf8_percent_encode(s, OAUTH_ENCODE).to_string()
+}
+
+/// A request that could not be understood (bad encoding, oversized body).
+#[derive(Debug)]
+struct BadRequest {
+    status: StatusCode,
+    message: String,
+}
+
+impl BadRequest {
+    fn new(message: impl Into<String>) -> Self {
+        BadRequest {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component (`+` is space).
+fn form_decode(raw: &str) -> Result<String, BadRequest> {
+    let spaced = raw.replace('+', " ");
+    percent_decode(spaced.as_bytes())
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| BadRequest::new("parameter is not valid UTF-8 after percent-decoding"))
+}
+
+/// Parses a query string or form body into decoded name/value pairs, in order.
+fn parse_form(raw: &str) -> Result<Vec<(String, String)>, BadRequest> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((form_decode(name)?, form_decode(value)?))
+        })
+        .collect()
+}
+
+/// Whether the request declares a form-encoded body, the only kind whose
+/// parameters take part in the OAuth signature (RFC 5849 section 3.4.1.3.1).
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Reads the query string and (for form bodies) the body into parameters.
+async fn request_params(req: Request) -> Result<Vec<(String, String)>, BadRequest> {
+    let mut params = parse_form(req.uri().query().unwrap_or(""))?;
+    if is_form(req.headers()) {
+        let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| BadRequest {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                message: "request body unreadable or too large".into(),
+            })?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| BadRequest::new("form body is not valid UTF-8"))?;
+        params.extend(parse_form(text)?);
+    }
+    Ok(params)
+}
+
+/// Parses `Authorization: OAuth k="v", ...` into decoded pairs (`realm` is
+/// dropped, as RFC 5849 section 3.4.1.3.1 requires). `None` if not OAuth.
+fn parse_oauth_header(value: &str) -> Option<Vec<(String, String)>> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("OAuth") {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    for part in rest.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let (name, quoted) = part.split_once('=')?;
+        let quoted = quoted.trim();
+        let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        let name = percent_decode(name.trim().as_bytes()).decode_utf8().ok()?;
+        let value = percent_decode(inner.as_bytes()).decode_utf8().ok()?;
+        if name != "realm" {
+            pairs.push((name.into_owned(), value.into_owned()));
+        }
+    }
+    Some(pairs)
+}
+
+/// The base string URI (RFC 5849 section 3.4.1.2) of the request as the
+/// client addressed it: from the Host header, since that is what it signed.
+fn base_uri(headers: &HeaderMap, req_uri: &axum::http::Uri) -> Option<String> {
+    let host = match headers.get(header::HOST) {
+        Some(value) => value.to_str().ok()?.to_ascii_lowercase(),
+        None => req_uri.authority()?.as_str().to_ascii_lowercase(),
+    };
+    let host = host.strip_suffix(":80").unwrap_or(&host);
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("http://{host}{}", req_uri.path()))
+}
+
+/// Checks an OAuth 1.0a request the way Twitter does: known consumer key and
+/// token, HMAC-SHA1, version 1.0, timestamp and nonce present, and a
+/// signature that matches the one recomputed from the request.
+fn oauth_valid(
+    creds: &Credentials,
+    method: &Method,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+    params: &[(String, String)],
+) -> bool {
+    let Some(oauth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_oauth_header)
+    else {
+        return false;
+    };
+    let get = |name: &str| {
+        oauth
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let present = |name: &str| get(name).is_some_and(|v| !v.is_empty());
+    let basics_ok = get("oauth_consumer_key") == Some(creds.consumer_key.as_str())
+        && get("oauth_token") == Some(creds.access_token.as_str())
+        && get("oauth_signature_method") == Some("HMAC-SHA1")
+        && get("oauth_version").is_none_or(|v| v == "1.0")
+        && present("oauth_timestamp")
+        && present("oauth_nonce");
+    let (Some(signature), Some(base)) = (get("oauth_signature"), base_uri(headers, uri)) else {
+        return false;
+    };
+    if !basics_ok {
+        return false;
+    }
+    let mut signed: Vec<(String, String)> = oauth
+        .iter()
+        .filter(|(name, _)| name != "oauth_signature")
+        .cloned()
+        .collect();
+    signed.extend(params.iter().cloned());
+    let expected = oauth1_signature(
+        method.as_str(),
+        &base,
+        &signed,
+        &creds.consumer_secret,
+        &creds.access_secret,
+    );
+    expected == signature
+}
+
+/// Whether `Authorization: Bearer <token>` carries exactly the expected token.
+fn bearer_valid(expected: &str, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .is_some_and(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("Bearer") && token.trim() == expected
+        })
+}
+
+/// Which stream endpoint a request hit; selects error body shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    V1Filter,
+    V2Stream,
+}
+
+impl Endpoint {
+    fn name(self) -> &'static str {
+        match self {
+            Endpoint::V1Filter => "v1-filter",
+            Endpoint::V2Stream => "v2-stream",
+        }
+    }
+}
+
+/// Builds a response with a JSON body.
+fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.into(),
+    )
+        .into_response()
+}
+
+/// The reason phrase Twitter uses; 420 is Twitter's own code.
+fn reason(code: u16) -> &'static str {
+    match code {
+        420 => "Enhance Your Calm",
+        _ => StatusCode::from_u16(code)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error"),
+    }
+}
+
+/// A scripted error response, shaped like the endpoint's real error bodies.
+fn status_response(endpoint: Endpoint, code: u16) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = status.as_u16();
+    let body = match endpoint {
+        Endpoint::V1Filter => {
+            let (twitter_code, message) = match code {
+                401 => (32, "Could not authenticate you."),
+                429 => (88, "Rate limit exceeded"),
+                503 => (130, "Over capacity"),
+                _ => (u32::from(code), reason(code)),
+            };
+            json!({"errors": [{"code": twitter_code, "message": message}]})
+        }
+        Endpoint::V2Stream => json!({
+            "title": reason(code),
+            "type": "about:blank",
+            "status": code,
+            "detail": reason(code),
+        }),
+    };
+    json_response(status, body.to_string())
+}
+
+/// A 400/413 for a request that could not be parsed.
+fn bad_request_response(endpoint: Endpoint, err: &BadRequest) -> Response {
+    let body = match endpoint {
+        Endpoint::V1Filter => json!({"errors": [{"code": 44, "message": err.message}]}),
+        Endpoint::V2Stream => json!({
+            "title": "Invalid Request",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+            "detail": "One or more parameters to your request was invalid.",
+            "errors": [{"message": err.message}],
+        }),
+    };
+    json_response(err.status, body.to_string())
+}
+
+/// Records an attempt; for authorized ones also takes the next scripted
+/// connection, under the same lock so attempts and connections stay in step.
+fn record_attempt(
+    shared: &Shared,
+    endpoint: Endpoint,
+    authorized: bool,
+    params: Vec<(String, String)>,
+    rejected: StatusCode,
+) -> Option<Connection> {
+    let mut inner = shared.lock();
+    let connection = authorized.then(|| {
+        inner
+            .connections
+            .pop_front()
+            .unwrap_or(Connection::Stream(Vec::new()))
+    });
+    let status = match &connection {
+        None => rejected.as_u16(),
+        Some(Connection::Stream(_)) => 200,
+        Some(Connection::Status(code)) => StatusCode::from_u16(*code)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .as_u16(),
+    };
+    let params = params
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("oauth_"))
+        .collect();
+    inner.attempts.push(Attempt {
+        at: Instant::now(),
+        endpoint: endpoint.name().to_string(),
+        authorized,
+        params,
+        status,
+    });
+    connection
+}
+
+/// Serves a scripted connection.
+fn serve_connection(shared: &Shared, endpoint: Endpoint, connection: Connection) -> Response {
+    match connection {
+        Connection::Status(code) => status_response(endpoint, code),
+        Connection::Stream(steps) => {
+            let body = Body::from_stream(step_stream(steps, shared.shutdown.clone()));
+            json_response(StatusCode::OK, body)
+        }
+    }
+}
+
+/// `POST /1.1/statuses/filter.json`.
+async fn v1_filter(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let endpoint = Endpoint::V1Filter;
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let params = match request_params(req).await {
+        Ok(params) => params,
+        Err(err) => {
+            let params = parse_form(uri.query().unwrap_or("")).unwrap_or_default();
+            record_attempt(&shared, endpoint, false, params, err.status);
+            return bad_request_response(endpoint, &err);
+        }
+    };
+    let authorized = oauth_valid(&shared.creds, &method, &headers, &uri, &params);
+    match record_attempt(
+        &shared,
+        endpoint,
+        authorized,
+        params,
+        StatusCode::UNAUTHORIZED,
+    ) {
+        Some(connection) => serve_connection(&shared, endpoint, connection),
+        None => json_response(StatusCode::UNAUTHORIZED, V1_UNAUTHORIZED),
+    }
+}
+
+/// `GET /2/tweets/search/stream`.
+async fn v2_stream(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let endpoint = Endpoint::V2Stream;
+    let authorized = bearer_valid(&shared.bearer_token, req.headers());
+    let params = match parse_form(req.uri().query().unwrap_or("")) {
+        Ok(params) => params,
+        Err(err) => {
+            record_attempt(&shared, endpoint, false, Vec::new(), err.status);
+            return bad_request_response(endpoint, &err);
+        }
+    };
+    match record_attempt(
+        &shared,
+        endpoint,
+        authorized,
+        params,
+        StatusCode::UNAUTHORIZED,
+    ) {
+        Some(connection) => serve_connection(&shared, endpoint, connection),
+        None => json_response(StatusCode::UNAUTHORIZED, V2_UNAUTHORIZED),
+    }
+}
+
+/// Anything else: a JSON 404, so a wrong path is obvious in test output.
+async fn not_found(req: Request) -> Response {
+    let body = json!({
+        "title": "Not Found Error",
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+        "detail": format!("no stand-in endpoint for {} {}", req.method(), req.uri().path()),
+    });
+    json_response(StatusCode::NOT_FOUND, body.to_string())
+}
+
+/// Current time as Twitter formats `meta.sent`: `2024-01-02T03:04:05.678Z`.
+fn now_rfc3339() -> String {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since_epoch.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (proleptic Gregorian), valid for any date after 1970.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        since_epoch.subsec_millis()
+    )
+}
+
+/// A rule as Twitter serializes it (`tag` omitted when absent).
+fn rule_json(rule: &Rule) -> Value {
+    let mut obj = json!({"id": rule.id, "value": rule.value});
+    if let (Some(tag), Some(map)) = (&rule.tag, obj.as_object_mut()) {
+        map.insert("tag".into(), Value::String(tag.clone()));
+    }
+    obj
+}
+
+/// `GET /2/tweets/search/stream/rules`.
+async fn rules_list(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !bearer_valid(&shared.bearer_token, &headers) {
+        return json_response(StatusCode::UNAUTHORIZED, V2_UNAUTHORIZED);
+    }
+    let rules = shared.rules_snapshot();
+    let mut body = json!({"meta": {"sent": now_rfc3339(), "result_count": rules.len()}});
+    if let (false, Some(map)) = (rules.is_empty(), body.as_object_mut()) {
+        map.insert(
+            "data".into(),
+            Value::Array(rules.iter().map(rule_json).collect()),
+        );
+    }
+    json_response(StatusCode::OK, body.to_string())
+}
+
+impl Shared {
+    fn rules_snapshot(&self) -> Vec<Rule> {
+        self.lock().rules.clone()
+    }
+}
+
+/// An `add` entry that passed validation.
+struct NewRule {
+    value: String,
+    tag: Option<String>,
+}
+
+/// Validates a `{"add":[{"value","tag"}]}` array.
+fn parse_adds(adds: &Value) -> Result<Vec<NewRule>, BadRequest> {
+    let items = adds
+        .as_array()
+        .ok_or_else(|| BadRequest::new("`add` must be an array"))?;
+    if items.is_empty() {
+        return Err(BadRequest::new("`add` must not be empty"));
+    }
+    items
+        .iter()
+        .map(|item| {
+            let value = item
+                .get("value")
+                .and_then(Value::as_str)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| BadRequest::new("each rule needs a non-empty string `value`"))?;
+            let tag = match item.get("tag") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(tag)) => Some(tag.clone()),
+                Some(_) => return Err(BadRequest::new("`tag` must be a string")),
+            };
+            Ok(NewRule {
+                value: value.to_string(),
+                tag,
+            })
+        })
+        .collect()
+}
+
+/// Validates a `{"delete":{"ids":[...]}}` object.
+fn parse_deletes(delete: &Value) -> Result<Vec<String>, BadRequest> {
+    let ids = delete
+        .get("ids")
+        .and_then(Value::as_array)
+        .filter(|ids| !ids.is_empty())
+        .ok_or_else(|| BadRequest::new("`delete.ids` must be a non-empty array"))?;
+    ids.iter()
+        .map(|id| {
+            id.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| BadRequest::new("rule ids must be strings"))
+        })
+        .collect()
+}
+
+/// `POST /2/tweets/search/stream/rules` (add or delete; `?dry_run=true`
+/// validates and answers without changing anything, as on Twitter).
+async fn rules_change(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let endpoint = Endpoint::V2Stream;
+    if !bearer_valid(&shared.bearer_token, req.headers()) {
+        return json_response(StatusCode::UNAUTHORIZED, V2_UNAUTHORIZED);
+    }
+    let dry_run = parse_form(req.uri().query().unwrap_or(""))
+        .unwrap_or_default()
+        .iter()
+        .any(|(name, value)| name == "dry_run" && value == "true");
+    let parsed = async {
+        let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| BadRequest {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                message: "request body unreadable or too large".into(),
+            })?;
+        serde_json::from_slice::<Value>(&body)
+            .map_err(|e| BadRequest::new(format!("body is not valid JSON: {e}")))
+    }
+    .await;
+    let body = match parsed {
+        Ok(body) => body,
+        Err(err) => return bad_request_response(endpoint, &err),
+    };
+    let result = match (body.get("add"), body.get("delete")) {
+        (Some(adds), None) => parse_adds(adds).map(|adds| add_rules(&shared, adds, dry_run)),
+        (None, Some(delete)) => {
+            parse_deletes(delete).map(|ids| delete_rules(&shared, &ids, dry_run))
+        }
+        _ => Err(BadRequest::new(
+            "body must have exactly one of `add` or `delete`",
+        )),
+    };
+    match result {
+        Ok(reply) => json_response(StatusCode::OK, reply.to_string()),
+        Err(err) => bad_request_response(endpoint, &err),
+    }
+}
+
+/// Adds rules, refusing duplicates of an existing value as Twitter does.
+fn add_rules(shared: &Shared, adds: Vec<NewRule>, dry_run: bool) -> Value {
+    let mut inner = shared.lock();
+    let mut created = Vec::new();
+    let mut errors = Vec::new();
+    for add in adds {
+        let existing = inner
+            .rules
+            .iter()
+            .chain(created.iter())
+            .find(|r| r.value == add.value)
+            .map(|r| r.id.clone());
+        if let Some(id) = existing {
+            errors.push(json!({
+                "value": add.value,
+                "id": id,
+                "title": "DuplicateRule",
+                "type": "https://api.twitter.com/2/problems/duplicate-rules",
+            }));
+            continue;
+        }
+        let id = inner.next_rule_id.to_string();
+        inner.next_rule_id += 1;
+        created.push(Rule {
+            id,
+            value: add.value,
+            tag: add.tag,
+        });
+    }
+    let data: Vec<Value> = created.iter().map(rule_json).collect();
+    let summary = json!({
+        "created": created.len(),
+        "not_created": errors.len(),
+        "valid": created.len(),
+        "invalid": errors.len(),
+    });
+    if !dry_run {
+        inner.rules.extend(created);
+    }
+    let mut reply = json!({"meta": {"sent": now_rfc3339(), "summary": summary}});
+    if let Some(map) = reply.as_object_mut() {
+        if !data.is_empty() {
+            map.insert("data".into(), Value::Array(data));
+        }
+        if !errors.is_empty() {
+            map.insert("errors".into(), Value::Array(errors));
+        }
+    }
+    reply
+}
+
+/// Deletes rules by id; unknown ids count as `not_deleted`.
+fn delete_rules(shared: &Shared, ids: &[String], dry_run: bool) -> Value {
+    let mut inner = shared.lock();
+    let (found, missing): (Vec<&String>, Vec<&String>) = ids
+        .iter()
+        .partition(|id| inner.rules.iter().any(|r| &r.id == *id));
+    if !dry_run {
+        inner.rules.retain(|r| !found.contains(&&r.id));
+    }
+    let mut reply = json!({"meta": {
+        "sent": now_rfc3339(),
+        "summary": {"deleted": found.len(), "not_deleted": missing.len()},
+    }});
+    if let (false, Some(map)) = (missing.is_empty(), reply.as_object_mut()) {
+        let errors = missing
+            .iter()
+            .map(|id| {
+                json!({
+                    "errors": [{"parameters": {}, "message": "Rule does not exist"}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                    "id": id,
+                })
+            })
+            .collect();
+        map.insert("errors".into(), Value::Array(errors));
+    }
+    reply
+}
+
+/// One low-level thing the response body does.
+enum Action {
+    Send(Bytes),
+    Sleep(Duration),
+    Abort,
+}
+
+/// Expands scripted steps into body actions.
+fn actions(steps: Vec<Step>) -> VecDeque<Action> {
+    let mut out = VecDeque::new();
+    for step in steps {
+        match step {
+            Step::Line(msg) => out.push_back(Action::Send(Bytes::from(msg + "\r\n"))),
+            Step::KeepAlive => out.push_back(Action::Send(Bytes::from_static(b"\r\n"))),
+            Step::Split(msg, at) => {
+                let mut bytes = msg.into_bytes();
+                let at = at.min(bytes.len());
+                let mut tail = bytes.split_off(at);
+                tail.extend_from_slice(b"\r\n");
+                if !bytes.is_empty() {
+                    out.push_back(Action::Send(Bytes::from(bytes)));
+                }
+                out.push_back(Action::Sleep(SPLIT_PAUSE));
+                out.push_back(Action::Send(Bytes::from(tail)));
+            }
+            Step::Raw(bytes) => out.push_back(Action::Send(Bytes::from(bytes))),
+            Step::Pause(d) => out.push_back(Action::Sleep(d)),
+            Step::Close => {
+                out.push_back(Action::Abort);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Body state: pending actions, the shutdown signal, and whether the body
+/// has already ended (an error item is the last thing hyper sees).
+struct BodyState {
+    pending: VecDeque<Action>,
+    shutdown: watch::Receiver<bool>,
+    done: bool,
+}
+
+/// The error item that makes hyper drop the connection mid-body.
+fn abort_error(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, why.to_string())
+}
+
+/// The streaming body: each step is produced only when hyper polls for it,
+/// so every chunk is written and flushed as it happens, never buffered. A
+/// client that disconnects drops the stream, which ends the script.
+fn step_stream(
+    steps: Vec<Step>,
+    shutdown: watch::Receiver<bool>,
+) -> impl Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
+    let state = BodyState {
+        pending: actions(steps),
+        shutdown,
+        done: false,
+    };
+    futures::stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        loop {
+            match st.pending.pop_front() {
+                Some(Action::Send(bytes)) => return Some((Ok(bytes), st)),
+                Some(Action::Sleep(d)) => {
+                    let stopped = tokio::select! {
+                        () = tokio::time::sleep(d) => false,
+                        _ = st.shutdown.wait_for(|stop| *stop) => true,
+                    };
+                    if stopped {
+                        st.done = true;
+                        return Some((Err(abort_error("stand-in shutting down")), st));
+                    }
+                }
+                Some(Action::Abort) => {
+                    // hyper buffers whatever the body yields while it stays
+                    // ready and drops that buffer unsent when the body errors;
+                    // going pending first makes it flush the earlier steps
+                    // (and the response head) before the connection is cut.
+                    tokio::time::sleep(CLOSE_FLUSH_DELAY).await;
+                    st.done = true;
+                    return Some((Err(abort_error("scripted Close")), st));
+                }
+                None => {
+                    // Script finished without Close: stay open until shutdown.
+                    let _ = st.shutdown.wait_for(|stop| *stop).await;
+                    st.done = true;
+                    return Some((Err(abort_error("stand-in shutting down")), st));
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt as _;
+
+    const V1_PATH: &str = "/1.1/statuses/filter.json";
+    const V2_PATH: &str = "/2/tweets/search/stream";
+    const RULES_PATH: &str = "/2/tweets/search/stream/rules";
+    const BEARER: &str = "AAAA-test-bearer%2Btoken";
+
+    fn creds() -> Credentials {
+        Credentials {
+            consumer_key: "ck-test".into(),
+            consumer_secret: "cs secret/+&".into(),
+            access_token: "123-at-test".into(),
+            access_secret: "as~secret=".into(),
+        }
+    }
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Test-side OAuth 1.0a signer, independent of the server's parsing:
+    /// signs `params` (query + form) for `base_uri` and builds the header.
+    fn oauth_header(
+        creds: &Credentials,
+        method: &str,
+        base_uri: &str,
+        params: &[(String, String)],
+        nonce: &str,
+    ) -> String {
+        let mut oauth = pairs(&[
+            ("oauth_consumer_key", &creds.consumer_key),
+            ("oauth_nonce", nonce),
+            ("oauth_signature_method", "HMAC-SHA1"),
+            ("oauth_timestamp", "1700000000"),
+            ("oauth_token", &creds.access_token),
+            ("oauth_version", "1.0"),
+        ]);
+        let mut all = oauth.clone();
+        all.extend(params.iter().cloned());
+        let signature = oauth1_signature(
+            method,
+            base_uri,
+            &all,
+            &creds.consumer_secret,
+            &creds.access_secret,
+        );
+        oauth.push(("oauth_signature".into(), signature));
+        let fields: Vec<String> = oauth
+            .iter()
+            .map(|(n, v)| format!("{}=\"{}\"", oauth_encode(n), oauth_encode(v)))
+            .collect();
+        format!("OAuth {}", fields.join(", "))
+    }
+
+    /// A correctly signed v1 filter request with `form` in the body.
+    async fn v1_request(
+        client: &reqwest::Client,
+        standin: &StandIn,
+        creds: &Credentials,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let url = format!("{}{V1_PATH}", standin.base_url());
+        let auth = oauth_header(creds, "POST", &url, &pairs(form), "nonce-1");
+        client
+            .post(&url)
+            .header("authorization", auth)
+            .form(form)
+            .send()
+            .await
+            .expect("v1 request")
+    }
+
+    async fn v2_request(
+        client: &reqwest::Client,
+        standin: &StandIn,
+        token: &str,
+    ) -> reqwest::Response {
+        client
+            .get(format!("{}{V2_PATH}", standin.base_url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("v2 request")
+    }
+
+    /// The body as JSON (reqwest's `json` feature is not needed for this).
+    async fn json_of(resp: reqwest::Response) -> Value {
+        let bytes = resp.bytes().await.expect("body");
+        serde_json::from_slice(&bytes).expect("json body")
+    }
+
+    /// How a body read ended.
+    #[derive(Debug, PartialEq)]
+    enum End {
+        /// The predicate was satisfied (the stream may still be open).
+        Matched,
+        /// The body finished cleanly.
+        Finished,
+        /// The body failed (abrupt disconnect); the error text.
+        Error(String),
+        /// Nothing satisfied the predicate in time.
+        TimedOut,
+    }
+
+    /// Reads chunks until `done(body)` holds, the body ends or errors, or
+    /// `limit` passes; returns the bytes, each chunk's arrival time, and how
+    /// it ended.
+    async fn read_body(
+        resp: reqwest::Response,
+        done: impl Fn(&[u8]) -> bool,
+        limit: Duration,
+    ) -> (Vec<u8>, Vec<Instant>, End) {
+        let mut stream = resp.bytes_stream();
+        let mut body = Vec::new();
+        let mut times = Vec::new();
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if done(&body) {
+                return (body, times, End::Matched);
+            }
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Err(_) => return (body, times, End::TimedOut),
+                Ok(None) => return (body, times, End::Finished),
+                Ok(Some(Err(e))) => {
+                    let mut text = e.to_string();
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        text.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    return (body, times, End::Error(text));
+                }
+                Ok(Some(Ok(chunk))) => {
+                    body.extend_from_slice(&chunk);
+                    times.push(Instant::now());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn signature_matches_twitters_documented_example() {
+        let params = pairs(&[
+            ("include_entities", "true"),
+            (
+                "status",
+                "Hello Ladies + Gentlemen, a signed OAuth request!",
+            ),
+            ("oauth_consumer_key", "xvz1evFS4wEEPTGEFPHBog"),
+            ("oauth_nonce", "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"),
+            ("oauth_signature_method", "HMAC-SHA1"),
+            ("oauth_timestamp", "1318622958"),
+            (
+                "oauth_token",
+                "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+            ),
+            ("oauth_version", "1.0"),
+        ]);
+        let signature = oauth1_signature(
+            "POST",
+            "https://api.twitter.com/1.1/statuses/update.json",
+            &params,
+            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+        );
+        assert_eq!(signature, "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
+        assert_eq!(
+            signature_base_string(
+                "post",
+                "https://api.twitter.com/1.1/statuses/update.json",
+                &params
+            ),
+            "POST&https%3A%2F%2Fapi.twitter.com%2F1.1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0%26status%3DHello%2520Ladies%2520%252B%2520Gentlemen%252C%2520a%2520signed%2520OAuth%2520request%2521"
+        );
+    }
+
+    #[test]
+    fn oauth_header_parsing_decodes_values_and_drops_realm() {
+        let parsed = parse_oauth_header(r#"OAuth realm="x", oauth_nonce="a%2Bb", oauth_token="t""#);
+        assert_eq!(
+            parsed,
+            Some(pairs(&[("oauth_nonce", "a+b"), ("oauth_token", "t")]))
+        );
+        assert_eq!(parse_oauth_header("Bearer abc"), None);
+        assert_eq!(parse_oauth_header("OAuth oauth_nonce=unquoted"), None);
+        assert_eq!(parse_oauth_header("OAuth oauth_nonce=\"%FF\""), None);
+    }
+
+    #[test]
+    fn rfc3339_timestamp_has_twitters_shape() {
+        let sent = now_rfc3339();
+        assert_eq!(sent.len(), 24, "{sent}");
+        assert!(sent.ends_with('Z') && sent.as_bytes()[10] == b'T', "{sent}");
+        assert!(sent.as_str() > "2024-01-01", "{sent}");
+    }
+
+    #[tokio::test]
+    async fn signed_v1_request_gets_the_scripted_stream() {
+        let a = r#"{"id_str":"1","text":"first #rust"}"#;
+        let b = r#"{"id_str":"2","text":"split \u00e9 #tokio"}"#;
+        let c = r#"{"id_str":"3","text":"last"}"#;
+        let standin = StandIn::start(
+            creds(),
+            BEARER.into(),
+            vec![Connection::Stream(vec![
+                Step::Line(a.into()),
+                Step::KeepAlive,
+                Step::Split(b.into(), 9),
+                Step::Raw(b"{not json\r\n".to_vec()),
+                Step::Line(c.into()),
+            ])],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        // Query and form parameters both take part in the signature; the
+        // form body is encoded by reqwest (spaces as '+').
+        let url = format!("{}{V1_PATH}?stall_warnings=true", standin.base_url());
+        let form = [("track", "#rust,tokio lang"), ("language", "en")];
+        let mut signed = pairs(&[("stall_warnings", "true")]);
+        signed.extend(pairs(&form));
+        let auth = oauth_header(
+            &creds(),
+            "POST",
+            &format!("{}{V1_PATH}", standin.base_url()),
+            &signed,
+            "n1",
+        );
+        let resp = client
+            .post(&url)
+            .header("authorization", auth)
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        assert_eq!(resp.headers()["transfer-encoding"], "chunked");
+        let expected = format!("{a}\r\n\r\n{b}\r\n{{not json\r\n{c}\r\n");
+        let (body, times, end) = read_body(
+            resp,
+            |body| body.len() >= expected.len(),
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(end, End::Matched);
+        assert_eq!(String::from_utf8_lossy(&body), expected);
+        // The split message needed at least two reads, 20 ms apart.
+        assert!(times.len() >= 2);
+        assert!(times[times.len() - 1] - times[0] >= SPLIT_PAUSE);
+
+        let attempts = standin.attempts();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].endpoint, "v1-filter");
+        assert!(attempts[0].authorized);
+        assert_eq!(attempts[0].status, 200);
+        assert_eq!(attempts[0].params, signed);
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn bad_v1_auth_gets_401_and_does_not_consume_a_connection() {
+        let standin = StandIn::start(creds(), BEARER.into(), vec![Connection::Status(429)]).await;
+        let client = reqwest::Client::new();
+        let url = format!("{}{V1_PATH}", standin.base_url());
+        let form = [("track", "rust")];
+
+        let wrong_secret = Credentials {
+            consumer_secret: "not-the-secret".into(),
+            ..creds()
+        };
+        let wrong_key = Credentials {
+            consumer_key: "other-app".into(),
+            ..creds()
+        };
+        for bad in [&wrong_secret, &wrong_key] {
+            let resp = v1_request(&client, &standin, bad, &form).await;
+            assert_eq!(resp.status(), 401);
+            assert_eq!(resp.text().await.expect("body"), V1_UNAUTHORIZED);
+        }
+        // Signed for a different body than the one sent.
+        let auth = oauth_header(&creds(), "POST", &url, &pairs(&[("track", "go")]), "n2");
+        let resp = client
+            .post(&url)
+            .header("authorization", auth)
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 401);
+        // No Authorization header at all, and a malformed one.
+        let resp = client.post(&url).form(&form).send().await.expect("request");
+        assert_eq!(resp.status(), 401);
+        let resp = client
+            .post(&url)
+            .header("authorization", "OAuth garbage")
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 401);
+
+        // The scripted connection is still the first one served.
+        let resp = v1_request(&client, &standin, &creds(), &form).await;
+        assert_eq!(resp.status(), 429);
+        let body = json_of(resp).await;
+        assert_eq!(body["errors"][0]["code"], 88);
+
+        let attempts = standin.attempts();
+        let seen: Vec<(bool, u16)> = attempts.iter().map(|a| (a.authorized, a.status)).collect();
+        assert_eq!(
+            seen,
+            vec![
+                (false, 401),
+                (false, 401),
+                (false, 401),
+                (false, 401),
+                (false, 401),
+                (true, 429)
+            ]
+        );
+        assert!(attempts.iter().all(|a| a.params == pairs(&form)));
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn bad_requests_get_4xx_not_panics() {
+        let standin = StandIn::start(creds(), BEARER.into(), vec![]).await;
+        let client = reqwest::Client::new();
+        let base = standin.base_url();
+        // Percent-encoding that is not UTF-8.
+        let resp = client
+            .post(format!("{base}{V1_PATH}?track=%FF"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 400);
+        let resp = client
+            .get(format!("{base}{V2_PATH}?tweet.fields=%C3"))
+            .bearer_auth(BEARER)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 400);
+        for body in [
+            "not json",
+            r#"{"add":"x"}"#,
+            r#"{"add":[{"tag":"t"}]}"#,
+            r#"{"delete":{"ids":[1]}}"#,
+            "{}",
+        ] {
+            let resp = client
+                .post(format!("{base}{RULES_PATH}"))
+                .bearer_auth(BEARER)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(resp.status(), 400, "{body}");
+        }
+        let resp = client
+            .get(format!("{base}/1.1/nope"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 404);
+        // Still serving after all that.
+        let resp = v2_request(&client, &standin, BEARER).await;
+        assert_eq!(resp.status(), 200);
+        let statuses: Vec<u16> = standin.attempts().iter().map(|a| a.status).collect();
+        assert_eq!(statuses, vec![400, 400, 200]);
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn v2_bearer_auth_params_and_pause() {
+        let standin = StandIn::start(
+            creds(),
+            BEARER.into(),
+            vec![Connection::Stream(vec![
+                Step::Line(r#"{"data":{"id":"1"}}"#.into()),
+                Step::Pause(Duration::from_millis(300)),
+                Step::Line(r#"{"data":{"id":"2"}}"#.into()),
+            ])],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        let resp = v2_request(&client, &standin, "wrong").await;
+        assert_eq!(resp.status(), 401);
+        assert_eq!(resp.text().await.expect("body"), V2_UNAUTHORIZED);
+
+        let resp = client
+            .get(format!("{}{V2_PATH}", standin.base_url()))
+            .query(&[
+                ("tweet.fields", "created_at,entities"),
+                ("expansions", "author_id"),
+            ])
+            .bearer_auth(BEARER)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200);
+        let (body, times, end) = read_body(
+            resp,
+            |b| b.ends_with(b"\"2\"}}\r\n"),
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(end, End::Matched);
+        assert_eq!(
+            body,
+            b"{\"data\":{\"id\":\"1\"}}\r\n{\"data\":{\"id\":\"2\"}}\r\n"
+        );
+        assert_eq!(times.len(), 2);
+        assert!(times[1] - times[0] >= Duration::from_millis(250));
+
+        let attempts = standin.attempts();
+        assert_eq!(attempts.len(), 2);
+        assert!(!attempts[0].authorized && attempts[0].status == 401);
+        assert!(attempts[1].authorized && attempts[1].status == 200);
+        assert_eq!(attempts[1].endpoint, "v2-stream");
+        assert_eq!(
+            attempts[1].params,
+            pairs(&[
+                ("tweet.fields", "created_at,entities"),
+                ("expansions", "author_id")
+            ])
+        );
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn scripted_status_and_close() {
+        let standin = StandIn::start(
+            creds(),
+            BEARER.into(),
+            vec![
+                Connection::Status(429),
+                Connection::Stream(vec![Step::Line("{\"a\":1}".into()), Step::Close]),
+                Connection::Stream(vec![Step::Close]),
+            ],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        let resp = v2_request(&client, &standin, BEARER).await;
+        assert_eq!(resp.status(), 429);
+        let body = json_of(resp).await;
+        assert_eq!(body["status"], 429);
+        assert_eq!(body["title"], "Too Many Requests");
+
+        let resp = v2_request(&client, &standin, BEARER).await;
+        assert_eq!(resp.status(), 200);
+        let (body, _, end) = read_body(resp, |_| false, Duration::from_secs(5)).await;
+        assert_eq!(body, b"{\"a\":1}\r\n");
+        match end {
+            End::Error(text) => eprintln!("client sees abrupt close as: {text}"),
+            other => panic!("expected a body error after Close, got {other:?}"),
+        }
+        // Close as the first step: the 200 head still arrives, then the error.
+        let resp = v2_request(&client, &standin, BEARER).await;
+        assert_eq!(resp.status(), 200);
+        let (body, _, end) = read_body(resp, |_| false, Duration::from_secs(5)).await;
+        assert!(body.is_empty());
+        assert!(matches!(end, End::Error(_)), "{end:?}");
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn rules_round_trip() {
+        let standin = StandIn::start(creds(), BEARER.into(), vec![]).await;
+        let client = reqwest::Client::new();
+        let url = format!("{}{RULES_PATH}", standin.base_url());
+        let list = || async {
+            let resp = client
+                .get(&url)
+                .bearer_auth(BEARER)
+                .send()
+                .await
+                .expect("list");
+            assert_eq!(resp.status(), 200);
+            json_of(resp).await
+        };
+        let post = |body: Value| {
+            let req = client.post(&url).bearer_auth(BEARER).body(body.to_string());
+            async move {
+                let resp = req
+                    .header("content-type", "application/json")
+                    .send()
+                    .await
+                    .expect("post");
+                assert_eq!(resp.status(), 200);
+                json_of(resp).await
+            }
+        };
+
+        let empty = list().await;
+        assert!(empty.get("data").is_none());
+        assert_eq!(empty["meta"]["result_count"], 0);
+        assert!(empty["meta"]["sent"].is_string());
+
+        let added = post(json!({"add": [
+            {"value": "#rust", "tag": "rust"},
+            {"value": "#tokio lang:en"},
+        ]}))
+        .await;
+        assert_eq!(added["meta"]["summary"]["created"], 2);
+        assert_eq!(added["meta"]["summary"]["not_created"], 0);
+        let data = added["data"].as_array().expect("data");
+        assert_eq!(data[0]["value"], "#rust");
+        assert_eq!(data[0]["tag"], "rust");
+        assert!(data[1].get("tag").is_none());
+        let first_id = data[0]["id"].as_str().expect("id").to_string();
+        assert_ne!(first_id, data[1]["id"].as_str().expect("id"));
+
+        let listed = list().await;
+        assert_eq!(listed["meta"]["result_count"], 2);
+        assert_eq!(listed["data"], added["data"]);
+
+        let dup = post(json!({"add": [{"value": "#rust"}]})).await;
+        assert_eq!(dup["meta"]["summary"]["created"], 0);
+        assert_eq!(dup["meta"]["summary"]["not_created"], 1);
+        assert_eq!(dup["errors"][0]["title"], "DuplicateRule");
+
+        let deleted = post(json!({"delete": {"ids": [first_id, "999"]}})).await;
+        assert_eq!(deleted["meta"]["summary"]["deleted"], 1);
+        assert_eq!(deleted["meta"]["summary"]["not_deleted"], 1);
+
+        let rules = standin.rules();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].value, "#tokio lang:en");
+        assert_eq!(rules[0].tag, None);
+
+        for req in [client.get(&url), client.post(&url).body("{}")] {
+            let resp = req.bearer_auth("wrong").send().await.expect("request");
+            assert_eq!(resp.status(), 401);
+        }
+        // Rules calls are not stream attempts.
+        assert!(standin.attempts().is_empty());
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn connections_are_consumed_in_order() {
+        let standin = StandIn::start(
+            creds(),
+            BEARER.into(),
+            vec![
+                Connection::Status(503),
+                Connection::Stream(vec![Step::Line("1".into())]),
+                Connection::Status(420),
+                Connection::Stream(vec![Step::Line("2".into()), Step::Close]),
+            ],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        let form = [("track", "rust")];
+
+        let resp = v1_request(&client, &standin, &creds(), &form).await;
+        assert_eq!(resp.status(), 503);
+        let resp = v2_request(&client, &standin, BEARER).await;
+        assert_eq!(resp.status(), 200);
+        let (body, _, end) = read_body(resp, |b| b == b"1\r\n", Duration::from_secs(5)).await;
+        assert_eq!((body.as_slice(), end), (&b"1\r\n"[..], End::Matched));
+        let resp = v1_request(&client, &standin, &creds(), &form).await;
+        assert_eq!(resp.status(), 420);
+        assert_eq!(
+            json_of(resp).await["errors"][0]["message"],
+            "Enhance Your Calm"
+        );
+        let resp = v1_request(&client, &standin, &creds(), &form).await;
+        let (body, _, end) = read_body(resp, |_| false, Duration::from_secs(5)).await;
+        assert_eq!(body, b"2\r\n");
+        assert!(matches!(end, End::Error(_)), "{end:?}");
+        // Past the script: a quiet stream that stays open.
+        let resp = v2_request(&client, &standin, BEARER).await;
+        assert_eq!(resp.status(), 200);
+        let (body, _, end) = read_body(resp, |_| false, Duration::from_millis(300)).await;
+        assert!(body.is_empty());
+        assert_eq!(end, End::TimedOut);
+
+        let attempts = standin.attempts();
+        let seen: Vec<(&str, u16)> = attempts
+            .iter()
+            .map(|a| (a.endpoint.as_str(), a.status))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("v1-filter", 503),
+                ("v2-stream", 200),
+                ("v1-filter", 420),
+                ("v1-filter", 200),
+                ("v2-stream", 200),
+            ]
+        );
+        assert!(attempts.windows(2).all(|w| w[0].at <= w[1].at));
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_open_streams() {
+        let standin = StandIn::start(
+            creds(),
+            BEARER.into(),
+            vec![Connection::Stream(vec![
+                Step::Line("x".into()),
+                Step::Pause(Duration::from_secs(60)),
+            ])],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        let resp = v2_request(&client, &standin, BEARER).await;
+        let reader = tokio::spawn(read_body(resp, |_| false, Duration::from_secs(10)));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        standin.shutdown().await;
+        assert!(started.elapsed() < Duration::from_secs(3));
+        let (body, _, end) = reader.await.expect("reader");
+        assert_eq!(body, b"x\r\n");
+        assert!(matches!(end, End::Error(_)), "{end:?}");
+    }
+}

@@ -1,0 +1,617 @@
+//! The HTTP side of the Twitter sources: connect, read the stream, reconnect by Twitter's rules.
+//!
+//! Framing, message classification and the backoff schedule are pure modules next to this
+//! one; this loop only moves bytes between them, the network and the tweet queue.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::Duration;
+
+use reqwest_oauth1::OAuthClientProvider;
+use serde::Deserialize;
+use tracing::{debug, error, info, warn};
+
+use common::settings::{Secret, StreamRule, TwitterSettings};
+use common::tweet::Tweet;
+
+use super::backoff::{Backoff, Decision, Failure};
+use super::framing::{Frame, LineFramer};
+use super::message::{classify, Api, Kind, Level};
+use crate::source::{Event, Record, SourceError};
+
+/// Longest stream line accepted (Twitter's tweets are well under 64 KB).
+const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A pending sleep, boxed so that clocks can be trait objects.
+pub type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Where reconnect delays are spent; tests inject one that records instead of sleeping.
+pub trait Clock: Send + Sync {
+    /// Waits `delay` (or pretends to).
+    fn sleep(&self, delay: Duration) -> Sleep;
+}
+
+/// The real clock.
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    fn sleep(&self, delay: Duration) -> Sleep {
+        Box::pin(tokio::time::sleep(delay))
+    }
+}
+
+/// Counters a run reports at the end.
+#[derive(Debug, Default)]
+pub struct StreamStats {
+    pub tweets: AtomicU64,
+    pub dropped: AtomicU64,
+    pub keep_alives: AtomicU64,
+    pub control: AtomicU64,
+    pub malformed: AtomicU64,
+    pub reconnects: AtomicU64,
+}
+
+/// Everything needed to open one kind of stream.
+pub struct StreamSpec {
+    api: Api,
+    settings: TwitterSettings,
+    auth: Auth,
+}
+
+enum Auth {
+    OAuth1 {
+        consumer_key: Secret,
+        consumer_secret: Secret,
+        access_token: Secret,
+        access_secret: Secret,
+    },
+    Bearer(Secret),
+}
+
+impl StreamSpec {
+    /// v1.1 filter stream; the four OAuth values must be set.
+    pub fn v1(settings: TwitterSettings) -> Result<Self, SourceError> {
+        let missing: Vec<&str> = [
+            ("CONSUMER_KEY", &settings.consumer_key),
+            ("CONSUMER_SECRET", &settings.consumer_secret),
+            ("ACCESS_TOKEN", &settings.access_token),
+            ("ACCESS_SECRET", &settings.access_secret),
+        ]
+        .iter()
+        .filter(|(_, v)| v.expose().is_empty())
+        .map(|(name, _)| *name)
+        .collect();
+        if !missing.is_empty() {
+            return Err(SourceError::Credentials(format!(
+                "the twitter-v1 source needs {} (environment variables or [twitter] keys)",
+                missing.join(", ")
+            )));
+        }
+        if settings.track.is_empty() && settings.follow.is_empty() && settings.locations.is_empty()
+        {
+            return Err(SourceError::Config(
+                "the twitter-v1 source needs at least one of twitter.track, twitter.follow, twitter.locations".into(),
+            ));
+        }
+        Ok(StreamSpec {
+            api: Api::V1,
+            auth: Auth::OAuth1 {
+                consumer_key: settings.consumer_key.clone(),
+                consumer_secret: settings.consumer_secret.clone(),
+                access_token: settings.access_token.clone(),
+                access_secret: settings.access_secret.clone(),
+            },
+            settings,
+        })
+    }
+
+    /// v2 filtered stream; the bearer token must be set.
+    pub fn v2(settings: TwitterSettings) -> Result<Self, SourceError> {
+        if settings.bearer_token.expose().is_empty() {
+            return Err(SourceError::Credentials(
+                "the twitter-v2 source needs TWITTER_BEARER_TOKEN (environment variable or twitter.bearer_token)".into(),
+            ));
+        }
+        Ok(StreamSpec {
+            api: Api::V2,
+            auth: Auth::Bearer(settings.bearer_token.clone()),
+            settings,
+        })
+    }
+
+    fn v1_params(&self) -> Vec<(&'static str, String)> {
+        let s = &self.settings;
+        let mut params = Vec::new();
+        for (name, list) in [
+            ("track", &s.track),
+            ("follow", &s.follow),
+            ("locations", &s.locations),
+            ("language", &s.language),
+        ] {
+            if !list.is_empty() {
+                params.push((name, list.join(",")));
+            }
+        }
+        if s.stall_warnings {
+            params.push(("stall_warnings", "true".to_owned()));
+        }
+        params
+    }
+
+    /// Sends the stream request; an error is a network failure described in one line.
+    async fn open(&self, http: &reqwest::Client) -> Result<reqwest::Response, String> {
+        let base = self.settings.api_base.trim_end_matches('/');
+        match &self.auth {
+            Auth::OAuth1 {
+                consumer_key,
+                consumer_secret,
+                access_token,
+                access_secret,
+            } => {
+                let secrets =
+                    reqwest_oauth1::Secrets::new(consumer_key.expose(), consumer_secret.expose())
+                        .token(access_token.expose(), access_secret.expose());
+                http.clone()
+                    .oauth1(secrets)
+                    .post(format!("{base}/1.1/statuses/filter.json"))
+                    .form(&self.v1_params())
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Auth::Bearer(token) => {
+                let s = &self.settings;
+                http.get(format!("{base}/2/tweets/search/stream"))
+                    .bearer_auth(token.expose())
+                    .query(&[
+                        ("tweet.fields", s.tweet_fields.as_str()),
+                        ("expansions", s.expansions.as_str()),
+                        ("user.fields", s.user_fields.as_str()),
+                        ("place.fields", s.place_fields.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// v2 only: makes the stream's rules equal the configured ones (adds missing, deletes
+    /// stale), so the stream delivers what the config file says.
+    async fn sync_rules(&self, http: &reqwest::Client) -> Result<(), RunError> {
+        let Auth::Bearer(token) = &self.auth else {
+            return Ok(());
+        };
+        let url = format!(
+            "{}/2/tweets/search/stream/rules",
+            self.settings.api_base.trim_end_matches('/')
+        );
+        let current: RulesResponse = rules_call(http.get(&url).bearer_auth(token.expose())).await?;
+        let wanted = &self.settings.rules;
+        let stale: Vec<&str> = current
+            .data
+            .iter()
+            .filter(|r| !wanted.iter().any(|w| w.value == r.value && w.tag == r.tag))
+            .map(|r| r.id.as_str())
+            .collect();
+        let missing: Vec<&StreamRule> = wanted
+            .iter()
+            .filter(|w| {
+                !current
+                    .data
+                    .iter()
+                    .any(|r| w.value == r.value && w.tag == r.tag)
+            })
+            .collect();
+        if !stale.is_empty() {
+            let body = serde_json::json!({ "delete": { "ids": stale } });
+            rules_call::<serde_json::Value>(
+                http.post(&url).bearer_auth(token.expose()).json(&body),
+            )
+            .await?;
+        }
+        if !missing.is_empty() {
+            let add: Vec<serde_json::Value> = missing
+                .iter()
+                .map(|r| serde_json::json!({ "value": r.value, "tag": r.tag }))
+                .collect();
+            let body = serde_json::json!({ "add": add });
+            rules_call::<serde_json::Value>(
+                http.post(&url).bearer_auth(token.expose()).json(&body),
+            )
+            .await?;
+        }
+        info!(
+            kept = current.data.len() - stale.len(),
+            deleted = stale.len(),
+            added = missing.len(),
+            "stream rules synced"
+        );
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RulesResponse {
+    #[serde(default)]
+    data: Vec<RemoteRule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RemoteRule {
+    id: String,
+    value: String,
+    tag: Option<String>,
+}
+
+async fn rules_call<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, RunError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| RunError::Rules(e.to_string()))?;
+    let status = response.status().as_u16();
+    if status == 401 || status == 403 {
+        return Err(RunError::Credentials { status });
+    }
+    if !response.status().is_success() {
+        return Err(RunError::Rules(format!("HTTP {status}")));
+    }
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| RunError::Rules(e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| RunError::Rules(format!("unexpected response: {e}")))
+}
+
+/// Why the stream loop gave up.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("Twitter rejected the credentials (HTTP {status}): check CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET or TWITTER_BEARER_TOKEN")]
+    Credentials { status: u16 },
+    #[error("cannot sync the v2 stream rules: {0}")]
+    Rules(String),
+}
+
+/// How one connection ended.
+enum Ended {
+    Failed { failure: Failure, healthy: bool },
+    Stopped,
+}
+
+/// Connects, reads and reconnects until `stop` is set or the credentials are rejected. Tweets
+/// go to `out`; when it is full they are dropped and counted, so the stream is always read.
+pub async fn run(
+    spec: &StreamSpec,
+    out: &SyncSender<Result<Event, SourceError>>,
+    clock: &dyn Clock,
+    stats: &StreamStats,
+    stop: &AtomicBool,
+) -> Result<(), RunError> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| RunError::Rules(e.to_string()))?;
+    spec.sync_rules(&http).await?;
+    let mut backoff = Backoff::new();
+    while !stop.load(Ordering::Relaxed) {
+        let ended = read_once(spec, &http, out, stats, stop).await;
+        let (failure, healthy) = match ended {
+            Ended::Stopped => break,
+            Ended::Failed { failure, healthy } => (failure, healthy),
+        };
+        if healthy {
+            backoff.on_healthy();
+        }
+        match backoff.on_failure(failure) {
+            Decision::Fatal { status } => return Err(RunError::Credentials { status }),
+            Decision::Retry(delay) => {
+                stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                info!(?failure, ?delay, "reconnecting");
+                clock.sleep(delay).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One connection: open, then read until it fails, stalls or `stop` is set.
+async fn read_once(
+    spec: &StreamSpec,
+    http: &reqwest::Client,
+    out: &SyncSender<Result<Event, SourceError>>,
+    stats: &StreamStats,
+    stop: &AtomicBool,
+) -> Ended {
+    let failed = |failure, healthy| Ended::Failed { failure, healthy };
+    let mut response = match spec.open(http).await {
+        Ok(r) => r,
+        Err(error) => {
+            warn!(%error, "cannot connect to the stream");
+            return failed(Failure::Network, false);
+        }
+    };
+    let status = response.status().as_u16();
+    if status != 200 {
+        warn!(status, "stream request refused");
+        return failed(Failure::Http(status), false);
+    }
+    info!(api = ?spec.api, "connected to the stream");
+    let mut framer = LineFramer::new(MAX_LINE_BYTES);
+    let mut frames = Vec::new();
+    let mut healthy = false;
+    // Poll in short slices so a stop request is noticed even on a quiet stream.
+    let slice = Duration::from_millis(200).min(spec.settings.stall_timeout);
+    let mut quiet = Duration::ZERO;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ended::Stopped;
+        }
+        let chunk = match tokio::time::timeout(slice, response.chunk()).await {
+            Err(_) => {
+                quiet += slice;
+                if quiet >= spec.settings.stall_timeout {
+                    warn!(timeout = ?spec.settings.stall_timeout, "stream stalled; reconnecting");
+                    return failed(Failure::Network, healthy);
+                }
+                continue;
+            }
+            Ok(Err(error)) => {
+                warn!(%error, partial_bytes = framer.pending_bytes(), "stream connection lost");
+                return failed(Failure::Network, healthy);
+            }
+            Ok(Ok(None)) => {
+                warn!(
+                    partial_bytes = framer.pending_bytes(),
+                    "stream closed by the server"
+                );
+                return failed(Failure::Network, healthy);
+            }
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        quiet = Duration::ZERO;
+        healthy = true;
+        framer.push(&chunk, &mut frames);
+        for frame in frames.drain(..) {
+            if let Some(end) = handle_frame(spec.api, frame, out, stats) {
+                return failed(end, healthy);
+            }
+        }
+    }
+}
+
+/// Acts on one frame; returns a failure when the message says the connection is over.
+fn handle_frame(
+    api: Api,
+    frame: Frame,
+    out: &SyncSender<Result<Event, SourceError>>,
+    stats: &StreamStats,
+) -> Option<Failure> {
+    let bytes = match frame {
+        Frame::KeepAlive => {
+            stats.keep_alives.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        Frame::TooLong { bytes } => {
+            stats.malformed.fetch_add(1, Ordering::Relaxed);
+            warn!(bytes, "stream message too long; skipped");
+            return None;
+        }
+        Frame::Message(bytes) => bytes,
+    };
+    let kind = match classify(api, &bytes) {
+        Ok(kind) => kind,
+        Err(error) => {
+            stats.malformed.fetch_add(1, Ordering::Relaxed);
+            warn!(%error, "malformed stream message; skipped");
+            return None;
+        }
+    };
+    if let Kind::Tweet { .. } = kind {
+        publish_tweet(bytes, out, stats);
+        return None;
+    }
+    stats.control.fetch_add(1, Ordering::Relaxed);
+    match kind.log_level() {
+        Level::Debug => debug!(?kind, "stream message"),
+        Level::Info => info!(?kind, "stream message"),
+        Level::Warn => warn!(?kind, "stream message"),
+        Level::Error => error!(?kind, "stream message"),
+    }
+    match kind {
+        Kind::Disconnect { .. }
+        | Kind::Errors {
+            operational_disconnect: true,
+            ..
+        } => Some(Failure::Network),
+        _ => None,
+    }
+}
+
+fn publish_tweet(
+    bytes: Vec<u8>,
+    out: &SyncSender<Result<Event, SourceError>>,
+    stats: &StreamStats,
+) {
+    let record = match Tweet::parse(&bytes) {
+        Ok(tweet) => Record {
+            key: tweet.id.to_string(),
+            timestamp_ms: tweet
+                .created_at_ms
+                .unwrap_or_else(|| chrono::Utc::now().timestamp_millis()),
+            payload: Vec::new(),
+        },
+        Err(error) => {
+            stats.malformed.fetch_add(1, Ordering::Relaxed);
+            warn!(%error, "unusable tweet in the stream; skipped");
+            return;
+        }
+    };
+    let record = Record {
+        payload: bytes,
+        ..record
+    };
+    match out.try_send(Ok(Event::Tweet(record))) {
+        Ok(()) => {
+            stats.tweets.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(TrySendError::Full(_)) => {
+            let dropped = stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                warn!(
+                    dropped,
+                    "Kafka is slower than the stream: tweet queue full, dropping tweets"
+                );
+            }
+        }
+        Err(TrySendError::Disconnected(_)) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use e2e::standin::{self, Connection, StandIn, Step};
+    use std::sync::mpsc::sync_channel;
+    use std::sync::Mutex;
+
+    /// Records reconnect delays instead of sleeping, so schedules are checked instantly.
+    #[derive(Default)]
+    struct RecordingClock(Mutex<Vec<Duration>>);
+
+    impl Clock for RecordingClock {
+        fn sleep(&self, delay: Duration) -> Sleep {
+            self.0.lock().unwrap().push(delay);
+            Box::pin(async {})
+        }
+    }
+
+    const TWEET: &str =
+        r##"{"id_str":"5","text":"#a","created_at":"Wed Oct 10 20:19:24 +0000 2018"}"##;
+
+    fn creds() -> standin::Credentials {
+        standin::Credentials {
+            consumer_key: "ck".into(),
+            consumer_secret: "cs".into(),
+            access_token: "at".into(),
+            access_secret: "as".into(),
+        }
+    }
+
+    fn v1_spec(base: String, stall_timeout: Duration) -> StreamSpec {
+        let mut settings = common::settings::Settings::load(None, &[]).unwrap().twitter;
+        settings.api_base = base;
+        settings.track = vec!["a".into()];
+        settings.stall_timeout = stall_timeout;
+        let c = creds();
+        settings.consumer_key = Secret::new(c.consumer_key);
+        settings.consumer_secret = Secret::new(c.consumer_secret);
+        settings.access_token = Secret::new(c.access_token);
+        settings.access_secret = Secret::new(c.access_secret);
+        StreamSpec::v1(settings).unwrap()
+    }
+
+    #[test]
+    fn signer_matches_twitters_documented_example() {
+        let secrets = reqwest_oauth1::Secrets::new(
+            "xvz1evFS4wEEPTGEFPHBog",
+            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+        )
+        .token(
+            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+        );
+        let params = reqwest_oauth1::OAuthParameters::new()
+            .nonce("kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg")
+            .timestamp(1_318_622_958u64)
+            // The documented request includes oauth_version (optional in RFC 5849).
+            .version(true);
+        let request = reqwest::Client::new()
+            .oauth1_with_params(secrets, params)
+            .post("https://api.twitter.com/1.1/statuses/update.json")
+            .form(&[
+                ("include_entities", "true"),
+                (
+                    "status",
+                    "Hello Ladies + Gentlemen, a signed OAuth request!",
+                ),
+            ])
+            .generate_signature()
+            .unwrap()
+            .build()
+            .unwrap();
+        let header = request.headers()["authorization"].to_str().unwrap();
+        assert!(
+            header.contains("oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\""),
+            "{header}"
+        );
+    }
+
+    #[tokio::test]
+    async fn reconnects_follow_twitters_schedule_and_stop_on_401() {
+        let connections = vec![
+            Connection::Status(429),
+            Connection::Status(420),
+            Connection::Status(503),
+            Connection::Status(503),
+            Connection::Stream(vec![Step::Line(TWEET.into()), Step::Close]),
+            Connection::Stream(vec![Step::Close]),
+            Connection::Status(401),
+        ];
+        let standin = StandIn::start(creds(), "unused".into(), connections).await;
+        let spec = v1_spec(standin.base_url(), Duration::from_secs(90));
+        let (tx, rx) = sync_channel(10);
+        let clock = RecordingClock::default();
+        let stats = StreamStats::default();
+        let result = run(&spec, &tx, &clock, &stats, &AtomicBool::new(false)).await;
+        assert!(
+            matches!(result, Err(RunError::Credentials { status: 401 })),
+            "{result:?}"
+        );
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        // 420/429: exponential from 60 s; HTTP errors: exponential from 5 s; after a healthy
+        // connection everything resets and network errors go linearly from 250 ms.
+        assert_eq!(
+            *clock.0.lock().unwrap(),
+            [s(60), s(120), s(5), s(10), ms(250), ms(500)]
+        );
+        assert_eq!(rx.try_iter().count(), 1);
+        assert_eq!(stats.reconnects.load(Ordering::Relaxed), 6);
+        standin.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_stalled_stream_is_dropped_and_reconnected() {
+        let connections = vec![
+            Connection::Stream(vec![
+                Step::Line(TWEET.into()),
+                Step::Pause(Duration::from_secs(30)),
+            ]),
+            Connection::Status(401),
+        ];
+        let standin = StandIn::start(creds(), "unused".into(), connections).await;
+        let spec = v1_spec(standin.base_url(), Duration::from_millis(400));
+        let (tx, _rx) = sync_channel(10);
+        let clock = RecordingClock::default();
+        let stats = StreamStats::default();
+        let result = run(&spec, &tx, &clock, &stats, &AtomicBool::new(false)).await;
+        assert!(matches!(result, Err(RunError::Credentials { status: 401 })));
+        assert_eq!(*clock.0.lock().unwrap(), [Duration::from_millis(250)]);
+        assert_eq!(standin.attempts().len(), 2, "reconnected after the stall");
+        standin.shutdown().await;
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_new_tweets() {
+        let (tx, rx) = sync_channel(1);
+        let stats = StreamStats::default();
+        for _ in 0..3 {
+            publish_tweet(TWEET.as_bytes().to_vec(), &tx, &stats);
+        }
+        assert_eq!(stats.tweets.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(rx.try_iter().count(), 1);
+    }
+}

@@ -1,0 +1,1050 @@
+//! Tells what one message of a Twitter stream is, without deserialising it.
+//!
+//! The producer forwards tweets untouched and only needs to know whether a
+//! line is a tweet (and its id) or a control message that the reconnect loop
+//! or the logs care about. So [`classify`] reads only the top-level keys and,
+//! for control messages, the few small fields it reports; every other value
+//! (the bulk of a tweet) is skipped with [`IgnoredAny`], which still checks
+//! that it is well-formed JSON but builds nothing. Strings are borrowed from
+//! the input where possible, so classifying a tweet allocates nothing.
+//!
+//! Any valid JSON object classifies: a known key whose value lacks the fields
+//! this module reports (a `"limit"` without a numeric `"track"`, say) makes
+//! the message [`Kind::Unknown`] rather than an error, so that odd but valid
+//! messages are logged rather than treated as a broken stream.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// Which streaming API a message came from.
+///
+/// Exists because v1.1 and v2 streams use different top-level shapes for
+/// both tweets and control messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// The v1.1 `statuses/filter` and `statuses/sample` streams.
+    V1,
+    /// The v2 filtered and sampled streams.
+    V2,
+}
+
+/// What one stream message is.
+///
+/// Exists so that the producer can forward tweets and act on, or log,
+/// everything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// A tweet. v1: an object with `"id_str"` or `"id"` and `"text"` or
+    /// `"full_text"`; v2: a `"data"` object with an `"id"`, even when
+    /// partial `"errors"` come with it.
+    Tweet {
+        /// The tweet's id (from `"id_str"` when it parses, else `"id"`).
+        id: u64,
+    },
+    /// v1 `"delete"`: a tweet was deleted.
+    Delete,
+    /// v1 `"scrub_geo"`: location data must be removed from some tweets.
+    ScrubGeo,
+    /// v1 `"limit"`: the filter matched more tweets than the stream may
+    /// deliver.
+    Limit {
+        /// Number of undelivered matching tweets since the connection opened.
+        track: u64,
+    },
+    /// v1 `"warning"` with code `FALLING_BEHIND`: the client reads too slowly
+    /// and will be disconnected when the server's queue is full.
+    StallWarning {
+        /// How full the server-side queue for this connection is, in percent.
+        percent_full: u64,
+    },
+    /// Any other v1 `"warning"` (or a `FALLING_BEHIND` one without a numeric
+    /// `"percent_full"`).
+    Warning {
+        /// The warning's `"code"`.
+        code: String,
+    },
+    /// v1 `"disconnect"`: the server is about to close the connection.
+    Disconnect {
+        /// The documented disconnect code (1 shutdown, 2 duplicate stream, …).
+        code: u64,
+        /// The human-readable reason; empty when the message has none.
+        reason: String,
+    },
+    /// v1 `"status_withheld"`: a tweet is withheld in some countries.
+    StatusWithheld,
+    /// v1 `"user_withheld"`: a user is withheld in some countries.
+    UserWithheld,
+    /// v2 `"errors"` without a tweet: usually the stream is ending.
+    Errors {
+        /// Whether any error is an `operational-disconnect` (by `"title"`, or
+        /// by a `"type"` URL ending in it): Twitter closed the stream for its
+        /// own reasons and the client should reconnect.
+        operational_disconnect: bool,
+        /// `"title: detail"` of the first few errors, joined with `"; "`.
+        summary: String,
+    },
+    /// A valid JSON object of no known kind.
+    Unknown,
+}
+
+/// How loudly a message deserves to be logged.
+///
+/// Exists so that the policy lives next to the classification and callers
+/// only map it onto their logging crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Routine traffic.
+    Debug,
+    /// Worth noting, not a problem in itself.
+    Info,
+    /// Something may need attention.
+    Warn,
+    /// The stream is failing or about to close.
+    Error,
+}
+
+impl Kind {
+    /// The level at which a message of this kind should be logged.
+    pub fn log_level(&self) -> Level {
+        match self {
+            Kind::Tweet { .. }
+            | Kind::Delete
+            | Kind::ScrubGeo
+            | Kind::StatusWithheld
+            | Kind::UserWithheld => Level::Debug,
+            Kind::Limit { .. } => Level::Info,
+            Kind::StallWarning { .. } | Kind::Warning { .. } | Kind::Unknown => Level::Warn,
+            Kind::Disconnect { .. } | Kind::Errors { .. } => Level::Error,
+        }
+    }
+}
+
+/// Why a message could not be classified.
+///
+/// Exists so that callers can log a precise reason and count broken lines
+/// separately from unknown but valid ones.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// The message has no bytes, or only whitespace.
+    #[error("message is empty")]
+    Empty,
+    /// The message is not valid JSON: truncated, malformed, followed by
+    /// trailing data, or nested deeper than serde_json's recursion limit.
+    #[error("message is not valid JSON: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// The message is valid JSON but not an object.
+    #[error("message is JSON {found}, not an object")]
+    NotAnObject {
+        /// What it is instead, such as "an array".
+        found: &'static str,
+    },
+}
+
+/// Classifies the bytes of one stream message (one `Frame::Message`).
+///
+/// Exists so that the producer can route a message by looking only at its
+/// top-level keys; see the module docs for what is and isn't read.
+pub fn classify(api: Api, bytes: &[u8]) -> Result<Kind, ClassifyError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ClassifyError::Empty);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let shape = ObjectSeed(Top::new(api))
+        .deserialize(&mut de)
+        .map_err(ClassifyError::InvalidJson)?;
+    de.end().map_err(ClassifyError::InvalidJson)?;
+    match shape {
+        Shape::Object(top) => Ok(top.kind()),
+        Shape::Array(_) => Err(ClassifyError::NotAnObject { found: "an array" }),
+        Shape::Other(found) => Err(ClassifyError::NotAnObject { found }),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Top level
+
+const V1_KEYS: &[&str] = &[
+    "id",
+    "id_str",
+    "text",
+    "full_text",
+    "delete",
+    "scrub_geo",
+    "limit",
+    "warning",
+    "disconnect",
+    "status_withheld",
+    "user_withheld",
+];
+
+const V2_KEYS: &[&str] = &["data", "errors"];
+
+/// The top-level fields that decide a message's kind.
+struct Top {
+    api: Api,
+    id: Option<u64>,
+    id_str: Option<u64>,
+    has_text: bool,
+    delete: bool,
+    scrub_geo: bool,
+    status_withheld: bool,
+    user_withheld: bool,
+    limit: Option<LimitFields>,
+    warning: Option<WarningFields>,
+    disconnect: Option<DisconnectFields>,
+    data: Option<DataFields>,
+    errors: Option<ErrorList>,
+}
+
+impl Top {
+    fn new(api: Api) -> Self {
+        Self {
+            api,
+            id: None,
+            id_str: None,
+            has_text: false,
+            delete: false,
+            scrub_geo: false,
+            status_withheld: false,
+            user_withheld: false,
+            limit: None,
+            warning: None,
+            disconnect: None,
+            data: None,
+            errors: None,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self.api {
+            Api::V1 => self.v1_kind(),
+            Api::V2 => self.v2_kind(),
+        }
+    }
+
+    fn v1_kind(self) -> Kind {
+        if let (Some(id), true) = (self.id_str.or(self.id), self.has_text) {
+            return Kind::Tweet { id };
+        }
+        if self.delete {
+            return Kind::Delete;
+        }
+        if self.scrub_geo {
+            return Kind::ScrubGeo;
+        }
+        if let Some(LimitFields { track: Some(track) }) = self.limit {
+            return Kind::Limit { track };
+        }
+        if self.status_withheld {
+            return Kind::StatusWithheld;
+        }
+        if self.user_withheld {
+            return Kind::UserWithheld;
+        }
+        if let Some(DisconnectFields {
+            code: Some(code),
+            reason,
+        }) = self.disconnect
+        {
+            let reason = reason.unwrap_or_default();
+            return Kind::Disconnect { code, reason };
+        }
+        if let Some(WarningFields {
+            code: Some(code),
+            percent_full,
+        }) = self.warning
+        {
+            return match percent_full {
+                Some(percent_full) if code == "FALLING_BEHIND" => {
+                    Kind::StallWarning { percent_full }
+                }
+                _ => Kind::Warning { code },
+            };
+        }
+        Kind::Unknown
+    }
+
+    fn v2_kind(self) -> Kind {
+        if let Some(DataFields { id: Some(id) }) = self.data {
+            return Kind::Tweet { id };
+        }
+        match self.errors {
+            Some(errors) if errors.count > 0 => Kind::Errors {
+                operational_disconnect: errors.operational_disconnect,
+                summary: errors.summary,
+            },
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+impl<'de> Collect<'de> for Top {
+    fn keys(&self) -> &'static [&'static str] {
+        match self.api {
+            Api::V1 => V1_KEYS,
+            Api::V2 => V2_KEYS,
+        }
+    }
+
+    fn field<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value::<Scalar<'de>>()?.into_u64(),
+            "id_str" => self.id_str = map.next_value::<Scalar<'de>>()?.into_u64(),
+            "text" | "full_text" => self.has_text = present(map)?,
+            "delete" => self.delete = present(map)?,
+            "scrub_geo" => self.scrub_geo = present(map)?,
+            "status_withheld" => self.status_withheld = present(map)?,
+            "user_withheld" => self.user_withheld = present(map)?,
+            "limit" => self.limit = object(map)?,
+            "warning" => self.warning = object(map)?,
+            "disconnect" => self.disconnect = object(map)?,
+            "data" => self.data = object(map)?,
+            "errors" => self.errors = array(map)?,
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Nested objects
+
+/// v1 `"limit"`.
+#[derive(Default)]
+struct LimitFields {
+    track: Option<u64>,
+}
+
+impl<'de> Collect<'de> for LimitFields {
+    fn keys(&self) -> &'static [&'static str] {
+        &["track"]
+    }
+
+    fn field<A: MapAccess<'de>>(
+        &mut self,
+        _key: &'static str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        self.track = map.next_value::<Scalar<'de>>()?.into_u64();
+        Ok(())
+    }
+}
+
+/// v1 `"warning"`.
+#[derive(Default)]
+struct WarningFields {
+    code: Option<String>,
+    percent_full: Option<u64>,
+}
+
+impl<'de> Collect<'de> for WarningFields {
+    fn keys(&self) -> &'static [&'static str] {
+        &["code", "percent_full"]
+    }
+
+    fn field<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        let value = map.next_value::<Scalar<'de>>()?;
+        if key == "code" {
+            self.code = value.into_str().map(Cow::into_owned);
+        } else {
+            self.percent_full = value.into_u64();
+        }
+        Ok(())
+    }
+}
+
+/// v1 `"disconnect"`.
+#[derive(Default)]
+struct DisconnectFields {
+    code: Option<u64>,
+    reason: Option<String>,
+}
+
+impl<'de> Collect<'de> for DisconnectFields {
+    fn keys(&self) -> &'static [&'static str] {
+        &["code", "reason"]
+    }
+
+    fn field<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        let value = map.next_value::<Scalar<'de>>()?;
+        if key == "code" {
+            self.code = value.into_u64();
+        } else {
+            self.reason = value.into_str().map(Cow::into_owned);
+        }
+        Ok(())
+    }
+}
+
+/// v2 `"data"`.
+#[derive(Default)]
+struct DataFields {
+    id: Option<u64>,
+}
+
+impl<'de> Collect<'de> for DataFields {
+    fn keys(&self) -> &'static [&'static str] {
+        &["id"]
+    }
+
+    fn field<A: MapAccess<'de>>(
+        &mut self,
+        _key: &'static str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        self.id = map.next_value::<Scalar<'de>>()?.into_u64();
+        Ok(())
+    }
+}
+
+/// How many errors a v2 summary describes before counting the rest.
+const SUMMARISED_ERRORS: usize = 3;
+
+/// v2 `"errors"`, folded into a summary as its elements are read.
+#[derive(Default)]
+struct ErrorList {
+    /// Elements that were objects.
+    count: usize,
+    operational_disconnect: bool,
+    summary: String,
+}
+
+impl ErrorList {
+    fn add(&mut self, error: ErrorFields<'_>) {
+        const OPERATIONAL: &str = "operational-disconnect";
+        let title = error.title.as_deref();
+        let kind = error.kind.as_deref();
+        if title == Some(OPERATIONAL) || kind.is_some_and(|t| t.ends_with(OPERATIONAL)) {
+            self.operational_disconnect = true;
+        }
+        self.count += 1;
+        if self.count > SUMMARISED_ERRORS {
+            return;
+        }
+        if self.count > 1 {
+            self.summary.push_str("; ");
+        }
+        match (title, error.detail.as_deref()) {
+            (Some(title), Some(detail)) => {
+                self.summary.push_str(title);
+                self.summary.push_str(": ");
+                self.summary.push_str(detail);
+            }
+            (Some(text), None) | (None, Some(text)) => self.summary.push_str(text),
+            (None, None) => self.summary.push_str(kind.unwrap_or("untitled error")),
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.count > SUMMARISED_ERRORS {
+            let more = self.count - SUMMARISED_ERRORS;
+            // Writing to a String cannot fail.
+            let _ = write!(self.summary, " (and {more} more)");
+        }
+    }
+}
+
+impl<'de> Collect<'de> for ErrorList {
+    fn element<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        match seq.next_element_seed(ObjectSeed(ErrorFields::default()))? {
+            None => {
+                self.finish();
+                Ok(false)
+            }
+            Some(Shape::Object(error)) => {
+                self.add(error);
+                Ok(true)
+            }
+            Some(_) => Ok(true),
+        }
+    }
+}
+
+/// One element of v2 `"errors"`.
+#[derive(Default)]
+struct ErrorFields<'de> {
+    title: Option<Cow<'de, str>>,
+    detail: Option<Cow<'de, str>>,
+    /// The `"type"` URL.
+    kind: Option<Cow<'de, str>>,
+}
+
+impl<'de> Collect<'de> for ErrorFields<'de> {
+    fn keys(&self) -> &'static [&'static str] {
+        &["title", "detail", "type"]
+    }
+
+    fn field<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        let value = map.next_value::<Scalar<'de>>()?.into_str();
+        match key {
+            "title" => self.title = value,
+            "detail" => self.detail = value,
+            _ => self.kind = value,
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tolerant, allocation-free reading of JSON values
+
+/// Gathers what matters from one JSON object (or array) as it is read.
+trait Collect<'de> {
+    /// The keys whose values [`Collect::field`] reads; others are skipped.
+    fn keys(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Reads the value of `key`, one of [`Collect::keys`].
+    fn field<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        let _ = key;
+        map.next_value::<IgnoredAny>().map(drop)
+    }
+
+    /// Reads one array element; returns false once there are none left.
+    fn element<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        Ok(seq.next_element::<IgnoredAny>()?.is_some())
+    }
+}
+
+/// What a JSON value turned out to be, with what was collected from it.
+enum Shape<T> {
+    Object(T),
+    Array(T),
+    /// Any other value, described for error messages.
+    Other(&'static str),
+}
+
+/// Reads one JSON value of any type into a [`Shape`], collecting with `T`.
+struct ObjectSeed<T>(T);
+
+impl<'de, T: Collect<'de>> DeserializeSeed<'de> for ObjectSeed<T> {
+    type Value = Shape<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: Collect<'de>> Visitor<'de> for ObjectSeed<T> {
+    type Value = Shape<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Shape<T>, E> {
+        Ok(Shape::Other("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Shape<T>, E> {
+        Ok(Shape::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Shape<T>, E> {
+        Ok(Shape::Other("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Shape<T>, E> {
+        Ok(Shape::Other("a number"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Shape<T>, E> {
+        Ok(Shape::Other("a string"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Shape<T>, E> {
+        Ok(Shape::Other("null"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<T>, A::Error> {
+        let mut collector = self.0;
+        while collector.element(&mut seq)? {}
+        Ok(Shape::Array(collector))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<T>, A::Error> {
+        let mut collector = self.0;
+        while let Some(key) = map.next_key_seed(KeySeed(collector.keys()))? {
+            match key {
+                Some(key) => collector.field(key, &mut map)?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Shape::Object(collector))
+    }
+}
+
+/// Reads `value`'s object into a fresh `T`; `None` if it is not an object.
+fn object<'de, T, A>(map: &mut A) -> Result<Option<T>, A::Error>
+where
+    T: Collect<'de> + Default,
+    A: MapAccess<'de>,
+{
+    match map.next_value_seed(ObjectSeed(T::default()))? {
+        Shape::Object(t) => Ok(Some(t)),
+        _ => Ok(None),
+    }
+}
+
+/// Reads the value's array into a fresh `T`; `None` if it is not an array.
+fn array<'de, T, A>(map: &mut A) -> Result<Option<T>, A::Error>
+where
+    T: Collect<'de> + Default,
+    A: MapAccess<'de>,
+{
+    match map.next_value_seed(ObjectSeed(T::default()))? {
+        Shape::Array(t) => Ok(Some(t)),
+        _ => Ok(None),
+    }
+}
+
+/// Skips the value, which counts as present whatever it is.
+fn present<'de, A: MapAccess<'de>>(map: &mut A) -> Result<bool, A::Error> {
+    map.next_value::<IgnoredAny>()?;
+    Ok(true)
+}
+
+/// Matches an object key against a list of wanted keys without allocating.
+struct KeySeed(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().copied().find(|wanted| *wanted == key))
+    }
+}
+
+/// A JSON value read for a number or a string field; anything else is
+/// skipped and kept as `Other`, so that unexpected types never fail.
+enum Scalar<'de> {
+    U64(u64),
+    Str(Cow<'de, str>),
+    Other,
+}
+
+impl<'de> Scalar<'de> {
+    /// The value as an unsigned integer, accepting decimal strings since
+    /// Twitter sends ids (and some counts) as strings.
+    fn into_u64(self) -> Option<u64> {
+        match self {
+            Scalar::U64(n) => Some(n),
+            Scalar::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                s.parse().ok()
+            }
+            _ => None,
+        }
+    }
+
+    fn into_str(self) -> Option<Cow<'de, str>> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Other)
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Scalar<'de>, E> {
+        Ok(u64::try_from(n).map_or(Scalar::Other, Scalar::U64))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::U64(n))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Other)
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Scalar<'de>, E> {
+        // Only strings with escapes end up here; they need a copy.
+        Ok(Scalar::Str(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v1(json: &str) -> Kind {
+        classify(Api::V1, json.as_bytes()).expect("classifies")
+    }
+
+    fn v2(json: &str) -> Kind {
+        classify(Api::V2, json.as_bytes()).expect("classifies")
+    }
+
+    const V1_TWEET: &str = r#"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728","text":"To make room for more expression, we will now count all emojis as equal\u2014including those with gender\u200d\u200d and skin t\u2026 https:\/\/t.co\/MkGjXf9aXm","source":"<a href=\"http:\/\/twitter.com\" rel=\"nofollow\">Twitter Web Client<\/a>","truncated":true,"in_reply_to_status_id":null,"user":{"id":6253282,"id_str":"6253282","name":"Twitter API","screen_name":"TwitterAPI","followers_count":6133636},"geo":null,"coordinates":null,"place":null,"extended_tweet":{"full_text":"To make room for more expression, we will now count all emojis as equal\u2014including those with gender\u200d\u200d and skin tone modifiers \ud83d\udc4d\ud83c\udffb #emoji","display_text_range":[0,140],"entities":{"hashtags":[{"text":"emoji","indices":[131,137]}],"urls":[],"user_mentions":[],"symbols":[]}},"is_quote_status":false,"retweet_count":0,"favorite_count":0,"entities":{"hashtags":[],"urls":[{"url":"https:\/\/t.co\/MkGjXf9aXm","expanded_url":"https:\/\/twitter.com\/i\/web\/status\/1050118621198921728","display_url":"twitter.com\/i\/web\/status\/1\u2026","indices":[117,140]}],"user_mentions":[],"symbols":[]},"favorited":false,"retweeted":false,"filter_level":"low","lang":"en","timestamp_ms":"1539202764000"}"#;
+
+    #[test]
+    fn v1_tweet() {
+        assert_eq!(
+            v1(V1_TWEET),
+            Kind::Tweet {
+                id: 1_050_118_621_198_921_728
+            }
+        );
+    }
+
+    #[test]
+    fn v1_tweet_with_full_text_only() {
+        let json = r#"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728","full_text":"Ready for #HackTheHashtag?","display_text_range":[0,26],"user":{"id":6253282}}"#;
+        assert_eq!(
+            v1(json),
+            Kind::Tweet {
+                id: 1_050_118_621_198_921_728
+            }
+        );
+    }
+
+    #[test]
+    fn v1_tweet_id_from_either_field() {
+        assert_eq!(v1(r#"{"id_str":"42","text":"hi"}"#), Kind::Tweet { id: 42 });
+        assert_eq!(v1(r#"{"id":42,"text":"hi"}"#), Kind::Tweet { id: 42 });
+        // id_str wins; a malformed id_str falls back to id.
+        assert_eq!(
+            v1(r#"{"id":1,"id_str":"2","text":""}"#),
+            Kind::Tweet { id: 2 }
+        );
+        assert_eq!(
+            v1(r#"{"id":1,"id_str":"x2","text":""}"#),
+            Kind::Tweet { id: 1 }
+        );
+    }
+
+    #[test]
+    fn v1_tweet_with_escaped_key() {
+        assert_eq!(
+            v1(r#"{"\u0069d_str":"7","te\u0078t":"hi"}"#),
+            Kind::Tweet { id: 7 }
+        );
+    }
+
+    #[test]
+    fn v1_tweet_needs_id_and_text() {
+        assert_eq!(v1(r#"{"id_str":"7"}"#), Kind::Unknown);
+        assert_eq!(v1(r#"{"text":"no id"}"#), Kind::Unknown);
+        assert_eq!(v1(r#"{"id":-7,"text":"negative"}"#), Kind::Unknown);
+        assert_eq!(v1(r#"{"id":7.5,"text":"fraction"}"#), Kind::Unknown);
+        assert_eq!(v1(r#"{"id":{"n":7},"text":"object"}"#), Kind::Unknown);
+        // Ids nested in other objects don't count.
+        assert_eq!(v1(r#"{"user":{"id":7},"text":"x"}"#), Kind::Unknown);
+    }
+
+    #[test]
+    fn v1_delete() {
+        let json = r#"{"delete":{"status":{"id":1050118621198921728,"id_str":"1050118621198921728","user_id":6253282,"user_id_str":"6253282"},"timestamp_ms":"1539202764000"}}"#;
+        assert_eq!(v1(json), Kind::Delete);
+    }
+
+    #[test]
+    fn v1_scrub_geo() {
+        let json = r#"{"scrub_geo":{"user_id":14090452,"user_id_str":"14090452","up_to_status_id":23260136625,"up_to_status_id_str":"23260136625"}}"#;
+        assert_eq!(v1(json), Kind::ScrubGeo);
+    }
+
+    #[test]
+    fn v1_limit() {
+        let json = r#"{"limit":{"track":1234,"timestamp_ms":"1415040541463"}}"#;
+        assert_eq!(v1(json), Kind::Limit { track: 1234 });
+        assert_eq!(v1(r#"{"limit":{"timestamp_ms":"1"}}"#), Kind::Unknown);
+        assert_eq!(v1(r#"{"limit":5}"#), Kind::Unknown);
+    }
+
+    #[test]
+    fn v1_stall_warning() {
+        let json = r#"{"warning":{"code":"FALLING_BEHIND","message":"Your connection is falling behind and messages are being queued for delivery to you. Your queue is now over 60% full. You will be disconnected when the queue is full.","percent_full":60}}"#;
+        assert_eq!(v1(json), Kind::StallWarning { percent_full: 60 });
+    }
+
+    #[test]
+    fn v1_other_warning() {
+        let json = r#"{"warning":{"code":"FOLLOWS_OVER_LIMIT","message":"No new followers will be delivered on this stream","user_id":13}}"#;
+        assert_eq!(
+            v1(json),
+            Kind::Warning {
+                code: "FOLLOWS_OVER_LIMIT".into()
+            }
+        );
+        let json = r#"{"warning":{"code":"FALLING_BEHIND","message":"queue filling"}}"#;
+        assert_eq!(
+            v1(json),
+            Kind::Warning {
+                code: "FALLING_BEHIND".into()
+            }
+        );
+        assert_eq!(v1(r#"{"warning":{"message":"no code"}}"#), Kind::Unknown);
+    }
+
+    #[test]
+    fn v1_disconnect() {
+        let json = r#"{"disconnect":{"code":7,"stream_name":"TwitterAPI-statuses1","reason":"admin logout"}}"#;
+        assert_eq!(
+            v1(json),
+            Kind::Disconnect {
+                code: 7,
+                reason: "admin logout".into()
+            }
+        );
+        assert_eq!(
+            v1(r#"{"disconnect":{"code":2}}"#),
+            Kind::Disconnect {
+                code: 2,
+                reason: String::new()
+            }
+        );
+        assert_eq!(v1(r#"{"disconnect":{"reason":"?"}}"#), Kind::Unknown);
+    }
+
+    #[test]
+    fn v1_status_withheld() {
+        let json = r#"{"status_withheld":{"id":1234567890,"user_id":123456,"withheld_in_countries":["DE","AR"],"timestamp_ms":"1539202764000"}}"#;
+        assert_eq!(v1(json), Kind::StatusWithheld);
+    }
+
+    #[test]
+    fn v1_user_withheld() {
+        let json = r#"{"user_withheld":{"id":123456,"withheld_in_countries":["DE","AR"],"timestamp_ms":"1539202764000"}}"#;
+        assert_eq!(v1(json), Kind::UserWithheld);
+    }
+
+    #[test]
+    fn v1_unknown() {
+        assert_eq!(v1(r#"{"friends":[1497,169686021,790205]}"#), Kind::Unknown);
+        assert_eq!(v1("{}"), Kind::Unknown);
+        // A v2 tweet on a v1 stream is not a v1 tweet.
+        assert_eq!(v1(V2_TWEET), Kind::Unknown);
+    }
+
+    const V2_TWEET: &str = r##"{"data":{"id":"1067094924124872705","text":"Just getting started with Twitter APIs? Find out what you need in order to build an app. Watch this video! https://t.co/Hg8nkfoizN","author_id":"2244994945","edit_history_tweet_ids":["1067094924124872705"]},"includes":{"users":[{"id":"2244994945","name":"Twitter Dev","username":"TwitterDev"}]},"matching_rules":[{"id":"1166916266197536768","tag":"#api"}]}"##;
+
+    #[test]
+    fn v2_tweet() {
+        assert_eq!(
+            v2(V2_TWEET),
+            Kind::Tweet {
+                id: 1_067_094_924_124_872_705
+            }
+        );
+        // A v1 tweet on a v2 stream is not a v2 tweet.
+        assert_eq!(v2(V1_TWEET), Kind::Unknown);
+    }
+
+    #[test]
+    fn v2_tweet_with_partial_errors() {
+        let json = r##"{"data":{"id":"1067094924124872705","text":"hello","author_id":"2244994945","in_reply_to_user_id":"123"},"errors":[{"value":"123","detail":"Could not find user with id: [123].","title":"Not Found Error","resource_type":"user","parameter":"in_reply_to_user_id","resource_id":"123","type":"https://api.twitter.com/2/problems/resource-not-found"}],"matching_rules":[{"id":"1166916266197536768","tag":"#api"}]}"##;
+        assert_eq!(
+            v2(json),
+            Kind::Tweet {
+                id: 1_067_094_924_124_872_705
+            }
+        );
+    }
+
+    #[test]
+    fn v2_operational_disconnect() {
+        let json = r#"{"errors":[{"title":"operational-disconnect","disconnect_type":"UpstreamOperationalDisconnect","detail":"This stream has been disconnected upstream for operational reasons.","type":"https://api.twitter.com/2/problems/operational-disconnect"}]}"#;
+        assert_eq!(
+            v2(json),
+            Kind::Errors {
+                operational_disconnect: true,
+                summary: "operational-disconnect: This stream has been disconnected upstream for operational reasons.".into(),
+            }
+        );
+        let by_type = r#"{"errors":[{"title":"Operational Disconnect","type":"https://api.twitter.com/2/problems/operational-disconnect"}]}"#;
+        assert_eq!(
+            v2(by_type),
+            Kind::Errors {
+                operational_disconnect: true,
+                summary: "Operational Disconnect".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn v2_connection_error() {
+        let json = r#"{"errors":[{"title":"ConnectionException","detail":"This stream is currently at the maximum allowed connection limit.","connection_issue":"TooManyConnections","type":"https://api.twitter.com/2/problems/streaming-connection"}]}"#;
+        assert_eq!(
+            v2(json),
+            Kind::Errors {
+                operational_disconnect: false,
+                summary: "ConnectionException: This stream is currently at the maximum allowed connection limit.".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn v2_errors_summary_is_bounded() {
+        let json = r#"{"errors":[{"title":"A","detail":"a"},{"detail":"b only"},{"type":"https://x/c"},{},{"title":"E"},7]}"#;
+        assert_eq!(
+            v2(json),
+            Kind::Errors {
+                operational_disconnect: false,
+                summary: "A: a; b only; https://x/c (and 2 more)".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn v2_unknown() {
+        assert_eq!(v2(r#"{"errors":[]}"#), Kind::Unknown);
+        assert_eq!(v2(r#"{"errors":{"title":"x"}}"#), Kind::Unknown);
+        assert_eq!(v2(r#"{"data":{"text":"no id"}}"#), Kind::Unknown);
+        assert_eq!(
+            v2(r#"{"meta":{"sent":"2019-08-29T01:48:54.632Z"}}"#),
+            Kind::Unknown
+        );
+    }
+
+    #[test]
+    fn skipped_strings_are_not_checked_for_utf8() {
+        // serde_json skips ignored strings without decoding them, so bad
+        // UTF-8 inside a tweet's body does not make it unclassifiable.
+        let json = b"{\"id_str\":\"9\",\"text\":\"caf\xe9\"}";
+        assert_eq!(classify(Api::V1, json).unwrap(), Kind::Tweet { id: 9 });
+    }
+
+    #[test]
+    fn empty_input() {
+        for input in ["", " ", "\r\n"] {
+            let err = classify(Api::V1, input.as_bytes()).unwrap_err();
+            assert!(matches!(err, ClassifyError::Empty), "{input:?}: {err}");
+            assert_eq!(err.to_string(), "message is empty");
+        }
+    }
+
+    #[test]
+    fn truncated_and_malformed_json() {
+        let truncated = &V1_TWEET.as_bytes()[..V1_TWEET.len() / 2];
+        let cases: [&[u8]; 7] = [
+            truncated,
+            b"{\"text\":\"abc",
+            b"{",
+            b"{\"a\":1,}",
+            b"{} trailing",
+            b"{\"id\":1 \"text\":2}",
+            b"\xff{}",
+        ];
+        for input in cases {
+            for api in [Api::V1, Api::V2] {
+                let err = classify(api, input).unwrap_err();
+                assert!(matches!(err, ClassifyError::InvalidJson(_)), "{err}");
+                assert!(
+                    err.to_string().starts_with("message is not valid JSON: "),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn valid_json_that_is_not_an_object() {
+        let cases = [
+            ("[1,2,{\"a\":3}]", "an array"),
+            ("\"text\"", "a string"),
+            ("42", "a number"),
+            ("-1.5e3", "a number"),
+            ("true", "a boolean"),
+            ("null", "null"),
+        ];
+        for (input, found) in cases {
+            let err = classify(Api::V2, input.as_bytes()).unwrap_err();
+            assert!(
+                matches!(err, ClassifyError::NotAnObject { found: f } if f == found),
+                "{input}: {err}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!("message is JSON {found}, not an object")
+            );
+        }
+    }
+
+    #[test]
+    fn log_levels() {
+        let cases = [
+            (Kind::Tweet { id: 1 }, Level::Debug),
+            (Kind::Delete, Level::Debug),
+            (Kind::ScrubGeo, Level::Debug),
+            (Kind::StatusWithheld, Level::Debug),
+            (Kind::UserWithheld, Level::Debug),
+            (Kind::Limit { track: 1 }, Level::Info),
+            (Kind::StallWarning { percent_full: 60 }, Level::Warn),
+            (Kind::Warning { code: "X".into() }, Level::Warn),
+            (Kind::Unknown, Level::Warn),
+            (
+                Kind::Disconnect {
+                    code: 1,
+                    reason: String::new(),
+                },
+                Level::Error,
+            ),
+            (
+                Kind::Errors {
+                    operational_disconnect: true,
+                    summary: String::new(),
+                },
+                Level::Error,
+            ),
+        ];
+        for (kind, level) in cases {
+            assert_eq!(kind.log_level(), level, "{kind:?}");
+        }
+    }
+}
