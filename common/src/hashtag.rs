@@ -1,9 +1,19 @@
 //! Hashtag extraction from tweet text and the case-folded key trends are counted under.
 //!
-//! Follows Twitter's rules: a hashtag starts with `#` or the full-width `＃`, is not preceded by a
-//! letter, digit, underscore or `&` (so `a#b` and `&#39;` are not hashtags), continues over
-//! Unicode letters, marks, digits and underscores, and contains at least one letter or mark
-//! (so `#2024` is not a hashtag).
+//! Follows the hashtag rules of Twitter's open-source `twitter-text` library, and is checked
+//! against its conformance data (`tests/data/twitter-text-extract-hashtags.yml`):
+//!
+//! * a hashtag starts with `#` or the full-width `＃`, at the start of the text or after a
+//!   character that cannot continue a hashtag and is not `&` (so `a#b`, `日本#語` and `&#39;` are
+//!   not hashtags); a variation selector (U+FE0E/U+FE0F, as left by an emoji) may precede it;
+//! * `#` directly followed by U+FE0F or U+20E3 is a keycap emoji (`#️⃣`), not a hashtag;
+//! * it continues over hashtag characters: Unicode letters, marks, digits, `_`, and a few
+//!   joiners/punctuation that occur inside words (ZWNJ/ZWJ, Hebrew maqaf and geresh, Japanese
+//!   wave dashes and middle dots, the Tibetan tsheg, the Catalan middle dot, ...; see
+//!   [`is_hashtag_char`]), and must contain at least one letter or mark (so `#2024` is not);
+//! * it is dropped when immediately followed by another `#`/`＃` or by `://` (`#http://x.com`);
+//! * it is dropped when the `#` is part of a URL, as in `http://x.com/#anchor` (see
+//!   [`in_url`] for the heuristic used instead of full URL extraction).
 
 /// Iterates over the hashtags in `text`, without the leading `#`, as slices of `text`.
 pub fn extract(text: &str) -> Hashtags<'_> {
@@ -30,18 +40,29 @@ impl<'a> Iterator for Hashtags<'a> {
                 '＃'.len_utf8()
             };
             let body_start = hash_at + hash_len;
-            let body_len: usize = text[body_start..]
+            let rest = &text[body_start..];
+            if rest.starts_with(['\u{FE0F}', '\u{20E3}']) {
+                // Keycap emoji `#️⃣`.
+                self.pos = body_start;
+                continue;
+            }
+            let body_len: usize = rest
                 .chars()
                 .take_while(|&c| is_hashtag_char(c))
                 .map(char::len_utf8)
                 .sum();
-            self.pos = body_start + body_len;
-            let preceded_ok = text[..hash_at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !(is_hashtag_char(c) || c == '&'));
-            let body = &text[body_start..body_start + body_len];
-            if preceded_ok && body.chars().any(|c| c.is_alphabetic() || is_mark(c)) {
+            let body_end = body_start + body_len;
+            self.pos = body_end;
+            let body = &text[body_start..body_end];
+            if body.is_empty() || !body.chars().any(is_hashtag_letter) {
+                continue;
+            }
+            let preceded_ok = text[..hash_at].chars().next_back().is_none_or(|c| {
+                matches!(c, '\u{FE0E}' | '\u{FE0F}') || !(is_hashtag_char(c) || c == '&')
+            });
+            let after = &text[body_end..];
+            let followed_ok = !(after.starts_with(['#', '＃']) || after.starts_with("://"));
+            if preceded_ok && followed_ok && !in_url(text, hash_at) {
                 return Some(body);
             }
         }
@@ -50,28 +71,111 @@ impl<'a> Iterator for Hashtags<'a> {
     }
 }
 
-/// Letters, marks, digits and underscore continue a hashtag.
-fn is_hashtag_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || is_mark(c)
+/// Whether the `#` at byte `hash_at` lies inside a URL, so that `http://x.com/#anchor` and
+/// `x.com/#anchor` yield no hashtag. Full URL extraction (as `twitter-text` does before
+/// dropping overlapping hashtags) would need TLD lists; instead this looks at the run of
+/// printable ASCII characters directly before the `#` and treats it as a URL when it contains
+/// `://`, or a `/` preceded by a domain-like `name.tld` (a `.` followed by at least two ASCII
+/// letters/digits/hyphens, right before the `/`). Not covered: URLs whose path contains
+/// non-ASCII characters before the `#`, and bare domains without a `/` (`x.com#tag`).
+fn in_url(text: &str, hash_at: usize) -> bool {
+    let before = &text.as_bytes()[..hash_at];
+    let run_start = before
+        .iter()
+        .rposition(|b| !b.is_ascii_graphic())
+        .map_or(0, |i| i + 1);
+    let run = &before[run_start..];
+    if run.is_empty() {
+        return false;
+    }
+    if run.windows(3).any(|w| w == b"://") {
+        return true;
+    }
+    // `name.tld/`: for each `/`, look at the label before it.
+    run.iter().enumerate().any(|(i, &b)| {
+        if b != b'/' {
+            return false;
+        }
+        let host = &run[..i];
+        let tld_len = host
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+            .count();
+        let dot = host.len().checked_sub(tld_len + 1);
+        tld_len >= 2
+            && dot.is_some_and(|d| host[d] == b'.' && d > 0 && host[d - 1].is_ascii_alphanumeric())
+    })
 }
 
-/// Combining marks (accents written as separate code points, Indic vowel signs, ...). The
-/// standard library has no Unicode category lookup; these ranges cover the combining blocks
-/// and the spacing/non-spacing marks of the major Indic and Southeast Asian scripts.
+/// Characters that continue a hashtag: letters, marks, digits, underscore, and the word-internal
+/// characters `twitter-text` also accepts.
+fn is_hashtag_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || c == '_'
+        || is_mark(c)
+        || matches!(
+            c,
+            '\u{200C}' // zero-width non-joiner (Persian, Indic)
+            | '\u{200D}' // zero-width joiner (Sinhala, Indic)
+            | '\u{A67E}' // Cyrillic kavyka
+            | '\u{05BE}' // Hebrew maqaf
+            | '\u{05F3}' // Hebrew geresh
+            | '\u{05F4}' // Hebrew gershayim
+            | '\u{FF5E}' // full-width tilde
+            | '\u{301C}' // wave dash
+            | '\u{309B}' // katakana-hiragana voiced sound mark
+            | '\u{309C}' // katakana-hiragana semi-voiced sound mark
+            | '\u{30A0}' // katakana-hiragana double hyphen
+            | '\u{30FB}' // katakana middle dot
+            | '\u{3003}' // ditto mark
+            | '\u{0F0B}' // Tibetan tsheg
+            | '\u{0F0C}' // Tibetan non-breaking tsheg
+            | '\u{00B7}' // middle dot (Catalan l·l)
+        )
+}
+
+/// A hashtag must contain at least one of these (a letter or mark), so `#123` and `#_` are not
+/// hashtags.
+fn is_hashtag_letter(c: char) -> bool {
+    c.is_alphabetic() || is_mark(c)
+}
+
+/// Combining marks (accents written as separate code points, Indic vowel signs and viramas,
+/// Thai/Lao tone marks, ...). The standard library has no general-category lookup and
+/// `char::is_alphabetic` only covers marks with the `Other_Alphabetic` property (most vowel
+/// signs, but not viramas, nuktas or tone marks), so these ranges add the combining blocks and
+/// the mark ranges of the scripts exercised by the twitter-text conformance data (Indic,
+/// Sinhala, Thai, Lao, Tibetan, Myanmar, Khmer, Ethiopic, Hebrew, Arabic, Miao).
 fn is_mark(c: char) -> bool {
     matches!(c,
         '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
+        | '\u{05BF}' | '\u{05C1}' | '\u{05C2}' | '\u{05C4}' | '\u{05C5}' | '\u{05C7}'
         | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
         | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E4}' | '\u{06E7}' | '\u{06E8}'
         | '\u{06EA}'..='\u{06ED}' | '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{094F}'
         | '\u{0951}'..='\u{0957}' | '\u{0962}' | '\u{0963}' | '\u{0981}'..='\u{0983}'
-        | '\u{09BC}'..='\u{09D7}' | '\u{0A01}'..='\u{0A03}' | '\u{0A3C}'..='\u{0A51}'
-        | '\u{0B01}'..='\u{0B03}' | '\u{0BBE}'..='\u{0BCD}' | '\u{0C00}'..='\u{0C04}'
-        | '\u{0C3E}'..='\u{0C56}' | '\u{0D00}'..='\u{0D03}' | '\u{0D3E}'..='\u{0D4D}'
+        | '\u{09BC}'..='\u{09D7}' | '\u{09E2}' | '\u{09E3}' | '\u{0A01}'..='\u{0A03}'
+        | '\u{0A3C}'..='\u{0A51}' | '\u{0A70}' | '\u{0A71}' | '\u{0A75}'
+        | '\u{0A81}'..='\u{0A83}' | '\u{0ABC}'..='\u{0ACD}' | '\u{0AE2}' | '\u{0AE3}'
+        | '\u{0B01}'..='\u{0B03}' | '\u{0B3C}'..='\u{0B57}' | '\u{0B62}' | '\u{0B63}'
+        | '\u{0B82}' | '\u{0BBE}'..='\u{0BCD}' | '\u{0BD7}' | '\u{0C00}'..='\u{0C04}'
+        | '\u{0C3C}'..='\u{0C56}' | '\u{0C62}' | '\u{0C63}' | '\u{0C81}'..='\u{0C83}'
+        | '\u{0CBC}'..='\u{0CD6}' | '\u{0CE2}' | '\u{0CE3}' | '\u{0D00}'..='\u{0D03}'
+        | '\u{0D3B}'..='\u{0D4D}' | '\u{0D57}' | '\u{0D62}' | '\u{0D63}'
+        | '\u{0D81}'..='\u{0D83}' | '\u{0DCA}'..='\u{0DDF}' | '\u{0DF2}' | '\u{0DF3}'
         | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'
+        | '\u{0EB1}' | '\u{0EB4}'..='\u{0EBC}' | '\u{0EC8}'..='\u{0ECE}'
+        | '\u{0F18}' | '\u{0F19}' | '\u{0F35}' | '\u{0F37}' | '\u{0F39}' | '\u{0F3E}' | '\u{0F3F}'
+        | '\u{0F71}'..='\u{0F84}' | '\u{0F86}' | '\u{0F87}' | '\u{0F8D}'..='\u{0FBC}' | '\u{0FC6}'
+        | '\u{102B}'..='\u{103E}' | '\u{1056}'..='\u{1059}' | '\u{105E}'..='\u{1060}'
+        | '\u{1062}'..='\u{1064}' | '\u{1067}'..='\u{106D}' | '\u{1071}'..='\u{1074}'
+        | '\u{1082}'..='\u{108D}' | '\u{108F}' | '\u{109A}'..='\u{109D}'
+        | '\u{135D}'..='\u{135F}' | '\u{17B4}'..='\u{17D3}' | '\u{17DD}'
         | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{200C}' | '\u{200D}'
         | '\u{20D0}'..='\u{20FF}' | '\u{3099}' | '\u{309A}' | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FE20}'..='\u{FE2F}')
+        | '\u{FE20}'..='\u{FE2F}' | '\u{16F4F}' | '\u{16F51}'..='\u{16F87}'
+        | '\u{16F8F}'..='\u{16F92}')
 }
 
 /// The key a hashtag is counted under: `#Rust`, `#rust` and `#RUST` are one trend.
