@@ -54,7 +54,7 @@ impl<'a> Iterator for Hashtags<'a> {
             let body_end = body_start + body_len;
             self.pos = body_end;
             let body = &text[body_start..body_end];
-            if body.is_empty() || !body.chars().any(is_hashtag_letter) {
+            if !body.chars().any(is_hashtag_letter) {
                 continue;
             }
             let preceded_ok = text[..hash_at].chars().next_back().is_none_or(|c| {

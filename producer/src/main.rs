@@ -9,6 +9,8 @@ mod twitter;
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::Parser;
 use tracing::{error, info};
@@ -24,8 +26,6 @@ use sink::{KafkaSink, StdoutSink};
 use source::file::FileSource;
 use source::synthetic::{Synthetic, SyntheticConfig};
 use source::{Event, SourceError};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use twitter::client::StreamSpec;
 use twitter::TwitterSource;
 

@@ -6,8 +6,6 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
-use common::tweet::Tweet;
-
 use super::{Event, Record, SourceError};
 
 /// Reads records line by line; malformed lines become [`Event::Rejected`].
@@ -50,12 +48,8 @@ impl FileSource {
     }
 
     fn event(&self, bytes: &[u8]) -> Event {
-        match Tweet::parse(bytes) {
-            Ok(tweet) => Event::Tweet(Record {
-                key: tweet.id.to_string(),
-                payload: bytes.to_vec(),
-                timestamp_ms: tweet.created_at_ms.unwrap_or(self.fallback_timestamp_ms),
-            }),
+        match Record::from_tweet_json(bytes.to_vec(), self.fallback_timestamp_ms) {
+            Ok(record) => Event::Tweet(record),
             Err(e) => Event::Rejected {
                 line: self.line,
                 reason: e.to_string(),

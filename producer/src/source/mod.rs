@@ -3,6 +3,8 @@
 pub mod file;
 pub mod synthetic;
 
+use common::tweet::{ParseError, Tweet};
+
 /// One tweet ready to publish: the original JSON bytes plus the key and timestamp Kafka needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -13,6 +15,24 @@ pub struct Record {
     pub payload: Vec<u8>,
     /// The tweet's `created_at`, in milliseconds since the Unix epoch (the Kafka message timestamp).
     pub timestamp_ms: i64,
+}
+
+impl Record {
+    /// The record for one tweet's JSON: keyed by its id, stamped with its `created_at`, or with
+    /// `fallback_timestamp_ms` when it has none (a v2 stream without that field).
+    pub fn from_tweet_json(
+        payload: Vec<u8>,
+        fallback_timestamp_ms: i64,
+    ) -> Result<Record, ParseError> {
+        let tweet = Tweet::parse(&payload)?;
+        let key = tweet.id.to_string();
+        let timestamp_ms = tweet.created_at_ms.unwrap_or(fallback_timestamp_ms);
+        Ok(Record {
+            key,
+            payload,
+            timestamp_ms,
+        })
+    }
 }
 
 /// What a source yields: a tweet, or an input line it had to reject (not fatal).

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use tracing::{debug, error, info, warn};
 
 use common::settings::{Secret, StreamRule, TwitterSettings};
-use common::tweet::Tweet;
 
 use super::backoff::{Backoff, Decision, Failure};
 use super::framing::{Frame, LineFramer};
@@ -138,9 +137,13 @@ impl StreamSpec {
         params
     }
 
+    /// `path` on the configured API base.
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.api_base.trim_end_matches('/'))
+    }
+
     /// Sends the stream request; an error is a network failure described in one line.
     async fn open(&self, http: &reqwest::Client) -> Result<reqwest::Response, String> {
-        let base = self.settings.api_base.trim_end_matches('/');
         match &self.auth {
             Auth::OAuth1 {
                 consumer_key,
@@ -153,7 +156,7 @@ impl StreamSpec {
                         .token(access_token.expose(), access_secret.expose());
                 http.clone()
                     .oauth1(secrets)
-                    .post(format!("{base}/1.1/statuses/filter.json"))
+                    .post(self.endpoint("/1.1/statuses/filter.json"))
                     .form(&self.v1_params())
                     .send()
                     .await
@@ -161,7 +164,7 @@ impl StreamSpec {
             }
             Auth::Bearer(token) => {
                 let s = &self.settings;
-                http.get(format!("{base}/2/tweets/search/stream"))
+                http.get(self.endpoint("/2/tweets/search/stream"))
                     .bearer_auth(token.expose())
                     .query(&[
                         ("tweet.fields", s.tweet_fields.as_str()),
@@ -182,26 +185,18 @@ impl StreamSpec {
         let Auth::Bearer(token) = &self.auth else {
             return Ok(());
         };
-        let url = format!(
-            "{}/2/tweets/search/stream/rules",
-            self.settings.api_base.trim_end_matches('/')
-        );
+        let url = self.endpoint("/2/tweets/search/stream/rules");
         let current: RulesResponse = rules_call(http.get(&url).bearer_auth(token.expose())).await?;
         let wanted = &self.settings.rules;
         let stale: Vec<&str> = current
             .data
             .iter()
-            .filter(|r| !wanted.iter().any(|w| w.value == r.value && w.tag == r.tag))
+            .filter(|r| !wanted.iter().any(|w| r.is(w)))
             .map(|r| r.id.as_str())
             .collect();
         let missing: Vec<&StreamRule> = wanted
             .iter()
-            .filter(|w| {
-                !current
-                    .data
-                    .iter()
-                    .any(|r| w.value == r.value && w.tag == r.tag)
-            })
+            .filter(|w| !current.data.iter().any(|r| r.is(w)))
             .collect();
         if !stale.is_empty() {
             let body = serde_json::json!({ "delete": { "ids": stale } });
@@ -242,6 +237,13 @@ struct RemoteRule {
     id: String,
     value: String,
     tag: Option<String>,
+}
+
+impl RemoteRule {
+    /// Whether this rule on the server is the configured rule `wanted`.
+    fn is(&self, wanted: &StreamRule) -> bool {
+        self.value == wanted.value && self.tag == wanted.tag
+    }
 }
 
 async fn rules_call<T: serde::de::DeserializeOwned>(
@@ -434,23 +436,14 @@ fn publish_tweet(
     out: &SyncSender<Result<Event, SourceError>>,
     stats: &StreamStats,
 ) {
-    let record = match Tweet::parse(&bytes) {
-        Ok(tweet) => Record {
-            key: tweet.id.to_string(),
-            timestamp_ms: tweet
-                .created_at_ms
-                .unwrap_or_else(|| chrono::Utc::now().timestamp_millis()),
-            payload: Vec::new(),
-        },
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let record = match Record::from_tweet_json(bytes, now_ms) {
+        Ok(record) => record,
         Err(error) => {
             stats.malformed.fetch_add(1, Ordering::Relaxed);
             warn!(%error, "unusable tweet in the stream; skipped");
             return;
         }
-    };
-    let record = Record {
-        payload: bytes,
-        ..record
     };
     match out.try_send(Ok(Event::Tweet(record))) {
         Ok(()) => {
@@ -512,6 +505,35 @@ mod tests {
         StreamSpec::v1(settings).unwrap()
     }
 
+    /// What one `run` against a scripted stand-in did.
+    struct Outcome {
+        result: Result<(), RunError>,
+        delays: Vec<Duration>,
+        received: usize,
+        reconnects: u64,
+        attempts: usize,
+    }
+
+    /// Runs the v1 stream loop against `connections` with a recording clock.
+    async fn run_against(connections: Vec<Connection>, stall_timeout: Duration) -> Outcome {
+        let standin = StandIn::start(creds(), "unused".into(), connections).await;
+        let spec = v1_spec(standin.base_url(), stall_timeout);
+        let (tx, rx) = sync_channel(10);
+        let clock = RecordingClock::default();
+        let stats = StreamStats::default();
+        let result = run(&spec, &tx, &clock, &stats, &AtomicBool::new(false)).await;
+        let attempts = standin.attempts().len();
+        standin.shutdown().await;
+        let delays = clock.0.into_inner().unwrap();
+        Outcome {
+            result,
+            delays,
+            received: rx.try_iter().count(),
+            reconnects: stats.reconnects.load(Ordering::Relaxed),
+            attempts,
+        }
+    }
+
     #[test]
     fn signer_matches_twitters_documented_example() {
         let secrets = reqwest_oauth1::Secrets::new(
@@ -559,27 +581,22 @@ mod tests {
             Connection::Stream(vec![Step::Close]),
             Connection::Status(401),
         ];
-        let standin = StandIn::start(creds(), "unused".into(), connections).await;
-        let spec = v1_spec(standin.base_url(), Duration::from_secs(90));
-        let (tx, rx) = sync_channel(10);
-        let clock = RecordingClock::default();
-        let stats = StreamStats::default();
-        let result = run(&spec, &tx, &clock, &stats, &AtomicBool::new(false)).await;
+        let outcome = run_against(connections, Duration::from_secs(90)).await;
         assert!(
-            matches!(result, Err(RunError::Credentials { status: 401 })),
-            "{result:?}"
+            matches!(outcome.result, Err(RunError::Credentials { status: 401 })),
+            "{:?}",
+            outcome.result
         );
         let ms = Duration::from_millis;
         let s = Duration::from_secs;
         // 420/429: exponential from 60 s; HTTP errors: exponential from 5 s; after a healthy
         // connection everything resets and network errors go linearly from 250 ms.
         assert_eq!(
-            *clock.0.lock().unwrap(),
+            outcome.delays,
             [s(60), s(120), s(5), s(10), ms(250), ms(500)]
         );
-        assert_eq!(rx.try_iter().count(), 1);
-        assert_eq!(stats.reconnects.load(Ordering::Relaxed), 6);
-        standin.shutdown().await;
+        assert_eq!(outcome.received, 1);
+        assert_eq!(outcome.reconnects, 6);
     }
 
     #[tokio::test]
@@ -591,16 +608,14 @@ mod tests {
             ]),
             Connection::Status(401),
         ];
-        let standin = StandIn::start(creds(), "unused".into(), connections).await;
-        let spec = v1_spec(standin.base_url(), Duration::from_millis(400));
-        let (tx, _rx) = sync_channel(10);
-        let clock = RecordingClock::default();
-        let stats = StreamStats::default();
-        let result = run(&spec, &tx, &clock, &stats, &AtomicBool::new(false)).await;
-        assert!(matches!(result, Err(RunError::Credentials { status: 401 })));
-        assert_eq!(*clock.0.lock().unwrap(), [Duration::from_millis(250)]);
-        assert_eq!(standin.attempts().len(), 2, "reconnected after the stall");
-        standin.shutdown().await;
+        let outcome = run_against(connections, Duration::from_millis(400)).await;
+        assert!(matches!(
+            outcome.result,
+            Err(RunError::Credentials { status: 401 })
+        ));
+        assert_eq!(outcome.delays, [Duration::from_millis(250)]);
+        assert_eq!(outcome.attempts, 2, "reconnected after the stall");
+        assert_eq!(outcome.received, 1);
     }
 
     #[test]
