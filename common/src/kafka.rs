@@ -3,13 +3,18 @@
 //! Our defaults come first and the user's pass-through properties last, so an operator can
 //! override anything (SASL, SSL, tuning) without a code change.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::KafkaError;
+use rdkafka::message::{Message, ToBytes};
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::ClientConfig;
+use rdkafka::{ClientConfig, ClientContext};
+use tracing::warn;
 
 use crate::exit;
 use crate::settings::{ConsumerSettings, KafkaSettings};
@@ -103,41 +108,144 @@ fn admin_error_code(error: &KafkaError) -> Option<RDKafkaErrorCode> {
     }
 }
 
+/// A topic a binary needs, created when missing.
+#[derive(Debug, Clone)]
+pub struct TopicSpec<'a> {
+    pub name: &'a str,
+    pub partitions: i32,
+    /// Topic configuration, e.g. `cleanup.policy=compact`.
+    pub config: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> TopicSpec<'a> {
+    /// The raw tweets topic as configured.
+    pub fn raw(kafka: &'a KafkaSettings) -> Self {
+        TopicSpec {
+            name: &kafka.topic,
+            partitions: kafka.partitions,
+            config: &[],
+        }
+    }
+}
+
 /// Creates `kafka.topic` with the configured partitions unless it already exists: some brokers
 /// (and production clusters) do not auto-create topics.
 pub async fn ensure_topic(kafka: &KafkaSettings) -> Result<(), KafkaSetupError> {
+    ensure_topics(kafka, &[TopicSpec::raw(kafka)]).await
+}
+
+/// Creates each of `topics` that does not exist yet.
+pub async fn ensure_topics(
+    kafka: &KafkaSettings,
+    topics: &[TopicSpec<'_>],
+) -> Result<(), KafkaSetupError> {
     let admin: AdminClient<DefaultClientContext> = with_user_properties(base(kafka), kafka)
         .create()
         .map_err(KafkaSetupError::Client)?;
-    let topic = NewTopic::new(
-        &kafka.topic,
-        kafka.partitions,
-        TopicReplication::Fixed(kafka.replication_factor),
-    );
+    let new: Vec<NewTopic> = topics
+        .iter()
+        .map(|t| {
+            let mut topic = NewTopic::new(
+                t.name,
+                t.partitions,
+                TopicReplication::Fixed(kafka.replication_factor),
+            );
+            for (key, value) in t.config {
+                topic = topic.set(key, value);
+            }
+            topic
+        })
+        .collect();
     let options = AdminOptions::new()
         .request_timeout(Some(SETUP_TIMEOUT))
         .operation_timeout(Some(SETUP_TIMEOUT));
-    let failed = |source: KafkaError| match admin_error_code(&source) {
+    let failed = |topic: &str, source: KafkaError| match admin_error_code(&source) {
         Some(RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::RequestTimedOut) => {
             KafkaSetupError::Unreachable {
                 bootstrap: kafka.bootstrap_servers.clone(),
             }
         }
         _ => KafkaSetupError::CreateTopic {
-            topic: kafka.topic.clone(),
+            topic: topic.to_owned(),
             bootstrap: kafka.bootstrap_servers.clone(),
             source,
         },
     };
     let results = admin
-        .create_topics([&topic], &options)
+        .create_topics(&new, &options)
         .await
-        .map_err(failed)?;
+        .map_err(|e| failed(topics.first().map_or("", |t| t.name), e))?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((_, code)) => return Err(failed(KafkaError::AdminOp(code))),
+            Err((topic, code)) => return Err(failed(&topic, KafkaError::AdminOp(code))),
         }
     }
     Ok(())
+}
+
+/// Acknowledgement counts, shared with the delivery callback: a producer knows it lost nothing
+/// only when every message it handed over was acknowledged.
+#[derive(Debug, Default)]
+pub struct Deliveries {
+    pub delivered: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+/// A producer context that counts delivery reports and logs failures.
+pub struct CountingContext {
+    deliveries: Arc<Deliveries>,
+}
+
+impl ClientContext for CountingContext {}
+
+impl ProducerContext for CountingContext {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        match result {
+            Ok(_) => self.deliveries.delivered.fetch_add(1, Ordering::Relaxed),
+            Err((error, message)) => {
+                let key = message.key().map(String::from_utf8_lossy);
+                warn!(%error, topic = message.topic(), key = key.as_deref().unwrap_or(""), "message not delivered");
+                self.deliveries.failed.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+}
+
+/// A producer whose deliveries are counted.
+pub type CountingProducer = ThreadedProducer<CountingContext>;
+
+/// Creates a producer from `config` and the counters its delivery reports go to.
+pub fn counting_producer(
+    config: &ClientConfig,
+) -> Result<(CountingProducer, Arc<Deliveries>), KafkaError> {
+    let deliveries = Arc::new(Deliveries::default());
+    let producer = config.create_with_context(CountingContext {
+        deliveries: Arc::clone(&deliveries),
+    })?;
+    Ok((producer, deliveries))
+}
+
+/// Hands a message to the producer, waiting while its local queue is full: that wait is the
+/// back-pressure that paces a source faster than the broker.
+pub fn send_waiting<K, P>(
+    producer: &CountingProducer,
+    mut record: BaseRecord<'_, K, P>,
+) -> Result<(), KafkaError>
+where
+    K: ToBytes + ?Sized,
+    P: ToBytes + ?Sized,
+{
+    loop {
+        match producer.send(record) {
+            Ok(()) => return Ok(()),
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                record = back;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err((error, _)) => return Err(error),
+        }
+    }
 }

@@ -9,3 +9,4 @@ pub mod logging;
 pub mod settings;
 pub mod timestamp;
 pub mod tweet;
+pub mod window_spec;

@@ -9,6 +9,8 @@ use std::time::Duration;
 use config::{Config, Environment, File, FileFormat};
 use serde::{Deserialize, Deserializer};
 
+use crate::window_spec::{parse_windows, WindowDef};
+
 /// Built-in defaults, compiled in so the binaries work from any directory.
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -47,6 +49,11 @@ pub struct Settings {
 pub struct KafkaSettings {
     pub bootstrap_servers: String,
     pub topic: String,
+    /// Where the consumer publishes every window's counts (compacted; key = window + hashtag).
+    pub results_topic: String,
+    /// Where consumers exchange per-partition partial counts on their way to the exact merge;
+    /// empty for the group's own (see [`Settings::partials_topic`]).
+    pub partials_topic: String,
     /// Partition count used when a binary creates a missing topic.
     pub partitions: i32,
     /// Replication factor used when a binary creates a missing topic.
@@ -62,6 +69,8 @@ impl std::fmt::Debug for KafkaSettings {
         f.debug_struct("KafkaSettings")
             .field("bootstrap_servers", &self.bootstrap_servers)
             .field("topic", &self.topic)
+            .field("results_topic", &self.results_topic)
+            .field("partials_topic", &self.partials_topic)
             .field("partitions", &self.partitions)
             .field("replication_factor", &self.replication_factor)
             .field("properties", &self.properties.keys().collect::<Vec<_>>())
@@ -236,8 +245,9 @@ impl OffsetReset {
 pub struct ConsumerSettings {
     pub group_id: String,
     pub auto_offset_reset: OffsetReset,
-    #[serde(deserialize_with = "duration")]
-    pub window: Duration,
+    /// The window families to compute (see `window_spec` for the syntax).
+    #[serde(deserialize_with = "windows")]
+    pub window: Vec<WindowDef>,
     #[serde(deserialize_with = "duration")]
     pub allowed_lateness: Duration,
     pub top: usize,
@@ -245,6 +255,27 @@ pub struct ConsumerSettings {
     pub commit_interval: Duration,
     pub until_end: bool,
     pub counts_file: Option<PathBuf>,
+    /// A partition read to its end that receives nothing for this long closes its open windows
+    /// (the processing-time heartbeat), so an idle stream still produces results.
+    #[serde(deserialize_with = "duration")]
+    pub idle_timeout: Duration,
+    /// How often open windows' running counts are published (`final: false`); 0 turns it off.
+    #[serde(deserialize_with = "duration")]
+    pub early_updates: Duration,
+    /// Hashtags tracked per window and partition (Space-Saving); 0 counts every hashtag exactly.
+    pub max_hashtags: usize,
+    /// Whether retweets count as mentions of their hashtags.
+    pub retweets: RetweetPolicy,
+}
+
+/// How retweets are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetweetPolicy {
+    /// A retweet is one more mention of its hashtags, as Twitter's own trends count it.
+    Count,
+    /// Only original tweets are counted; retweets are skipped.
+    Skip,
 }
 
 /// Log output format.
@@ -266,6 +297,11 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
     humantime::parse_duration(&text)
         .map_err(|e| serde::de::Error::custom(format!("{e} in duration \"{text}\"")))
+}
+
+fn windows<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<WindowDef>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_windows(&text).map_err(serde::de::Error::custom)
 }
 
 fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -290,6 +326,15 @@ impl Override {
 }
 
 impl Settings {
+    /// The partials topic: as configured, else `<group_id>-partials`, so that two consumer
+    /// groups never merge each other's counts (like Kafka Streams' internal topics).
+    pub fn partials_topic(&self) -> String {
+        match self.kafka.partials_topic.trim() {
+            "" => format!("{}-partials", self.consumer.group_id),
+            name => name.to_owned(),
+        }
+    }
+
     /// Loads all layers. `file` is the `--config` path; `overrides` come from flags.
     pub fn load(file: Option<&Path>, overrides: &[Override]) -> Result<Settings, SettingsError> {
         Self::load_with_env(file, overrides, Environment::with_prefix(ENV_PREFIX))
@@ -344,6 +389,9 @@ impl Settings {
         if self.kafka.topic.trim().is_empty() {
             return fail("kafka.topic", "must not be empty");
         }
+        if self.kafka.results_topic.trim().is_empty() {
+            return fail("kafka.results_topic", "must not be empty");
+        }
         if self.kafka.partitions < 1 {
             return fail("kafka.partitions", "must be at least 1");
         }
@@ -386,24 +434,16 @@ impl Settings {
         if self.consumer.group_id.trim().is_empty() {
             return fail("consumer.group_id", "must not be empty");
         }
-        if self.consumer.window.as_millis() == 0 {
-            return fail("consumer.window", "must be longer than 0");
-        }
         if !self
             .consumer
-            .window
+            .allowed_lateness
             .subsec_nanos()
             .is_multiple_of(1_000_000)
-            || !self
-                .consumer
-                .allowed_lateness
-                .subsec_nanos()
-                .is_multiple_of(1_000_000)
         {
-            return fail(
-                "consumer.window",
-                "and consumer.allowed_lateness must be whole milliseconds",
-            );
+            return fail("consumer.allowed_lateness", "must be whole milliseconds");
+        }
+        if self.consumer.idle_timeout.is_zero() {
+            return fail("consumer.idle_timeout", "must be longer than 0");
         }
         if self.consumer.top == 0 {
             return fail("consumer.top", "must be at least 1");
@@ -453,7 +493,7 @@ mod tests {
         let s = load(None, &[], &[]);
         assert_eq!(s.kafka.topic, "raw-twitter");
         assert_eq!(s.kafka.partitions, 3);
-        assert_eq!(s.consumer.window, Duration::from_secs(10));
+        assert_eq!(s.consumer.window, [WindowDef::Tumbling { size_ms: 10_000 }]);
         assert_eq!(s.consumer.top, 10);
         assert_eq!(s.consumer.auto_offset_reset, OffsetReset::Earliest);
         assert_eq!(s.producer.source, SourceKind::Synthetic);
@@ -477,7 +517,7 @@ mod tests {
         assert_eq!(s.consumer.top, 5, "env beats file");
         assert_eq!(
             s.consumer.window,
-            Duration::from_secs(60),
+            [WindowDef::Tumbling { size_ms: 60_000 }],
             "file beats defaults"
         );
         assert_eq!(s.kafka.topic, "env-topic");

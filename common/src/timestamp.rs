@@ -32,6 +32,12 @@ pub fn format_human(ms: i64) -> String {
     utc(ms).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// Formats epoch milliseconds as RFC 3339 UTC (`2026-11-25T01:10:20Z`, with a fraction only
+/// when there is one), the form used in result keys.
+pub fn rfc3339(ms: i64) -> String {
+    utc(ms).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 fn utc(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms)
         .single()

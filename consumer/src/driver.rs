@@ -1,60 +1,149 @@
-//! The Kafka side of the consumer: group membership, rebalance hooks, polling and commits.
+//! The Kafka side of the consumer: two group memberships, rebalance hooks, polling, sending
+//! and commits around the pure counting (`pipeline`) and merging (`merge`) stages.
 //!
-//! Offsets are never committed automatically. A partition's offset is committed only as far as
-//! the first record of its oldest open window, after every closed window before it has been
-//! written out, and after the partition's watermark has been saved (see `watermarks`). Whoever
-//! owns the partition next (this process after a restart, or another group member after a
-//! rebalance) rebuilds the open windows from there and skips what was already emitted.
+//! * Counting: group `<group.id>` reads the raw topic; each partition's closed windows go to the
+//!   partials topic, followed by the partition's progress.
+//! * Merging: group `<group.id>.merge` reads the one-partition partials topic, so exactly one
+//!   member merges at a time; it publishes every final window to the result topic and prints
+//!   the tables.
+//!
+//! Offsets are never committed automatically. For both stages a partition's offset is
+//! committed only as far as the first record of its oldest open window, after everything
+//! before it has been acknowledged by the broker (and written to the counts file), and after
+//! the stage's watermark has been saved (see `watermarks`). Whoever owns the partition next
+//! rebuilds the open windows from there and skips what was already emitted.
 
 use std::collections::HashMap;
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
-use common::kafka::consumer_config;
+use common::kafka::{
+    consumer_config, counting_producer, producer_config, send_waiting, CountingProducer,
+    Deliveries, SETUP_TIMEOUT,
+};
 use common::settings::Settings;
+use common::window_spec::WindowDef;
 
-use crate::pipeline::{Checkpoints, Pipeline, Stats};
+use crate::merge::{MergeStats, Merger};
+use crate::partial::PartialMessage;
+use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Stats};
+use crate::results::{Published, Publisher};
 use crate::sink::Sink;
 use crate::watermarks::WatermarkStore;
-use crate::window::{Checkpoint, WindowSpec};
+use crate::window::{Checkpoint, Shape, WindowSpec};
 
-/// How often closed windows are looked for and written out.
+/// How often closed windows are looked for and sent.
 const CLOSE_INTERVAL: Duration = Duration::from_millis(100);
 
-/// How long leaving the group may take at shutdown before we give up waiting for the broker.
-const LEAVE_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long leaving a group may take at shutdown before we give up waiting for the broker.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
 
-type ConsolePipeline = Pipeline<Sink<Stdout>>;
+/// How long making output durable may take before a commit is given up (and retried later).
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// State shared between the poll loop and the rebalance callbacks (which librdkafka runs on
-/// the polling thread, inside `poll`).
-struct GroupContext {
-    topic: String,
-    pipeline: Mutex<ConsolePipeline>,
-    watermarks: WatermarkStore,
-    /// Last checkpoint committed per partition, to skip redundant commits.
-    committed: Mutex<HashMap<i32, Checkpoint>>,
-    /// An output error raised inside a callback, reported by the loop.
-    failure: Mutex<Option<io::Error>>,
-}
+/// With `--until-end`, how long to wait for the merge stage when another member owns it.
+const MERGE_WAIT: Duration = Duration::from_secs(10);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl GroupContext {
-    /// Saves the watermarks, then commits the offsets. In that order a crash in between leaves
-    /// an older offset with a newer watermark, which still resumes exactly (see `window`).
+/// What both stages share: the producer, the console and counts file, and the first error
+/// raised inside a callback (reported by the poll loop).
+struct Shared {
+    producer: CountingProducer,
+    deliveries: Arc<Deliveries>,
+    partials_topic: String,
+    results_topic: String,
+    sink: Mutex<Sink<Stdout>>,
+    failure: Mutex<Option<anyhow::Error>>,
+}
+
+impl Shared {
+    fn fail(&self, error: anyhow::Error) {
+        lock(&self.failure).get_or_insert(error);
+    }
+
+    /// Sends the counting stage's messages to the partials topic (its only partition).
+    fn send_partials(&self, messages: Vec<PartialMessage>) -> anyhow::Result<()> {
+        for message in messages {
+            let key = message.source().to_string();
+            let payload = message.encode();
+            let record = BaseRecord::to(&self.partials_topic)
+                .partition(0)
+                .key(key.as_bytes())
+                .payload(&payload);
+            send_waiting(&self.producer, record).context("cannot send to the partials topic")?;
+        }
+        Ok(())
+    }
+
+    /// Sends results, shows tables and appends counts-file lines.
+    fn publish(&self, published: Published) -> anyhow::Result<()> {
+        for record in &published.records {
+            let message = BaseRecord::to(&self.results_topic)
+                .key(record.key.as_bytes())
+                .payload(&record.value);
+            send_waiting(&self.producer, message).context("cannot send to the result topic")?;
+        }
+        let mut sink = lock(&self.sink);
+        for table in &published.tables {
+            sink.table(table);
+        }
+        for line in &published.lines {
+            sink.line(line).context("cannot write the counts file")?;
+        }
+        Ok(())
+    }
+
+    /// Waits until everything sent is acknowledged and the counts file is on disk.
+    fn make_durable(&self) -> anyhow::Result<()> {
+        self.producer
+            .flush(FLUSH_TIMEOUT)
+            .context("results were not acknowledged in time")?;
+        let failed = self.deliveries.failed.load(Ordering::Relaxed);
+        if failed > 0 {
+            bail!("{failed} result messages were not delivered; not committing past them");
+        }
+        lock(&self.sink)
+            .flush()
+            .context("cannot write the counts file")
+    }
+}
+
+/// What a stage does when its group moves partitions.
+trait Stage: Send + Sync + 'static {
+    /// Partitions arrive with the watermarks saved with their offsets.
+    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()>;
+    /// Partitions leave: send what is due and return their checkpoints.
+    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints>;
+}
+
+/// A group membership of one stage.
+struct GroupContext<S> {
+    stage: S,
+    shared: Arc<Shared>,
+    topic: String,
+    watermarks: WatermarkStore,
+    /// Last checkpoint committed per partition, to skip redundant commits.
+    committed: Mutex<HashMap<i32, Checkpoint>>,
+}
+
+impl<S: Stage> GroupContext<S> {
+    /// Makes output durable, saves the watermarks, then commits the offsets. In that order a
+    /// crash in between leaves an older offset with a newer watermark, which still resumes
+    /// exactly (see `window`).
     fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, mode: CommitMode) {
         let mut committed = lock(&self.committed);
         let changed: Checkpoints = checkpoints
@@ -64,12 +153,16 @@ impl GroupContext {
         if changed.is_empty() {
             return;
         }
+        if let Err(error) = self.shared.make_durable() {
+            self.shared.fail(error);
+            return;
+        }
         let watermarks: Vec<(i32, i64)> = changed
             .iter()
             .filter_map(|(p, cp)| cp.watermark_ms.map(|wm| (*p, wm)))
             .collect();
         if let Err(error) = self.watermarks.save(&watermarks) {
-            warn!(%error, "saving watermarks failed; offsets not committed, will retry");
+            warn!(%error, topic = %self.topic, "saving watermarks failed; offsets not committed, will retry");
             return;
         }
         let mut tpl = TopicPartitionList::new();
@@ -82,24 +175,17 @@ impl GroupContext {
             }
             committed.insert(partition, cp);
         }
-        match consumer.commit(&tpl, mode) {
-            Ok(()) => tracing::debug!(partitions = tpl.count(), "committed offsets"),
-            Err(error) => {
-                // Forget what we thought was committed so the next round retries it.
-                for elem in tpl.elements() {
-                    committed.remove(&elem.partition());
-                }
-                warn!(%error, "offset commit failed; will retry");
+        if let Err(error) = consumer.commit(&tpl, mode) {
+            // Forget what we thought was committed so the next round retries it.
+            for elem in tpl.elements() {
+                committed.remove(&elem.partition());
             }
+            warn!(%error, topic = %self.topic, "offset commit failed; will retry");
         }
-    }
-
-    fn fail(&self, error: io::Error) {
-        lock(&self.failure).get_or_insert(error);
     }
 }
 
-impl ClientContext for GroupContext {
+impl<S: Stage> ClientContext for GroupContext<S> {
     /// librdkafka reports consumer errors both here and through `poll`; the poll loop handles
     /// them (end-of-partition marks idle partitions), so only client-level problems are logged.
     fn error(&self, error: KafkaError, reason: &str) {
@@ -109,17 +195,16 @@ impl ClientContext for GroupContext {
     }
 }
 
-impl ConsumerContext for GroupContext {
+impl<S: Stage> ConsumerContext for GroupContext<S> {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let Rebalance::Revoke(tpl) = rebalance else {
             return;
         };
         let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-        info!(?partitions, "partitions revoked");
-        let result = lock(&self.pipeline).revoke(&partitions);
-        match result {
+        info!(topic = %self.topic, ?partitions, "partitions revoked");
+        match self.stage.revoked(&partitions) {
             Ok(checkpoints) => self.commit(consumer, checkpoints, CommitMode::Sync),
-            Err(e) => self.fail(e),
+            Err(e) => self.shared.fail(e),
         }
         let mut committed = lock(&self.committed);
         for p in &partitions {
@@ -136,130 +221,449 @@ impl ConsumerContext for GroupContext {
             Ok(watermarks) => watermarks,
             Err(error) => {
                 // Without the watermarks we cannot tell emitted windows from open ones.
-                self.fail(io::Error::other(format!(
-                    "cannot read the saved watermarks of assigned partitions: {error}"
-                )));
+                self.shared.fail(anyhow!(
+                    "cannot read the saved watermarks of assigned partitions of {}: {error}",
+                    self.topic
+                ));
                 return;
             }
         };
-        let mut pipeline = lock(&self.pipeline);
-        for &partition in &partitions {
-            let watermark_ms = watermarks.get(&partition).copied();
-            pipeline.assign(partition, watermark_ms);
-            info!(partition, ?watermark_ms, "resuming partition");
+        let with_watermarks: Vec<(i32, Option<i64>)> = partitions
+            .iter()
+            .map(|p| (*p, watermarks.get(p).copied()))
+            .collect();
+        let saved: Vec<Option<i64>> = with_watermarks.iter().map(|(_, wm)| *wm).collect();
+        info!(topic = %self.topic, ?partitions, watermarks = ?saved, "partitions assigned");
+        if let Err(e) = self.stage.assigned(&with_watermarks) {
+            self.shared.fail(e);
         }
-        info!(?partitions, "partitions assigned");
     }
 }
 
-/// Runs the consumer until `stop` is set, or until every partition is read to its end when
-/// `consumer.until_end` is on. Returns the totals.
-pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<Stats> {
+/// The counting stage over the raw topic.
+struct CountStage {
+    pipeline: Mutex<Pipeline>,
+    shared: Arc<Shared>,
+}
+
+impl Stage for CountStage {
+    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
+        let mut pipeline = lock(&self.pipeline);
+        for &(partition, watermark_ms) in partitions {
+            pipeline.assign(partition, watermark_ms, Instant::now());
+        }
+        Ok(())
+    }
+
+    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints> {
+        let (messages, checkpoints) = lock(&self.pipeline).revoke(partitions, Instant::now());
+        self.shared.send_partials(messages)?;
+        Ok(checkpoints)
+    }
+}
+
+/// The merge stage over the partials topic; `merger` is `None` unless this member owns it.
+struct MergeStage {
+    merger: Mutex<Option<Merger>>,
+    /// Totals of mergers this member owned earlier in the run.
+    past: Mutex<MergeStats>,
+    publisher: Mutex<Publisher>,
+    sources: i32,
+    /// Whether cumulative totals must be restored from the result topic on takeover.
+    restore: Option<ClientConfig>,
+    shared: Arc<Shared>,
+}
+
+impl MergeStage {
+    /// Publishes the windows that became complete, and early updates when asked for.
+    fn emit(&self, early: bool) -> anyhow::Result<()> {
+        let mut merger = lock(&self.merger);
+        let Some(merger) = merger.as_mut() else {
+            return Ok(());
+        };
+        let mut publisher = lock(&self.publisher);
+        let mut published = Published::default();
+        if early {
+            for w in merger.take_changed() {
+                publisher.publish(&w, &mut published);
+            }
+        }
+        for w in merger.take_complete() {
+            publisher.publish(&w, &mut published);
+        }
+        self.shared.publish(published)
+    }
+
+    /// Totals over the whole run.
+    fn stats(&self) -> MergeStats {
+        let mut stats = *lock(&self.past);
+        if let Some(merger) = lock(&self.merger).as_ref() {
+            stats.add(merger.stats());
+        }
+        stats
+    }
+
+    fn checkpoints(&self) -> Checkpoints {
+        lock(&self.merger)
+            .as_ref()
+            .and_then(Merger::checkpoint)
+            .map(|cp| (0, cp))
+            .into_iter()
+            .collect()
+    }
+}
+
+impl Stage for MergeStage {
+    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
+        let Some(&(_, emitted_through)) = partitions.iter().find(|(p, _)| *p == 0) else {
+            return Ok(());
+        };
+        if let Some(config) = &self.restore {
+            let mut publisher = lock(&self.publisher);
+            publisher.reset();
+            let read = read_topic(config, &self.shared.results_topic, |key, value| {
+                publisher.restore(key, value)
+            })
+            .context("cannot restore cumulative totals from the result topic")?;
+            info!(
+                records = read,
+                "cumulative totals restored from the result topic"
+            );
+        }
+        *lock(&self.merger) = Some(Merger::new(self.sources, emitted_through));
+        info!("merging windows of all partitions here");
+        Ok(())
+    }
+
+    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints> {
+        if !partitions.contains(&0) {
+            return Ok(Vec::new());
+        }
+        self.emit(false)?;
+        let checkpoints = self.checkpoints();
+        if let Some(merger) = lock(&self.merger).take() {
+            lock(&self.past).add(merger.stats());
+        }
+        Ok(checkpoints)
+    }
+}
+
+/// Both stages' totals.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RunStats {
+    pub count: Stats,
+    pub merge: MergeStats,
+}
+
+/// Runs the consumer until `stop` is set, or until every partition is read to its end and
+/// merged when `consumer.until_end` is on. Returns the totals.
+pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
     let c = &settings.consumer;
-    let spec = WindowSpec {
-        size_ms: i64::try_from(c.window.as_millis()).context("consumer.window is too long")?,
-        lateness_ms: i64::try_from(c.allowed_lateness.as_millis())
-            .context("consumer.allowed_lateness is too long")?,
+    let shapes = shapes(&c.window);
+    let options = CountOptions {
+        spec: WindowSpec {
+            shapes,
+            lateness_ms: i64::try_from(c.allowed_lateness.as_millis())
+                .context("consumer.allowed_lateness is too long")?,
+            max_hashtags: c.max_hashtags,
+        },
+        retweets: c.retweets,
+        idle_timeout: c.idle_timeout,
+        early_updates: (!c.early_updates.is_zero()).then_some(c.early_updates),
     };
-    let sink = Sink::new(c.top, io::stdout(), c.counts_file.as_deref()).with_context(|| {
-        format!(
-            "cannot open counts file {}",
-            c.counts_file
-                .as_deref()
-                .unwrap_or_else(|| "".as_ref())
-                .display()
-        )
+    let sink = Sink::new(io::stdout(), c.counts_file.as_deref()).with_context(|| {
+        let path = c.counts_file.as_deref().unwrap_or_else(|| "".as_ref());
+        format!("cannot open counts file {}", path.display())
     })?;
+    let mut producer_settings = producer_config(&settings.kafka);
+    producer_settings.set("client.id", "trends-consumer-results");
+    let (producer, deliveries) =
+        counting_producer(&producer_settings).context("invalid Kafka producer settings")?;
+    let shared = Arc::new(Shared {
+        producer,
+        deliveries,
+        partials_topic: settings.partials_topic(),
+        results_topic: settings.kafka.results_topic.clone(),
+        sink: Mutex::new(sink),
+        failure: Mutex::new(None),
+    });
+
     let config = consumer_config(&settings.kafka, c);
-    let context = GroupContext {
-        topic: settings.kafka.topic.clone(),
-        pipeline: Mutex::new(Pipeline::new(spec, sink)),
-        watermarks: WatermarkStore::new(config.clone(), &c.group_id, &settings.kafka.topic)
+    let raw_topic = settings.kafka.topic.clone();
+    let count_ctx = GroupContext {
+        stage: CountStage {
+            pipeline: Mutex::new(Pipeline::new(options)),
+            shared: Arc::clone(&shared),
+        },
+        shared: Arc::clone(&shared),
+        topic: raw_topic.clone(),
+        watermarks: WatermarkStore::new(config.clone(), &c.group_id, &raw_topic)
             .context("invalid Kafka consumer settings")?,
         committed: Mutex::new(HashMap::new()),
-        failure: Mutex::new(None),
     };
-    let consumer: BaseConsumer<GroupContext> = config
-        .create_with_context(context)
+    let raw: BaseConsumer<GroupContext<CountStage>> = config
+        .create_with_context(count_ctx)
         .context("invalid Kafka consumer settings")?;
-    consumer
-        .subscribe(&[&settings.kafka.topic])
-        .context("cannot subscribe")?;
-    info!(topic = %settings.kafka.topic, group = %c.group_id, "consuming");
+    let sources = partition_count(&raw, &raw_topic)?;
 
-    let ctx = std::sync::Arc::clone(consumer.context());
-    let outcome =
-        poll_until_done(&consumer, c.until_end, c.commit_interval, stop).and_then(|reached_end| {
-            let mut pipeline = lock(&ctx.pipeline);
-            if reached_end {
-                info!("every assigned partition read to its end; emitting all windows");
-                pipeline.finish()
-            } else {
-                pipeline.stop()
-            }
-        });
-    // Commit only what was written out; if writing failed, the next owner redoes it.
-    if let Ok(checkpoints) = &outcome {
-        ctx.commit(&consumer, checkpoints.clone(), CommitMode::Sync);
-    }
-    leave_group(consumer);
+    let merge_group = format!("{}.merge", c.group_id);
+    let mut merge_config = config.clone();
+    merge_config
+        .set("group.id", &merge_group)
+        .set("auto.offset.reset", "earliest");
+    let has_cumulative = c
+        .window
+        .iter()
+        .any(|d| matches!(d, WindowDef::Cumulative { .. }));
+    let merge_ctx = GroupContext {
+        stage: MergeStage {
+            merger: Mutex::new(None),
+            past: Mutex::new(MergeStats::default()),
+            publisher: Mutex::new(Publisher::new(&c.window, c.top)),
+            sources,
+            restore: has_cumulative.then(|| config.clone()),
+            shared: Arc::clone(&shared),
+        },
+        shared: Arc::clone(&shared),
+        topic: shared.partials_topic.clone(),
+        watermarks: WatermarkStore::new(config.clone(), &merge_group, &shared.partials_topic)
+            .context("invalid Kafka consumer settings")?,
+        committed: Mutex::new(HashMap::new()),
+    };
+    let merge: BaseConsumer<GroupContext<MergeStage>> = merge_config
+        .create_with_context(merge_ctx)
+        .context("invalid Kafka consumer settings")?;
+
+    raw.subscribe(&[&raw_topic]).context("cannot subscribe")?;
+    merge
+        .subscribe(&[&shared.partials_topic])
+        .context("cannot subscribe")?;
+    info!(topic = %raw_topic, group = %c.group_id, sources, partials = %shared.partials_topic,
+          results = %shared.results_topic, "consuming");
+
+    let outcome = poll_until_done(&raw, &merge, settings, stop);
+    let merge_ctx = Arc::clone(merge.context());
+    let count_ctx = Arc::clone(raw.context());
+    leave_group(merge);
+    leave_group(raw);
     outcome?;
-    if let Some(error) = lock(&ctx.failure).take() {
-        bail!(error);
+    if let Some(error) = lock(&shared.failure).take() {
+        return Err(error);
     }
-    let stats = lock(&ctx.pipeline).stats();
-    Ok(stats)
+    let count = lock(&count_ctx.stage.pipeline).stats();
+    Ok(RunStats {
+        count,
+        merge: merge_ctx.stage.stats(),
+    })
 }
 
-/// Polls, processes and periodically commits until `stop` is set (returns false) or, with
-/// `until_end`, every owned partition is read to its end (returns true).
+/// The distinct (size, slide) shapes the definitions need.
+fn shapes(defs: &[WindowDef]) -> Vec<Shape> {
+    let mut shapes: Vec<Shape> = defs
+        .iter()
+        .map(|d| {
+            let (size_ms, slide_ms) = d.shape();
+            Shape { size_ms, slide_ms }
+        })
+        .collect();
+    shapes.sort_unstable();
+    shapes.dedup();
+    shapes
+}
+
+/// How many partitions the raw topic has: the merge stage waits for all of them.
+fn partition_count<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topic: &str,
+) -> anyhow::Result<i32> {
+    let metadata = consumer
+        .fetch_metadata(Some(topic), SETUP_TIMEOUT)
+        .with_context(|| format!("cannot read the metadata of topic {topic}"))?;
+    let partitions = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .map_or(0, |t| t.partitions().len());
+    if partitions == 0 {
+        bail!("topic {topic} has no partitions");
+    }
+    Ok(partitions as i32)
+}
+
+/// Reads every record of `topic` from the beginning to its current end, oldest first per
+/// partition. Returns how many were read.
+fn read_topic(
+    config: &ClientConfig,
+    topic: &str,
+    mut each: impl FnMut(&str, &[u8]),
+) -> anyhow::Result<u64> {
+    let reader: BaseConsumer = config.create()?;
+    let metadata = reader.fetch_metadata(Some(topic), SETUP_TIMEOUT)?;
+    let mut tpl = TopicPartitionList::new();
+    let mut ends = HashMap::new();
+    for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
+        let (low, high) = reader.fetch_watermarks(topic, p.id(), SETUP_TIMEOUT)?;
+        if high > low {
+            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)?;
+            ends.insert(p.id(), high);
+        }
+    }
+    if ends.is_empty() {
+        return Ok(0);
+    }
+    reader.assign(&tpl)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut read = 0;
+    while !ends.is_empty() {
+        if Instant::now() > deadline {
+            bail!("timed out reading {topic}");
+        }
+        match reader.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                read += 1;
+                if let (Some(key), Some(value)) = (m.key(), m.payload()) {
+                    each(&String::from_utf8_lossy(key), value);
+                }
+                if ends
+                    .get(&m.partition())
+                    .is_some_and(|&end| m.offset() + 1 >= end)
+                {
+                    ends.remove(&m.partition());
+                }
+            }
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                ends.remove(&p);
+            }
+            Some(Err(e)) => return Err(e.into()),
+            None => {}
+        }
+    }
+    Ok(read)
+}
+
+/// Polls both stages, processes, sends and periodically commits until `stop` is set or, with
+/// `until_end`, everything is read and merged.
 fn poll_until_done(
-    consumer: &BaseConsumer<GroupContext>,
-    until_end: bool,
-    commit_interval: Duration,
+    raw: &BaseConsumer<GroupContext<CountStage>>,
+    merge: &BaseConsumer<GroupContext<MergeStage>>,
+    settings: &Settings,
     stop: &AtomicBool,
-) -> io::Result<bool> {
-    let ctx = consumer.context();
+) -> anyhow::Result<()> {
+    let c = &settings.consumer;
+    let (count_ctx, merge_ctx) = (raw.context(), merge.context());
+    let shared = &count_ctx.shared;
     let mut last_close = Instant::now();
     let mut last_commit = Instant::now();
+    let mut last_early = Instant::now();
+    let mut finished: Option<Instant> = None;
+    let commit_all = |mode| {
+        let checkpoints = lock(&count_ctx.stage.pipeline).checkpoints();
+        count_ctx.commit(raw, checkpoints, mode);
+        merge_ctx.commit(merge, merge_ctx.stage.checkpoints(), mode);
+    };
     while !stop.load(Ordering::Relaxed) {
-        if let Some(error) = lock(&ctx.failure).take() {
+        if let Some(error) = lock(&shared.failure).take() {
             return Err(error);
         }
-        match consumer.poll(CLOSE_INTERVAL) {
-            Some(Ok(m)) => {
-                lock(&ctx.pipeline).process(
+        if finished.is_none() {
+            match raw.poll(Duration::from_millis(20)) {
+                Some(Ok(m)) => lock(&count_ctx.stage.pipeline).process(
                     m.partition(),
                     m.offset(),
                     m.payload(),
                     m.timestamp().to_millis(),
-                );
+                    Instant::now(),
+                ),
+                Some(Err(KafkaError::PartitionEOF(partition))) => {
+                    lock(&count_ctx.stage.pipeline).mark_end(partition);
+                }
+                // Already reported through `GroupContext::error`.
+                Some(Err(error)) => tracing::debug!(%error, "consumer error"),
+                None => {}
             }
-            Some(Err(KafkaError::PartitionEOF(partition))) => {
-                lock(&ctx.pipeline).mark_end(partition);
-            }
-            // Already reported through `GroupContext::error`.
-            Some(Err(error)) => tracing::debug!(%error, "consumer error"),
-            None => {}
+        } else {
+            std::thread::sleep(Duration::from_millis(20));
         }
-        if until_end && lock(&ctx.pipeline).all_at_end() {
-            return Ok(true);
+        drain_partials(merge)?;
+        let now = Instant::now();
+        if c.until_end && finished.is_none() && lock(&count_ctx.stage.pipeline).all_at_end() {
+            info!("every assigned partition read to its end; closing all windows");
+            let messages = lock(&count_ctx.stage.pipeline).finish();
+            shared.send_partials(messages)?;
+            commit_all(CommitMode::Sync);
+            finished = Some(now);
         }
-        if last_close.elapsed() >= CLOSE_INTERVAL {
-            last_close = Instant::now();
-            let checkpoints = lock(&ctx.pipeline).close_ready()?;
-            if last_commit.elapsed() >= commit_interval {
-                last_commit = Instant::now();
-                ctx.commit(consumer, checkpoints, CommitMode::Async);
+        if now.duration_since(last_close) >= CLOSE_INTERVAL {
+            last_close = now;
+            let messages = lock(&count_ctx.stage.pipeline).close_ready(now);
+            shared.send_partials(messages)?;
+            let early =
+                !c.early_updates.is_zero() && now.duration_since(last_early) >= c.early_updates;
+            if early {
+                last_early = now;
             }
+            merge_ctx.stage.emit(early)?;
+        }
+        if let Some(at) = finished {
+            let owned = lock(&merge_ctx.stage.merger)
+                .as_ref()
+                .map(Merger::caught_up);
+            match owned {
+                Some(true) => {
+                    merge_ctx.stage.emit(false)?;
+                    commit_all(CommitMode::Sync);
+                    info!("every window merged and published");
+                    return Ok(());
+                }
+                None if now.duration_since(at) >= MERGE_WAIT => {
+                    warn!("another group member merges the windows; stopping after counting");
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        if now.duration_since(last_commit) >= c.commit_interval {
+            last_commit = now;
+            commit_all(CommitMode::Async);
         }
     }
-    Ok(false)
+    // Stopping: send what is due and commit it; open windows are rebuilt after a restart.
+    let messages = lock(&count_ctx.stage.pipeline).close_ready(Instant::now());
+    shared.send_partials(messages)?;
+    drain_partials(merge)?;
+    merge_ctx.stage.emit(false)?;
+    commit_all(CommitMode::Sync);
+    Ok(())
+}
+
+/// Feeds every partials message already fetched to the merge stage.
+fn drain_partials(merge: &BaseConsumer<GroupContext<MergeStage>>) -> anyhow::Result<()> {
+    let stage = &merge.context().stage;
+    while let Some(result) = merge.poll(Duration::ZERO) {
+        match result {
+            Ok(m) => {
+                let mut merger = lock(&stage.merger);
+                let Some(merger) = merger.as_mut() else {
+                    continue;
+                };
+                match PartialMessage::decode(m.payload().unwrap_or_default()) {
+                    Ok(message) => merger.observe(m.offset(), message),
+                    Err(error) => {
+                        warn!(offset = m.offset(), %error, "skipping a message the merge stage cannot read");
+                        merger.skip(m.offset());
+                    }
+                }
+            }
+            Err(KafkaError::PartitionEOF(_)) => {}
+            Err(error) => tracing::debug!(%error, "merge consumer error"),
+        }
+    }
+    Ok(())
 }
 
 /// Leaves the group and closes the consumer, waiting at most [`LEAVE_TIMEOUT`]. Call only as
 /// the process is about to exit.
-fn leave_group(consumer: BaseConsumer<GroupContext>) {
+fn leave_group<C: ConsumerContext>(consumer: BaseConsumer<C>) {
     // `BaseConsumer`'s drop closes the consumer again: after a completed close that only logs a
     // spurious error, and after a timed-out one (or during a panic) it waits without limit. The
     // close is done or given up here and the process is exiting, so its memory is left to the OS.

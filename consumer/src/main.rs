@@ -1,10 +1,14 @@
 //! `consumer`: a consumer-group member that reads raw tweets, counts hashtags in event-time
 //! windows and prints the top trends of every closed window.
 
+mod counts;
 mod driver;
 mod merge;
+mod partial;
 mod pipeline;
+mod results;
 mod sink;
+mod spacesaving;
 mod topn;
 mod watermarks;
 mod window;
@@ -17,7 +21,7 @@ use tracing::{error, info};
 
 use common::cli::{push, stop_on_signals, CommonArgs};
 use common::exit;
-use common::kafka::{ensure_topic, KafkaSetupError};
+use common::kafka::{ensure_topics, KafkaSetupError, TopicSpec};
 use common::settings::Override;
 
 /// Count trending hashtags from the raw-twitter topic in event-time windows.
@@ -33,8 +37,9 @@ struct Cli {
     /// Consumer group id (consumer.group_id).
     #[arg(long, value_name = "ID")]
     group_id: Option<String>,
-    /// Tumbling window size, e.g. 10s, 1m (consumer.window).
-    #[arg(long, value_name = "DURATION")]
+    /// Windows, comma-separated: 10s or tumbling:10s, hopping:20s/10s (size/slide),
+    /// cumulative:10s (running totals updated every 10s) (consumer.window).
+    #[arg(long, value_name = "WINDOWS")]
     window: Option<String>,
     /// Allowed lateness of out-of-order tweets, e.g. 5s (consumer.allowed_lateness).
     #[arg(long, value_name = "DURATION")]
@@ -53,10 +58,28 @@ struct Cli {
     /// (consumer.until_end).
     #[arg(long)]
     until_end: bool,
-    /// Append every closed window's counts per partition to this file as JSON lines
-    /// (consumer.counts_file).
+    /// Append every merged window's counts to this file as JSON lines (consumer.counts_file).
     #[arg(long, value_name = "PATH")]
     counts_file: Option<PathBuf>,
+    /// Topic every window's counts are published to (kafka.results_topic).
+    #[arg(long, value_name = "TOPIC")]
+    results_topic: Option<String>,
+    /// Close the windows of a partition that received nothing for this long, e.g. 10s
+    /// (consumer.idle_timeout).
+    #[arg(long, value_name = "DURATION")]
+    idle_timeout: Option<String>,
+    /// Publish open windows' running counts this often, e.g. 1s; 0s for final counts only
+    /// (consumer.early_updates).
+    #[arg(long, value_name = "DURATION")]
+    early_updates: Option<String>,
+    /// Track at most N hashtags per window and partition (Space-Saving, with error bounds);
+    /// 0 counts exactly (consumer.max_hashtags).
+    #[arg(long, value_name = "N")]
+    max_hashtags: Option<i64>,
+    /// count: a retweet is one more mention of its hashtags; skip: original tweets only
+    /// (consumer.retweets).
+    #[arg(long, value_name = "POLICY")]
+    retweets: Option<String>,
 }
 
 impl Cli {
@@ -86,6 +109,15 @@ impl Cli {
             "consumer.counts_file",
             self.counts_file.as_ref().map(|p| p.display().to_string()),
         );
+        push(&mut out, "kafka.results_topic", self.results_topic.clone());
+        push(&mut out, "consumer.idle_timeout", self.idle_timeout.clone());
+        push(
+            &mut out,
+            "consumer.early_updates",
+            self.early_updates.clone(),
+        );
+        push(&mut out, "consumer.max_hashtags", self.max_hashtags);
+        push(&mut out, "consumer.retweets", self.retweets.clone());
         out
     }
 }
@@ -106,11 +138,26 @@ fn main() -> ExitCode {
         }
     };
 
+    let partials = settings.partials_topic();
+    let topics = [
+        TopicSpec::raw(&settings.kafka),
+        TopicSpec {
+            name: &settings.kafka.results_topic,
+            partitions: settings.kafka.partitions,
+            config: &[("cleanup.policy", "compact")],
+        },
+        // One partition: the merge stage must see every part of every window in order.
+        TopicSpec {
+            name: &partials,
+            partitions: 1,
+            config: &[],
+        },
+    ];
     let setup = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(anyhow::Error::from)
-        .and_then(|rt| Ok(rt.block_on(ensure_topic(&settings.kafka))?));
+        .and_then(|rt| Ok(rt.block_on(ensure_topics(&settings.kafka, &topics))?));
     if let Err(e) = setup {
         error!("{e:#}");
         let code = e
@@ -120,13 +167,16 @@ fn main() -> ExitCode {
     }
 
     match driver::run(&settings, &stop) {
-        Ok(stats) => {
+        Ok(driver::RunStats { count, merge }) => {
             info!(
-                consumed = stats.consumed,
-                counted = stats.counted,
-                late = stats.late,
-                rejected = stats.rejected,
-                windows = stats.windows,
+                consumed = count.consumed,
+                counted = count.counted,
+                late = count.late,
+                rejected = count.rejected,
+                retweets_skipped = count.retweets_skipped,
+                windows = count.windows,
+                merged_windows = merge.windows,
+                late_parts = merge.late_parts,
                 "consumer stopped"
             );
             ExitCode::SUCCESS

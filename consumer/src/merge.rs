@@ -1,117 +1,419 @@
-//! Combines the per-partition results of a window into the whole window for display.
+//! The merge stage: sums the per-partition parts of each window into the exact whole window,
+//! in one place, once every source partition has closed it.
 //!
-//! Partitions close a window independently; the merged view is complete once every partition
-//! this consumer owns has passed the window's end. (Each partition's own result is written out
-//! as soon as it closes, so the merged view is for people, not the system of record.)
+//! Counting runs in parallel, one deterministic processor per raw partition, wherever the group
+//! placed it; this stage reads the one-partition partials topic, so whichever group member owns
+//! it sees every part of every window. A window is complete when every source partition's
+//! progress has passed its end (a source's parts always precede the progress that closes them
+//! on the topic) or the source is idle. Parts are keyed by source, so a part sent twice (a
+//! counting consumer replaying after a crash) replaces itself instead of adding.
+//!
+//! Restarts work like the counting stage's: the committed offset is the first message of the
+//! oldest window not yet emitted, and the saved watermark ("emitted through") tells which
+//! replayed parts belong to windows already emitted, which are skipped.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use crate::window::{ClosedWindow, Counts};
+use crate::counts::WindowTotals;
+use crate::partial::PartialMessage;
+use crate::window::{Checkpoint, WindowId};
 
-/// A window's results summed over the partitions that contributed to it.
+/// A window summed over all source partitions; final, or an early update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergedWindow {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub tweets: u64,
-    pub counts: Counts,
-    pub partitions: BTreeSet<i32>,
-    /// False when emitted before every owned partition closed it (shutdown or rebalance).
-    pub complete: bool,
+    pub id: WindowId,
+    pub is_final: bool,
+    pub totals: WindowTotals,
 }
 
-/// Windows closed by some partitions, waiting for the rest.
-#[derive(Debug, Default)]
-pub struct WindowMerger {
-    pending: BTreeMap<i64, MergedWindow>,
+/// Merge-stage totals, reported at shutdown.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MergeStats {
+    /// Final windows emitted.
+    pub windows: u64,
+    /// Parts of windows already emitted: replays (expected after a crash), or a source that
+    /// woke from idle with data for a window the others had finished.
+    pub late_parts: u64,
 }
 
-impl WindowMerger {
-    /// Adds one partition's closed window.
-    pub fn add(&mut self, partition: i32, closed: ClosedWindow) {
-        let merged = self
-            .pending
-            .entry(closed.start_ms)
-            .or_insert_with(|| MergedWindow {
-                start_ms: closed.start_ms,
-                end_ms: closed.end_ms,
-                tweets: 0,
-                counts: Counts::new(),
-                partitions: BTreeSet::new(),
-                complete: true,
-            });
-        merged.tweets += closed.tweets;
-        merged.partitions.insert(partition);
-        if merged.counts.is_empty() {
-            merged.counts = closed.counts;
-        } else {
-            for (tag, n) in closed.counts {
-                *merged.counts.entry(tag).or_insert(0) += n;
+impl MergeStats {
+    /// Adds another merger's totals (the merge stage may move between members and back).
+    pub fn add(&mut self, other: MergeStats) {
+        self.windows += other.windows;
+        self.late_parts += other.late_parts;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    watermark_ms: Option<i64>,
+    idle: bool,
+}
+
+#[derive(Debug)]
+struct Pending {
+    first_offset: i64,
+    finals: BTreeMap<i32, WindowTotals>,
+    early: BTreeMap<i32, WindowTotals>,
+    changed: bool,
+}
+
+/// The merge state of the partials topic.
+#[derive(Debug)]
+pub struct Merger {
+    sources: i32,
+    progress: BTreeMap<i32, Progress>,
+    /// Windows ending at or before this were emitted; their parts are skipped.
+    emitted_through: Option<i64>,
+    pending: BTreeMap<(i64, WindowId), Pending>,
+    next_offset: Option<i64>,
+    stats: MergeStats,
+}
+
+impl Merger {
+    /// Merges the parts from `sources` raw partitions, resuming after windows ending at or
+    /// before `emitted_through`.
+    pub fn new(sources: i32, emitted_through: Option<i64>) -> Self {
+        Merger {
+            sources,
+            progress: BTreeMap::new(),
+            emitted_through,
+            pending: BTreeMap::new(),
+            next_offset: None,
+            stats: MergeStats::default(),
+        }
+    }
+
+    /// Totals so far.
+    pub fn stats(&self) -> MergeStats {
+        self.stats
+    }
+
+    /// Takes in the message at `offset` of the partials topic.
+    pub fn observe(&mut self, offset: i64, message: PartialMessage) {
+        self.next_offset = Some(offset + 1);
+        match message {
+            PartialMessage::Progress {
+                source,
+                watermark_ms,
+                idle,
+            } => {
+                let p = self.progress.entry(source).or_default();
+                p.watermark_ms = p.watermark_ms.max(watermark_ms);
+                p.idle = idle;
+            }
+            PartialMessage::Window {
+                source,
+                window,
+                is_final,
+                totals,
+            } => {
+                if self.emitted_through.is_some_and(|t| window.end_ms() <= t) {
+                    self.stats.late_parts += 1;
+                    return;
+                }
+                let pending = self
+                    .pending
+                    .entry((window.end_ms(), window))
+                    .or_insert_with(|| Pending {
+                        first_offset: offset,
+                        finals: BTreeMap::new(),
+                        early: BTreeMap::new(),
+                        changed: false,
+                    });
+                if is_final {
+                    pending.early.remove(&source);
+                    pending.finals.insert(source, totals);
+                } else if !pending.finals.contains_key(&source) {
+                    pending.early.insert(source, totals);
+                }
+                pending.changed = true;
             }
         }
     }
 
-    /// Removes the windows ending at or before `watermark_ms` (the lowest watermark over the
-    /// owned partitions), oldest first.
-    pub fn take_complete(&mut self, watermark_ms: i64) -> Vec<MergedWindow> {
+    /// Marks a message that was not understood as processed.
+    pub fn skip(&mut self, offset: i64) {
+        self.next_offset = Some(offset + 1);
+    }
+
+    /// Removes and returns the windows every source has finished, oldest end first.
+    pub fn take_complete(&mut self) -> Vec<MergedWindow> {
+        let Some(through) = self.complete_through() else {
+            return Vec::new();
+        };
         let mut done = Vec::new();
         while let Some(entry) = self.pending.first_entry() {
-            if entry.get().end_ms > watermark_ms {
+            if entry.key().0 > through {
                 break;
             }
-            done.push(entry.remove());
+            let ((_, id), pending) = entry.remove_entry();
+            done.push(MergedWindow {
+                id,
+                is_final: true,
+                totals: WindowTotals::merge(pending.finals.values()),
+            });
         }
+        self.stats.windows += done.len() as u64;
+        self.emitted_through = self.emitted_through.max(Some(through));
         done
     }
 
-    /// Removes everything, marking windows as incomplete (used when stopping).
-    pub fn take_all(&mut self) -> Vec<MergedWindow> {
-        std::mem::take(&mut self.pending)
-            .into_values()
-            .map(|mut w| {
-                w.complete = false;
-                w
+    /// Running sums of the open windows that changed since the last call (early updates).
+    pub fn take_changed(&mut self) -> Vec<MergedWindow> {
+        self.pending
+            .iter_mut()
+            .filter(|(_, p)| p.changed)
+            .map(|(&(_, id), p)| {
+                p.changed = false;
+                MergedWindow {
+                    id,
+                    is_final: false,
+                    totals: WindowTotals::merge(p.finals.values().chain(p.early.values())),
+                }
             })
             .collect()
+    }
+
+    /// True when every source is idle and every window has been emitted (batch runs stop here).
+    pub fn caught_up(&self) -> bool {
+        self.pending.is_empty()
+            && (0..self.sources).all(|s| self.progress.get(&s).is_some_and(|p| p.idle))
+    }
+
+    /// Where a new owner of the partials topic resumes; valid once the windows returned by the
+    /// last [`take_complete`](Self::take_complete) are published.
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        let offset = match self.pending.first_key_value() {
+            Some(_) => self.pending.values().map(|p| p.first_offset).min(),
+            None => self.next_offset,
+        }?;
+        Some(Checkpoint {
+            offset,
+            watermark_ms: self.emitted_through,
+        })
+    }
+
+    /// Windows ending at or before this are complete: the lowest watermark of the sources that
+    /// are not idle, or when all are idle the highest (each closed everything it had).
+    fn complete_through(&self) -> Option<i64> {
+        let mut low: Option<i64> = None;
+        let mut high: Option<i64> = None;
+        let mut active = false;
+        for source in 0..self.sources {
+            let p = self.progress.get(&source)?;
+            high = high.max(p.watermark_ms);
+            if !p.idle {
+                let wm = p.watermark_ms?;
+                active = true;
+                low = Some(low.map_or(wm, |l| l.min(wm)));
+            }
+        }
+        if active {
+            low
+        } else {
+            high
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::counts::WindowCounts;
+    use crate::window::Shape;
+    use proptest::prelude::*;
 
-    fn closed(start: i64, tweets: u64, pairs: &[(&str, u64)]) -> ClosedWindow {
-        ClosedWindow {
+    const SHAPE: Shape = Shape {
+        size_ms: 10,
+        slide_ms: 10,
+    };
+
+    fn id(start: i64) -> WindowId {
+        WindowId {
+            shape: SHAPE,
             start_ms: start,
-            end_ms: start + 10,
-            tweets,
-            counts: pairs.iter().map(|&(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
+
+    fn part(source: i32, start: i64, is_final: bool, tags: &[&str]) -> PartialMessage {
+        let mut counts = WindowCounts::new(0);
+        for t in tags {
+            counts.add_tweet(&[(t.to_string(), t)]);
+        }
+        PartialMessage::Window {
+            source,
+            window: id(start),
+            is_final,
+            totals: counts.totals(),
+        }
+    }
+
+    fn progress(source: i32, wm: i64, idle: bool) -> PartialMessage {
+        PartialMessage::Progress {
+            source,
+            watermark_ms: Some(wm),
+            idle,
+        }
+    }
+
+    fn feed(m: &mut Merger, messages: Vec<PartialMessage>) {
+        for msg in messages {
+            let offset = m.next_offset.unwrap_or(0);
+            m.observe(offset, msg);
         }
     }
 
     #[test]
-    fn sums_partitions_and_releases_in_order() {
-        let mut m = WindowMerger::default();
-        m.add(0, closed(10, 3, &[("a", 2), ("b", 1)]));
-        m.add(1, closed(10, 2, &[("a", 1)]));
-        m.add(1, closed(0, 1, &[("c", 1)]));
-        assert!(m.take_complete(9).is_empty());
-        let done = m.take_complete(20);
-        assert_eq!(done.len(), 2);
-        assert_eq!(done[0].start_ms, 0);
-        assert_eq!(done[1].tweets, 5);
-        assert_eq!(done[1].counts["a"], 3);
-        assert_eq!(done[1].partitions, BTreeSet::from([0, 1]));
-        assert!(done[1].complete);
+    fn waits_for_every_source_then_sums_exactly() {
+        let mut m = Merger::new(2, None);
+        feed(
+            &mut m,
+            vec![part(0, 0, true, &["a", "b"]), progress(0, 12, false)],
+        );
+        assert!(m.take_complete().is_empty(), "source 1 unheard");
+        feed(
+            &mut m,
+            vec![part(1, 0, true, &["a"]), progress(1, 9, false)],
+        );
+        assert!(m.take_complete().is_empty(), "source 1 at 9 < end 10");
+        feed(&mut m, vec![progress(1, 10, false)]);
+        let done = m.take_complete();
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].totals.tweets, 3);
+        assert_eq!(done[0].totals.tags[0].count, 2);
+        assert_eq!(
+            m.checkpoint(),
+            Some(Checkpoint {
+                offset: 5,
+                watermark_ms: Some(10)
+            })
+        );
     }
 
     #[test]
-    fn take_all_marks_incomplete() {
-        let mut m = WindowMerger::default();
-        m.add(2, closed(0, 1, &[]));
-        let rest = m.take_all();
-        assert_eq!(rest.len(), 1);
-        assert!(!rest[0].complete);
-        assert!(m.take_all().is_empty());
+    fn a_replayed_part_replaces_itself_and_late_parts_are_skipped() {
+        let mut m = Merger::new(1, None);
+        feed(
+            &mut m,
+            vec![part(0, 0, true, &["a"]), part(0, 0, true, &["a"])],
+        );
+        feed(&mut m, vec![progress(0, 10, false)]);
+        let done = m.take_complete();
+        assert_eq!(done[0].totals.tweets, 1, "not 2");
+        feed(&mut m, vec![part(0, 0, true, &["a"])]);
+        assert_eq!(m.stats().late_parts, 1);
+        assert!(m.take_complete().is_empty());
+    }
+
+    #[test]
+    fn idle_sources_do_not_hold_back_the_others() {
+        let mut m = Merger::new(3, None);
+        feed(
+            &mut m,
+            vec![
+                part(0, 0, true, &["a"]),
+                progress(0, 10, false),
+                PartialMessage::Progress {
+                    source: 1,
+                    watermark_ms: None,
+                    idle: true,
+                },
+                part(2, 20, true, &["b"]),
+                progress(2, 30, true),
+            ],
+        );
+        let ends: Vec<i64> = m.take_complete().iter().map(|w| w.id.end_ms()).collect();
+        assert_eq!(ends, [10], "source 0 still active at 10");
+        assert!(!m.caught_up());
+        feed(&mut m, vec![progress(0, 10, true)]);
+        let ends: Vec<i64> = m.take_complete().iter().map(|w| w.id.end_ms()).collect();
+        assert_eq!(ends, [30]);
+        assert!(m.caught_up());
+    }
+
+    #[test]
+    fn early_updates_sum_finals_and_snapshots_of_open_windows() {
+        let mut m = Merger::new(2, None);
+        feed(
+            &mut m,
+            vec![part(0, 0, false, &["a"]), part(1, 0, true, &["a", "b"])],
+        );
+        let early = m.take_changed();
+        assert_eq!(early.len(), 1);
+        assert!(!early[0].is_final);
+        assert_eq!(early[0].totals.tweets, 3);
+        assert!(m.take_changed().is_empty());
+        feed(&mut m, vec![part(1, 0, false, &["x"])]);
+        assert_eq!(
+            m.take_changed()[0].totals.tweets,
+            3,
+            "a snapshot never replaces a final part"
+        );
+    }
+
+    proptest! {
+        /// However the parts of two sources interleave, are duplicated (replays) and whenever
+        /// the merger restarts from its checkpoint, each window is emitted once with the exact
+        /// sum of its final parts.
+        #[test]
+        fn exact_under_interleaving_duplicates_and_restarts(
+            windows in prop::collection::vec((0i64..6, 0u8..4, 0u8..4), 1..8),
+            order in any::<u64>(),
+            restart_at in any::<prop::sample::Index>(),
+        ) {
+            // Each source sends, in window order, its final parts then progress past them.
+            let mut per_source: Vec<Vec<PartialMessage>> = vec![Vec::new(), Vec::new()];
+            let mut want: BTreeMap<i64, u64> = BTreeMap::new();
+            let mut starts: Vec<i64> = windows.iter().map(|w| w.0 * 10).collect();
+            starts.sort_unstable();
+            starts.dedup();
+            for (i, &start) in starts.iter().enumerate() {
+                let (_, n0, n1) = windows[i % windows.len()];
+                for (source, n) in [(0, n0), (1, n1)] {
+                    if n > 0 {
+                        let tags: Vec<&str> = vec!["k"; n as usize];
+                        per_source[source as usize].push(part(source, start, true, &tags));
+                        // A replay of the same part.
+                        per_source[source as usize].push(part(source, start, true, &tags));
+                        *want.entry(start).or_default() += n as u64;
+                    }
+                    per_source[source as usize].push(progress(source, start + 10, false));
+                }
+            }
+            // Interleave the two sources pseudo-randomly, keeping each one's order.
+            let mut log = Vec::new();
+            let (mut a, mut b) = (per_source[0].iter(), per_source[1].iter());
+            let mut bits = order;
+            loop {
+                let next = if bits & 1 == 0 { a.next().or_else(|| b.next()) } else { b.next().or_else(|| a.next()) };
+                bits = bits.rotate_right(1);
+                match next { Some(m) => log.push(m.clone()), None => break }
+            }
+            // The heartbeat: counting stages re-send their progress every second, which is how
+            // a merger that resumed past older progress messages learns where sources are.
+            let last = starts.last().copied().unwrap_or(0) + 10;
+            log.extend([progress(0, last, false), progress(1, last, false)]);
+            let cut = restart_at.index(log.len() + 1);
+            let mut got: BTreeMap<i64, u64> = BTreeMap::new();
+            let mut first = Merger::new(2, None);
+            for (offset, msg) in log[..cut].iter().enumerate() {
+                first.observe(offset as i64, msg.clone());
+                for w in first.take_complete() {
+                    prop_assert!(got.insert(w.id.start_ms, w.totals.tweets).is_none());
+                }
+            }
+            let cp = first.checkpoint();
+            let resume = cp.map_or(0, |c| c.offset as usize);
+            let mut second = Merger::new(2, cp.and_then(|c| c.watermark_ms));
+            for (offset, msg) in log.iter().enumerate().skip(resume) {
+                second.observe(offset as i64, msg.clone());
+                for w in second.take_complete() {
+                    prop_assert!(got.insert(w.id.start_ms, w.totals.tweets).is_none(), "emitted twice");
+                }
+            }
+            want.retain(|_, n| *n > 0);
+            prop_assert_eq!(got, want);
+        }
     }
 }

@@ -1,58 +1,83 @@
-//! The consumer's processing engine, free of Kafka: parse → extract → window → output.
+//! The counting stage, free of Kafka: parse → extract → window, per raw partition, producing
+//! the messages the merge stage needs (closed windows' counts, progress, early snapshots).
 //!
-//! The Kafka driver feeds it messages and rebalance events and commits the checkpoints it
-//! returns; everything here is synchronous and deterministic, so it is tested directly.
+//! The Kafka driver feeds it messages, rebalance events and the time, sends what it returns
+//! and commits the checkpoints it returns; everything here is synchronous and deterministic
+//! given those inputs, so it is tested directly.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use tracing::warn;
 
 use common::hashtag::fold;
+use common::settings::RetweetPolicy;
 use common::tweet::Tweet;
 
-use crate::merge::WindowMerger;
-use crate::sink::Output;
-use crate::window::{Checkpoint, Observed, PartitionWindows, WindowSpec};
+use crate::partial::PartialMessage;
+use crate::window::{Checkpoint, PartitionWindows, WindowResult, WindowSpec};
+
+/// How often each partition's progress is re-sent even when unchanged, so a merge stage that
+/// just took over learns every source's position quickly.
+const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// Running totals, reported at shutdown.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
     /// Messages read from Kafka.
     pub consumed: u64,
-    /// Tweets counted in a window.
+    /// Tweets counted in at least one window.
     pub counted: u64,
-    /// Tweets dropped because their window had already closed.
+    /// Window assignments dropped because the window had already closed (a tweet belongs to
+    /// one window per tumbling definition and size/slide per hopping one).
     pub late: u64,
     /// Messages that were not usable tweets.
     pub rejected: u64,
-    /// Partition windows written out.
+    /// Retweets not counted (`consumer.retweets = "skip"`).
+    pub retweets_skipped: u64,
+    /// Partition windows closed and handed to the merge stage.
     pub windows: u64,
 }
 
-/// Per-partition windows plus the outputs they feed.
-pub struct Pipeline<O: Output> {
-    spec: WindowSpec,
-    partitions: BTreeMap<i32, PartitionWindows>,
-    /// Owned partitions read to their current end (idle until a new message arrives).
-    at_end: BTreeSet<i32>,
-    merger: WindowMerger,
-    output: O,
+/// How the counting stage behaves.
+#[derive(Debug, Clone)]
+pub struct CountOptions {
+    pub spec: WindowSpec,
+    pub retweets: RetweetPolicy,
+    pub idle_timeout: Duration,
+    /// How often open windows' snapshots are sent; `None` for final counts only.
+    pub early_updates: Option<Duration>,
+}
+
+struct Partition {
+    windows: PartitionWindows,
+    /// Read to its current end (set by the driver, cleared by the next message).
+    at_end: bool,
+    last_message: Instant,
+    /// Closed all its windows after being idle; cleared by the next message.
+    idle: bool,
+    /// The progress last sent and when.
+    sent: Option<(Option<i64>, bool, Instant)>,
+}
+
+/// Per-partition windows of the raw partitions this consumer owns.
+pub struct Pipeline {
+    options: CountOptions,
+    partitions: BTreeMap<i32, Partition>,
+    last_early: Option<Instant>,
     stats: Stats,
 }
 
 /// Checkpoints to commit, by partition.
 pub type Checkpoints = Vec<(i32, Checkpoint)>;
 
-impl<O: Output> Pipeline<O> {
-    /// An engine with no partitions assigned yet.
-    pub fn new(spec: WindowSpec, output: O) -> Self {
+impl Pipeline {
+    /// A stage with no partitions assigned yet.
+    pub fn new(options: CountOptions) -> Self {
         Pipeline {
-            spec,
+            options,
             partitions: BTreeMap::new(),
-            at_end: BTreeSet::new(),
-            merger: WindowMerger::default(),
-            output,
+            last_early: None,
             stats: Stats::default(),
         }
     }
@@ -63,23 +88,30 @@ impl<O: Output> Pipeline<O> {
     }
 
     /// Takes ownership of a partition, restoring the watermark committed with its offset.
-    pub fn assign(&mut self, partition: i32, watermark_ms: Option<i64>) {
-        self.partitions
-            .insert(partition, PartitionWindows::new(self.spec, watermark_ms));
-        self.at_end.remove(&partition);
+    pub fn assign(&mut self, partition: i32, watermark_ms: Option<i64>, now: Instant) {
+        let windows = PartitionWindows::new(self.options.spec.clone(), watermark_ms);
+        self.partitions.insert(
+            partition,
+            Partition {
+                windows,
+                at_end: false,
+                last_message: now,
+                idle: false,
+                sent: None,
+            },
+        );
     }
 
-    /// Records that an owned partition has been read to its current end. An idle partition
-    /// that has never had data does not hold back the merged view.
+    /// Records that an owned partition has been read to its current end.
     pub fn mark_end(&mut self, partition: i32) {
-        if self.partitions.contains_key(&partition) {
-            self.at_end.insert(partition);
+        if let Some(p) = self.partitions.get_mut(&partition) {
+            p.at_end = true;
         }
     }
 
     /// True when partitions are owned and every one is read to its end.
     pub fn all_at_end(&self) -> bool {
-        !self.partitions.is_empty() && self.partitions.keys().all(|p| self.at_end.contains(p))
+        !self.partitions.is_empty() && self.partitions.values().all(|p| p.at_end)
     }
 
     /// Processes one message. `kafka_timestamp_ms` is the event time used when the tweet has no
@@ -90,21 +122,24 @@ impl<O: Output> Pipeline<O> {
         offset: i64,
         payload: Option<&[u8]>,
         kafka_timestamp_ms: Option<i64>,
+        now: Instant,
     ) {
         self.stats.consumed += 1;
-        self.at_end.remove(&partition);
-        let spec = self.spec;
-        let windows = self
-            .partitions
-            .entry(partition)
-            .or_insert_with(|| PartitionWindows::new(spec, None));
-        let parsed = Tweet::parse(payload.unwrap_or_default());
-        let tweet = match parsed {
+        if !self.partitions.contains_key(&partition) {
+            self.assign(partition, None, now);
+        }
+        let Some(p) = self.partitions.get_mut(&partition) else {
+            return;
+        };
+        p.at_end = false;
+        p.idle = false;
+        p.last_message = now;
+        let tweet = match Tweet::parse(payload.unwrap_or_default()) {
             Ok(tweet) => tweet,
             Err(error) => {
                 warn!(partition, offset, %error, "rejected message");
                 self.stats.rejected += 1;
-                windows.skip(offset);
+                p.windows.skip(offset);
                 return;
             }
         };
@@ -114,147 +149,147 @@ impl<O: Output> Pipeline<O> {
                 offset, "rejected tweet: no created_at and no message timestamp"
             );
             self.stats.rejected += 1;
-            windows.skip(offset);
+            p.windows.skip(offset);
             return;
         };
-        let mut tags: Vec<String> = Vec::new();
+        if tweet.is_retweet && self.options.retweets == RetweetPolicy::Skip {
+            self.stats.retweets_skipped += 1;
+            p.windows.skip(offset);
+            return;
+        }
+        let mut tags: Vec<(String, &str)> = Vec::new();
         for tag in tweet.hashtags() {
             let key = fold(tag);
-            if !tags.contains(&key) {
-                tags.push(key);
+            if !tags.iter().any(|(k, _)| *k == key) {
+                tags.push((key, tag));
             }
         }
-        match windows.observe(offset, event_ms, tags) {
-            Observed::Counted => self.stats.counted += 1,
-            Observed::Late => self.stats.late += 1,
+        let seen = p.windows.observe(offset, event_ms, &tags);
+        self.stats.late += u64::from(seen.late);
+        if seen.counted > 0 {
+            self.stats.counted += 1;
         }
     }
 
-    /// Writes out every window whose watermark has passed and shows merged windows that all
-    /// owned partitions have closed. Returns the checkpoints that are now safe to commit.
-    pub fn close_ready(&mut self) -> io::Result<Checkpoints> {
-        let mut wrote = false;
-        for (&partition, windows) in &mut self.partitions {
-            for closed in windows.take_closed() {
-                self.output.partition_window(partition, &closed)?;
-                self.merger.add(partition, closed);
-                self.stats.windows += 1;
-                wrote = true;
+    /// Everything due at `now`: closed windows (including those of partitions that went idle),
+    /// progress, and early snapshots. Send them before committing [`checkpoints`](Self::checkpoints).
+    pub fn close_ready(&mut self, now: Instant) -> Vec<PartialMessage> {
+        let mut out = Vec::new();
+        let idle_timeout = self.options.idle_timeout;
+        for (&source, p) in &mut self.partitions {
+            let mut closed = p.windows.take_closed();
+            if p.at_end && !p.idle && now.duration_since(p.last_message) >= idle_timeout {
+                closed.extend(p.windows.take_all());
+                p.idle = true;
+            }
+            self.stats.windows += closed.len() as u64;
+            out.extend(closed.into_iter().map(|w| window_message(source, w, true)));
+            let position = (p.windows.watermark_ms(), p.idle);
+            let due = p.sent.is_none_or(|(wm, idle, at)| {
+                (wm, idle) != position || now.duration_since(at) >= HEARTBEAT
+            });
+            if due {
+                p.sent = Some((position.0, position.1, now));
+                out.push(PartialMessage::Progress {
+                    source,
+                    watermark_ms: position.0,
+                    idle: position.1,
+                });
             }
         }
-        if wrote {
-            self.output.flush()?;
-        }
-        if let Some(low) = self.low_watermark() {
-            for merged in self.merger.take_complete(low) {
-                self.output.merged_window(&merged)?;
+        if let Some(every) = self.options.early_updates {
+            if self
+                .last_early
+                .is_none_or(|at| now.duration_since(at) >= every)
+            {
+                self.last_early = Some(now);
+                for (&source, p) in &mut self.partitions {
+                    let open = p.windows.take_changed();
+                    out.extend(open.into_iter().map(|w| window_message(source, w, false)));
+                }
             }
         }
-        Ok(self.checkpoints())
+        out
     }
 
-    /// Gives up partitions (rebalance): writes what is closed and returns their checkpoints so
-    /// the next owner resumes exactly; their open windows are rebuilt by that owner.
-    pub fn revoke(&mut self, partitions: &[i32]) -> io::Result<Checkpoints> {
-        let all = self.close_ready()?;
-        for p in partitions {
-            self.partitions.remove(p);
-            self.at_end.remove(p);
-        }
-        if self.partitions.is_empty() {
-            self.show_leftovers()?;
-        }
-        Ok(all
-            .into_iter()
-            .filter(|(p, _)| partitions.contains(p))
-            .collect())
-    }
-
-    /// End of input (`--until-end`): closes every open window.
-    pub fn finish(&mut self) -> io::Result<Checkpoints> {
-        for (&partition, windows) in &mut self.partitions {
-            for closed in windows.take_all() {
-                self.output.partition_window(partition, &closed)?;
-                self.merger.add(partition, closed);
-                self.stats.windows += 1;
-            }
-        }
-        self.output.flush()?;
-        for merged in self.merger.take_complete(i64::MAX) {
-            self.output.merged_window(&merged)?;
-        }
-        Ok(self.checkpoints())
-    }
-
-    /// Shutdown: writes closed windows and shows merged windows still waiting for another
-    /// partition as partial. Open windows are left to be rebuilt after restart.
-    pub fn stop(&mut self) -> io::Result<Checkpoints> {
-        let checkpoints = self.close_ready()?;
-        self.show_leftovers()?;
-        Ok(checkpoints)
-    }
-
-    fn show_leftovers(&mut self) -> io::Result<()> {
-        for merged in self.merger.take_all() {
-            self.output.merged_window(&merged)?;
-        }
-        self.output.flush()
-    }
-
-    fn checkpoints(&self) -> Checkpoints {
+    /// Where each owned partition resumes; commit only after sending what
+    /// [`close_ready`](Self::close_ready) returned.
+    pub fn checkpoints(&self) -> Checkpoints {
         self.partitions
             .iter()
-            .filter_map(|(&p, w)| w.checkpoint().map(|cp| (p, cp)))
+            .filter_map(|(&p, state)| state.windows.checkpoint().map(|cp| (p, cp)))
             .collect()
     }
 
-    /// The lowest watermark over owned partitions: windows before it are closed everywhere.
-    /// `None` while an owned partition has no watermark yet, unless it is idle at its end.
-    fn low_watermark(&self) -> Option<i64> {
-        let mut low = None;
-        for (p, windows) in &self.partitions {
-            match windows.watermark_ms() {
-                Some(wm) => low = Some(low.map_or(wm, |l: i64| l.min(wm))),
-                None if self.at_end.contains(p) => {}
-                None => return None,
-            }
+    /// Gives up partitions (rebalance): returns what is due and the revoked partitions'
+    /// checkpoints; their open windows are rebuilt by the next owner.
+    pub fn revoke(
+        &mut self,
+        partitions: &[i32],
+        now: Instant,
+    ) -> (Vec<PartialMessage>, Checkpoints) {
+        let messages = self.close_ready(now);
+        let checkpoints = self
+            .checkpoints()
+            .into_iter()
+            .filter(|(p, _)| partitions.contains(p))
+            .collect();
+        for p in partitions {
+            self.partitions.remove(p);
         }
-        low
+        (messages, checkpoints)
+    }
+
+    /// End of input (`--until-end`): closes every open window and reports every partition
+    /// idle, so the merge stage emits everything.
+    pub fn finish(&mut self) -> Vec<PartialMessage> {
+        let mut out = Vec::new();
+        for (&source, p) in &mut self.partitions {
+            let closed = p.windows.take_all();
+            self.stats.windows += closed.len() as u64;
+            out.extend(closed.into_iter().map(|w| window_message(source, w, true)));
+            p.idle = true;
+            out.push(PartialMessage::Progress {
+                source,
+                watermark_ms: p.windows.watermark_ms(),
+                idle: true,
+            });
+        }
+        out
+    }
+}
+
+fn window_message(source: i32, w: WindowResult, is_final: bool) -> PartialMessage {
+    PartialMessage::Window {
+        source,
+        window: w.id,
+        is_final,
+        totals: w.totals,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merge::MergedWindow;
-    use crate::window::ClosedWindow;
+    use crate::window::Shape;
 
-    #[derive(Default)]
-    struct Collect {
-        partition_windows: Vec<(i32, ClosedWindow)>,
-        merged: Vec<MergedWindow>,
-        flushes: usize,
-    }
-
-    impl Output for &mut Collect {
-        fn partition_window(&mut self, p: i32, w: &ClosedWindow) -> io::Result<()> {
-            self.partition_windows.push((p, w.clone()));
-            Ok(())
-        }
-        fn merged_window(&mut self, w: &MergedWindow) -> io::Result<()> {
-            self.merged.push(w.clone());
-            Ok(())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            self.flushes += 1;
-            Ok(())
-        }
-    }
-
-    const SPEC: WindowSpec = WindowSpec {
+    const SHAPE: Shape = Shape {
         size_ms: 10_000,
-        lateness_ms: 0,
+        slide_ms: 10_000,
     };
+
+    fn options() -> CountOptions {
+        CountOptions {
+            spec: WindowSpec {
+                shapes: vec![SHAPE],
+                lateness_ms: 0,
+                max_hashtags: 0,
+            },
+            retweets: RetweetPolicy::Count,
+            idle_timeout: Duration::from_secs(10),
+            early_updates: None,
+        }
+    }
 
     fn tweet(id: u64, secs: i64, text: &str) -> Vec<u8> {
         let created = common::timestamp::format_v1(secs * 1000);
@@ -263,120 +298,129 @@ mod tests {
             .into_bytes()
     }
 
-    #[test]
-    fn counts_folded_hashtags_once_per_tweet_and_merges_partitions() {
-        let mut out = Collect::default();
-        let mut p = Pipeline::new(SPEC, &mut out);
-        p.assign(0, None);
-        p.assign(1, None);
-        p.process(0, 0, Some(&tweet(1, 1, "#Rust #rust #Kafka")), None);
-        p.process(1, 0, Some(&tweet(2, 2, "#RUST")), None);
-        p.process(0, 1, Some(&tweet(3, 15, "")), None);
-        assert!(p
-            .close_ready()
-            .unwrap()
+    /// (source, window start, final, [(key, count, display)]) of each window message.
+    type Sent<'a> = (i32, i64, bool, Vec<(&'a str, u64, &'a str)>);
+
+    fn windows(messages: &[PartialMessage]) -> Vec<Sent<'_>> {
+        messages
             .iter()
-            .all(|(_, cp)| cp.offset == 0 || cp.offset == 1));
-        p.process(1, 1, Some(&tweet(4, 16, "")), None);
-        let cps = p.close_ready().unwrap();
+            .filter_map(|m| match m {
+                PartialMessage::Window {
+                    source,
+                    window,
+                    is_final,
+                    totals,
+                } => Some((
+                    *source,
+                    window.start_ms,
+                    *is_final,
+                    totals
+                        .tags
+                        .iter()
+                        .map(|t| (t.key.as_str(), t.count, t.display()))
+                        .collect(),
+                )),
+                PartialMessage::Progress { .. } => None,
+            })
+            .collect()
+    }
+
+    fn progress(messages: &[PartialMessage]) -> Vec<(i32, Option<i64>, bool)> {
+        messages
+            .iter()
+            .filter_map(|m| match *m {
+                PartialMessage::Progress {
+                    source,
+                    watermark_ms,
+                    idle,
+                } => Some((source, watermark_ms, idle)),
+                PartialMessage::Window { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn closed_windows_precede_the_progress_that_closes_them() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.process(0, 0, Some(&tweet(1, 1, "#Rust #rust #Kafka")), None, t0);
+        p.process(0, 1, Some(&tweet(3, 15, "")), None, t0);
+        let out = p.close_ready(t0);
         assert_eq!(
-            cps,
-            vec![
-                (
-                    0,
-                    Checkpoint {
-                        offset: 1,
-                        watermark_ms: Some(15_000)
-                    }
-                ),
-                (
-                    1,
-                    Checkpoint {
-                        offset: 1,
-                        watermark_ms: Some(16_000)
-                    }
-                ),
-            ]
+            windows(&out),
+            [(0, 0, true, vec![("kafka", 1, "Kafka"), ("rust", 1, "Rust")])],
+            "each hashtag once per tweet, spelled as first written"
         );
-        let stats = p.stats();
-        drop(p);
-        assert_eq!(out.partition_windows.len(), 2);
-        assert_eq!(out.merged.len(), 1);
-        let m = &out.merged[0];
-        assert_eq!(m.counts["rust"], 2);
-        assert_eq!(m.counts["kafka"], 1);
-        assert_eq!(m.tweets, 2);
-        assert!(m.complete);
+        assert!(matches!(
+            out.last(),
+            Some(PartialMessage::Progress {
+                watermark_ms: Some(15_000),
+                ..
+            })
+        ));
         assert_eq!(
-            stats,
-            Stats {
-                consumed: 4,
-                counted: 4,
-                late: 0,
-                rejected: 0,
-                windows: 2
-            }
+            p.checkpoints(),
+            [(
+                0,
+                Checkpoint {
+                    offset: 1,
+                    watermark_ms: Some(15_000)
+                }
+            )]
+        );
+        assert!(
+            p.close_ready(t0).is_empty(),
+            "nothing new, heartbeat not due"
+        );
+        assert_eq!(
+            progress(&p.close_ready(t0 + HEARTBEAT)),
+            [(0, Some(15_000), false)]
         );
     }
 
     #[test]
-    fn merged_view_waits_for_partitions_without_data_unless_idle() {
-        let mut out = Collect::default();
-        let mut p = Pipeline::new(SPEC, &mut out);
-        p.assign(0, None);
-        p.assign(1, None);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None);
-        p.process(0, 1, Some(&tweet(2, 25, "#a")), None);
-        p.close_ready().unwrap();
-        assert!(!p.all_at_end());
+    fn an_idle_partition_closes_its_windows_after_the_timeout() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.assign(1, None, t0);
+        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        p.close_ready(t0);
         p.mark_end(0);
-        assert!(!p.all_at_end());
-        p.process(1, 0, Some(&tweet(3, 2, "#a")), None);
-        p.process(1, 1, Some(&tweet(4, 26, "#a")), None);
-        p.close_ready().unwrap();
         p.mark_end(1);
-        p.mark_end(0);
-        assert!(p.all_at_end());
-        drop(p);
-        assert_eq!(
-            out.merged.len(),
-            1,
-            "one complete table for window 0, not one per partition"
-        );
-        assert_eq!(out.merged[0].tweets, 2);
-        assert!(out.merged[0].complete);
-
-        let mut out = Collect::default();
-        let mut p = Pipeline::new(SPEC, &mut out);
-        p.assign(0, None);
-        p.assign(1, None);
-        p.mark_end(1);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None);
-        p.process(0, 1, Some(&tweet(2, 25, "#a")), None);
-        p.close_ready().unwrap();
-        drop(p);
-        assert_eq!(
-            out.merged.len(),
-            1,
-            "an idle empty partition does not block"
-        );
+        let before = p.close_ready(t0 + Duration::from_secs(9));
+        assert!(windows(&before).is_empty());
+        let after = p.close_ready(t0 + Duration::from_secs(10));
+        assert_eq!(windows(&after).len(), 1);
+        assert_eq!(progress(&after), [(0, Some(10_000), true), (1, None, true)]);
+        let later = t0 + Duration::from_millis(10_500);
+        p.process(0, 1, Some(&tweet(2, 12, "#b")), None, later);
+        let woke = p.close_ready(later);
+        assert_eq!(progress(&woke), [(0, Some(12_000), false)]);
     }
 
     #[test]
     fn bad_messages_are_counted_skipped_and_committed_past() {
-        let mut out = Collect::default();
-        let mut p = Pipeline::new(SPEC, &mut out);
-        p.assign(0, None);
-        p.process(0, 0, Some(b"{not json"), None);
-        p.process(0, 1, None, None);
-        p.process(0, 2, Some(br#"{"delete":{}}"#), None);
-        p.process(0, 3, Some(br##"{"id_str":"5","text":"#a"}"##), None);
-        p.process(0, 4, Some(br##"{"id_str":"6","text":"#b"}"##), Some(20_000));
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.process(0, 0, Some(b"{not json"), None, t0);
+        p.process(0, 1, None, None, t0);
+        p.process(0, 2, Some(br#"{"delete":{}}"#), None, t0);
+        p.process(0, 3, Some(br##"{"id_str":"5","text":"#a"}"##), None, t0);
+        p.process(
+            0,
+            4,
+            Some(br##"{"id_str":"6","text":"#b"}"##),
+            Some(20_000),
+            t0,
+        );
         assert_eq!(p.stats().rejected, 4);
         assert_eq!(p.stats().counted, 1);
         assert_eq!(
-            p.close_ready().unwrap(),
-            vec![(
+            p.checkpoints(),
+            [(
                 0,
                 Checkpoint {
                     offset: 4,
@@ -387,48 +431,70 @@ mod tests {
     }
 
     #[test]
-    fn finish_emits_open_windows_and_stop_does_not() {
-        let mut out = Collect::default();
-        let mut p = Pipeline::new(SPEC, &mut out);
-        p.assign(0, None);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None);
+    fn retweets_count_once_or_are_skipped_as_configured() {
+        let t0 = Instant::now();
+        let rt = br##"{"id_str":"2","created_at":"Wed Oct 10 20:19:24 +0000 2018","text":"RT @a: #x","retweeted_status":{"id_str":"1","text":"#x"}}"##;
+        for (policy, counted) in [(RetweetPolicy::Count, 1), (RetweetPolicy::Skip, 0)] {
+            let mut p = Pipeline::new(CountOptions {
+                retweets: policy,
+                ..options()
+            });
+            p.assign(0, None, t0);
+            p.process(0, 0, Some(rt), None, t0);
+            assert_eq!(p.stats().counted, counted, "{policy:?}");
+            assert_eq!(p.stats().retweets_skipped, 1 - counted, "{policy:?}");
+            assert_eq!(
+                p.checkpoints()[0].1.offset,
+                1 - counted as i64,
+                "{policy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn early_updates_snapshot_open_windows_when_due() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(CountOptions {
+            early_updates: Some(Duration::from_millis(100)),
+            ..options()
+        });
+        p.assign(0, None, t0);
+        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
         assert_eq!(
-            p.stop().unwrap(),
-            vec![(
-                0,
-                Checkpoint {
-                    offset: 0,
-                    watermark_ms: Some(1_000)
-                }
-            )]
+            windows(&p.close_ready(t0)),
+            [(0, 0, false, vec![("a", 1, "a")])]
         );
-        assert_eq!(
-            p.finish().unwrap(),
-            vec![(
-                0,
-                Checkpoint {
-                    offset: 1,
-                    watermark_ms: Some(10_000)
-                }
-            )]
-        );
-        drop(p);
-        assert_eq!(out.partition_windows.len(), 1);
-        assert_eq!(out.merged.len(), 1);
+        p.process(0, 1, Some(&tweet(2, 2, "#a")), None, t0);
+        assert!(windows(&p.close_ready(t0 + Duration::from_millis(50))).is_empty());
+        let due = p.close_ready(t0 + Duration::from_millis(100));
+        assert_eq!(windows(&due), [(0, 0, false, vec![("a", 2, "a")])]);
+    }
+
+    #[test]
+    fn finish_closes_everything_and_reports_idle() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        assert!(windows(&p.close_ready(t0)).is_empty());
+        let out = p.finish();
+        assert_eq!(windows(&out).len(), 1);
+        assert_eq!(progress(&out), [(0, Some(10_000), true)]);
+        assert_eq!(p.checkpoints()[0].1.offset, 1);
     }
 
     #[test]
     fn revoke_returns_only_revoked_checkpoints_and_drops_their_state() {
-        let mut out = Collect::default();
-        let mut p = Pipeline::new(SPEC, &mut out);
-        p.assign(0, None);
-        p.assign(1, None);
-        p.process(0, 7, Some(&tweet(1, 1, "#a")), None);
-        p.process(1, 9, Some(&tweet(2, 1, "#a")), None);
-        let cps = p.revoke(&[1]).unwrap();
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.assign(1, None, t0);
+        p.process(0, 7, Some(&tweet(1, 1, "#a")), None, t0);
+        p.process(1, 9, Some(&tweet(2, 1, "#a")), None, t0);
+        let (_, cps) = p.revoke(&[1], t0);
         assert_eq!(
             cps,
-            vec![(
+            [(
                 1,
                 Checkpoint {
                     offset: 9,
@@ -436,7 +502,7 @@ mod tests {
                 }
             )]
         );
-        let remaining: Vec<i32> = p.close_ready().unwrap().iter().map(|(p, _)| *p).collect();
+        let remaining: Vec<i32> = p.checkpoints().iter().map(|(p, _)| *p).collect();
         assert_eq!(remaining, [0]);
     }
 }

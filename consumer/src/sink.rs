@@ -1,36 +1,18 @@
-//! Where window results go: each partition's closed windows as JSON lines (the record a
-//! restart or a test can rely on), and merged windows as a console table for people.
+//! Where results are shown on this machine: Spark-style console tables and an optional
+//! JSON-lines counts file. (The system of record is the result topic; see `results`.)
 
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use chrono::{TimeZone, Utc};
-use serde::Serialize;
 use tracing::warn;
 use unicode_width::UnicodeWidthStr;
 
-use common::timestamp::format_human;
+use crate::counts::TagCount;
+use crate::results::Summary;
 
-use crate::merge::MergedWindow;
-use crate::topn::top_n;
-use crate::window::ClosedWindow;
-
-/// Receives results from the pipeline; separated from it so the pipeline is testable without
-/// files or terminals.
-pub trait Output {
-    /// One partition's final counts for a window. Must be durable once `flush` returns.
-    fn partition_window(&mut self, partition: i32, window: &ClosedWindow) -> io::Result<()>;
-    /// A window merged over partitions, for display.
-    fn merged_window(&mut self, window: &MergedWindow) -> io::Result<()>;
-    /// Makes everything written so far durable; called before offsets are committed.
-    fn flush(&mut self) -> io::Result<()>;
-}
-
-/// The consumer's real output: a Spark-style console table and an optional JSON-lines file.
+/// The console and the counts file.
 pub struct Sink<W: Write> {
-    top: usize,
     /// `None` once the console failed (e.g. a closed pipe): tables are for people, so losing
     /// the terminal must not stop counting.
     console: Option<W>,
@@ -39,7 +21,7 @@ pub struct Sink<W: Write> {
 
 impl<W: Write> Sink<W> {
     /// `counts_file` is appended to, so restarts add to what earlier runs wrote.
-    pub fn new(top: usize, console: W, counts_file: Option<&Path>) -> io::Result<Self> {
+    pub fn new(console: W, counts_file: Option<&Path>) -> io::Result<Self> {
         let counts_file = counts_file
             .map(|path| {
                 OpenOptions::new()
@@ -50,109 +32,81 @@ impl<W: Write> Sink<W> {
             })
             .transpose()?;
         Ok(Sink {
-            top,
             console: Some(console),
             counts_file,
         })
     }
 
-    fn console(&mut self, write: impl FnOnce(&mut W) -> io::Result<()>) {
+    /// Shows a table; a console failure is logged once and tables stop.
+    pub fn table(&mut self, table: &str) {
         if let Some(console) = &mut self.console {
-            if let Err(error) = write(console) {
+            if let Err(error) = console
+                .write_all(table.as_bytes())
+                .and_then(|()| console.flush())
+            {
                 warn!(%error, "cannot write to the console; tables are no longer shown");
                 self.console = None;
             }
         }
     }
-}
 
-/// One line of the counts file.
-#[derive(Serialize)]
-struct CountsLine<'a> {
-    window_start: String,
-    window_end: String,
-    window_start_ms: i64,
-    window_end_ms: i64,
-    partition: i32,
-    tweets: u64,
-    counts: BTreeMap<&'a str, u64>,
-}
-
-fn rfc3339(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
-
-impl<W: Write> Output for Sink<W> {
-    fn partition_window(&mut self, partition: i32, window: &ClosedWindow) -> io::Result<()> {
-        let Some(file) = &mut self.counts_file else {
-            return Ok(());
-        };
-        let line = CountsLine {
-            window_start: rfc3339(window.start_ms),
-            window_end: rfc3339(window.end_ms),
-            window_start_ms: window.start_ms,
-            window_end_ms: window.end_ms,
-            partition,
-            tweets: window.tweets,
-            counts: window
-                .counts
-                .iter()
-                .map(|(k, &v)| (k.as_str(), v))
-                .collect(),
-        };
-        serde_json::to_writer(&mut *file, &line)?;
-        file.write_all(b"\n")
+    /// Appends a line to the counts file, if there is one.
+    pub fn line(&mut self, line: &str) -> io::Result<()> {
+        match &mut self.counts_file {
+            Some(file) => writeln!(file, "{line}"),
+            None => Ok(()),
+        }
     }
 
-    fn merged_window(&mut self, window: &MergedWindow) -> io::Result<()> {
-        let table = render_table(window, self.top);
-        self.console(|c| c.write_all(table.as_bytes()).and_then(|()| c.flush()));
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
+    /// Makes the counts file durable; called before offsets are committed.
+    pub fn flush(&mut self) -> io::Result<()> {
         if let Some(file) = &mut self.counts_file {
             file.flush()?;
             file.get_ref().sync_data()?;
         }
-        self.console(Write::flush);
         Ok(())
     }
 }
 
-/// Renders a window like Spark's console sink: a header, then a bordered table.
-pub fn render_table(window: &MergedWindow, top: usize) -> String {
-    let rows = top_n(&window.counts, top);
-    let tag_width = rows
+/// Renders a table like Spark's console sink: a title, totals, then a bordered table.
+pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> String {
+    let approximate = rows.iter().any(|t| t.error > 0);
+    let cells: Vec<(String, String)> = rows
         .iter()
-        .map(|(tag, _)| tag.width() + 1)
+        .map(|t| {
+            let count = match t.error {
+                0 => t.count.to_string(),
+                e => format!("{}±{}", t.count, e),
+            };
+            (format!("#{}", t.display()), count)
+        })
+        .collect();
+    let tag_width = cells
+        .iter()
+        .map(|(tag, _)| tag.width())
         .chain(["hashtag".len()])
         .max()
         .unwrap_or(7);
-    let count_width = rows
+    let count_width = cells
         .iter()
-        .map(|(_, n)| n.to_string().len())
+        .map(|(_, n)| n.width())
         .chain(["count".len()])
         .max()
         .unwrap_or(5);
     let rule = format!("+{}+{}+\n", "-".repeat(tag_width), "-".repeat(count_width));
-    let partitions: Vec<String> = window.partitions.iter().map(i32::to_string).collect();
     let mut out = String::new();
     out.push_str("-------------------------------------------\n");
+    out.push_str(title);
+    out.push('\n');
     out.push_str(&format!(
-        "Window: {} - {} UTC{}\n",
-        format_human(window.start_ms),
-        &format_human(window.end_ms)[11..],
-        if window.complete { "" } else { " (partial)" }
-    ));
-    out.push_str(&format!(
-        "Tweets: {}  Distinct hashtags: {}  Partitions: {}\n",
-        window.tweets,
-        window.counts.len(),
-        partitions.join(",")
+        "Tweets: {}  Distinct hashtags: {}{}\n",
+        summary.tweets,
+        summary.distinct,
+        if approximate {
+            "  (top-K estimates: count±error)"
+        } else {
+            ""
+        }
     ));
     out.push_str("-------------------------------------------\n");
     out.push_str(&rule);
@@ -164,13 +118,13 @@ pub fn render_table(window: &MergedWindow, top: usize) -> String {
         cw = count_width
     ));
     out.push_str(&rule);
-    for (tag, n) in rows {
-        let cell = format!("#{tag}");
-        let pad = tag_width.saturating_sub(cell.width());
+    for (tag, n) in cells {
+        let pad = tag_width.saturating_sub(tag.width());
+        let npad = count_width.saturating_sub(n.width());
         out.push_str(&format!(
-            "|{cell}{}|{n:>cw$}|\n",
+            "|{tag}{}|{}{n}|\n",
             " ".repeat(pad),
-            cw = count_width
+            " ".repeat(npad)
         ));
     }
     out.push_str(&rule);
@@ -181,60 +135,55 @@ pub fn render_table(window: &MergedWindow, top: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::window::Counts;
+    use crate::counts::Forms;
     use std::collections::BTreeSet;
 
-    fn window(pairs: &[(&str, u64)]) -> MergedWindow {
-        MergedWindow {
-            start_ms: 1_764_032_400_000,
-            end_ms: 1_764_032_410_000,
-            tweets: 7,
-            counts: pairs
-                .iter()
-                .map(|&(k, v)| (k.to_owned(), v))
-                .collect::<Counts>(),
-            partitions: BTreeSet::from([0, 2]),
-            complete: true,
+    fn tag(key: &str, display: &str, count: u64) -> TagCount {
+        let mut forms = Forms::default();
+        forms.add(display, count);
+        TagCount {
+            key: key.to_owned(),
+            count,
+            error: 0,
+            forms,
         }
     }
 
-    #[test]
-    fn table_lists_top_hashtags_aligned() {
-        let t = render_table(&window(&[("rust", 12), ("日本", 3), ("kafka", 5)]), 2);
-        assert!(
-            t.contains("Window: 2025-11-25 01:00:00 - 01:00:10 UTC\n"),
-            "{t}"
-        );
-        assert!(
-            t.contains("Tweets: 7  Distinct hashtags: 3  Partitions: 0,2"),
-            "{t}"
-        );
-        let rows: Vec<&str> = t.lines().filter(|l| l.starts_with("|#")).collect();
-        assert_eq!(rows, ["|#rust  |   12|", "|#kafka |    5|"]);
-        let widths: BTreeSet<usize> = t
-            .lines()
+    const SUMMARY: Summary = Summary {
+        tweets: 7,
+        mentions: 20,
+        distinct: 3,
+        untracked_bound: 0,
+    };
+
+    fn widths(t: &str) -> BTreeSet<usize> {
+        t.lines()
             .filter(|l| l.starts_with(['|', '+']))
             .map(|l| l.width())
-            .collect();
-        assert_eq!(widths.len(), 1, "all table lines equally wide:\n{t}");
+            .collect()
     }
 
     #[test]
-    fn wide_characters_keep_the_table_aligned() {
-        let t = render_table(&window(&[("日本語", 1), ("a", 1)]), 5);
-        let widths: BTreeSet<usize> = t
-            .lines()
-            .filter(|l| l.starts_with(['|', '+']))
-            .map(|l| l.width())
-            .collect();
-        assert_eq!(widths.len(), 1, "{t}");
+    fn table_lists_hashtags_in_their_display_spelling_aligned() {
+        let rows = [tag("rust", "Rust", 12), tag("kafka", "kafka", 5)];
+        let t = render_table("Window: x", SUMMARY, rows.iter().collect());
+        assert!(
+            t.contains("Window: x\nTweets: 7  Distinct hashtags: 3\n"),
+            "{t}"
+        );
+        let lines: Vec<&str> = t.lines().filter(|l| l.starts_with("|#")).collect();
+        assert_eq!(lines, ["|#Rust  |   12|", "|#kafka |    5|"]);
+        assert_eq!(widths(&t).len(), 1, "all table lines equally wide:\n{t}");
     }
 
     #[test]
-    fn partial_windows_are_labelled() {
-        let mut w = window(&[]);
-        w.complete = false;
-        assert!(render_table(&w, 3).contains("UTC (partial)"));
+    fn wide_characters_and_error_bounds_keep_the_table_aligned() {
+        let mut approx = tag("a", "a", 9);
+        approx.error = 2;
+        let rows = [tag("日本語", "日本語", 1), approx];
+        let t = render_table("w", SUMMARY, rows.iter().collect());
+        assert_eq!(widths(&t).len(), 1, "{t}");
+        assert!(t.contains("9±2") && t.contains("top-K estimates"), "{t}");
     }
 
     /// A console that fails like a closed pipe.
@@ -253,39 +202,12 @@ mod tests {
     fn a_broken_console_does_not_stop_the_counts_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("counts.jsonl");
-        let mut sink = Sink::new(3, Broken, Some(&path)).unwrap();
-        sink.merged_window(&window(&[("a", 1)])).unwrap();
-        let closed = ClosedWindow {
-            start_ms: 0,
-            end_ms: 10_000,
-            tweets: 1,
-            counts: Counts::new(),
-        };
-        sink.partition_window(0, &closed).unwrap();
+        let mut sink = Sink::new(Broken, Some(&path)).unwrap();
+        sink.table("table");
+        sink.line("{}").unwrap();
+        sink.table("table");
+        sink.line("{}").unwrap();
         sink.flush().unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
-    }
-
-    #[test]
-    fn counts_file_gets_one_json_line_per_partition_window() {
-        let dir = std::env::temp_dir().join(format!("trends-sink-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("counts.jsonl");
-        let mut sink = Sink::new(3, Vec::new(), Some(&path)).unwrap();
-        let closed = ClosedWindow {
-            start_ms: 0,
-            end_ms: 10_000,
-            tweets: 2,
-            counts: Counts::from([("a".to_owned(), 2)]),
-        };
-        sink.partition_window(1, &closed).unwrap();
-        sink.flush().unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
-        assert_eq!(v["window_start"], "1970-01-01T00:00:00Z");
-        assert_eq!(v["window_end_ms"], 10_000);
-        assert_eq!(v["partition"], 1);
-        assert_eq!(v["counts"]["a"], 2);
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}\n{}\n");
     }
 }

@@ -1,5 +1,5 @@
-//! Event-time tumbling windows over one partition's records, with the checkpoint that lets a
-//! restarted consumer rebuild exactly the windows it had open.
+//! Event-time windows over one partition's records, with the checkpoint that lets a restarted
+//! consumer rebuild exactly the windows it had open.
 //!
 //! Each partition is its own deterministic stream processor: whether a record is counted or
 //! late depends only on the records before it in that partition, never on batching, timing or
@@ -11,34 +11,64 @@
 //! saved first, so a crash between the two saves leaves that): every record between the old and
 //! the new offset belongs to a window the newer watermark closed, which was already emitted, so
 //! it is skipped as late, and the result is still exact.
+//!
+//! Several window shapes run over the same records (tumbling, hopping, and the tumbling periods
+//! cumulative totals are summed from); they share the partition's watermark, and a record is
+//! late for exactly those of its windows whose end the watermark has passed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-/// Window size and allowed lateness, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WindowSpec {
+use serde::{Deserialize, Serialize};
+
+use crate::counts::{WindowCounts, WindowTotals};
+
+/// A family of windows: `size_ms` long, one starting every `slide_ms` (tumbling when equal),
+/// aligned to the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Shape {
     pub size_ms: i64,
-    pub lateness_ms: i64,
+    pub slide_ms: i64,
 }
 
-impl WindowSpec {
-    /// The start of the window holding `event_ms` (windows are aligned to the epoch).
-    pub fn start_of(&self, event_ms: i64) -> i64 {
-        event_ms.div_euclid(self.size_ms) * self.size_ms
+impl Shape {
+    /// Starts of the windows holding `event_ms`, oldest first.
+    pub fn starts_of(self, event_ms: i64) -> impl Iterator<Item = i64> {
+        let last = event_ms.div_euclid(self.slide_ms) * self.slide_ms;
+        let first =
+            (event_ms - self.size_ms).div_euclid(self.slide_ms) * self.slide_ms + self.slide_ms;
+        std::iter::successors(Some(first), move |s| Some(s + self.slide_ms))
+            .take_while(move |&s| s <= last)
     }
 }
 
-/// Hashtag (case-folded) → number of tweets mentioning it.
-pub type Counts = HashMap<String, u64>;
-
-/// A window that will receive no more records from this partition.
+/// What the windows of a partition are and how late a record may be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClosedWindow {
+pub struct WindowSpec {
+    pub shapes: Vec<Shape>,
+    pub lateness_ms: i64,
+    /// Space-Saving capacity per window, 0 for exact counts.
+    pub max_hashtags: usize,
+}
+
+/// One window of one shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct WindowId {
+    pub shape: Shape,
     pub start_ms: i64,
-    pub end_ms: i64,
-    /// Tweets counted in the window, with or without hashtags.
-    pub tweets: u64,
-    pub counts: Counts,
+}
+
+impl WindowId {
+    /// The first instant after the window.
+    pub fn end_ms(self) -> i64 {
+        self.start_ms + self.shape.size_ms
+    }
+}
+
+/// A window's counts from this partition: final once closed, else a snapshot (early update).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowResult {
+    pub id: WindowId,
+    pub totals: WindowTotals,
 }
 
 /// Where to resume a partition: the offset to commit and the watermark to restore with it.
@@ -63,19 +93,24 @@ pub fn watermark_from_offset(offset: i64) -> i64 {
 }
 
 /// What happened to an observed record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Observed {
-    Counted,
-    /// Its window had already closed; it was dropped and counted as late.
-    Late,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Windows the record was counted in.
+    pub counted: u32,
+    /// Windows it belonged to that had already closed (it was dropped from those).
+    pub late: u32,
 }
 
 #[derive(Debug)]
 struct OpenWindow {
     first_offset: i64,
-    tweets: u64,
-    counts: Counts,
+    counts: WindowCounts,
+    /// Changed since the last early update.
+    dirty: bool,
 }
+
+/// Open windows are ordered by end, so the ones a watermark closes form a prefix.
+type OpenKey = (i64, WindowId);
 
 /// The open windows of one partition.
 #[derive(Debug)]
@@ -83,7 +118,7 @@ pub struct PartitionWindows {
     spec: WindowSpec,
     /// Newest event time seen minus the allowed lateness; windows ending at or before it close.
     watermark_ms: Option<i64>,
-    open: BTreeMap<i64, OpenWindow>,
+    open: BTreeMap<OpenKey, OpenWindow>,
     next_offset: Option<i64>,
 }
 
@@ -103,32 +138,37 @@ impl PartitionWindows {
         self.watermark_ms
     }
 
-    /// Counts a tweet at `offset` with event time `event_ms` and its case-folded hashtags
-    /// (each distinct hashtag counts once per tweet; the caller de-duplicates).
-    pub fn observe<I>(&mut self, offset: i64, event_ms: i64, hashtags: I) -> Observed
-    where
-        I: IntoIterator<Item = String>,
-    {
+    /// Counts a tweet at `offset` with event time `event_ms` and its hashtags as (case-folded
+    /// key, spelling) pairs, each key once.
+    pub fn observe(&mut self, offset: i64, event_ms: i64, hashtags: &[(String, &str)]) -> Observed {
         self.next_offset = Some(offset + 1);
-        let start = self.spec.start_of(event_ms);
-        if self
-            .watermark_ms
-            .is_some_and(|wm| start + self.spec.size_ms <= wm)
-        {
-            return Observed::Late;
+        let mut seen = Observed::default();
+        for &shape in &self.spec.shapes {
+            for start_ms in shape.starts_of(event_ms) {
+                let id = WindowId { shape, start_ms };
+                if self.watermark_ms.is_some_and(|wm| id.end_ms() <= wm) {
+                    seen.late += 1;
+                    continue;
+                }
+                let max_hashtags = self.spec.max_hashtags;
+                let window = self
+                    .open
+                    .entry((id.end_ms(), id))
+                    .or_insert_with(|| OpenWindow {
+                        first_offset: offset,
+                        counts: WindowCounts::new(max_hashtags),
+                        dirty: false,
+                    });
+                window.counts.add_tweet(hashtags);
+                window.dirty = true;
+                seen.counted += 1;
+            }
         }
-        let window = self.open.entry(start).or_insert_with(|| OpenWindow {
-            first_offset: offset,
-            tweets: 0,
-            counts: Counts::new(),
-        });
-        window.tweets += 1;
-        for tag in hashtags {
-            *window.counts.entry(tag).or_insert(0) += 1;
+        if seen.counted > 0 {
+            let candidate = event_ms.saturating_sub(self.spec.lateness_ms);
+            self.watermark_ms = Some(self.watermark_ms.map_or(candidate, |wm| wm.max(candidate)));
         }
-        let candidate = event_ms.saturating_sub(self.spec.lateness_ms);
-        self.watermark_ms = Some(self.watermark_ms.map_or(candidate, |wm| wm.max(candidate)));
-        Observed::Counted
+        seen
     }
 
     /// Marks a record that was not counted (rejected input) as processed.
@@ -136,31 +176,50 @@ impl PartitionWindows {
         self.next_offset = Some(offset + 1);
     }
 
-    /// Removes and returns the windows the watermark has passed.
-    pub fn take_closed(&mut self) -> Vec<ClosedWindow> {
+    /// Removes and returns the windows the watermark has passed, oldest end first.
+    pub fn take_closed(&mut self) -> Vec<WindowResult> {
         let Some(wm) = self.watermark_ms else {
             return Vec::new();
         };
-        let size = self.spec.size_ms;
-        let still_open = self.open.split_off(&(wm - size + 1));
-        let closed = std::mem::replace(&mut self.open, still_open);
+        let first_open = self
+            .open
+            .keys()
+            .position(|&(end, _)| end > wm)
+            .unwrap_or(self.open.len());
+        let mut closed = Vec::with_capacity(first_open);
+        for _ in 0..first_open {
+            if let Some(((_, id), w)) = self.open.pop_first() {
+                closed.push(WindowResult {
+                    id,
+                    totals: w.counts.totals(),
+                });
+            }
+        }
         closed
-            .into_iter()
-            .map(|(start, w)| closed_window(start, size, w))
-            .collect()
     }
 
-    /// Closes every open window now (end of input) and moves the watermark past them, so a
-    /// later record for one of them counts as late instead of re-opening an emitted window.
-    pub fn take_all(&mut self) -> Vec<ClosedWindow> {
-        let size = self.spec.size_ms;
-        if let Some((&last_start, _)) = self.open.last_key_value() {
-            let end = last_start + size;
+    /// Closes every open window now (end of input, or an idle partition) and moves the
+    /// watermark past them, so a later record for one of them counts as late instead of
+    /// re-opening an emitted window.
+    pub fn take_all(&mut self) -> Vec<WindowResult> {
+        if let Some((&(end, _), _)) = self.open.last_key_value() {
             self.watermark_ms = Some(self.watermark_ms.map_or(end, |wm| wm.max(end)));
         }
-        std::mem::take(&mut self.open)
-            .into_iter()
-            .map(|(start, w)| closed_window(start, size, w))
+        self.take_closed()
+    }
+
+    /// Snapshots of the open windows that changed since the last call (early updates).
+    pub fn take_changed(&mut self) -> Vec<WindowResult> {
+        self.open
+            .iter_mut()
+            .filter(|(_, w)| w.dirty)
+            .map(|(&(_, id), w)| {
+                w.dirty = false;
+                WindowResult {
+                    id,
+                    totals: w.counts.totals(),
+                }
+            })
             .collect()
     }
 
@@ -179,74 +238,121 @@ impl PartitionWindows {
     }
 }
 
-fn closed_window(start_ms: i64, size_ms: i64, w: OpenWindow) -> ClosedWindow {
-    ClosedWindow {
-        start_ms,
-        end_ms: start_ms + size_ms,
-        tweets: w.tweets,
-        counts: w.counts,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SPEC: WindowSpec = WindowSpec {
+    const TUMBLING: Shape = Shape {
         size_ms: 10_000,
-        lateness_ms: 2_000,
+        slide_ms: 10_000,
+    };
+    const HOPPING: Shape = Shape {
+        size_ms: 10_000,
+        slide_ms: 2_500,
     };
 
-    fn tags(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn spec(shapes: &[Shape]) -> WindowSpec {
+        WindowSpec {
+            shapes: shapes.to_vec(),
+            lateness_ms: 2_000,
+            max_hashtags: 0,
+        }
+    }
+
+    fn tumbling() -> PartitionWindows {
+        PartitionWindows::new(spec(&[TUMBLING]), None)
+    }
+
+    fn tags<'a>(list: &[&'a str]) -> Vec<(String, &'a str)> {
+        list.iter().map(|s| (s.to_string(), *s)).collect()
+    }
+
+    fn count(w: &WindowResult, key: &str) -> u64 {
+        w.totals
+            .tags
+            .iter()
+            .find(|t| t.key == key)
+            .map_or(0, |t| t.count)
     }
 
     #[test]
-    fn window_start_is_aligned_also_before_epoch() {
-        assert_eq!(SPEC.start_of(0), 0);
-        assert_eq!(SPEC.start_of(9_999), 0);
-        assert_eq!(SPEC.start_of(10_000), 10_000);
-        assert_eq!(SPEC.start_of(-1), -10_000);
+    fn window_starts_are_aligned_also_before_epoch() {
+        let starts = |shape: Shape, t| shape.starts_of(t).collect::<Vec<_>>();
+        assert_eq!(starts(TUMBLING, 0), [0]);
+        assert_eq!(starts(TUMBLING, 9_999), [0]);
+        assert_eq!(starts(TUMBLING, 10_000), [10_000]);
+        assert_eq!(starts(TUMBLING, -1), [-10_000]);
+        assert_eq!(starts(HOPPING, 10_000), [2_500, 5_000, 7_500, 10_000]);
+        assert_eq!(starts(HOPPING, 2_499), [-7_500, -5_000, -2_500, 0]);
+        let uneven = Shape {
+            size_ms: 10,
+            slide_ms: 4,
+        };
+        assert_eq!(starts(uneven, 9), [0, 4, 8]);
+        assert_eq!(starts(uneven, 10), [4, 8]);
     }
 
     #[test]
     fn windows_close_when_the_watermark_passes_their_end() {
-        let mut p = PartitionWindows::new(SPEC, None);
-        p.observe(0, 1_000, tags(&["a"]));
-        p.observe(1, 9_000, tags(&["a", "b"]));
-        p.observe(2, 11_000, tags(&["b"]));
+        let mut p = tumbling();
+        p.observe(0, 1_000, &tags(&["a"]));
+        p.observe(1, 9_000, &tags(&["a", "b"]));
+        p.observe(2, 11_000, &tags(&["b"]));
         assert!(p.take_closed().is_empty(), "watermark 9s < end 10s");
-        p.observe(3, 12_000, tags(&[]));
+        p.observe(3, 12_000, &tags(&[]));
         let closed = p.take_closed();
         assert_eq!(closed.len(), 1);
-        assert_eq!(closed[0].start_ms, 0);
-        assert_eq!(closed[0].end_ms, 10_000);
-        assert_eq!(closed[0].tweets, 2);
-        assert_eq!(
-            closed[0].counts,
-            Counts::from([("a".into(), 2), ("b".into(), 1)])
-        );
+        assert_eq!(closed[0].id.start_ms, 0);
+        assert_eq!(closed[0].id.end_ms(), 10_000);
+        assert_eq!(closed[0].totals.tweets, 2);
+        assert_eq!((count(&closed[0], "a"), count(&closed[0], "b")), (2, 1));
         assert!(p.take_closed().is_empty());
     }
 
     #[test]
     fn out_of_order_within_lateness_is_counted_after_is_late() {
-        let mut p = PartitionWindows::new(SPEC, None);
-        p.observe(0, 11_000, tags(&["x"]));
+        let mut p = tumbling();
+        p.observe(0, 11_000, &tags(&["x"]));
+        let counted = Observed {
+            counted: 1,
+            late: 0,
+        };
+        let late = Observed {
+            counted: 0,
+            late: 1,
+        };
         assert_eq!(
-            p.observe(1, 9_500, tags(&["y"])),
-            Observed::Counted,
+            p.observe(1, 9_500, &tags(&["y"])),
+            counted,
             "wm 9s < end 10s"
         );
-        p.observe(2, 12_500, tags(&[]));
+        p.observe(2, 12_500, &tags(&[]));
         assert_eq!(
-            p.observe(3, 9_900, tags(&["y"])),
-            Observed::Late,
+            p.observe(3, 9_900, &tags(&["y"])),
+            late,
             "wm 10.5s >= end 10s"
         );
         let closed = p.take_closed();
-        assert_eq!(closed[0].counts, Counts::from([("y".into(), 1)]));
+        assert_eq!(count(&closed[0], "y"), 1);
+        assert_eq!(closed[0].totals.tags.len(), 1);
+    }
+
+    #[test]
+    fn hopping_records_are_late_only_for_the_windows_already_closed() {
+        let mut p = PartitionWindows::new(spec(&[HOPPING, TUMBLING]), None);
+        p.observe(0, 14_000, &tags(&["a"])); // wm 12s
+        assert_eq!(
+            p.observe(1, 9_000, &tags(&["b"])),
+            Observed {
+                counted: 3,
+                late: 2
+            },
+            "watermark 12s: hopping [0,10s) and tumbling [0,10s) closed; hopping from 2.5s open"
+        );
+        assert!(p.take_closed().is_empty());
+        let open_ends: Vec<i64> = p.take_all().iter().map(|w| w.id.end_ms()).collect();
+        assert_eq!(open_ends, [12_500, 15_000, 17_500, 20_000, 20_000, 22_500]);
     }
 
     #[test]
@@ -260,13 +366,13 @@ mod tests {
             (4, 21_000),
             (5, 9_000),
         ];
-        let mut eager = PartitionWindows::new(SPEC, None);
-        let mut lazy = PartitionWindows::new(SPEC, None);
+        let mut eager = PartitionWindows::new(spec(&[TUMBLING, HOPPING]), None);
+        let mut lazy = PartitionWindows::new(spec(&[TUMBLING, HOPPING]), None);
         let mut eager_out = Vec::new();
         for (offset, t) in input {
-            let a = eager.observe(offset, t, tags(&["t"]));
+            let a = eager.observe(offset, t, &tags(&["t"]));
             eager_out.extend(eager.take_closed());
-            let b = lazy.observe(offset, t, tags(&["t"]));
+            let b = lazy.observe(offset, t, &tags(&["t"]));
             assert_eq!(a, b, "record at {t}");
         }
         eager_out.extend(eager.take_all());
@@ -274,14 +380,27 @@ mod tests {
     }
 
     #[test]
+    fn early_snapshots_report_only_changed_windows() {
+        let mut p = tumbling();
+        p.observe(0, 1_000, &tags(&["a"]));
+        p.observe(1, 11_000, &tags(&["a"]));
+        assert_eq!(p.take_changed().len(), 2);
+        assert!(p.take_changed().is_empty());
+        p.observe(2, 12_000, &tags(&["b"]));
+        let changed = p.take_changed();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].totals.tweets, 2);
+    }
+
+    #[test]
     fn checkpoint_points_at_the_oldest_open_window() {
-        let mut p = PartitionWindows::new(SPEC, None);
+        let mut p = tumbling();
         assert_eq!(p.checkpoint(), None);
-        p.observe(10, 1_000, tags(&[]));
-        p.observe(11, 11_000, tags(&[]));
-        p.observe(12, 3_000, tags(&[]));
+        p.observe(10, 1_000, &tags(&[]));
+        p.observe(11, 11_000, &tags(&[]));
+        p.observe(12, 3_000, &tags(&[]));
         assert_eq!(p.checkpoint().unwrap().offset, 10);
-        p.observe(13, 12_500, tags(&[]));
+        p.observe(13, 12_500, &tags(&[]));
         p.take_closed();
         let cp = p.checkpoint().unwrap();
         assert_eq!(
@@ -303,7 +422,7 @@ mod tests {
 
     #[test]
     fn skipped_records_advance_the_checkpoint() {
-        let mut p = PartitionWindows::new(SPEC, None);
+        let mut p = tumbling();
         p.skip(4);
         assert_eq!(
             p.checkpoint(),
@@ -331,53 +450,93 @@ mod tests {
         assert_eq!(watermark_to_offset(i64::MAX), i64::MAX);
     }
 
-    /// Reference: counts per window of every record that was not late, computed by brute force
-    /// from the definition (late = window end <= max(event) over earlier records - lateness).
-    fn reference(events: &[i64], spec: WindowSpec) -> BTreeMap<i64, u64> {
+    /// Reference: tweets per window of every record, counted where the window had not closed,
+    /// computed by brute force from the definition (a window [s, e) takes a record at t when
+    /// s <= t < e and e > max(event of earlier counted records) - lateness).
+    fn reference(events: &[i64], spec: &WindowSpec) -> BTreeMap<WindowId, u64> {
         let mut out = BTreeMap::new();
-        for (i, &t) in events.iter().enumerate() {
-            let wm = events[..i].iter().max().map(|m| m - spec.lateness_ms);
-            let start = spec.start_of(t);
-            if wm.is_none_or(|wm| start + spec.size_ms > wm) {
-                *out.entry(start).or_insert(0) += 1;
+        let mut max_counted: Option<i64> = None;
+        for &t in events {
+            let wm = max_counted.map(|m| m - spec.lateness_ms);
+            let mut counted = false;
+            for &shape in &spec.shapes {
+                // Every window of the shape that holds t, enumerated from the definition.
+                let lo = (t - shape.size_ms).div_euclid(shape.slide_ms) - 1;
+                for k in lo..=t.div_euclid(shape.slide_ms) {
+                    let id = WindowId {
+                        shape,
+                        start_ms: k * shape.slide_ms,
+                    };
+                    let holds = id.start_ms <= t && t < id.end_ms();
+                    if holds && wm.is_none_or(|wm| id.end_ms() > wm) {
+                        *out.entry(id).or_insert(0) += 1;
+                        counted = true;
+                    }
+                }
+            }
+            if counted {
+                max_counted = Some(max_counted.map_or(t, |m| m.max(t)));
             }
         }
         out
     }
 
-    fn run(p: &mut PartitionWindows, events: &[(i64, i64)]) -> Vec<ClosedWindow> {
+    fn run(p: &mut PartitionWindows, events: &[(i64, i64)]) -> Vec<WindowResult> {
         let mut out = Vec::new();
         for &(offset, t) in events {
-            p.observe(offset, t, tags(&["k"]));
+            p.observe(offset, t, &tags(&["k"]));
             out.extend(p.take_closed());
         }
         out
     }
 
-    fn per_window(closed: &[ClosedWindow]) -> BTreeMap<i64, u64> {
+    fn per_window(closed: &[WindowResult]) -> BTreeMap<WindowId, u64> {
         let mut out = BTreeMap::new();
         for w in closed {
-            *out.entry(w.start_ms).or_insert(0) += w.tweets;
-            assert_eq!(w.counts.get("k").copied().unwrap_or(0), w.tweets);
+            *out.entry(w.id).or_insert(0) += w.totals.tweets;
+            assert_eq!(count(w, "k"), w.totals.tweets);
         }
         out
     }
 
+    fn shapes() -> impl Strategy<Value = Vec<Shape>> {
+        prop::sample::subsequence(
+            vec![
+                TUMBLING,
+                HOPPING,
+                Shape {
+                    size_ms: 7_000,
+                    slide_ms: 3_000,
+                },
+            ],
+            1..=3,
+        )
+    }
+
+    fn indexed(events: &[i64]) -> Vec<(i64, i64)> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| (i as i64, t))
+            .collect()
+    }
+
     proptest! {
-        /// Out-of-order input: every record is either counted in exactly one emitted window or
-        /// late, as the definition says.
+        /// Out-of-order input: every record is counted in exactly the windows the definition
+        /// says, each window is emitted once, oldest end first.
         #[test]
-        fn matches_the_brute_force_reference(events in prop::collection::vec(0i64..100_000, 0..200)) {
-            let mut p = PartitionWindows::new(SPEC, None);
-            let indexed: Vec<(i64, i64)> = events.iter().enumerate().map(|(i, &t)| (i as i64, t)).collect();
-            let mut closed = run(&mut p, &indexed);
+        fn matches_the_brute_force_reference(
+            events in prop::collection::vec(-20_000i64..100_000, 0..200),
+            shapes in shapes(),
+        ) {
+            let spec = spec(&shapes);
+            let mut p = PartitionWindows::new(spec.clone(), None);
+            let mut closed = run(&mut p, &indexed(&events));
             closed.extend(p.take_all());
-            prop_assert_eq!(per_window(&closed), reference(&events, SPEC));
-            // Windows are emitted once each.
-            let mut starts: Vec<i64> = closed.iter().map(|w| w.start_ms).collect();
-            starts.sort_unstable();
-            starts.dedup();
-            prop_assert_eq!(starts.len(), closed.len());
+            prop_assert_eq!(per_window(&closed), reference(&events, &spec));
+            let ids: std::collections::BTreeSet<WindowId> = closed.iter().map(|w| w.id).collect();
+            prop_assert_eq!(ids.len(), closed.len());
+            prop_assert!(closed.windows(2).all(|w| w[0].id.end_ms() <= w[1].id.end_ms()));
         }
 
         /// Stopping at any point and resuming from the checkpoint (losing all in-memory state)
@@ -386,20 +545,22 @@ mod tests {
         fn resuming_from_a_checkpoint_is_exact(
             events in prop::collection::vec(0i64..100_000, 1..200),
             cut in any::<prop::sample::Index>(),
+            shapes in shapes(),
         ) {
-            let indexed: Vec<(i64, i64)> = events.iter().enumerate().map(|(i, &t)| (i as i64, t)).collect();
-            let mut whole = PartitionWindows::new(SPEC, None);
+            let spec = spec(&shapes);
+            let indexed = indexed(&events);
+            let mut whole = PartitionWindows::new(spec.clone(), None);
             let mut expected = run(&mut whole, &indexed);
             expected.extend(whole.take_all());
 
             let cut = cut.index(indexed.len());
-            let mut first = PartitionWindows::new(SPEC, None);
+            let mut first = PartitionWindows::new(spec.clone(), None);
             let mut got = run(&mut first, &indexed[..cut]);
             let (resume_at, wm) = match first.checkpoint() {
                 Some(cp) => (cp.offset as usize, cp.watermark_ms),
                 None => (0, None),
             };
-            let mut second = PartitionWindows::new(SPEC, wm);
+            let mut second = PartitionWindows::new(spec, wm);
             got.extend(run(&mut second, &indexed[resume_at..]));
             got.extend(second.take_all());
             prop_assert_eq!(per_window(&got), per_window(&expected));
@@ -411,20 +572,22 @@ mod tests {
         fn an_old_offset_with_a_newer_watermark_is_exact(
             events in prop::collection::vec(0i64..100_000, 2..200),
             cuts in any::<(prop::sample::Index, prop::sample::Index)>(),
+            shapes in shapes(),
         ) {
-            let indexed: Vec<(i64, i64)> = events.iter().enumerate().map(|(i, &t)| (i as i64, t)).collect();
-            let mut whole = PartitionWindows::new(SPEC, None);
+            let spec = spec(&shapes);
+            let indexed = indexed(&events);
+            let mut whole = PartitionWindows::new(spec.clone(), None);
             let mut expected = run(&mut whole, &indexed);
             expected.extend(whole.take_all());
 
             let (a, b) = (cuts.0.index(indexed.len()), cuts.1.index(indexed.len()));
             let (older, newer) = (a.min(b), a.max(b));
-            let mut first = PartitionWindows::new(SPEC, None);
+            let mut first = PartitionWindows::new(spec.clone(), None);
             let mut got = run(&mut first, &indexed[..older]);
             let old_offset = first.checkpoint().map_or(0, |cp| cp.offset as usize);
             got.extend(run(&mut first, &indexed[older..newer]));
             let new_watermark = first.checkpoint().and_then(|cp| cp.watermark_ms);
-            let mut second = PartitionWindows::new(SPEC, new_watermark);
+            let mut second = PartitionWindows::new(spec, new_watermark);
             got.extend(run(&mut second, &indexed[old_offset..]));
             got.extend(second.take_all());
             prop_assert_eq!(per_window(&got), per_window(&expected));

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 /// The broker under test.
 pub fn bootstrap() -> String {
@@ -173,6 +175,12 @@ impl Proc {
         self.wait(timeout)
     }
 
+    /// Kills the process with SIGKILL (no chance to clean up) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        self.status = Some(self.child.wait().expect("wait after kill"));
+    }
+
     /// Waits until stderr contains a line satisfying `pred`, or panics after `timeout`.
     pub fn wait_for_log(
         &mut self,
@@ -237,6 +245,12 @@ pub type WindowTweets = BTreeMap<i64, u64>;
 /// tweet's distinct lower-cased entity hashtags in `window_ms` tumbling windows of created_at.
 /// Lines that are not tweets are ignored.
 pub fn reference_counts(file: &Path, window_ms: i64) -> (WindowCounts, WindowTweets) {
+    reference_hopping(file, window_ms, window_ms)
+}
+
+/// The same for hopping windows of `size_ms` starting every `slide_ms`: a tweet at t is in
+/// every window [s, s + size) with s a multiple of the slide and s <= t < s + size.
+pub fn reference_hopping(file: &Path, size_ms: i64, slide_ms: i64) -> (WindowCounts, WindowTweets) {
     let text = std::fs::read_to_string(file).expect("read tweet file");
     let mut counts = WindowCounts::new();
     let mut tweets = WindowTweets::new();
@@ -250,33 +264,128 @@ pub fn reference_counts(file: &Path, window_ms: i64) -> (WindowCounts, WindowTwe
         let t = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
             .expect("created_at")
             .timestamp_millis();
-        let start = t.div_euclid(window_ms) * window_ms;
-        *tweets.entry(start).or_default() += 1;
         let mut seen: Vec<String> = Vec::new();
         for h in v["entities"]["hashtags"].as_array().into_iter().flatten() {
             let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
             if !seen.contains(&tag) {
-                *counts.entry((start, tag.clone())).or_default() += 1;
                 seen.push(tag);
             }
+        }
+        let mut start = t.div_euclid(slide_ms) * slide_ms;
+        while start + size_ms > t {
+            *tweets.entry(start).or_default() += 1;
+            for tag in &seen {
+                *counts.entry((start, tag.clone())).or_default() += 1;
+            }
+            start -= slide_ms;
         }
     }
     (counts, tweets)
 }
 
-/// Sums the consumer's counts files (one JSON line per partition window) into the same shape.
-pub fn consumer_counts(files: &[&Path]) -> (WindowCounts, WindowTweets) {
-    let mut counts = WindowCounts::new();
-    let mut tweets = WindowTweets::new();
+/// Reads the consumer's counts files (one JSON line per merged window) into the same shape,
+/// keeping only `label`'s windows (e.g. `tumbling-10s`). A window written again (after a
+/// crash) replaces its earlier line, as the latest value per key does in the result topic.
+pub fn consumer_counts(files: &[&Path], label: &str) -> (WindowCounts, WindowTweets) {
+    let mut windows: BTreeMap<i64, serde_json::Value> = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line).expect("counts line is JSON");
-            let start = v["window_start_ms"].as_i64().expect("window_start_ms");
-            *tweets.entry(start).or_default() += v["tweets"].as_u64().expect("tweets");
-            for (tag, n) in v["counts"].as_object().expect("counts") {
-                *counts.entry((start, tag.clone())).or_default() += n.as_u64().expect("count");
+            if v["window"] == label {
+                windows.insert(v["window_start_ms"].as_i64().expect("window_start_ms"), v);
             }
+        }
+    }
+    let mut counts = WindowCounts::new();
+    let mut tweets = WindowTweets::new();
+    for (start, v) in windows {
+        tweets.insert(start, v["tweets"].as_u64().expect("tweets"));
+        for (tag, n) in v["counts"].as_object().expect("counts") {
+            counts.insert((start, tag.clone()), n.as_u64().expect("count"));
+        }
+    }
+    (counts, tweets)
+}
+
+/// The result topic as a compacted topic keeps it: the latest value of every key.
+pub fn read_results(topic: &str) -> BTreeMap<String, serde_json::Value> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("results-reader"))
+        .set("enable.partition.eof", "true")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(20))
+        .expect("metadata");
+    let mut tpl = TopicPartitionList::new();
+    let mut remaining = BTreeMap::new();
+    for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, p.id(), Duration::from_secs(20))
+            .expect("fetch watermarks");
+        if high > low {
+            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
+                .expect("partition");
+            remaining.insert(p.id(), high);
+        }
+    }
+    let mut latest = BTreeMap::new();
+    if remaining.is_empty() {
+        return latest;
+    }
+    consumer.assign(&tpl).expect("assign");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !remaining.is_empty() {
+        assert!(Instant::now() < deadline, "timed out reading {topic}");
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => {
+                let key = String::from_utf8(m.key().expect("results have keys").to_vec())
+                    .expect("UTF-8 key");
+                let value = serde_json::from_slice(m.payload().expect("results have values"))
+                    .expect("JSON value");
+                latest.insert(key, value);
+                if remaining
+                    .get(&m.partition())
+                    .is_some_and(|&h| m.offset() + 1 >= h)
+                {
+                    remaining.remove(&m.partition());
+                }
+            }
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                remaining.remove(&p);
+            }
+            Some(Err(e)) => panic!("reading {topic}: {e}"),
+            None => {}
+        }
+    }
+    latest
+}
+
+/// The counts of `label`'s windows in the result topic (`label|start|hashtag` records, and
+/// `label|start|*` for tweets per window), in the reference's shape.
+pub fn result_counts(
+    results: &BTreeMap<String, serde_json::Value>,
+    label: &str,
+) -> (WindowCounts, WindowTweets) {
+    let mut counts = WindowCounts::new();
+    let mut tweets = WindowTweets::new();
+    for (key, v) in results {
+        let Some(rest) = key.strip_prefix(&format!("{label}|")) else {
+            continue;
+        };
+        assert_eq!(
+            v["final"], true,
+            "{key}: only final counts without early updates"
+        );
+        let start = v["window_start_ms"].as_i64().expect("window_start_ms");
+        if rest.ends_with("|*") {
+            tweets.insert(start, v["tweets"].as_u64().expect("tweets"));
+        } else {
+            let tag = v["key"].as_str().expect("key").to_owned();
+            counts.insert((start, tag), v["count"].as_u64().expect("count"));
         }
     }
     (counts, tweets)

@@ -1,12 +1,15 @@
 //! End-to-end: producer → broker → consumer group, checked against an independent reference.
 //! Requires a running broker (see e2e/src/lib.rs).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use e2e::*;
 
 const WINDOW_MS: i64 = 10_000;
+/// The label of `--window 10s` in counts files and result keys.
+const TUMBLING: &str = "tumbling-10s";
 const PARTITIONS: i32 = 3;
 /// Generated input: 12,000 tweets at 200 per second of event time = 60 s = 6 windows.
 const TWEETS: u64 = 12_000;
@@ -18,6 +21,7 @@ struct Fixture {
     dir: tempfile::TempDir,
     topic: String,
     group: String,
+    results: String,
 }
 
 impl Fixture {
@@ -27,6 +31,7 @@ impl Fixture {
         Fixture {
             dir: tempfile::tempdir().expect("temp dir"),
             group: unique(&format!("{name}-group")),
+            results: unique(&format!("{name}-results")),
             topic,
         }
     }
@@ -62,6 +67,8 @@ impl Fixture {
             &self.topic,
             "--group-id",
             group,
+            "--results-topic",
+            &self.results,
             "--window",
             "10s",
             "--commit-interval",
@@ -71,6 +78,12 @@ impl Fixture {
         ];
         args.extend_from_slice(extra);
         Proc::spawn(self.dir.path(), name, "consumer", &args, &[])
+    }
+
+    /// True for the log line of the raw topic's partitions being assigned to a member (the
+    /// merge stage logs its own assignment of the partials topic).
+    fn raw_assignment(&self, line: &str) -> bool {
+        line.contains("partitions assigned") && line.contains(&format!("topic={} ", self.topic))
     }
 
     /// Publishes a whole file and checks the producer's exit and summary.
@@ -138,7 +151,8 @@ fn windowed_counts_equal_an_independent_reference() {
 
     let want = reference_counts(&file, WINDOW_MS);
     assert_eq!(want.1.len(), 6, "input spans six windows");
-    assert_counts_equal(&consumer_counts(&[&counts]), &want);
+    assert_counts_equal(&consumer_counts(&[&counts], TUMBLING), &want);
+    assert_counts_equal(&result_counts(&read_results(&f.results), TUMBLING), &want);
     assert_eq!(consumed(&c), TWEETS);
     assert_eq!(
         summary_field(&c, "late"),
@@ -160,7 +174,31 @@ fn windowed_counts_equal_an_independent_reference() {
     let top = first_window
         .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0 .1.cmp(&a.0 .1)))
         .unwrap();
-    let expected_row = format!("|#{}", top.0 .1);
+    // Shown in its most frequent spelling (ties: alphabetically first) in that window.
+    let first_start = *want.1.keys().next().unwrap();
+    let mut spellings: BTreeMap<String, u64> = BTreeMap::new();
+    for line in std::fs::read_to_string(&file).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let created = v["created_at"].as_str().unwrap();
+        let t = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y").unwrap();
+        if t.timestamp_millis() - first_start >= WINDOW_MS {
+            continue;
+        }
+        let mut seen = Vec::new();
+        for h in v["entities"]["hashtags"].as_array().unwrap() {
+            let text = h["text"].as_str().unwrap();
+            if text.to_lowercase() == top.0 .1 && !seen.contains(&text) {
+                seen.push(text);
+                *spellings.entry(text.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    let display = spellings
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .unwrap()
+        .0;
+    let expected_row = format!("|#{display} ");
     let first_table = stdout.split("Window:").nth(1).unwrap();
     let first_row = first_table.lines().find(|l| l.starts_with("|#")).unwrap();
     assert!(
@@ -179,7 +217,7 @@ fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
     let counts = f.path("counts.jsonl");
     let mut first = f.consumer("consumer-1", &counts, &[]);
     first.wait_for_log(LONG, "partition assignment", |l| {
-        l.contains("partitions assigned") && !assigned_partitions(l).is_empty()
+        f.raw_assignment(l) && !assigned_partitions(l).is_empty()
     });
 
     // 60 s of event time at 10x: about 6 s of publishing.
@@ -204,7 +242,7 @@ fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
     let mut second = f.consumer("consumer-2", &counts, &["--until-end"]);
     assert!(second.wait(LONG).success(), "{}", second.stderr());
     assert_counts_equal(
-        &consumer_counts(&[&counts]),
+        &consumer_counts(&[&counts], TUMBLING),
         &reference_counts(&file, WINDOW_MS),
     );
 }
@@ -222,7 +260,7 @@ fn a_late_consumer_catches_up_and_resumes_from_committed_offsets() {
     let mut c = f.consumer("consumer-a", &counts, &["--until-end"]);
     assert!(c.wait(LONG).success(), "{}", c.stderr());
     assert_counts_equal(
-        &consumer_counts(&[&counts]),
+        &consumer_counts(&[&counts], TUMBLING),
         &reference_counts(&batch_a, WINDOW_MS),
     );
 
@@ -258,7 +296,7 @@ fn a_late_consumer_catches_up_and_resumes_from_committed_offsets() {
     .concat();
     std::fs::write(&both, joined).unwrap();
     assert_counts_equal(
-        &consumer_counts(&[&counts]),
+        &consumer_counts(&[&counts], TUMBLING),
         &reference_counts(&both, WINDOW_MS),
     );
 }
@@ -435,14 +473,14 @@ fn two_consumers_split_the_partitions_and_process_everything() {
     let (counts_a, counts_b, counts_c) = (f.path("a.jsonl"), f.path("b.jsonl"), f.path("c.jsonl"));
     let mut a = f.consumer("consumer-a", &counts_a, &[]);
     a.wait_for_log(LONG, "partition assignment", |l| {
-        l.contains("partitions assigned") && !assigned_partitions(l).is_empty()
+        f.raw_assignment(l) && !assigned_partitions(l).is_empty()
     });
     let mut b = f.consumer("consumer-b", &counts_b, &[]);
     let b_parts = assigned_partitions(&b.wait_for_log(LONG, "partition assignment", |l| {
-        l.contains("partitions assigned") && !assigned_partitions(l).is_empty()
+        f.raw_assignment(l) && !assigned_partitions(l).is_empty()
     }));
     let a_parts = assigned_partitions(&a.wait_for_log(LONG, "rebalanced assignment", |l| {
-        l.contains("partitions assigned")
+        f.raw_assignment(l)
             && assigned_partitions(l).len() < PARTITIONS as usize
             && !assigned_partitions(l).is_empty()
     }));
@@ -464,7 +502,7 @@ fn two_consumers_split_the_partitions_and_process_everything() {
         a.stderr()
     );
     b.wait_for_log(LONG, "B taking over every partition", |l| {
-        l.contains("partitions assigned") && assigned_partitions(l) == [0, 1, 2]
+        f.raw_assignment(l) && assigned_partitions(l) == [0, 1, 2]
     });
     std::thread::sleep(Duration::from_secs(2));
     assert!(
@@ -482,7 +520,7 @@ fn two_consumers_split_the_partitions_and_process_everything() {
     let mut c = f.consumer("consumer-c", &counts_c, &["--until-end"]);
     assert!(c.wait(LONG).success(), "{}", c.stderr());
     assert_counts_equal(
-        &consumer_counts(&[&counts_a, &counts_b, &counts_c]),
+        &consumer_counts(&[&counts_a, &counts_b, &counts_c], TUMBLING),
         &reference_counts(&file, WINDOW_MS),
     );
 }

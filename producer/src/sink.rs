@@ -2,27 +2,20 @@
 //! filtered tweets as a JSON-lines file).
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::Message;
-use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
-use rdkafka::ClientContext;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{BaseRecord, Producer};
 use tracing::warn;
 
-use common::kafka::producer_config;
+use common::kafka::{
+    counting_producer, producer_config, send_waiting, CountingProducer, Deliveries,
+};
 use common::settings::KafkaSettings;
 
 use crate::source::Record;
-
-/// Acknowledgement counts, shared with the delivery callback.
-#[derive(Debug, Default)]
-pub struct Deliveries {
-    pub delivered: AtomicU64,
-    pub failed: AtomicU64,
-}
 
 /// A destination for tweets.
 pub trait TweetSink {
@@ -43,30 +36,9 @@ pub enum SinkError {
     Stdout(io::Error),
 }
 
-struct CountingContext {
-    deliveries: Arc<Deliveries>,
-}
-
-impl ClientContext for CountingContext {}
-
-impl ProducerContext for CountingContext {
-    type DeliveryOpaque = ();
-
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        match result {
-            Ok(_) => self.deliveries.delivered.fetch_add(1, Ordering::Relaxed),
-            Err((error, message)) => {
-                let key = message.key().map(String::from_utf8_lossy);
-                warn!(%error, key = key.as_deref().unwrap_or(""), "tweet not delivered");
-                self.deliveries.failed.fetch_add(1, Ordering::Relaxed)
-            }
-        };
-    }
-}
-
 /// Publishes to Kafka with an idempotent producer; counts broker acknowledgements.
 pub struct KafkaSink {
-    producer: ThreadedProducer<CountingContext>,
+    producer: CountingProducer,
     topic: String,
     deliveries: Arc<Deliveries>,
 }
@@ -74,12 +46,8 @@ pub struct KafkaSink {
 impl KafkaSink {
     /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`).
     pub fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
-        let deliveries = Arc::new(Deliveries::default());
-        let producer = producer_config(kafka)
-            .create_with_context(CountingContext {
-                deliveries: Arc::clone(&deliveries),
-            })
-            .map_err(SinkError::Create)?;
+        let (producer, deliveries) =
+            counting_producer(&producer_config(kafka)).map_err(SinkError::Create)?;
         Ok(KafkaSink {
             producer,
             topic: kafka.topic.clone(),
@@ -90,22 +58,11 @@ impl KafkaSink {
 
 impl TweetSink for KafkaSink {
     fn send(&mut self, record: &Record) -> Result<(), SinkError> {
-        let mut message = BaseRecord::to(&self.topic)
+        let message = BaseRecord::to(&self.topic)
             .key(record.key.as_bytes())
             .payload(record.payload.as_slice())
             .timestamp(record.timestamp_ms);
-        loop {
-            match self.producer.send(message) {
-                Ok(()) => return Ok(()),
-                // The local queue is full: the broker is slower than the source. Wait for room
-                // (this is the back-pressure that paces an unthrottled source).
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    message = back;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err((error, _)) => return Err(SinkError::Produce(error)),
-            }
-        }
+        send_waiting(&self.producer, message).map_err(SinkError::Produce)
     }
 
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError> {

@@ -1,0 +1,456 @@
+//! What the merge stage publishes for each merged window: records for the result topic (every
+//! hashtag's count, keyed by window and hashtag so a compacted topic keeps the latest value), the
+//! running totals of cumulative windows, and the console tables and counts-file lines.
+//!
+//! Cumulative totals are state that outlives windows, so they are also read back from the
+//! result topic when the merge stage moves to another consumer: each total records the end of
+//! the last window added to it, which makes adding a replayed window a no-op.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use common::timestamp::{format_human, rfc3339};
+use common::window_spec::WindowDef;
+
+use crate::counts::{Forms, TagCount, WindowTotals};
+use crate::merge::MergedWindow;
+use crate::sink::render_table;
+use crate::topn::top_n;
+
+/// One record of the result topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub key: String,
+    pub value: Vec<u8>,
+}
+
+/// Everything one call to [`Publisher::publish`] produced, for the driver to send and print.
+#[derive(Debug, Default)]
+pub struct Published {
+    pub records: Vec<Record>,
+    pub tables: Vec<String>,
+    /// JSON lines for the counts file.
+    pub lines: Vec<String>,
+}
+
+/// The window of a result record; cumulative totals have an end ("through") but no start.
+#[derive(Debug, Serialize, Deserialize)]
+struct Span {
+    window: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window_start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window_start_ms: Option<i64>,
+    window_end: String,
+    window_end_ms: i64,
+    #[serde(rename = "final")]
+    is_final: bool,
+}
+
+/// A hashtag's count in a window (key `window|start|hashtag`, cumulative `window|hashtag`).
+#[derive(Debug, Serialize, Deserialize)]
+struct HashtagValue {
+    #[serde(flatten)]
+    span: Span,
+    /// The most used spelling.
+    hashtag: String,
+    /// The case-folded key counts are kept under.
+    key: String,
+    count: u64,
+    /// Space-Saving only: the count is at most this much too high.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    error: u64,
+    /// Cumulative only: spelling counts, so totals can be restored with their display form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    forms: Option<Forms>,
+}
+
+/// A window's totals (key `window|start|*`, cumulative `window|*`).
+#[derive(Debug, Serialize, Deserialize)]
+struct SummaryValue {
+    #[serde(flatten)]
+    span: Span,
+    tweets: u64,
+    mentions: u64,
+    distinct_hashtags: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    untracked_bound: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Running totals of one cumulative window definition.
+#[derive(Debug, Default)]
+struct Cumulative {
+    tweets: u64,
+    mentions: u64,
+    /// End of the last period added to `tweets` and `mentions`.
+    through_ms: Option<i64>,
+    /// Per hashtag: its total and the end of the last period added to it.
+    totals: HashMap<String, (TagCount, i64)>,
+}
+
+impl Cumulative {
+    /// Adds a period once; returns the totals it changed.
+    fn add(&mut self, period: &MergedWindow) -> Vec<TagCount> {
+        let end = period.id.end_ms();
+        if self.through_ms.is_none_or(|t| t < end) {
+            self.tweets += period.totals.tweets;
+            self.mentions += period.totals.mentions;
+            self.through_ms = Some(end);
+        }
+        let mut changed = Vec::new();
+        for tag in &period.totals.tags {
+            let (total, through) = self.totals.entry(tag.key.clone()).or_insert_with(|| {
+                let empty = TagCount {
+                    key: tag.key.clone(),
+                    count: 0,
+                    error: 0,
+                    forms: Forms::default(),
+                };
+                (empty, i64::MIN)
+            });
+            if *through >= end {
+                continue;
+            }
+            total.count += tag.count;
+            total.error += tag.error;
+            total.forms.merge(&tag.forms);
+            *through = end;
+            changed.push(total.clone());
+        }
+        changed
+    }
+}
+
+/// Turns merged windows into published results for the configured window definitions.
+pub struct Publisher {
+    defs: Vec<WindowDef>,
+    top: usize,
+    cumulative: BTreeMap<WindowDef, Cumulative>,
+}
+
+impl Publisher {
+    /// Publishes `defs`, showing the `top` hashtags per table.
+    pub fn new(defs: &[WindowDef], top: usize) -> Self {
+        Publisher {
+            defs: defs.to_vec(),
+            top,
+            cumulative: BTreeMap::new(),
+        }
+    }
+
+    /// Forgets cumulative totals, before they are restored by a new owner of the merge stage.
+    pub fn reset(&mut self) {
+        self.cumulative.clear();
+    }
+
+    /// Adds what a merged window means for every definition computed from its shape.
+    pub fn publish(&mut self, w: &MergedWindow, out: &mut Published) {
+        let shape = (w.id.shape.size_ms, w.id.shape.slide_ms);
+        for &def in self.defs.iter().filter(|d| d.shape() == shape) {
+            let label = def.to_string();
+            match def {
+                WindowDef::Tumbling { .. } | WindowDef::Hopping { .. } => {
+                    let start = rfc3339(w.id.start_ms);
+                    let span = || Span {
+                        window: label.clone(),
+                        window_start: Some(start.clone()),
+                        window_start_ms: Some(w.id.start_ms),
+                        window_end: rfc3339(w.id.end_ms()),
+                        window_end_ms: w.id.end_ms(),
+                        is_final: w.is_final,
+                    };
+                    let prefix = format!("{label}|{start}|");
+                    push_tags(out, &prefix, &span, &w.totals.tags, false);
+                    let t = &w.totals;
+                    let summary = Summary {
+                        tweets: t.tweets,
+                        mentions: t.mentions,
+                        distinct: t.tags.len(),
+                        untracked_bound: t.untracked_bound,
+                    };
+                    push_summary(out, &prefix, span(), summary);
+                    if w.is_final {
+                        let title = format!(
+                            "Window: {} - {} UTC  [{label}]",
+                            format_human(w.id.start_ms),
+                            &format_human(w.id.end_ms())[11..],
+                        );
+                        out.tables
+                            .push(render_table(&title, summary, top_n(&t.tags, self.top)));
+                        out.lines.push(counts_line(&span(), t));
+                    }
+                }
+                WindowDef::Cumulative { .. } if w.is_final => {
+                    let totals = self.cumulative.entry(def).or_default();
+                    let changed = totals.add(w);
+                    let span = || Span {
+                        window: label.clone(),
+                        window_start: None,
+                        window_start_ms: None,
+                        window_end: rfc3339(w.id.end_ms()),
+                        window_end_ms: w.id.end_ms(),
+                        is_final: true,
+                    };
+                    let prefix = format!("{label}|");
+                    push_tags(out, &prefix, &span, &changed, true);
+                    let summary = Summary {
+                        tweets: totals.tweets,
+                        mentions: totals.mentions,
+                        distinct: totals.totals.len(),
+                        untracked_bound: 0,
+                    };
+                    push_summary(out, &prefix, span(), summary);
+                    let title = format!(
+                        "Totals through {} UTC  [{label}]",
+                        format_human(w.id.end_ms())
+                    );
+                    let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
+                    out.tables.push(render_table(&title, summary, rows));
+                }
+                WindowDef::Cumulative { .. } => {}
+            }
+        }
+    }
+
+    /// Restores cumulative totals from one record of the result topic (records of other
+    /// windows are ignored); records must be given oldest first.
+    pub fn restore(&mut self, key: &str, value: &[u8]) {
+        let Some((label, rest)) = key.split_once('|') else {
+            return;
+        };
+        let Some(&def) = self
+            .defs
+            .iter()
+            .find(|d| matches!(d, WindowDef::Cumulative { .. }) && d.to_string() == label)
+        else {
+            return;
+        };
+        let totals = self.cumulative.entry(def).or_default();
+        if rest == "*" {
+            if let Ok(v) = serde_json::from_slice::<SummaryValue>(value) {
+                totals.tweets = v.tweets;
+                totals.mentions = v.mentions;
+                totals.through_ms = Some(v.span.window_end_ms);
+            }
+        } else if let Ok(v) = serde_json::from_slice::<HashtagValue>(value) {
+            let tag = TagCount {
+                key: v.key.clone(),
+                count: v.count,
+                error: v.error,
+                forms: v.forms.unwrap_or_default(),
+            };
+            totals.totals.insert(v.key, (tag, v.span.window_end_ms));
+        }
+    }
+}
+
+/// A window's totals as shown and published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub tweets: u64,
+    pub mentions: u64,
+    pub distinct: usize,
+    pub untracked_bound: u64,
+}
+
+/// Adds one record per hashtag.
+fn push_tags(
+    out: &mut Published,
+    prefix: &str,
+    span: &dyn Fn() -> Span,
+    tags: &[TagCount],
+    with_forms: bool,
+) {
+    for tag in tags {
+        let value = HashtagValue {
+            span: span(),
+            hashtag: tag.display().to_owned(),
+            key: tag.key.clone(),
+            count: tag.count,
+            error: tag.error,
+            forms: with_forms.then(|| tag.forms.clone()),
+        };
+        out.records.push(Record {
+            key: format!("{prefix}{}", tag.key),
+            value: serde_json::to_vec(&value).expect("result values serialise"),
+        });
+    }
+}
+
+/// Adds the window's summary record.
+fn push_summary(out: &mut Published, prefix: &str, span: Span, s: Summary) {
+    let value = SummaryValue {
+        span,
+        tweets: s.tweets,
+        mentions: s.mentions,
+        distinct_hashtags: s.distinct,
+        untracked_bound: s.untracked_bound,
+    };
+    out.records.push(Record {
+        key: format!("{prefix}*"),
+        value: serde_json::to_vec(&value).expect("result values serialise"),
+    });
+}
+
+/// One counts-file line: a final window's full counts.
+fn counts_line(span: &Span, totals: &WindowTotals) -> String {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        #[serde(flatten)]
+        span: &'a Span,
+        tweets: u64,
+        counts: BTreeMap<&'a str, u64>,
+    }
+    let line = Line {
+        span,
+        tweets: totals.tweets,
+        counts: totals
+            .tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.count))
+            .collect(),
+    };
+    serde_json::to_string(&line).expect("counts lines serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::WindowCounts;
+    use crate::window::{Shape, WindowId};
+
+    const TEN: Shape = Shape {
+        size_ms: 10_000,
+        slide_ms: 10_000,
+    };
+
+    fn window(start_ms: i64, is_final: bool, tweets: &[&[&str]]) -> MergedWindow {
+        let mut counts = WindowCounts::new(0);
+        for tags in tweets {
+            let keyed: Vec<(String, &str)> = tags
+                .iter()
+                .map(|t| (common::hashtag::fold(t), *t))
+                .collect();
+            counts.add_tweet(&keyed);
+        }
+        MergedWindow {
+            id: WindowId {
+                shape: TEN,
+                start_ms,
+            },
+            is_final,
+            totals: counts.totals(),
+        }
+    }
+
+    fn values(records: &[Record]) -> BTreeMap<&str, serde_json::Value> {
+        records
+            .iter()
+            .map(|r| (r.key.as_str(), serde_json::from_slice(&r.value).unwrap()))
+            .collect()
+    }
+
+    fn defs(text: &str) -> Vec<WindowDef> {
+        common::window_spec::parse_windows(text).unwrap()
+    }
+
+    #[test]
+    fn a_final_window_is_keyed_by_window_and_hashtag_with_its_display_spelling() {
+        let mut p = Publisher::new(&defs("10s"), 3);
+        let mut out = Published::default();
+        p.publish(
+            &window(0, true, &[&["Rust"], &["rust", "Kafka"], &["Rust"]]),
+            &mut out,
+        );
+        let v = values(&out.records);
+        let keys: Vec<&str> = v.keys().copied().collect();
+        assert_eq!(
+            keys,
+            [
+                "tumbling-10s|1970-01-01T00:00:00Z|*",
+                "tumbling-10s|1970-01-01T00:00:00Z|kafka",
+                "tumbling-10s|1970-01-01T00:00:00Z|rust",
+            ]
+        );
+        let rust = &v["tumbling-10s|1970-01-01T00:00:00Z|rust"];
+        assert_eq!(rust["hashtag"], "Rust");
+        assert_eq!(rust["count"], 3);
+        assert_eq!(rust["final"], true);
+        assert_eq!(rust["window_end"], "1970-01-01T00:00:10Z");
+        assert!(rust.get("error").is_none(), "exact counts carry no error");
+        let summary = &v["tumbling-10s|1970-01-01T00:00:00Z|*"];
+        assert_eq!(summary["tweets"], 3);
+        assert_eq!(summary["distinct_hashtags"], 2);
+        assert_eq!(out.tables.len(), 1);
+        assert!(out.tables[0].contains("|#Rust "), "{}", out.tables[0]);
+        assert_eq!(out.lines.len(), 1);
+    }
+
+    #[test]
+    fn early_updates_are_records_only_and_marked_not_final() {
+        let mut p = Publisher::new(&defs("10s,cumulative:10s"), 3);
+        let mut out = Published::default();
+        p.publish(&window(0, false, &[&["a"]]), &mut out);
+        assert!(out.tables.is_empty() && out.lines.is_empty());
+        assert!(out
+            .records
+            .iter()
+            .all(|r| r.key.starts_with("tumbling-10s|")));
+        assert!(values(&out.records).values().all(|v| v["final"] == false));
+    }
+
+    #[test]
+    fn cumulative_totals_add_each_period_once_and_survive_a_restore() {
+        let d = defs("cumulative:10s");
+        let mut p = Publisher::new(&d, 3);
+        let mut all = Vec::new();
+        let periods = [
+            window(0, true, &[&["a"], &["a", "b"]]),
+            window(10_000, true, &[&["a"]]),
+            window(20_000, true, &[&["c"]]),
+        ];
+        let mut out = Published::default();
+        p.publish(&periods[0], &mut out);
+        p.publish(&periods[1], &mut out);
+        all.append(&mut out.records);
+        let v = values(&all);
+        assert_eq!(v["cumulative-10s|a"]["count"], 3);
+        assert_eq!(v["cumulative-10s|b"]["count"], 1);
+        assert_eq!(v["cumulative-10s|*"]["tweets"], 3);
+
+        // A new owner restores from the records, then sees period 1 again (replay) and 2.
+        let mut q = Publisher::new(&d, 3);
+        for r in &all {
+            q.restore(&r.key, &r.value);
+        }
+        let mut again = Published::default();
+        q.publish(&periods[1], &mut again);
+        q.publish(&periods[2], &mut again);
+        all.extend(again.records);
+        let v = values(&all);
+        assert_eq!(
+            v["cumulative-10s|a"]["count"], 3,
+            "period 1 not added twice"
+        );
+        assert_eq!(v["cumulative-10s|c"]["count"], 1);
+        assert_eq!(v["cumulative-10s|*"]["tweets"], 4);
+        assert_eq!(v["cumulative-10s|*"]["distinct_hashtags"], 3);
+        assert_eq!(v["cumulative-10s|*"]["window_end"], "1970-01-01T00:00:30Z");
+    }
+
+    #[test]
+    fn hopping_and_tumbling_of_other_shapes_ignore_the_window() {
+        let mut p = Publisher::new(&defs("hopping:20s/10s"), 3);
+        let mut out = Published::default();
+        p.publish(&window(0, true, &[&["a"]]), &mut out);
+        assert!(
+            out.records.is_empty(),
+            "a 10 s window is not a 20 s/10 s one"
+        );
+    }
+}

@@ -1,0 +1,400 @@
+//! End-to-end claims of exactness: results that survive SIGKILLs and group membership changes
+//! equal an uninterrupted single consumer's, key for key, in the result topic; and that single
+//! consumer's tumbling, hopping and cumulative results equal an independent reference.
+//! Requires a running broker (see e2e/src/lib.rs).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use e2e::*;
+
+const PARTITIONS: i32 = 3;
+/// 12,000 tweets at 200 per second of event time: 60 s, six tumbling windows.
+const TWEETS: u64 = 12_000;
+const EVENTS_PER_SECOND: u64 = 200;
+const START: &str = "2026-01-01T00:00:00Z";
+/// Every window kind at once.
+const WINDOWS: &str = "10s,hopping:20s/10s,cumulative:10s";
+const LONG: Duration = Duration::from_secs(180);
+/// A killed member stays in its groups until its session times out; keep that short so the
+/// next incarnation is not held up by its ghost.
+const SHORT_SESSION: (&str, &str) = ("TRENDS__KAFKA__PROPERTIES__SESSION_TIMEOUT_MS", "6000");
+
+type Results = BTreeMap<String, serde_json::Value>;
+
+struct Run<'a> {
+    dir: &'a Path,
+    topic: &'a str,
+}
+
+impl Run<'_> {
+    fn consumer(&self, name: &str, group: &str, results: &str, extra: &[&str]) -> Proc {
+        let bootstrap = bootstrap();
+        let mut args = vec![
+            "--bootstrap-servers",
+            &bootstrap,
+            "--topic",
+            self.topic,
+            "--group-id",
+            group,
+            "--results-topic",
+            results,
+            "--window",
+            WINDOWS,
+            "--commit-interval",
+            "1s",
+        ];
+        args.extend_from_slice(extra);
+        Proc::spawn(self.dir, name, "consumer", &args, &[SHORT_SESSION])
+    }
+
+    fn producer(&self, file: &Path, speed: &str) -> Proc {
+        let bootstrap = bootstrap();
+        let file = file.display().to_string();
+        let args = [
+            "--bootstrap-servers",
+            &bootstrap,
+            "--topic",
+            self.topic,
+            "--file",
+            &file,
+            "--speed",
+            speed,
+        ];
+        Proc::spawn(self.dir, "producer", "producer", &args, &[])
+    }
+
+    /// An uninterrupted single consumer over the whole topic: the expected result topic.
+    fn reference(&self) -> Results {
+        let results = unique("reference-results");
+        let mut c = self.consumer(
+            "reference",
+            &unique("reference"),
+            &results,
+            &["--until-end"],
+        );
+        assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
+        read_results(&results)
+    }
+
+    fn assigned(&self, line: &str) -> bool {
+        line.contains("partitions assigned") && line.contains(&format!("topic={} ", self.topic))
+    }
+}
+
+/// The first keys whose values differ, for a readable failure.
+fn differences(got: &Results, want: &Results) -> Vec<String> {
+    let keys: std::collections::BTreeSet<&String> = got.keys().chain(want.keys()).collect();
+    keys.into_iter()
+        .filter(|k| got.get(*k) != want.get(*k))
+        .take(5)
+        .map(|k| format!("{k}: got {:?}, want {:?}", got.get(k), want.get(k)))
+        .collect()
+}
+
+/// A small deterministic generator for kill moments (printed, so a failure can be replayed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// The uninterrupted run itself is right: tumbling and hopping windows equal an independent
+/// count of the input, and the cumulative totals equal the whole input's counts.
+#[test]
+fn every_window_kind_equals_an_independent_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("kinds");
+    create_topic(&topic, PARTITIONS);
+    let file = dir.path().join("tweets.jsonl");
+    generate(dir.path(), &file, TWEETS, 61, START, EVENTS_PER_SECOND);
+    let run = Run {
+        dir: dir.path(),
+        topic: &topic,
+    };
+    let mut p = run.producer(&file, "0");
+    assert!(p.wait(LONG).success(), "{}", p.stderr());
+    let results = run.reference();
+
+    let tumbling = reference_counts(&file, 10_000);
+    assert_eq!(result_counts(&results, "tumbling-10s"), tumbling);
+    let hopping = reference_hopping(&file, 20_000, 10_000);
+    assert_eq!(
+        hopping.1.len(),
+        7,
+        "six tumbling windows are covered by seven hopping ones"
+    );
+    assert_eq!(result_counts(&results, "hopping-20s-10s"), hopping);
+
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for ((_, tag), n) in &tumbling.0 {
+        *totals.entry(tag.clone()).or_default() += n;
+    }
+    for (tag, n) in &totals {
+        let v = &results[&format!("cumulative-10s|{tag}")];
+        assert_eq!(v["count"].as_u64(), Some(*n), "cumulative total of {tag}");
+        // A total is republished when it changes; its end is the last period that changed it.
+        let last_seen = tumbling
+            .0
+            .keys()
+            .filter(|(_, t)| t == tag)
+            .map(|(w, _)| w)
+            .max();
+        assert_eq!(
+            v["window_end_ms"].as_i64(),
+            last_seen.map(|w| w + 10_000),
+            "{tag}"
+        );
+    }
+    let summary = &results["cumulative-10s|*"];
+    assert_eq!(summary["window_end"], "2026-01-01T00:01:00Z");
+    assert_eq!(summary["tweets"].as_u64(), Some(TWEETS));
+    assert_eq!(
+        summary["distinct_hashtags"].as_u64(),
+        Some(totals.len() as u64)
+    );
+    let cumulative_keys = results
+        .keys()
+        .filter(|k| k.starts_with("cumulative-10s|"))
+        .count();
+    assert_eq!(cumulative_keys, totals.len() + 1);
+
+    // Bounded mode: 20 counters per window and partition. Every reported count brackets the
+    // true one (count - error <= true <= count), and no hashtag left out was mentioned more
+    // often than the window's reported bound.
+    let bounded_results = unique("bounded-results");
+    let mut b = run.consumer(
+        "bounded",
+        &unique("bounded"),
+        &bounded_results,
+        &["--until-end", "--max-hashtags", "20"],
+    );
+    assert!(b.wait(LONG).success(), "{}", tail(&b.stderr()));
+    let bounded = read_results(&bounded_results);
+    let mut checked = 0;
+    for start in tumbling.1.keys() {
+        let prefix = format!("tumbling-10s|{}|", e2e_rfc3339(*start));
+        let summary = &bounded[&format!("{prefix}*")];
+        let bound = summary["untracked_bound"].as_u64().unwrap_or(0);
+        assert!(
+            bound > 0,
+            "20 counters cannot hold a window's hundreds of hashtags"
+        );
+        for ((w, tag), &truth) in tumbling.0.range((*start, String::new())..) {
+            if w != start {
+                break;
+            }
+            match bounded.get(&format!("{prefix}{tag}")) {
+                Some(v) => {
+                    let (count, error) = (
+                        v["count"].as_u64().unwrap(),
+                        v["error"].as_u64().unwrap_or(0),
+                    );
+                    assert!(
+                        count - error <= truth && truth <= count,
+                        "{tag}: {truth} not in [{}, {count}]",
+                        count - error
+                    );
+                    checked += 1;
+                }
+                None => assert!(truth <= bound, "{tag} ({truth}) missing with bound {bound}"),
+            }
+        }
+    }
+    assert!(
+        checked >= 6 * 20,
+        "every window reports its top 20: {checked}"
+    );
+}
+
+/// The result-key spelling of a window start.
+fn e2e_rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Issue 4: kill the consumer with SIGKILL at random moments, at least five times during one
+/// run, restarting it each time; the final result topic equals an uninterrupted run's.
+#[test]
+fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("sigkill");
+    create_topic(&topic, PARTITIONS);
+    let file = dir.path().join("tweets.jsonl");
+    generate(dir.path(), &file, TWEETS, 71, START, EVENTS_PER_SECOND);
+    let run = Run {
+        dir: dir.path(),
+        topic: &topic,
+    };
+    let (group, results) = (unique("sigkill-group"), unique("sigkill-results"));
+
+    // 60 s of event time at 3x: the producer publishes for about 20 s while the consumer is
+    // killed and restarted.
+    let mut producer = run.producer(&file, "3");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Lcg(seed);
+    let mut kills = Vec::new();
+    let started = Instant::now();
+    for i in 0..6 {
+        let mut c = run.consumer(&format!("killed-{i}"), &group, &results, &[]);
+        c.wait_for_log(LONG, "partition assignment", |l| run.assigned(l));
+        let delay = Duration::from_millis(200 + rng.below(2_300));
+        std::thread::sleep(delay);
+        c.kill();
+        kills.push((started.elapsed(), delay));
+    }
+    eprintln!("kill seed {seed}: (time, delay after assignment) {kills:?}");
+    assert!(producer.wait(LONG).success(), "{}", producer.stderr());
+
+    let mut last = run.consumer("survivor", &group, &results, &["--until-end"]);
+    assert!(last.wait(LONG).success(), "{}", tail(&last.stderr()));
+    let got = read_results(&results);
+    let want = run.reference();
+    assert!(
+        want.len() > 1_000,
+        "a substantial result: {} keys",
+        want.len()
+    );
+    assert!(
+        got == want,
+        "result topics differ after kills {kills:?}: {:?}",
+        differences(&got, &want)
+    );
+}
+
+/// Issue 4: with two and then three consumers in one group, one leaving and another joining
+/// while tweets flow, the merged results equal a single consumer's exactly.
+#[test]
+fn a_changing_group_of_consumers_equals_a_single_consumer() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("scale");
+    create_topic(&topic, PARTITIONS);
+    let file = dir.path().join("tweets.jsonl");
+    generate(dir.path(), &file, TWEETS, 81, START, EVENTS_PER_SECOND);
+    let run = Run {
+        dir: dir.path(),
+        topic: &topic,
+    };
+    let (group, results) = (unique("scale-group"), unique("scale-results"));
+    // Idle partitions close their windows 3 s after the input stops, so the live group finishes.
+    let live = ["--idle-timeout", "3s"];
+
+    let mut a = run.consumer("a", &group, &results, &live);
+    a.wait_for_log(LONG, "a's assignment", |l| run.assigned(l));
+    let mut producer = run.producer(&file, "3");
+    let mut b = run.consumer("b", &group, &results, &live);
+    b.wait_for_log(LONG, "b's assignment", |l| {
+        run.assigned(l) && !assigned_partitions(l).is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let mut c = run.consumer("c", &group, &results, &live);
+    c.wait_for_log(LONG, "c's assignment", |l| {
+        run.assigned(l) && !assigned_partitions(l).is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    // A member leaves mid-run (the first, which owns the merge stage), another joins.
+    assert!(
+        a.terminate(Duration::from_secs(30)).success(),
+        "{}",
+        a.stderr()
+    );
+    let mut d = run.consumer("d", &group, &results, &live);
+    d.wait_for_log(LONG, "d's assignment", |l| {
+        run.assigned(l) && !assigned_partitions(l).is_empty()
+    });
+    assert!(producer.wait(LONG).success(), "{}", producer.stderr());
+
+    let want = run.reference();
+    let deadline = Instant::now() + LONG;
+    let mut got = read_results(&results);
+    while got != want && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(2));
+        got = read_results(&results);
+    }
+    for (name, p) in [("b", &mut b), ("c", &mut c), ("d", &mut d)] {
+        assert!(
+            p.terminate(Duration::from_secs(30)).success(),
+            "{name}: {}",
+            p.stderr()
+        );
+    }
+    assert!(
+        got == want,
+        "group results differ: {:?}",
+        differences(&got, &want)
+    );
+    let mergers = [&a, &b, &c, &d]
+        .iter()
+        .filter(|p| {
+            p.stderr()
+                .contains("merging windows of all partitions here")
+        })
+        .count();
+    assert!(mergers >= 2, "the merge stage moved when its owner left");
+}
+
+/// Early updates: while a window is open its running counts appear in the result topic
+/// (`"final": false`), and once it closes the final counts replace them under the same keys.
+#[test]
+fn early_updates_show_open_windows_then_final_counts_replace_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("early");
+    create_topic(&topic, PARTITIONS);
+    let file = dir.path().join("tweets.jsonl");
+    // 20 s of event time, published at 2x: about 10 s.
+    generate(dir.path(), &file, 4_000, 91, START, EVENTS_PER_SECOND);
+    let run = Run {
+        dir: dir.path(),
+        topic: &topic,
+    };
+    let results = unique("early-results");
+    let mut c = run.consumer(
+        "consumer",
+        &unique("early-group"),
+        &results,
+        &["--early-updates", "200ms", "--idle-timeout", "2s"],
+    );
+    c.wait_for_log(LONG, "assignment", |l| run.assigned(l));
+    let mut producer = run.producer(&file, "2");
+    let first = format!("tumbling-10s|{START}|*");
+    let mut early_tweets = 0;
+    wait_until(LONG, "an early update of the first window", || {
+        let r = read_results(&results);
+        match r.get(&first) {
+            Some(v) if v["final"] == false => {
+                early_tweets = v["tweets"].as_u64().unwrap();
+                true
+            }
+            Some(v) => panic!("the first window was final before any early update: {v}"),
+            None => false,
+        }
+    });
+    assert!(producer.wait(LONG).success(), "{}", producer.stderr());
+    let want = reference_counts(&file, 10_000);
+    let mut got = Results::new();
+    wait_until(LONG, "final counts of every window", || {
+        got = read_results(&results);
+        got.values().all(|v| v["final"] == true) && result_counts(&got, "tumbling-10s") == want
+    });
+    assert!(
+        c.terminate(Duration::from_secs(30)).success(),
+        "{}",
+        c.stderr()
+    );
+    let final_tweets = got[&first]["tweets"].as_u64().unwrap();
+    assert!(
+        0 < early_tweets && early_tweets < final_tweets,
+        "early {early_tweets}, final {final_tweets}"
+    );
+}
