@@ -55,6 +55,9 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 /// With `--until-end`, how long to wait for the merge stage when another member owns it.
 const MERGE_WAIT: Duration = Duration::from_secs(10);
 
+/// With `--until-end`, the longest wait for the merge stage to join and catch up.
+const MERGE_JOIN_WAIT: Duration = Duration::from_secs(120);
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -271,6 +274,8 @@ struct MergeStage {
     sources: i32,
     /// Whether cumulative totals must be restored from the result topic on takeover.
     restore: Option<ClientConfig>,
+    /// The merge group has assigned this member its share (possibly nothing) at least once.
+    joined: AtomicBool,
     shared: Arc<Shared>,
 }
 
@@ -315,6 +320,7 @@ impl MergeStage {
 
 impl Stage for MergeStage {
     fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
+        self.joined.store(true, Ordering::Relaxed);
         let Some(&(_, emitted_through)) = partitions.iter().find(|(p, _)| *p == 0) else {
             return Ok(());
         };
@@ -422,6 +428,7 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
             publisher: Mutex::new(Publisher::new(&c.window, c.top)),
             sources,
             restore: has_cumulative.then(|| config.clone()),
+            joined: AtomicBool::new(false),
             shared: Arc::clone(&shared),
         },
         shared: Arc::clone(&shared),
@@ -605,21 +612,24 @@ fn poll_until_done(
             merge_ctx.stage.emit(early)?;
         }
         if let Some(at) = finished {
-            let owned = lock(&merge_ctx.stage.merger)
+            let caught_up = lock(&merge_ctx.stage.merger)
                 .as_ref()
                 .map(Merger::caught_up);
-            match owned {
-                Some(true) => {
-                    merge_ctx.stage.emit(false)?;
-                    commit_all(CommitMode::Sync);
-                    info!("every window merged and published");
-                    return Ok(());
-                }
-                None if now.duration_since(at) >= MERGE_WAIT => {
-                    warn!("another group member merges the windows; stopping after counting");
-                    return Ok(());
-                }
-                _ => {}
+            let joined = merge_ctx.stage.joined.load(Ordering::Relaxed);
+            let waited = now.duration_since(at);
+            if caught_up == Some(true) {
+                merge_ctx.stage.emit(false)?;
+                commit_all(CommitMode::Sync);
+                info!("every window merged and published");
+                return Ok(());
+            }
+            if caught_up.is_none() && joined && waited >= MERGE_WAIT {
+                warn!("another group member merges the windows; stopping after counting");
+                return Ok(());
+            }
+            if waited >= MERGE_JOIN_WAIT {
+                warn!("the merge stage did not finish in time; stopping after counting");
+                return Ok(());
             }
         }
         if now.duration_since(last_commit) >= c.commit_interval {
