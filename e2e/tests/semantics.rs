@@ -83,6 +83,31 @@ impl Run<'_> {
     }
 }
 
+/// A fresh topic holding nothing yet, and `n` generated tweets in a file to publish to it.
+struct Scenario {
+    dir: tempfile::TempDir,
+    topic: String,
+    file: std::path::PathBuf,
+}
+
+impl Scenario {
+    fn new(name: &str, n: u64, seed: u64) -> Scenario {
+        let dir = tempfile::tempdir().unwrap();
+        let topic = unique(name);
+        create_topic(&topic, PARTITIONS);
+        let file = dir.path().join("tweets.jsonl");
+        generate(dir.path(), &file, n, seed, START, EVENTS_PER_SECOND);
+        Scenario { dir, topic, file }
+    }
+
+    fn run(&self) -> Run<'_> {
+        Run {
+            dir: self.dir.path(),
+            topic: &self.topic,
+        }
+    }
+}
+
 /// The first keys whose values differ, for a readable failure.
 fn differences(got: &Results, want: &Results) -> Vec<String> {
     let keys: std::collections::BTreeSet<&String> = got.keys().chain(want.keys()).collect();
@@ -110,22 +135,15 @@ impl Lcg {
 /// count of the input, and the cumulative totals equal the whole input's counts.
 #[test]
 fn every_window_kind_equals_an_independent_reference() {
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique("kinds");
-    create_topic(&topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, TWEETS, 61, START, EVENTS_PER_SECOND);
-    let run = Run {
-        dir: dir.path(),
-        topic: &topic,
-    };
-    let mut p = run.producer(&file, "0");
+    let scenario = Scenario::new("kinds", TWEETS, 61);
+    let (run, file) = (scenario.run(), &scenario.file);
+    let mut p = run.producer(file, "0");
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     let results = run.reference();
 
-    let tumbling = reference_counts(&file, 10_000);
+    let tumbling = reference_counts(file, 10_000);
     assert_eq!(result_counts(&results, "tumbling-10s"), tumbling);
-    let hopping = reference_hopping(&file, 20_000, 10_000);
+    let hopping = reference_hopping(file, 20_000, 10_000);
     assert_eq!(
         hopping.1.len(),
         7,
@@ -225,20 +243,13 @@ fn e2e_rfc3339(ms: i64) -> String {
 /// run, restarting it each time; the final result topic equals an uninterrupted run's.
 #[test]
 fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique("sigkill");
-    create_topic(&topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, TWEETS, 71, START, EVENTS_PER_SECOND);
-    let run = Run {
-        dir: dir.path(),
-        topic: &topic,
-    };
+    let scenario = Scenario::new("sigkill", TWEETS, 71);
+    let (run, file) = (scenario.run(), &scenario.file);
     let (group, results) = (unique("sigkill-group"), unique("sigkill-results"));
 
     // 60 s of event time at 3x: the producer publishes for about 20 s while the consumer is
     // killed and restarted.
-    let mut producer = run.producer(&file, "3");
+    let mut producer = run.producer(file, "3");
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -277,22 +288,15 @@ fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
 /// while tweets flow, the merged results equal a single consumer's exactly.
 #[test]
 fn a_changing_group_of_consumers_equals_a_single_consumer() {
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique("scale");
-    create_topic(&topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, TWEETS, 81, START, EVENTS_PER_SECOND);
-    let run = Run {
-        dir: dir.path(),
-        topic: &topic,
-    };
+    let scenario = Scenario::new("scale", TWEETS, 81);
+    let (run, file) = (scenario.run(), &scenario.file);
     let (group, results) = (unique("scale-group"), unique("scale-results"));
     // Idle partitions close their windows 3 s after the input stops, so the live group finishes.
     let live = ["--idle-timeout", "3s"];
 
     let mut a = run.consumer("a", &group, &results, &live);
     a.wait_for_log(LONG, "a's assignment", |l| run.assigned(l));
-    let mut producer = run.producer(&file, "3");
+    let mut producer = run.producer(file, "3");
     let mut b = run.consumer("b", &group, &results, &live);
     b.wait_for_log(LONG, "b's assignment", |l| {
         run.assigned(l) && !assigned_partitions(l).is_empty()
@@ -348,16 +352,9 @@ fn a_changing_group_of_consumers_equals_a_single_consumer() {
 /// (`"final": false`), and once it closes the final counts replace them under the same keys.
 #[test]
 fn early_updates_show_open_windows_then_final_counts_replace_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique("early");
-    create_topic(&topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
     // 20 s of event time, published at 2x: about 10 s.
-    generate(dir.path(), &file, 4_000, 91, START, EVENTS_PER_SECOND);
-    let run = Run {
-        dir: dir.path(),
-        topic: &topic,
-    };
+    let scenario = Scenario::new("early", 4_000, 91);
+    let (run, file) = (scenario.run(), &scenario.file);
     let results = unique("early-results");
     let mut c = run.consumer(
         "consumer",
@@ -366,7 +363,7 @@ fn early_updates_show_open_windows_then_final_counts_replace_them() {
         &["--early-updates", "200ms", "--idle-timeout", "2s"],
     );
     c.wait_for_log(LONG, "assignment", |l| run.assigned(l));
-    let mut producer = run.producer(&file, "2");
+    let mut producer = run.producer(file, "2");
     let first = format!("tumbling-10s|{START}|*");
     let mut early_tweets = 0;
     wait_until(LONG, "an early update of the first window", || {
@@ -381,7 +378,7 @@ fn early_updates_show_open_windows_then_final_counts_replace_them() {
         }
     });
     assert!(producer.wait(LONG).success(), "{}", producer.stderr());
-    let want = reference_counts(&file, 10_000);
+    let want = reference_counts(file, 10_000);
     let mut got = Results::new();
     wait_until(LONG, "final counts of every window", || {
         got = read_results(&results);
