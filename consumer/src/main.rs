@@ -1,17 +1,7 @@
 //! `consumer`: a consumer-group member that reads raw tweets, counts hashtags in event-time
 //! windows and prints the top trends of every closed window.
 
-mod counts;
-mod driver;
-mod merge;
-mod partial;
-mod pipeline;
-mod results;
-mod sink;
-mod spacesaving;
-mod topn;
-mod watermarks;
-mod window;
+use consumer::driver;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

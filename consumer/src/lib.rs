@@ -1,0 +1,16 @@
+//! The trends consumer: a consumer-group member that counts hashtags of the raw tweets in
+//! event-time windows (the counting stage) and merges every partition's counts into exact
+//! results (the merging stage). A library so that benchmarks run exactly the code path the
+//! binary runs; the binary is `main.rs`.
+
+pub mod counts;
+pub mod driver;
+pub mod merge;
+pub mod partial;
+pub mod pipeline;
+pub mod results;
+pub mod sink;
+pub mod spacesaving;
+pub mod topn;
+pub mod watermarks;
+pub mod window;
