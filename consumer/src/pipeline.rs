@@ -134,7 +134,7 @@ impl Pipeline {
         p.at_end = false;
         p.idle = false;
         p.last_message = now;
-        let tweet = match Tweet::parse(payload.unwrap_or_default()) {
+        let tweet = match Tweet::parse_for_counting(payload.unwrap_or_default()) {
             Ok(tweet) => tweet,
             Err(error) => {
                 warn!(partition, offset, %error, "rejected message");

@@ -134,7 +134,11 @@ fn main() -> anyhow::Result<()> {
     let o = best.context("--runs must be at least 1")?;
     let secs = o.wall.as_secs_f64();
     println!("tweets            {}", payloads.len());
-    println!("input             {:.1} MB ({:.0} bytes/tweet)", bytes as f64 / 1e6, bytes as f64 / n);
+    println!(
+        "input             {:.1} MB ({:.0} bytes/tweet)",
+        bytes as f64 / 1e6,
+        bytes as f64 / n
+    );
     println!("windows merged    {}", o.windows);
     println!("result records    {}", o.records);
     println!("table bytes       {}", o.table_bytes);
@@ -142,6 +146,9 @@ fn main() -> anyhow::Result<()> {
     println!("tweets/s          {:.0}", n / secs);
     println!("MB/s              {:.1}", bytes as f64 / 1e6 / secs);
     println!("CPU s per 1M      {:.3}", o.cpu.as_secs_f64() / n * 1e6);
-    println!("peak RSS          {:.0} MB (input held in memory included)", bench::usage().max_rss_bytes as f64 / 1e6);
+    println!(
+        "peak RSS          {:.0} MB (input held in memory included)",
+        bench::usage().max_rss_bytes as f64 / 1e6
+    );
     Ok(())
 }

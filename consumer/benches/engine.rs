@@ -1,0 +1,243 @@
+//! Micro-benchmarks of the consumer's per-message engine, one step at a time.
+//!
+//! `bench/src/bin/engine.rs` measures the whole engine end to end over a large input; these
+//! benchmarks split that cost into its steps (parse, hashtag extraction and case folding,
+//! windowing, the full per-message path, and top-N selection) so that a change to one step
+//! shows up in its own number instead of being lost in the total.
+//!
+//! Input: `benches/tweets.jsonl`, 50 realistic v1.1 tweets (2 to 4 KB each, with user objects,
+//! entities, retweets, non-ASCII hashtags) produced by the project's seeded synthetic source:
+//! `cargo run --release -p producer -- --source synthetic --sink stdout --limit 200 --seed 42
+//! --start 2026-01-01T00:00:00Z | head -n 50`.
+//!
+//! Run with `cargo bench -p consumer --bench engine` (about a minute: short measurement times,
+//! because the machines this runs on are small and shared).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+use common::hashtag::fold;
+use common::settings::RetweetPolicy;
+use common::tweet::Tweet;
+use consumer::counts::TagCount;
+use consumer::pipeline::{CountOptions, Pipeline};
+use consumer::topn::top_n;
+use consumer::window::{PartitionWindows, Shape, WindowSpec};
+
+/// The checked-in sample of synthetic tweets, one JSON document per line.
+const FIXTURE: &str = include_str!("tweets.jsonl");
+
+/// One minute, the window size of the windowing benchmarks.
+const MINUTE_MS: i64 = 60_000;
+
+/// The fixture's tweets as message payloads.
+fn payloads() -> Vec<&'static [u8]> {
+    FIXTURE
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::as_bytes)
+        .collect()
+}
+
+/// A "typical" tweet of the fixture: the first original tweet with three hashtags (most have
+/// one to three), so that the single-tweet numbers are neither best nor worst case.
+fn typical(payloads: &[&'static [u8]]) -> &'static [u8] {
+    payloads
+        .iter()
+        .copied()
+        .find(|p| {
+            let t = Tweet::parse(p).expect("fixture tweets parse");
+            !t.is_retweet && t.hashtags().count() == 3
+        })
+        .expect("the fixture has a tweet with three hashtags")
+}
+
+/// A tweet's hashtags as the pipeline hands them to the windows: (case-folded key, spelling),
+/// each key once.
+fn folded_tags(tweet: &Tweet<'_>) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for tag in tweet.hashtags() {
+        let key = fold(tag);
+        if !tags.iter().any(|(k, _)| *k == key) {
+            tags.push((key, tag.to_owned()));
+        }
+    }
+    tags
+}
+
+/// The window definition of the windowing benchmarks: one-minute tumbling windows, exact counts.
+fn minute_windows() -> WindowSpec {
+    WindowSpec {
+        shapes: vec![Shape {
+            size_ms: MINUTE_MS,
+            slide_ms: MINUTE_MS,
+        }],
+        lateness_ms: 5_000,
+        max_hashtags: 0,
+    }
+}
+
+/// Parsing and hashtag extraction: the part of the per-message cost that depends on the JSON.
+fn parse(c: &mut Criterion) {
+    let all = payloads();
+    let one = typical(&all);
+    let all_bytes: usize = all.iter().map(|p| p.len()).sum();
+
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Bytes(one.len() as u64));
+    g.bench_function("tweet", |b| {
+        b.iter(|| Tweet::parse(black_box(one)).expect("parses"))
+    });
+    g.bench_function("tweet+hashtags+fold", |b| {
+        b.iter(|| {
+            let tweet = Tweet::parse(black_box(one)).expect("parses");
+            tweet.hashtags().map(fold).collect::<Vec<String>>()
+        })
+    });
+    g.throughput(Throughput::Bytes(all_bytes as u64));
+    g.bench_function("fixture_50_tweets+hashtags+fold", |b| {
+        b.iter(|| {
+            let mut tags = 0usize;
+            for p in &all {
+                let tweet = Tweet::parse(black_box(p)).expect("parses");
+                tags += tweet.hashtags().map(fold).map(|k| k.len()).sum::<usize>();
+            }
+            tags
+        })
+    });
+    g.finish();
+
+    // The same steps on a tweet already parsed, to separate them from the JSON work.
+    let tweet = Tweet::parse(one).expect("parses");
+    let spellings: Vec<&str> = tweet.hashtags().collect();
+    let mut g = c.benchmark_group("hashtags");
+    g.throughput(Throughput::Elements(spellings.len() as u64));
+    g.bench_function("from_parsed_tweet", |b| {
+        b.iter(|| black_box(&tweet).hashtags().count())
+    });
+    g.bench_function("fold_each", |b| {
+        b.iter(|| {
+            black_box(&spellings)
+                .iter()
+                .map(|t| fold(t))
+                .collect::<Vec<String>>()
+        })
+    });
+    g.finish();
+}
+
+/// Adding one tweet's hashtags to an open one-minute window (steady state: the window and most
+/// of its keys already exist, as for all but the first tweets of a window).
+fn window_observe(c: &mut Criterion) {
+    let all = payloads();
+    let tweets: Vec<(i64, Vec<(String, String)>)> = all
+        .iter()
+        .map(|p| {
+            let t = Tweet::parse(p).expect("fixture tweets parse");
+            (
+                t.created_at_ms.expect("v1.1 tweets have created_at"),
+                folded_tags(&t),
+            )
+        })
+        .filter(|(_, tags)| !tags.is_empty())
+        .collect();
+    let borrowed: Vec<(i64, Vec<(String, &str)>)> = tweets
+        .iter()
+        .map(|(ms, tags)| {
+            let tags = tags.iter().map(|(k, f)| (k.clone(), f.as_str())).collect();
+            (*ms, tags)
+        })
+        .collect();
+    let mean_tags =
+        borrowed.iter().map(|(_, t)| t.len()).sum::<usize>() as f64 / borrowed.len() as f64;
+
+    let mut g = c.benchmark_group("window");
+    g.throughput(Throughput::Elements(1));
+    eprintln!("window/observe: tweets with hashtags carry {mean_tags:.1} on average");
+    g.bench_function("observe_tweet_1m_tumbling", |b| {
+        let mut windows = PartitionWindows::new(minute_windows(), None);
+        let mut offset = 0i64;
+        b.iter(|| {
+            let (event_ms, tags) = &borrowed[offset as usize % borrowed.len()];
+            let seen = windows.observe(offset, *event_ms, black_box(tags));
+            offset += 1;
+            seen
+        })
+    });
+    g.finish();
+}
+
+/// The full per-message path of the counting stage: parse, extract, fold, window.
+fn pipeline_process(c: &mut Criterion) {
+    let all = payloads();
+    let mean_bytes = all.iter().map(|p| p.len()).sum::<usize>() / all.len();
+
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Bytes(mean_bytes as u64));
+    g.bench_function("process_message_1m_tumbling", |b| {
+        let mut pipeline = Pipeline::new(CountOptions {
+            spec: minute_windows(),
+            retweets: RetweetPolicy::Count,
+            idle_timeout: Duration::from_secs(3600),
+            early_updates: None,
+        });
+        let now = Instant::now();
+        pipeline.assign(0, None, now);
+        let mut offset = 0i64;
+        b.iter(|| {
+            let payload = all[offset as usize % all.len()];
+            pipeline.process(0, offset, Some(black_box(payload)), None, now);
+            offset += 1;
+        });
+        assert_eq!(
+            pipeline.stats().rejected,
+            0,
+            "every fixture tweet is usable"
+        );
+    });
+    g.finish();
+}
+
+/// A window's counts with `distinct` hashtags and a long-tailed (Zipf-like) count distribution,
+/// as trending hashtags have; deterministic so runs compare.
+fn window_of(distinct: usize) -> Vec<TagCount> {
+    (0..distinct)
+        .map(|i| {
+            // A rank-based count plus a cheap scramble so that equal counts are common but
+            // the order of keys does not follow the order of counts.
+            let rank = (i as u64).wrapping_mul(2_654_435_761) % distinct as u64 + 1;
+            TagCount {
+                key: format!("tag{i:06}"),
+                count: 100_000 / rank,
+                error: 0,
+                forms: Default::default(),
+            }
+        })
+        .collect()
+}
+
+/// Picking the top 10 of a window, done once per closed window and table.
+fn top(c: &mut Criterion) {
+    let mut g = c.benchmark_group("top_n");
+    for distinct in [1_000usize, 100_000] {
+        let tags = window_of(distinct);
+        g.throughput(Throughput::Elements(distinct as u64));
+        g.bench_with_input(BenchmarkId::new("top10", distinct), &tags, |b, tags| {
+            b.iter(|| top_n(black_box(tags), 10).len())
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // Short runs: the whole suite takes about a minute on two shared cores.
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    targets = parse, window_observe, pipeline_process, top
+}
+criterion_main!(benches);
