@@ -145,7 +145,8 @@ pub struct WindowCounts {
 
 #[derive(Debug)]
 enum Tags {
-    Exact(HashMap<String, (u64, Forms)>),
+    /// Count, spellings, and whether it changed since the last early update.
+    Exact(HashMap<String, (u64, Forms, bool)>),
     Bounded {
         summary: SpaceSaving<String>,
         forms: HashMap<String, Forms>,
@@ -183,6 +184,7 @@ impl WindowCounts {
                     };
                     entry.0 += 1;
                     entry.1.add(form, 1);
+                    entry.2 = true;
                 }
                 Tags::Bounded { summary, forms } => {
                     if let Some(evicted) = summary.insert(key) {
@@ -197,11 +199,41 @@ impl WindowCounts {
         }
     }
 
+    /// The counts of the hashtags that changed since the last call (all of them with
+    /// Space-Saving, whose K counters are a bounded snapshot anyway), for early updates: a live
+    /// view then costs what changed, not the window's whole cardinality, every interval.
+    pub fn take_changed(&mut self) -> WindowTotals {
+        let Tags::Exact(map) = &mut self.tags else {
+            return self.totals();
+        };
+        let mut tags: Vec<TagCount> = map
+            .iter_mut()
+            .filter(|(_, (_, _, changed))| *changed)
+            .map(|(key, (count, forms, changed))| {
+                *changed = false;
+                TagCount {
+                    key: key.clone(),
+                    count: *count,
+                    error: 0,
+                    forms: forms.clone(),
+                }
+            })
+            .collect();
+        tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        WindowTotals {
+            tweets: self.tweets,
+            capacity: 0,
+            untracked_bound: 0,
+            mentions: self.mentions,
+            tags,
+        }
+    }
+
     /// The counts so far, sorted by key (the form exchanged between stages).
     pub fn totals(&self) -> WindowTotals {
         let (capacity, untracked_bound, mut tags) = match &self.tags {
             Tags::Exact(map) => {
-                let tags = map.iter().map(|(key, (count, forms))| TagCount {
+                let tags = map.iter().map(|(key, (count, forms, _))| TagCount {
                     key: key.clone(),
                     count: *count,
                     error: 0,
@@ -278,6 +310,27 @@ mod tests {
         assert_eq!(merged.tweets, 5);
         assert_eq!(counts(&merged), [("rust", 5, "rust"), ("x", 1, "x")]);
         assert_eq!(merged, WindowTotals::merge([&b.totals(), &a.totals()]));
+    }
+
+    #[test]
+    fn early_snapshots_carry_only_what_changed() {
+        let mut w = WindowCounts::new(0);
+        w.add_tweet(&tweet(&["a", "b"]));
+        assert_eq!(w.take_changed().tags.len(), 2);
+        w.add_tweet(&tweet(&["b"]));
+        let changed = w.take_changed();
+        assert_eq!(
+            counts(&changed),
+            [("b", 2, "b")],
+            "absolute counts of changed tags"
+        );
+        assert_eq!(changed.tweets, 2);
+        assert!(w.take_changed().tags.is_empty());
+        assert_eq!(
+            w.totals().tags.len(),
+            2,
+            "the final totals still hold everything"
+        );
     }
 
     #[test]

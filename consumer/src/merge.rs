@@ -12,18 +12,21 @@
 //! oldest window not yet emitted, and the saved watermark ("emitted through") tells which
 //! replayed parts belong to windows already emitted, which are skipped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::counts::WindowTotals;
+use crate::counts::{Forms, TagCount, WindowTotals};
 use crate::partial::PartialMessage;
 use crate::window::{Checkpoint, WindowId};
 
-/// A window summed over all source partitions; final, or an early update.
+/// A window summed over all source partitions; final, or an early update. An early update of
+/// exact counts holds only the hashtags that changed since the previous one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergedWindow {
     pub id: WindowId,
     pub is_final: bool,
     pub totals: WindowTotals,
+    /// Distinct hashtags in the whole window so far (`totals.tags` may be a subset).
+    pub distinct: usize,
 }
 
 /// Merge-stage totals, reported at shutdown.
@@ -54,8 +57,68 @@ struct Progress {
 struct Pending {
     first_offset: i64,
     finals: BTreeMap<i32, WindowTotals>,
-    early: BTreeMap<i32, WindowTotals>,
+    /// Running counts of sources that have not closed the window yet.
+    early: BTreeMap<i32, EarlyPart>,
     changed: bool,
+    /// Hashtags changed since the last early update (exact counts only).
+    changed_keys: BTreeSet<String>,
+}
+
+impl Pending {
+    /// A hashtag's exact count so far over all sources.
+    fn sum(&self, key: &str) -> TagCount {
+        let mut total = TagCount {
+            key: key.to_owned(),
+            count: 0,
+            error: 0,
+            forms: Forms::default(),
+        };
+        let finals = self.finals.values().filter_map(|f| {
+            f.tags
+                .binary_search_by(|t| t.key.as_str().cmp(key))
+                .ok()
+                .map(|i| &f.tags[i])
+        });
+        for tag in finals.chain(self.early.values().filter_map(|e| e.tags.get(key))) {
+            total.count += tag.count;
+            total.forms.merge(&tag.forms);
+        }
+        total
+    }
+}
+
+/// One source's running counts of an open window, built from its early updates (each carries
+/// the hashtags that changed, with their absolute counts; Space-Saving ones carry all K).
+#[derive(Debug, Default)]
+struct EarlyPart {
+    totals: WindowTotals,
+    tags: HashMap<String, TagCount>,
+}
+
+impl EarlyPart {
+    /// Applies an update; returns the keys it changed.
+    fn update(&mut self, update: WindowTotals) -> Vec<String> {
+        if update.capacity > 0 {
+            self.tags.clear();
+        }
+        let keys = update.tags.iter().map(|t| t.key.clone()).collect();
+        let WindowTotals { tags, .. } = &update;
+        for tag in tags {
+            self.tags.insert(tag.key.clone(), tag.clone());
+        }
+        self.totals = WindowTotals {
+            tags: Vec::new(),
+            ..update
+        };
+        keys
+    }
+
+    fn snapshot(&self) -> WindowTotals {
+        WindowTotals {
+            tags: self.tags.values().cloned().collect(),
+            ..self.totals.clone()
+        }
+    }
 }
 
 /// The merge state of the partials topic.
@@ -120,12 +183,19 @@ impl Merger {
                         finals: BTreeMap::new(),
                         early: BTreeMap::new(),
                         changed: false,
+                        changed_keys: BTreeSet::new(),
                     });
                 if is_final {
-                    pending.early.remove(&source);
+                    if let Some(early) = pending.early.remove(&source) {
+                        pending.changed_keys.extend(early.tags.into_keys());
+                    }
+                    pending
+                        .changed_keys
+                        .extend(totals.tags.iter().map(|t| t.key.clone()));
                     pending.finals.insert(source, totals);
                 } else if !pending.finals.contains_key(&source) {
-                    pending.early.insert(source, totals);
+                    let part = pending.early.entry(source).or_default();
+                    pending.changed_keys.extend(part.update(totals));
                 }
                 pending.changed = true;
             }
@@ -148,10 +218,12 @@ impl Merger {
                 break;
             }
             let ((_, id), pending) = entry.remove_entry();
+            let totals = WindowTotals::merge(pending.finals.values());
             done.push(MergedWindow {
                 id,
                 is_final: true,
-                totals: WindowTotals::merge(pending.finals.values()),
+                distinct: totals.tags.len(),
+                totals,
             });
         }
         self.stats.windows += done.len() as u64;
@@ -159,17 +231,52 @@ impl Merger {
         done
     }
 
-    /// Running sums of the open windows that changed since the last call (early updates).
+    /// Running sums of the open windows that changed since the last call (early updates):
+    /// with exact counts, only the hashtags that changed, so a live view costs what changed.
     pub fn take_changed(&mut self) -> Vec<MergedWindow> {
         self.pending
             .iter_mut()
             .filter(|(_, p)| p.changed)
             .map(|(&(_, id), p)| {
                 p.changed = false;
+                let keys = std::mem::take(&mut p.changed_keys);
+                let bounded = p.finals.values().any(|t| t.capacity > 0)
+                    || p.early.values().any(|e| e.totals.capacity > 0);
+                if bounded {
+                    let snapshots: Vec<WindowTotals> =
+                        p.early.values().map(EarlyPart::snapshot).collect();
+                    let totals = WindowTotals::merge(p.finals.values().chain(&snapshots));
+                    let distinct = totals.tags.len();
+                    return MergedWindow {
+                        id,
+                        is_final: false,
+                        totals,
+                        distinct,
+                    };
+                }
+                let mut distinct: HashSet<&str> = HashSet::new();
+                for t in p.finals.values().flat_map(|f| &f.tags) {
+                    distinct.insert(&t.key);
+                }
+                distinct.extend(
+                    p.early
+                        .values()
+                        .flat_map(|e| e.tags.keys().map(String::as_str)),
+                );
+                let tags = keys.iter().map(|key| p.sum(key)).collect();
+                let early_totals = p.early.values().map(|e| &e.totals);
+                let parts: Vec<&WindowTotals> = p.finals.values().chain(early_totals).collect();
                 MergedWindow {
                     id,
                     is_final: false,
-                    totals: WindowTotals::merge(p.finals.values().chain(p.early.values())),
+                    totals: WindowTotals {
+                        tweets: parts.iter().map(|t| t.tweets).sum(),
+                        mentions: parts.iter().map(|t| t.mentions).sum(),
+                        capacity: 0,
+                        untracked_bound: 0,
+                        tags,
+                    },
+                    distinct: distinct.len(),
                 }
             })
             .collect()
@@ -333,22 +440,61 @@ mod tests {
     }
 
     #[test]
-    fn early_updates_sum_finals_and_snapshots_of_open_windows() {
+    fn early_updates_carry_only_changed_hashtags_summed_over_sources() {
         let mut m = Merger::new(2, None);
+        // Source 0 sends deltas (changed hashtags, absolute counts); source 1 has closed.
         feed(
             &mut m,
-            vec![part(0, 0, false, &["a"]), part(1, 0, true, &["a", "b"])],
+            vec![
+                part(0, 0, false, &["a", "b"]),
+                part(1, 0, true, &["a", "c"]),
+            ],
         );
         let early = m.take_changed();
         assert_eq!(early.len(), 1);
         assert!(!early[0].is_final);
-        assert_eq!(early[0].totals.tweets, 3);
+        let counts = |w: &MergedWindow| -> Vec<(String, u64)> {
+            w.totals
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.count))
+                .collect()
+        };
+        assert_eq!(
+            counts(&early[0]),
+            [("a".into(), 2), ("b".into(), 1), ("c".into(), 1)]
+        );
+        assert_eq!((early[0].totals.tweets, early[0].distinct), (4, 3));
         assert!(m.take_changed().is_empty());
+
+        // Source 0's next update: only `a` changed, now 3 there (absolute, not +3).
+        let mut counts0 = WindowCounts::new(0);
+        for _ in 0..3 {
+            counts0.add_tweet(&[("a".to_string(), "a")]);
+        }
+        let mut delta = counts0.totals();
+        delta.tweets = 4;
+        feed(
+            &mut m,
+            vec![PartialMessage::Window {
+                source: 0,
+                window: id(0),
+                is_final: false,
+                totals: delta,
+            }],
+        );
+        let early = m.take_changed();
+        assert_eq!(
+            counts(&early[0]),
+            [("a".into(), 4)],
+            "only the changed hashtag"
+        );
+        assert_eq!((early[0].totals.tweets, early[0].distinct), (6, 3));
         feed(&mut m, vec![part(1, 0, false, &["x"])]);
         assert_eq!(
             m.take_changed()[0].totals.tweets,
-            3,
-            "a snapshot never replaces a final part"
+            6,
+            "an early part never replaces a final one"
         );
     }
 

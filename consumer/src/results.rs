@@ -170,7 +170,7 @@ impl Publisher {
                     let summary = Summary {
                         tweets: t.tweets,
                         mentions: t.mentions,
-                        distinct: t.tags.len(),
+                        distinct: w.distinct,
                         untracked_bound: t.untracked_bound,
                     };
                     push_summary(out, &prefix, span(), summary);
@@ -338,13 +338,15 @@ mod tests {
                 .collect();
             counts.add_tweet(&keyed);
         }
+        let totals = counts.totals();
         MergedWindow {
             id: WindowId {
                 shape: TEN,
                 start_ms,
             },
             is_final,
-            totals: counts.totals(),
+            distinct: totals.tags.len(),
+            totals,
         }
     }
 

@@ -208,7 +208,8 @@ impl PartitionWindows {
         self.take_closed()
     }
 
-    /// Snapshots of the open windows that changed since the last call (early updates).
+    /// The open windows that changed since the last call, each with the hashtags that changed
+    /// (absolute counts), for early updates.
     pub fn take_changed(&mut self) -> Vec<WindowResult> {
         self.open
             .iter_mut()
@@ -217,7 +218,7 @@ impl PartitionWindows {
                 w.dirty = false;
                 WindowResult {
                     id,
-                    totals: w.counts.totals(),
+                    totals: w.counts.take_changed(),
                 }
             })
             .collect()

@@ -379,11 +379,26 @@ fn early_updates_show_open_windows_then_final_counts_replace_them() {
     });
     assert!(producer.wait(LONG).success(), "{}", producer.stderr());
     let want = reference_counts(file, 10_000);
-    let mut got = Results::new();
-    wait_until(LONG, "final counts of every window", || {
+    let deadline = Instant::now() + LONG;
+    let mut got = read_results(&results);
+    let done = |got: &Results| {
+        got.values().all(|v| v["final"] == true) && result_counts(got, "tumbling-10s") == want
+    };
+    while !done(&got) {
+        if Instant::now() > deadline {
+            let open: Vec<&String> = got
+                .keys()
+                .filter(|k| got[*k]["final"] != true)
+                .take(5)
+                .collect();
+            panic!(
+                "no final counts of every window; still early: {open:?}\nconsumer:\n{}",
+                tail(&c.stderr())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
         got = read_results(&results);
-        got.values().all(|v| v["final"] == true) && result_counts(&got, "tumbling-10s") == want
-    });
+    }
     assert!(
         c.terminate(Duration::from_secs(30)).success(),
         "{}",

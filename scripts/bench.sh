@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Benchmarks on a fresh machine (Rust toolchain, Python 3, gcc): builds the release binaries,
+# generates a seeded tweet file, and runs
+#
+#   engine  the consumer's processing engine alone, in memory (target/release/engine FILE)
+#   e2e     end to end through a throw-away local broker (Tansu), side by side on one topic:
+#             1. producer vs. a no-op produce loop of the same bytes (bench/src/bin/produce_noop.rs)
+#             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, the
+#                tutorials' Python loop (bench/python/tutorial_kafka.py) and Quix Streams
+#                (bench/python/quix_windows.py)
+#   all     both
+#
+# Usage: scripts/bench.sh [engine|e2e|all]          (default: all)
+#
+# Environment: BENCH_TWEETS tweets to generate [200000]. Everything goes under .bench/: the tweet
+# file, the Python venv, the broker's state and log, per-candidate logs and results.
+# Each figure comes from bench/python/runner.py: tweets/s from wall time (process start to exit),
+# CPU (user+system) and peak RSS of the candidate process (os.wait4), and the broker's CPU meanwhile.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PYTHONDONTWRITEBYTECODE=1
+
+MODE="${1:-all}"
+case "$MODE" in
+  engine | e2e | all) ;;
+  *)
+    echo "usage: $0 [engine|e2e|all]" >&2
+    exit 2
+    ;;
+esac
+
+TWEETS="${BENCH_TWEETS:-200000}"
+[[ $TWEETS =~ ^[1-9][0-9]*$ ]] || {
+  echo "bench.sh: BENCH_TWEETS must be a positive integer, got '$TWEETS'" >&2
+  exit 2
+}
+BENCH_DIR="$REPO_ROOT/.bench"
+TWEETS_FILE="$BENCH_DIR/tweets.jsonl"
+RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
+LOG_DIR="$BENCH_DIR/logs/$RUN_ID"
+RESULTS="$LOG_DIR/results.jsonl"
+BROKER_DIR="$BENCH_DIR/broker"
+BROKER_PORT=""
+
+step() { printf '\n==> %s\n' "$*"; }
+die() {
+  printf 'bench.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
+
+PYTHON="$(command -v python3.11 || command -v python3 || true)"
+[[ -n $PYTHON ]] || die "python3 not found"
+command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain first"
+mkdir -p "$LOG_DIR"
+RUNNER=("$PYTHON" "$REPO_ROOT/bench/python/runner.py")
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local status=$?
+  if [[ -n $BROKER_PORT ]]; then
+    step "stopping the benchmark broker"
+    BROKER_DIR="$BROKER_DIR" BROKER_PORT="$BROKER_PORT" bash scripts/broker.sh stop || true
+    # The topics hold the whole input several times over; keep only the log.
+    rm -f "$BROKER_DIR"/tansu.db*
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "building release binaries"
+ensure_build_tools >/dev/null
+cargo build --release -q -p producer -p consumer -p bench
+
+step "generating $TWEETS tweets"
+params="synthetic limit=$TWEETS seed=42 start=2026-01-01T00:00:00Z events-per-second=5000"
+if [[ -f $TWEETS_FILE && -f $TWEETS_FILE.params && "$(cat "$TWEETS_FILE.params")" == "$params" ]]; then
+  echo "reusing $TWEETS_FILE ($params)"
+else
+  rm -f "$TWEETS_FILE.params"
+  target/release/producer --source synthetic --sink stdout --limit "$TWEETS" --seed 42 \
+    --start 2026-01-01T00:00:00Z --events-per-second 5000 >"$TWEETS_FILE" 2>"$LOG_DIR/generate.err" ||
+    die "tweet generation failed (see $LOG_DIR/generate.err)"
+  echo "$params" >"$TWEETS_FILE.params"
+fi
+echo "$TWEETS_FILE: $(wc -l <"$TWEETS_FILE") tweets, $(du -m "$TWEETS_FILE" | cut -f1) MB"
+
+failed=0
+
+run_engine() {
+  step "engine: the consumer's processing engine in memory (target/release/engine)"
+  "${RUNNER[@]}" run --step engine --name engine --tweets "$TWEETS" --results "$RESULTS" \
+    --log-dir "$LOG_DIR" --echo --count-regex '(?m)^tweets +(\d+)' --own-regex '(?m)^wall +([0-9.]+) s' -- \
+    target/release/engine "$TWEETS_FILE" || failed=1
+}
+
+# Sets PY_OK/QUIX_OK and the skip reasons.
+setup_python() {
+  local venv="$BENCH_DIR/venv" log="$LOG_DIR/pip.log"
+  PY_OK=1 QUIX_OK=1 PY_REASON="" QUIX_REASON=""
+  step "Python venv ($venv): confluent-kafka, quixstreams"
+  if [[ ! -x $venv/bin/python ]] && ! "$PYTHON" -m venv "$venv" >>"$log" 2>&1; then
+    PY_OK=0 QUIX_OK=0
+    PY_REASON="cannot create a venv with $PYTHON: $(tail -n 1 "$log")"
+    QUIX_REASON="$PY_REASON"
+    return
+  fi
+  VENV_PYTHON="$venv/bin/python"
+  if ! "$VENV_PYTHON" -m pip install -q --disable-pip-version-check confluent-kafka >>"$log" 2>&1; then
+    PY_OK=0 QUIX_OK=0
+    PY_REASON="pip install confluent-kafka failed: $(tail -n 1 "$log")"
+    QUIX_REASON="$PY_REASON"
+    return
+  fi
+  if ! "$VENV_PYTHON" -m pip install -q --disable-pip-version-check quixstreams >>"$log" 2>&1; then
+    QUIX_OK=0
+    QUIX_REASON="pip install quixstreams failed: $(tail -n 1 "$log")"
+  elif ! "$VENV_PYTHON" -c 'import quixstreams' >>"$log" 2>&1; then
+    QUIX_OK=0
+    QUIX_REASON="import quixstreams failed: $(tail -n 1 "$log")"
+  fi
+  "$VENV_PYTHON" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(confluent-kafka|quixstreams) ' || true
+}
+
+run_e2e() {
+  setup_python
+
+  step "starting a throw-away broker"
+  BROKER_DIR="$BROKER_DIR" bash scripts/broker.sh stop >/dev/null 2>&1 || true
+  rm -f "$BROKER_DIR"/tansu.db* "$BROKER_DIR"/tansu.log
+  BROKER_PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  BROKER_DIR="$BROKER_DIR" BROKER_PORT="$BROKER_PORT" TOPICS="" bash scripts/broker.sh start >/dev/null
+  local bootstrap="127.0.0.1:$BROKER_PORT" broker_pid
+  broker_pid="$(tr -dc '0-9' <"$BROKER_DIR/tansu.pid")"
+  echo "broker $bootstrap (pid $broker_pid, log $BROKER_DIR/tansu.log)"
+
+  local id raw noop
+  id="$(date +%H%M%S)-$$"
+  raw="bench-raw-$id" noop="bench-noop-$id"
+  # Created with Kafka's default retention.ms set explicitly: Tansu reports only the configs a topic
+  # was created with, and Quix Streams reads retention.ms of its input topic to create its
+  # repartition topic (KeyError: 'retention.ms' otherwise).
+  local topic
+  for topic in "$raw" "$noop"; do
+    tansu topic create "$topic" --broker "tcp://$bootstrap" --partitions 3 --config retention.ms=604800000 >/dev/null ||
+      die "cannot create topic $topic"
+    echo "topic $topic created (3 partitions)"
+  done
+  local run=("${RUNNER[@]}" run --tweets "$TWEETS" --results "$RESULTS" --log-dir "$LOG_DIR" --broker-pid "$broker_pid")
+
+  step "1. producing $TWEETS tweets: our producer vs. a no-op produce loop"
+  # Both load their client settings through common::settings, so this applies to both alike.
+  # librdkafka's default local queue (100,000 messages, ~270 MB of tweets) takes longer than the
+  # producer's 30 s end-of-input flush to drain through this broker (~3,000 msg/s on a busy
+  # machine), and the producer then rightly exits 1 with tweets unacknowledged. A 10,000-message
+  # queue still batches fully and drains within a few seconds.
+  local queue="TRENDS__KAFKA__PROPERTIES__QUEUE_BUFFERING_MAX_MESSAGES=${BENCH_PRODUCE_QUEUE:-10000}"
+  echo "both with $queue (queue.buffering.max.messages; env BENCH_PRODUCE_QUEUE)"
+  "${run[@]}" --step produce --name producer --count-regex 'delivered (\d+)' --show 'producer summary' -- \
+    env "$queue" target/release/producer --bootstrap-servers "$bootstrap" --file "$TWEETS_FILE" --topic "$raw" || {
+    echo "bench.sh: the producer failed, so step 2 has no pre-loaded topic: skipped (see $LOG_DIR)" >&2
+    failed=1
+    return 0
+  }
+  "${run[@]}" --step produce --name produce-noop --show '^produce_noop:' -- \
+    env "$queue" target/release/produce_noop --bootstrap-servers "$bootstrap" --topic "$noop" "$TWEETS_FILE" || failed=1
+
+  step "2. consuming the pre-loaded topic $raw ($TWEETS tweets, 3 partitions)"
+  "${run[@]}" --step consume --name drain --show '^drain:' -- \
+    target/release/drain --bootstrap-servers "$bootstrap" --topic "$raw" --group-id "bench-drain-$id" || failed=1
+  "${run[@]}" --step consume --name ours --count-regex 'consumed=(\d+)' --show 'consumer stopped' -- \
+    target/release/consumer --bootstrap-servers "$bootstrap" --topic "$raw" --group-id "bench-ours-$id" \
+    --results-topic "bench-results-$id" --window 1m --top 10 --until-end || failed=1
+  if ((PY_OK)); then
+    "${run[@]}" --step consume --name python-tutorial --show '^RESULT' -- \
+      "$VENV_PYTHON" bench/python/tutorial_kafka.py --bootstrap-servers "$bootstrap" --topic "$raw" \
+      --group-id "bench-python-$id" || failed=1
+  else
+    "${RUNNER[@]}" skip --step consume --name python-tutorial --reason "$PY_REASON" --results "$RESULTS"
+  fi
+  if ((QUIX_OK)); then
+    "${run[@]}" --step consume --name quix --optional --show '^RESULT|hashtag records' -- \
+      "$VENV_PYTHON" bench/python/quix_windows.py --bootstrap-servers "$bootstrap" --topic "$raw" \
+      --group-id "bench-quix-$id" --state-dir "$LOG_DIR/quix-state" --expect "$TWEETS" || failed=1
+  else
+    "${RUNNER[@]}" skip --step consume --name quix --reason "$QUIX_REASON" --results "$RESULTS"
+  fi
+  # The same ceiling measured again after the others: how noisy the machine was during the run.
+  "${run[@]}" --step consume --name drain-again --show '^drain:' -- \
+    target/release/drain --bootstrap-servers "$bootstrap" --topic "$raw" --group-id "bench-drain2-$id" || failed=1
+
+  step "first window's top 3 per candidate (ours counts case-folded hashtags by Twitter's rules, once per tweet; the Python ones count space-separated words containing '#')"
+  echo "ours:   $(grep -m1 -A6 '^|hashtag' "$LOG_DIR/consume-ours.out" | sed -n '3,5p' | tr -s ' ' | tr '\n' ' ')"
+  if [[ -f $LOG_DIR/consume-python-tutorial.out ]]; then
+    echo "python: $(grep -m1 -A3 '^Window' "$LOG_DIR/consume-python-tutorial.out" | sed -n '2,4p' | tr -s ' ' | tr '\n' ' ')"
+  fi
+  if [[ -f $LOG_DIR/consume-quix.out ]]; then
+    echo "quix:   $(grep -m1 -A3 '^Window' "$LOG_DIR/consume-quix.out" | sed -n '2,4p' | tr -s ' ' | tr '\n' ' ')"
+  fi
+}
+
+[[ $MODE == engine || $MODE == all ]] && run_engine
+[[ $MODE == e2e || $MODE == all ]] && run_e2e
+
+step "summary ($TWEETS tweets; logs and results in $LOG_DIR)"
+"${RUNNER[@]}" report --results "$RESULTS" \
+  --pair producer produce-noop \
+  --pair ours drain --pair ours python-tutorial --pair ours quix \
+  --pair drain-again drain
+exit "$failed"
