@@ -365,7 +365,7 @@ pub struct RunStats {
 /// merged when `consumer.until_end` is on. Returns the totals.
 pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
     let c = &settings.consumer;
-    let shapes = shapes(&c.window);
+    let shapes = Shape::for_defs(&c.window);
     let options = CountOptions {
         spec: WindowSpec {
             shapes,
@@ -462,20 +462,6 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         count,
         merge: merge_ctx.stage.stats(),
     })
-}
-
-/// The distinct (size, slide) shapes the definitions need.
-fn shapes(defs: &[WindowDef]) -> Vec<Shape> {
-    let mut shapes: Vec<Shape> = defs
-        .iter()
-        .map(|d| {
-            let (size_ms, slide_ms) = d.shape();
-            Shape { size_ms, slide_ms }
-        })
-        .collect();
-    shapes.sort_unstable();
-    shapes.dedup();
-    shapes
 }
 
 /// How many partitions the raw topic has: the merge stage waits for all of them.

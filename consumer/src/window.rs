@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use common::window_spec::WindowDef;
+
 use crate::counts::{WindowCounts, WindowTotals};
 
 /// A family of windows: `size_ms` long, one starting every `slide_ms` (tumbling when equal),
@@ -31,6 +33,21 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// The distinct shapes the window definitions need (cumulative totals are sums of
+    /// tumbling windows of their period).
+    pub fn for_defs(defs: &[WindowDef]) -> Vec<Shape> {
+        let mut shapes: Vec<Shape> = defs
+            .iter()
+            .map(|d| {
+                let (size_ms, slide_ms) = d.shape();
+                Shape { size_ms, slide_ms }
+            })
+            .collect();
+        shapes.sort_unstable();
+        shapes.dedup();
+        shapes
+    }
+
     /// Starts of the windows holding `event_ms`, oldest first.
     pub fn starts_of(self, event_ms: i64) -> impl Iterator<Item = i64> {
         let last = event_ms.div_euclid(self.slide_ms) * self.slide_ms;

@@ -45,15 +45,7 @@ struct Outcome {
 
 fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
     let defs = parse_windows(&args.window).map_err(anyhow::Error::msg)?;
-    let mut shapes: Vec<Shape> = defs
-        .iter()
-        .map(|d| {
-            let (size_ms, slide_ms) = d.shape();
-            Shape { size_ms, slide_ms }
-        })
-        .collect();
-    shapes.sort_unstable();
-    shapes.dedup();
+    let shapes = Shape::for_defs(&defs);
     let mut pipeline = Pipeline::new(CountOptions {
         spec: WindowSpec {
             shapes,
