@@ -544,7 +544,7 @@ fn poll_until_done(
     let mut last_close = Instant::now();
     let mut last_commit = Instant::now();
     let mut last_early = Instant::now();
-    let mut finished: Option<Instant> = None;
+    let mut finished: Option<(Instant, i64)> = None;
     let commit_all = |mode| {
         let checkpoints = lock(&count_ctx.stage.pipeline).checkpoints();
         count_ctx.commit(raw, checkpoints, mode);
@@ -580,7 +580,11 @@ fn poll_until_done(
             let messages = lock(&count_ctx.stage.pipeline).finish();
             shared.send_partials(messages)?;
             commit_all(CommitMode::Sync);
-            finished = Some(now);
+            // The merge stage is caught up only once it has read past our last message.
+            let (_, end) = merge
+                .fetch_watermarks(&shared.partials_topic, 0, SETUP_TIMEOUT)
+                .context("cannot read the end of the partials topic")?;
+            finished = Some((now, end));
         }
         if now.duration_since(last_close) >= CLOSE_INTERVAL {
             last_close = now;
@@ -593,10 +597,10 @@ fn poll_until_done(
             }
             merge_ctx.stage.emit(early)?;
         }
-        if let Some(at) = finished {
+        if let Some((at, end)) = finished {
             let caught_up = lock(&merge_ctx.stage.merger)
                 .as_ref()
-                .map(Merger::caught_up);
+                .map(|m| m.caught_up(end));
             let waited = now.duration_since(at);
             if caught_up == Some(true) {
                 merge_ctx.stage.emit(false)?;

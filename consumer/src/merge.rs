@@ -282,9 +282,12 @@ impl Merger {
             .collect()
     }
 
-    /// True when every source is idle and every window has been emitted (batch runs stop here).
-    pub fn caught_up(&self) -> bool {
-        self.pending.is_empty()
+    /// True when every message before `offset` has been read, every source is idle and every
+    /// window has been emitted (batch runs stop here, with `offset` the end of the partials
+    /// topic after their own last message: idle progress read earlier may be stale).
+    pub fn caught_up(&self, offset: i64) -> bool {
+        self.next_offset.is_some_and(|next| next >= offset)
+            && self.pending.is_empty()
             && (0..self.sources).all(|s| self.progress.get(&s).is_some_and(|p| p.idle))
     }
 
@@ -432,11 +435,15 @@ mod tests {
         );
         let ends: Vec<i64> = m.take_complete().iter().map(|w| w.id.end_ms()).collect();
         assert_eq!(ends, [10], "source 0 still active at 10");
-        assert!(!m.caught_up());
+        assert!(!m.caught_up(0));
         feed(&mut m, vec![progress(0, 10, true)]);
         let ends: Vec<i64> = m.take_complete().iter().map(|w| w.id.end_ms()).collect();
         assert_eq!(ends, [30]);
-        assert!(m.caught_up());
+        assert!(m.caught_up(m.next_offset.unwrap()));
+        assert!(
+            !m.caught_up(m.next_offset.unwrap() + 1),
+            "a later message not read yet"
+        );
     }
 
     #[test]
