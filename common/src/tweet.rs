@@ -41,7 +41,7 @@ pub enum Shape {
 }
 
 /// A tweet reduced to what trend analytics needs, borrowing from the message bytes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Tweet<'a> {
     pub shape: Shape,
     pub id: u64,
@@ -73,44 +73,6 @@ enum Lazy<'a> {
         coordinates: Option<[f64; 2]>,
         includes: Option<&'a RawValue>,
     },
-}
-
-/// Raw JSON compares by its text (tweets compare equal when parsed from equal bytes).
-impl PartialEq for Lazy<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        fn raw<'r>(r: &Option<&'r RawValue>) -> Option<&'r str> {
-            r.map(RawValue::get)
-        }
-        match (self, other) {
-            (
-                Lazy::V1 {
-                    user: a,
-                    place: b,
-                    coordinates: c,
-                },
-                Lazy::V1 {
-                    user: x,
-                    place: y,
-                    coordinates: z,
-                },
-            ) => raw(a) == raw(x) && raw(b) == raw(y) && raw(c) == raw(z),
-            (
-                Lazy::V2 {
-                    author_id: a,
-                    place_id: b,
-                    coordinates: c,
-                    includes: d,
-                },
-                Lazy::V2 {
-                    author_id: w,
-                    place_id: x,
-                    coordinates: y,
-                    includes: z,
-                },
-            ) => a == w && b == x && c == y && raw(d) == raw(z),
-            _ => false,
-        }
-    }
 }
 
 /// The tweet's author.
