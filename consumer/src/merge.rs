@@ -97,19 +97,16 @@ struct EarlyPart {
 
 impl EarlyPart {
     /// Applies an update; returns the keys it changed.
-    fn update(&mut self, update: WindowTotals) -> Vec<String> {
+    fn update(&mut self, mut update: WindowTotals) -> Vec<String> {
         if update.capacity > 0 {
             self.tags.clear();
         }
-        let keys = update.tags.iter().map(|t| t.key.clone()).collect();
-        let WindowTotals { tags, .. } = &update;
+        let tags = std::mem::take(&mut update.tags);
+        let keys = tags.iter().map(|t| t.key.clone()).collect();
         for tag in tags {
-            self.tags.insert(tag.key.clone(), tag.clone());
+            self.tags.insert(tag.key.clone(), tag);
         }
-        self.totals = WindowTotals {
-            tags: Vec::new(),
-            ..update
-        };
+        self.totals = update;
         keys
     }
 
