@@ -189,14 +189,29 @@ impl<S: Stage> GroupContext<S> {
 }
 
 impl<S: Stage> ClientContext for GroupContext<S> {
-    /// librdkafka reports consumer errors both here and through `poll`; the poll loop handles
-    /// them (end-of-partition marks idle partitions), so only client-level problems are logged.
     fn error(&self, error: KafkaError, reason: &str) {
-        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
-            warn!(%error, reason, "Kafka client error");
-        }
+        log_client_error(&error, reason);
     }
 }
+
+/// librdkafka reports consumer errors both to the client context and through `poll`; the
+/// poll loops handle end-of-partition, so only client-level problems are logged.
+fn log_client_error(error: &KafkaError, reason: &str) {
+    if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
+        warn!(%error, reason, "Kafka client error");
+    }
+}
+
+/// The context of [`read_topic`]'s reader: it stops at end-of-partition, which is no error.
+struct Reader;
+
+impl ClientContext for Reader {
+    fn error(&self, error: KafkaError, reason: &str) {
+        log_client_error(&error, reason);
+    }
+}
+
+impl ConsumerContext for Reader {}
 
 impl<S: Stage> ConsumerContext for GroupContext<S> {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -486,7 +501,7 @@ fn read_topic(
     topic: &str,
     mut each: impl FnMut(&str, &[u8]),
 ) -> anyhow::Result<u64> {
-    let reader: BaseConsumer = config.create()?;
+    let reader: BaseConsumer<Reader> = config.create_with_context(Reader)?;
     let metadata = reader.fetch_metadata(Some(topic), SETUP_TIMEOUT)?;
     let mut tpl = TopicPartitionList::new();
     let mut ends = HashMap::new();
@@ -554,30 +569,30 @@ fn poll_until_done(
         if let Some(error) = lock(&shared.failure).take() {
             return Err(error);
         }
-        if finished.is_none() {
-            match raw.poll(Duration::from_millis(20)) {
-                Some(Ok(m)) => lock(&count_ctx.stage.pipeline).process(
-                    m.partition(),
-                    m.offset(),
-                    m.payload(),
-                    m.timestamp().to_millis(),
-                    Instant::now(),
-                ),
-                Some(Err(KafkaError::PartitionEOF(partition))) => {
-                    lock(&count_ctx.stage.pipeline).mark_end(partition);
-                }
-                // Already reported through `GroupContext::error`.
-                Some(Err(error)) => tracing::debug!(%error, "consumer error"),
-                None => {}
+        // Polled even after finishing, so a rebalance that brings more partitions is served.
+        match raw.poll(Duration::from_millis(20)) {
+            Some(Ok(m)) => lock(&count_ctx.stage.pipeline).process(
+                m.partition(),
+                m.offset(),
+                m.payload(),
+                m.timestamp().to_millis(),
+                Instant::now(),
+            ),
+            Some(Err(KafkaError::PartitionEOF(partition))) => {
+                lock(&count_ctx.stage.pipeline).mark_end(partition);
             }
-        } else {
-            std::thread::sleep(Duration::from_millis(20));
+            // Already reported through `GroupContext::error`.
+            Some(Err(error)) => tracing::debug!(%error, "consumer error"),
+            None => {}
         }
         drain_partials(merge)?;
         let now = Instant::now();
-        if c.until_end && finished.is_none() && lock(&count_ctx.stage.pipeline).all_at_end() {
+        let at_end = c
+            .until_end
+            .then(|| lock(&count_ctx.stage.pipeline).finish_at_end())
+            .flatten();
+        if let Some(messages) = at_end {
             info!("every assigned partition read to its end; closing all windows");
-            let messages = lock(&count_ctx.stage.pipeline).finish();
             shared.send_partials(messages)?;
             commit_all(CommitMode::Sync);
             // The merge stage is caught up only once it has read past our last message.
@@ -597,18 +612,19 @@ fn poll_until_done(
             }
             merge_ctx.stage.emit(early)?;
         }
-        if let Some((at, end)) = finished {
+        // Counting is done until a rebalance brings a partition with more to read.
+        let counted = finished.filter(|_| lock(&count_ctx.stage.pipeline).finished());
+        if let Some((at, end)) = counted {
             let caught_up = lock(&merge_ctx.stage.merger)
                 .as_ref()
                 .map(|m| m.caught_up(end));
-            let waited = now.duration_since(at);
             if caught_up == Some(true) {
                 merge_ctx.stage.emit(false)?;
                 commit_all(CommitMode::Sync);
                 info!("every window merged and published");
                 return Ok(());
             }
-            if waited >= MERGE_JOIN_WAIT {
+            if now.duration_since(at) >= MERGE_JOIN_WAIT {
                 warn!("the merge stage was not assigned here or did not finish in time; stopping after counting");
                 return Ok(());
             }

@@ -164,6 +164,7 @@ fn main() -> ExitCode {
                 late = count.late,
                 rejected = count.rejected,
                 retweets_skipped = count.retweets_skipped,
+                unowned = count.unowned,
                 windows = count.windows,
                 merged_windows = merge.windows,
                 late_parts = merge.late_parts,

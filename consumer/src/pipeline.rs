@@ -21,6 +21,11 @@ use crate::window::{Checkpoint, PartitionWindows, WindowResult, WindowSpec};
 /// just took over learns every source's position quickly.
 const HEARTBEAT: Duration = Duration::from_secs(1);
 
+/// A longer pause between two [`Pipeline::close_ready`] calls means the consumer was not
+/// reading (a blocking rebalance callback, a slow flush): messages may have arrived unseen,
+/// so the pause does not count towards a partition's idle timeout.
+const STALL: Duration = Duration::from_secs(1);
+
 /// Running totals, reported at shutdown.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
@@ -35,6 +40,9 @@ pub struct Stats {
     pub rejected: u64,
     /// Retweets not counted (`consumer.retweets = "skip"`).
     pub retweets_skipped: u64,
+    /// Messages of partitions this consumer does not own (delivered after a revocation); the
+    /// owner counts them.
+    pub unowned: u64,
     /// Partition windows closed and handed to the merge stage.
     pub windows: u64,
 }
@@ -56,6 +64,8 @@ struct Partition {
     last_message: Instant,
     /// Closed all its windows after being idle; cleared by the next message.
     idle: bool,
+    /// Closed all its windows at the end of input (`--until-end`); cleared by the next message.
+    finished: bool,
     /// The progress last sent and when.
     sent: Option<(Option<i64>, bool, Instant)>,
 }
@@ -65,6 +75,8 @@ pub struct Pipeline {
     options: CountOptions,
     partitions: BTreeMap<i32, Partition>,
     last_early: Option<Instant>,
+    /// The previous `close_ready` call, to notice stalls.
+    last_tick: Option<Instant>,
     stats: Stats,
 }
 
@@ -78,6 +90,7 @@ impl Pipeline {
             options,
             partitions: BTreeMap::new(),
             last_early: None,
+            last_tick: None,
             stats: Stats::default(),
         }
     }
@@ -97,6 +110,7 @@ impl Pipeline {
                 at_end: false,
                 last_message: now,
                 idle: false,
+                finished: false,
                 sent: None,
             },
         );
@@ -109,9 +123,9 @@ impl Pipeline {
         }
     }
 
-    /// True when partitions are owned and every one is read to its end.
-    pub fn all_at_end(&self) -> bool {
-        !self.partitions.is_empty() && self.partitions.values().all(|p| p.at_end)
+    /// True when partitions are owned and every one is read to its end and finished.
+    pub fn finished(&self) -> bool {
+        !self.partitions.is_empty() && self.partitions.values().all(|p| p.at_end && p.finished)
     }
 
     /// Processes one message. `kafka_timestamp_ms` is the event time used when the tweet has no
@@ -124,15 +138,16 @@ impl Pipeline {
         kafka_timestamp_ms: Option<i64>,
         now: Instant,
     ) {
-        self.stats.consumed += 1;
-        if !self.partitions.contains_key(&partition) {
-            self.assign(partition, None, now);
-        }
         let Some(p) = self.partitions.get_mut(&partition) else {
+            // Counting it without the partition's restored state would send a partial window
+            // that replaces the owner's complete one.
+            self.stats.unowned += 1;
             return;
         };
+        self.stats.consumed += 1;
         p.at_end = false;
         p.idle = false;
+        p.finished = false;
         p.last_message = now;
         let tweet = match Tweet::parse_for_counting(payload.unwrap_or_default()) {
             Ok(tweet) => tweet,
@@ -175,8 +190,16 @@ impl Pipeline {
     /// progress, and early snapshots. Send them before committing [`checkpoints`](Self::checkpoints).
     pub fn close_ready(&mut self, now: Instant) -> Vec<PartialMessage> {
         let mut out = Vec::new();
+        let stalled = self
+            .last_tick
+            .map(|at| now.saturating_duration_since(at))
+            .filter(|&gap| gap > STALL);
+        self.last_tick = Some(now);
         let idle_timeout = self.options.idle_timeout;
         for (&source, p) in &mut self.partitions {
+            if let Some(gap) = stalled {
+                p.last_message += gap;
+            }
             let mut closed = p.windows.take_closed();
             if p.at_end && !p.idle && now.duration_since(p.last_message) >= idle_timeout {
                 closed.extend(p.windows.take_all());
@@ -240,22 +263,30 @@ impl Pipeline {
         (messages, checkpoints)
     }
 
-    /// End of input (`--until-end`): closes every open window and reports every partition
-    /// idle, so the merge stage emits everything.
-    pub fn finish(&mut self) -> Vec<PartialMessage> {
+    /// End of input (`--until-end`): once every owned partition is read to its end and one
+    /// of them is not finished yet (a rebalance can add partitions after a finish), closes
+    /// every open window and reports every partition idle, so the merge stage emits everything.
+    pub fn finish_at_end(&mut self) -> Option<Vec<PartialMessage>> {
+        let due = !self.partitions.is_empty()
+            && self.partitions.values().all(|p| p.at_end)
+            && self.partitions.values().any(|p| !p.finished);
+        if !due {
+            return None;
+        }
         let mut out = Vec::new();
         for (&source, p) in &mut self.partitions {
             let closed = p.windows.take_all();
             self.stats.windows += closed.len() as u64;
             out.extend(closed.into_iter().map(|w| window_message(source, w, true)));
             p.idle = true;
+            p.finished = true;
             out.push(PartialMessage::Progress {
                 source,
                 watermark_ms: p.windows.watermark_ms(),
                 idle: true,
             });
         }
-        out
+        Some(out)
     }
 }
 
@@ -389,7 +420,7 @@ mod tests {
         p.close_ready(t0);
         p.mark_end(0);
         p.mark_end(1);
-        let before = p.close_ready(t0 + Duration::from_secs(9));
+        let before = ticks(&mut p, t0, Duration::from_millis(9_900));
         assert!(windows(&before).is_empty());
         let after = p.close_ready(t0 + Duration::from_secs(10));
         assert_eq!(windows(&after).len(), 1);
@@ -398,6 +429,35 @@ mod tests {
         p.process(0, 1, Some(&tweet(2, 12, "#b")), None, later);
         let woke = p.close_ready(later);
         assert_eq!(progress(&woke), [(0, Some(12_000), false)]);
+    }
+
+    #[test]
+    fn time_the_consumer_was_not_reading_is_not_idle_time() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        p.mark_end(0);
+        p.close_ready(t0);
+        // Stalled for 9 s (say, in a rebalance callback), then reading again.
+        let resumed = t0 + Duration::from_secs(9);
+        let soon = ticks(&mut p, resumed, Duration::from_millis(9_900));
+        assert!(progress(&soon).iter().all(|&(_, _, idle)| !idle));
+        assert!(windows(&soon).is_empty());
+        let idle = p.close_ready(resumed + Duration::from_secs(10));
+        assert_eq!(progress(&idle), [(0, Some(10_000), true)]);
+    }
+
+    /// `close_ready` every 100 ms from `from` for `span`, as the driver calls it.
+    fn ticks(p: &mut Pipeline, from: Instant, span: Duration) -> Vec<PartialMessage> {
+        let step = Duration::from_millis(100);
+        let mut out = Vec::new();
+        let mut at = from;
+        while at <= from + span {
+            out.extend(p.close_ready(at));
+            at += step;
+        }
+        out
     }
 
     #[test]
@@ -475,12 +535,43 @@ mod tests {
         let t0 = Instant::now();
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
+        p.assign(1, None, t0);
         p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
         assert!(windows(&p.close_ready(t0)).is_empty());
-        let out = p.finish();
+        p.mark_end(0);
+        assert!(
+            p.finish_at_end().is_none(),
+            "partition 1 is not read to its end"
+        );
+        p.mark_end(1);
+        let out = p.finish_at_end().expect("all partitions at their end");
         assert_eq!(windows(&out).len(), 1);
-        assert_eq!(progress(&out), [(0, Some(10_000), true)]);
+        assert_eq!(progress(&out), [(0, Some(10_000), true), (1, None, true)]);
         assert_eq!(p.checkpoints()[0].1.offset, 1);
+        assert!(p.finished());
+        assert!(p.finish_at_end().is_none(), "already finished");
+
+        // A partition assigned by a later rebalance is finished in turn.
+        p.assign(2, None, t0);
+        assert!(!p.finished());
+        p.mark_end(2);
+        assert_eq!(progress(&p.finish_at_end().unwrap()).len(), 3);
+        assert!(p.finished());
+
+        // New data reopens it.
+        p.process(2, 0, Some(&tweet(2, 2, "#b")), None, t0);
+        assert!(!p.finished());
+    }
+
+    #[test]
+    fn messages_of_unowned_partitions_are_not_counted() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        p.process(1, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        assert_eq!(p.stats().unowned, 1);
+        assert_eq!(p.stats().consumed, 0);
+        assert!(p.checkpoints().iter().all(|(partition, _)| *partition == 0));
     }
 
     #[test]

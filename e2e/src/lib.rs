@@ -229,6 +229,30 @@ pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool)
     }
 }
 
+/// What each consumer did with its partitions (assignments, revocations, takeovers of the
+/// merge stage, warnings, final totals), for the failure message of a multi-process test.
+pub fn timeline(procs: &[&Proc]) -> String {
+    const EVENTS: [&str; 6] = [
+        "partitions ",
+        "merging windows",
+        "restored",
+        "consumer stopped",
+        " WARN ",
+        " ERROR ",
+    ];
+    let mut out = String::new();
+    for p in procs {
+        out.push_str(&format!("--- {}\n", p.name));
+        for line in p.stderr().lines() {
+            if EVENTS.iter().any(|e| line.contains(e)) && !line.contains("CONFWARN") {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// The last lines of a log, for failure messages.
 pub fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
