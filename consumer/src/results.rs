@@ -188,27 +188,27 @@ impl Publisher {
                 WindowDef::Cumulative { .. } if w.is_final => {
                     let totals = self.cumulative.entry(def).or_default();
                     let changed = totals.add(w);
-                    let span = || Span {
+                    let span = |end_ms: i64| Span {
                         window: label.clone(),
                         window_start: None,
                         window_start_ms: None,
-                        window_end: rfc3339(w.id.end_ms()),
-                        window_end_ms: w.id.end_ms(),
+                        window_end: rfc3339(end_ms),
+                        window_end_ms: end_ms,
                         is_final: true,
                     };
                     let prefix = format!("{label}|");
-                    push_tags(out, &prefix, &span, &changed, true);
+                    push_tags(out, &prefix, &|| span(w.id.end_ms()), &changed, true);
                     let summary = Summary {
                         tweets: totals.tweets,
                         mentions: totals.mentions,
                         distinct: totals.totals.len(),
                         untracked_bound: 0,
                     };
-                    push_summary(out, &prefix, span(), summary);
-                    let title = format!(
-                        "Totals through {} UTC  [{label}]",
-                        format_human(w.id.end_ms())
-                    );
+                    // A replayed period changes nothing: the summary still says how far the
+                    // totals reach, so a later restore does not add the periods after it again.
+                    let through = totals.through_ms.unwrap_or(w.id.end_ms());
+                    push_summary(out, &prefix, span(through), summary);
+                    let title = format!("Totals through {} UTC  [{label}]", format_human(through));
                     let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
                     out.tables.push(render_table(&title, summary, rows));
                 }
@@ -443,6 +443,100 @@ mod tests {
         assert_eq!(v["cumulative-10s|*"]["tweets"], 4);
         assert_eq!(v["cumulative-10s|*"]["distinct_hashtags"], 3);
         assert_eq!(v["cumulative-10s|*"]["window_end"], "1970-01-01T00:00:30Z");
+    }
+
+    /// The latest value per key, as a compacted topic keeps it.
+    fn latest(records: &[Record]) -> BTreeMap<String, serde_json::Value> {
+        records
+            .iter()
+            .map(|r| (r.key.clone(), serde_json::from_slice(&r.value).unwrap()))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Owners of the merge stage crash after any prefix of each result partition landed;
+        /// the next one restores from what landed and replays from any period not yet wholly
+        /// published (or earlier). The latest records equal one uninterrupted owner's.
+        #[test]
+        fn cumulative_records_after_crashes_equal_an_uninterrupted_run(
+            periods in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(0..5u8, 0..3), 0..4),
+                1..7,
+            ),
+            crashes in proptest::collection::vec(
+                (proptest::prelude::any::<u64>(), [0..40usize, 0..40, 0..40]),
+                0..5,
+            ),
+        ) {
+            let d = defs("cumulative:10s");
+            let periods: Vec<MergedWindow> = periods
+                .iter()
+                .enumerate()
+                .map(|(i, tweets)| {
+                    let tags: Vec<Vec<String>> = tweets
+                        .iter()
+                        .map(|t| t.iter().map(|n| format!("T{n}")).collect())
+                        .collect();
+                    let refs: Vec<Vec<&str>> = tags
+                        .iter()
+                        .map(|t| t.iter().map(String::as_str).collect())
+                        .collect();
+                    let slices: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+                    window(i as i64 * 10_000, true, &slices)
+                })
+                .collect();
+
+            let mut uninterrupted = Publisher::new(&d, 3);
+            let mut want = Published::default();
+            for w in &periods {
+                uninterrupted.publish(w, &mut want);
+            }
+
+            let mut landed: Vec<Record> = Vec::new();
+            // Periods before this are wholly in the topic: a restart may resume up to here.
+            let mut resumable = 0;
+            for owner in 0..=crashes.len() {
+                let mut p = Publisher::new(&d, 3);
+                for r in &landed {
+                    p.restore(&r.key, &r.value);
+                }
+                let crash = crashes.get(owner);
+                let start = match crash {
+                    Some((seed, _)) if owner > 0 => (*seed as usize) % (resumable + 1),
+                    _ if owner > 0 => resumable,
+                    _ => 0,
+                };
+                let end = match crash {
+                    Some((seed, _)) => start + (*seed as usize / 7) % (periods.len() - start + 1),
+                    None => periods.len(),
+                };
+                let mut sent_by_period = Vec::new();
+                for w in &periods[start..end] {
+                    let mut out = Published::default();
+                    p.publish(w, &mut out);
+                    sent_by_period.push(out.records);
+                }
+                // Each result partition keeps a prefix of what was sent to it.
+                let cuts = crash.map_or([usize::MAX; 3], |(_, cuts)| *cuts);
+                let mut sent_to = [0usize; 3];
+                for (i, records) in sent_by_period.into_iter().enumerate() {
+                    let mut whole = true;
+                    for r in records {
+                        let partition = r.key.bytes().map(usize::from).sum::<usize>() % 3;
+                        sent_to[partition] += 1;
+                        if sent_to[partition] <= cuts[partition] {
+                            landed.push(r);
+                        } else {
+                            whole = false;
+                        }
+                    }
+                    if whole && resumable == start + i {
+                        resumable += 1;
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(latest(&landed), latest(&want.records));
+        }
     }
 
     #[test]
