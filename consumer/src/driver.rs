@@ -58,6 +58,12 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 /// after this.
 const MERGE_JOIN_WAIT: Duration = Duration::from_secs(120);
 
+/// With `--until-end`, when counting is done but the merge has not completed after this long,
+/// both groups are left and joined again, once. Kafka reassigns a dead member's partitions
+/// when its session expires; Tansu 0.6 can keep them assigned to a member that died during a
+/// rebalance (it removes the member but keeps the assignment), and only a new join fixes that.
+const REJOIN_AFTER: Duration = Duration::from_secs(20);
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -560,6 +566,7 @@ fn poll_until_done(
     let mut last_commit = Instant::now();
     let mut last_early = Instant::now();
     let mut finished: Option<(Instant, i64)> = None;
+    let mut rejoined = false;
     let commit_all = |mode| {
         let checkpoints = lock(&count_ctx.stage.pipeline).checkpoints();
         count_ctx.commit(raw, checkpoints, mode);
@@ -624,6 +631,12 @@ fn poll_until_done(
                 info!("every window merged and published");
                 return Ok(());
             }
+            if !rejoined && now.duration_since(at) >= REJOIN_AFTER {
+                rejoined = true;
+                warn!("the merge has not completed since counting finished; joining both groups again in case a departed member still holds partitions");
+                rejoin(raw, &count_ctx.topic)?;
+                rejoin(merge, &shared.partials_topic)?;
+            }
             if now.duration_since(at) >= MERGE_JOIN_WAIT {
                 warn!("the merge stage was not assigned here or did not finish in time; stopping after counting");
                 return Ok(());
@@ -641,6 +654,15 @@ fn poll_until_done(
     merge_ctx.stage.emit(false)?;
     commit_all(CommitMode::Sync);
     Ok(())
+}
+
+/// Leaves the group and joins it again with a new member id: the broker forms a new generation
+/// from the members alive now.
+fn rejoin<C: ConsumerContext>(consumer: &BaseConsumer<C>, topic: &str) -> anyhow::Result<()> {
+    consumer.unsubscribe();
+    consumer
+        .subscribe(&[topic])
+        .with_context(|| format!("cannot subscribe to {topic} again"))
 }
 
 /// Feeds every partials message already fetched to the merge stage.

@@ -35,6 +35,17 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn consumer(&self, name: &str, group: &str, results: &str, extra: &[&str]) -> Proc {
+        self.consumer_with_env(name, group, results, extra, &[])
+    }
+
+    fn consumer_with_env(
+        &self,
+        name: &str,
+        group: &str,
+        results: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Proc {
         let bootstrap = bootstrap();
         let mut args = vec![
             "--bootstrap-servers",
@@ -51,7 +62,8 @@ impl Run<'_> {
             "1s",
         ];
         args.extend_from_slice(extra);
-        Proc::spawn(self.dir, name, "consumer", &args, &[SHORT_SESSION])
+        let env: Vec<(&str, &str)> = [SHORT_SESSION].iter().chain(env).copied().collect();
+        Proc::spawn(self.dir, name, "consumer", &args, &env)
     }
 
     fn producer(&self, file: &Path, speed: &str) -> Proc {
@@ -310,6 +322,47 @@ fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
         "result topics differ after kills {kills:?}: {:?}\n{}",
         differences(&got, &want),
         timeline(&procs)
+    );
+}
+
+/// A batch run (`--until-end`) joins a group whose other member then dies while it holds the
+/// merge stage and raw partitions: the run takes them over, finishes and its results are
+/// exact. (Kafka reassigns them when the dead member's session expires; Tansu 0.6 keeps them
+/// assigned to it, so the run joins again once.)
+#[test]
+fn a_batch_run_takes_over_from_a_member_that_died_holding_partitions() {
+    let scenario = Scenario::new("takeover", 4_000, 101);
+    let (run, file) = (scenario.run(), &scenario.file);
+    let (group, results) = (unique("takeover-group"), unique("takeover-results"));
+    let mut p = run.producer(file, "0");
+    assert!(p.wait(LONG).success(), "{}", p.stderr());
+
+    // Member ids start with the client id, and both groups' assignors give the first member
+    // in member-id order the merge stage and two of the three raw partitions.
+    let first = [("TRENDS__KAFKA__PROPERTIES__CLIENT_ID", "a-first")];
+    let mut doomed = run.consumer_with_env("doomed", &group, &results, &[], &first);
+    doomed.wait_for_log(LONG, "the merge stage", |l| {
+        l.contains("merging windows of all partitions here")
+    });
+    let mut batch = run.consumer("batch", &group, &results, &["--until-end"]);
+    batch.wait_for_log(LONG, "a share of the raw partitions", |l| {
+        run.assigned(l) && !assigned_partitions(l).is_empty()
+    });
+    // Killed in the middle of the merge group's rebalance, as it gives up the merge stage
+    // before being given it again.
+    doomed.wait_for_log(LONG, "the merge stage's revocation", |l| {
+        l.contains("partitions revoked") && l.contains("-partials ")
+    });
+    doomed.kill();
+
+    assert!(batch.wait(LONG).success(), "{}", tail(&batch.stderr()));
+    let got = read_results(&results);
+    let want = run.reference();
+    assert!(
+        got == want,
+        "results differ after the takeover: {:?}\n{}",
+        differences(&got, &want),
+        timeline(&[&doomed, &batch])
     );
 }
 

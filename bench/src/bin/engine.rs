@@ -92,7 +92,10 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
             merge(messages, &mut merger);
         }
     }
-    let messages = pipeline.finish();
+    for p in 0..args.partitions {
+        pipeline.mark_end(p);
+    }
+    let messages = pipeline.finish_at_end().unwrap_or_default();
     merge(messages, &mut merger);
     let cpu = bench::usage().cpu - cpu_before;
     Ok(Outcome {
