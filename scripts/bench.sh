@@ -2,7 +2,9 @@
 # Benchmarks on a fresh machine (Rust toolchain, Python 3, gcc): builds the release binaries,
 # generates a seeded tweet file, and runs
 #
-#   engine  the consumer's processing engine alone, in memory (target/release/engine FILE)
+#   engine  the consumer's processing engine alone, in memory (target/release/engine FILE), and
+#           the tutorials' Python counting on the same tweets in memory
+#           (bench/python/tutorial_memory.py)
 #   e2e     end to end through a throw-away local broker (Tansu), side by side on one topic:
 #             1. producer vs. a no-op produce loop of the same bytes (bench/src/bin/produce_noop.rs)
 #             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, the
@@ -99,6 +101,10 @@ run_engine() {
   "${RUNNER[@]}" run --step engine --name engine --tweets "$TWEETS" --results "$RESULTS" \
     --log-dir "$LOG_DIR" --echo --count-regex '(?m)^tweets +(\d+)' --own-regex '(?m)^wall +([0-9.]+) s' -- \
     target/release/engine "$TWEETS_FILE" || failed=1
+  step "engine: the tutorials' Python counting on the same tweets in memory"
+  "${RUNNER[@]}" run --step engine --name python-memory --tweets "$TWEETS" --results "$RESULTS" \
+    --log-dir "$LOG_DIR" --show '^RESULT' -- \
+    "$PYTHON" bench/python/tutorial_memory.py "$TWEETS_FILE" || failed=1
 }
 
 # Sets PY_OK/QUIX_OK and the skip reasons.
@@ -211,6 +217,7 @@ run_e2e() {
 
 step "summary ($TWEETS tweets; logs and results in $LOG_DIR)"
 "${RUNNER[@]}" report --results "$RESULTS" \
+  --pair engine python-memory \
   --pair producer produce-noop \
   --pair ours drain --pair ours python-tutorial --pair ours quix \
   --pair drain-again drain

@@ -173,9 +173,12 @@ def cmd_report(args):
         if a in ok and b in ok:
             rate = lambda r: r["tweets"] / r["wall"]
             cpu = lambda r: r["cpu"] / r["tweets"]
+            own = lambda r: r["tweets"] / r["own_seconds"]
+            both_timed = all(ok[n].get("own_seconds") for n in (a, b))
             print(
                 f"  {label:<34} throughput {rate(ok[a]) / rate(ok[b]):5.2f}x   "
                 f"CPU per tweet {cpu(ok[a]) / cpu(ok[b]):6.2f}x"
+                + (f"   own-time throughput {own(ok[a]) / own(ok[b]):6.2f}x" if both_timed else "")
             )
         else:
             missing = next(n for n in (a, b) if n not in ok)

@@ -13,16 +13,13 @@ subscribing to the last partition's end).
 """
 
 import argparse
-import json
 import sys
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
 
 from confluent_kafka import Consumer, KafkaError, KafkaException
 
-CREATED_AT = "%a %b %d %H:%M:%S %z %Y"
-WINDOW_SECS = 60
+from tutorial import count_tweet, print_windows
 
 
 def main() -> int:
@@ -71,25 +68,11 @@ def main() -> int:
             raise KafkaException(msg.error())
         at_end.discard(msg.partition())
         messages += 1
-        tweet = json.loads(msg.value())
-        created = datetime.strptime(tweet["created_at"], CREATED_AT)
-        seconds = int(created.timestamp())
-        window = seconds - seconds % WINDOW_SECS
-        for word in tweet.get("text", "").split(" "):
-            if "#" in word:
-                counts[(window, word)] += 1
+        count_tweet(msg.value(), counts)
     elapsed = time.monotonic() - start
     consumer.close()
 
-    by_window = defaultdict(list)
-    for (window, word), count in counts.items():
-        by_window[window].append((count, word))
-    for window in sorted(by_window):
-        rows = sorted(by_window[window], key=lambda r: (-r[0], r[1]))[: args.top]
-        label = datetime.fromtimestamp(window, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"Window: {label} UTC [tumbling-1m]  distinct hashtags: {len(by_window[window])}")
-        for count, word in rows:
-            print(f"  {word:<24} {count:>8}")
+    print_windows(counts, args.top)
     print(f"RESULT count={messages} seconds={elapsed:.3f}")
     return 0
 
