@@ -229,6 +229,18 @@ pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool)
     }
 }
 
+/// A fresh directory for one test's files and its processes' output. With
+/// `TRENDS_KEEP_TEST_DIRS` set it is kept, and its path printed, so a failure can be read
+/// afterwards.
+pub fn test_dir(name: &str) -> tempfile::TempDir {
+    let mut dir = tempfile::tempdir().expect("temp dir");
+    if std::env::var_os("TRENDS_KEEP_TEST_DIRS").is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("{name}: logs kept in {}", dir.path().display());
+    }
+    dir
+}
+
 /// What each consumer did with its partitions (assignments, revocations, takeovers of the
 /// merge stage, warnings, final totals), for the failure message of a multi-process test.
 pub fn timeline(procs: &[&Proc]) -> String {

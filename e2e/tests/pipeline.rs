@@ -29,7 +29,7 @@ impl Fixture {
         let topic = unique(name);
         create_topic(&topic, PARTITIONS);
         Fixture {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir: test_dir(name),
             group: unique(&format!("{name}-group")),
             results: unique(&format!("{name}-results")),
             topic,
@@ -374,7 +374,7 @@ fn the_producer_flushes_and_summarises_on_sigterm() {
 /// Test 4b: bad configuration and unreadable input exit with code 2 and name the problem.
 #[test]
 fn bad_config_and_unreadable_input_exit_2_naming_the_problem() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir("bad-config");
     let mut c = Proc::spawn(
         dir.path(),
         "bad-env",
@@ -436,7 +436,7 @@ fn bad_config_and_unreadable_input_exit_2_naming_the_problem() {
 /// An unreachable broker is one clear error and exit code 4 after a bounded wait, not a hang.
 #[test]
 fn an_unreachable_broker_exits_4_without_hanging() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir("unreachable");
     for bin in ["producer", "consumer"] {
         let mut p = Proc::spawn(
             dir.path(),

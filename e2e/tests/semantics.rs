@@ -115,11 +115,7 @@ struct Scenario {
 
 impl Scenario {
     fn new(name: &str, n: u64, seed: u64) -> Scenario {
-        let mut dir = tempfile::tempdir().unwrap();
-        if std::env::var_os("TRENDS_KEEP_TEST_DIRS").is_some() {
-            dir.disable_cleanup(true);
-            eprintln!("{name}: logs kept in {}", dir.path().display());
-        }
+        let dir = test_dir(name);
         let topic = unique(name);
         create_topic(&topic, PARTITIONS);
         let file = dir.path().join("tweets.jsonl");

@@ -50,7 +50,7 @@ fn producer(dir: &Path, name: &str, topic: &str, args: &[&str], env: &[(&str, St
 /// reconnect delays follow Twitter's schedule, and the request carried the filters.
 #[test]
 fn v1_stream_survives_faults_and_publishes_every_tweet_once() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir("v1-faults");
     let topic = unique("twitter-v1");
     create_topic(&topic, 3);
     let t = v1_tweets(dir.path(), 5);
@@ -126,7 +126,7 @@ fn v1_stream_survives_faults_and_publishes_every_tweet_once() {
 /// never contains a secret.
 #[test]
 fn v1_wrong_credentials_exit_3_without_leaking_secrets() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir("v1-credentials");
     let topic = unique("twitter-401");
     create_topic(&topic, 1);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -167,7 +167,7 @@ fn v1_wrong_credentials_exit_3_without_leaking_secrets() {
 /// pipeline needs, and v2-shaped tweets are published.
 #[test]
 fn v2_stream_syncs_rules_and_publishes_tweets() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir("v2-rules");
     let topic = unique("twitter-v2");
     create_topic(&topic, 3);
     let v2 = |id: u64, text: &str| {
