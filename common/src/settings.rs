@@ -54,6 +54,9 @@ pub struct KafkaSettings {
     /// Where consumers exchange per-partition partial counts on their way to the exact merge;
     /// empty for the group's own (see [`Settings::partials_topic`]).
     pub partials_topic: String,
+    /// Where consumers keep their checkpoints (resume offset and watermark per partition, one
+    /// record each); empty for the group's own (see [`Settings::checkpoints_topic`]).
+    pub checkpoints_topic: String,
     /// Partition count used when a binary creates a missing topic.
     pub partitions: i32,
     /// Replication factor used when a binary creates a missing topic.
@@ -71,6 +74,7 @@ impl std::fmt::Debug for KafkaSettings {
             .field("topic", &self.topic)
             .field("results_topic", &self.results_topic)
             .field("partials_topic", &self.partials_topic)
+            .field("checkpoints_topic", &self.checkpoints_topic)
             .field("partitions", &self.partitions)
             .field("replication_factor", &self.replication_factor)
             .field("properties", &self.properties.keys().collect::<Vec<_>>())
@@ -329,8 +333,17 @@ impl Settings {
     /// The partials topic: as configured, else `<group_id>-partials`, so that two consumer
     /// groups never merge each other's counts (like Kafka Streams' internal topics).
     pub fn partials_topic(&self) -> String {
-        match self.kafka.partials_topic.trim() {
-            "" => format!("{}-partials", self.consumer.group_id),
+        self.internal_topic(&self.kafka.partials_topic, "partials")
+    }
+
+    /// The checkpoints topic: as configured, else `<group_id>-checkpoints`.
+    pub fn checkpoints_topic(&self) -> String {
+        self.internal_topic(&self.kafka.checkpoints_topic, "checkpoints")
+    }
+
+    fn internal_topic(&self, configured: &str, suffix: &str) -> String {
+        match configured.trim() {
+            "" => format!("{}-{suffix}", self.consumer.group_id),
             name => name.to_owned(),
         }
     }

@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, Producer};
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
@@ -32,15 +32,15 @@ use common::kafka::{
     consumer_config, counting_producer, producer_config, send_waiting, CountingProducer,
     Deliveries, SETUP_TIMEOUT,
 };
-use common::settings::Settings;
+use common::settings::{OffsetReset, Settings};
 use common::window_spec::WindowDef;
 
+use crate::checkpoint::CheckpointStore;
 use crate::merge::{MergeStats, Merger};
 use crate::partial::PartialMessage;
 use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Stats};
 use crate::results::{Published, Publisher};
 use crate::sink::Sink;
-use crate::watermarks::WatermarkStore;
 use crate::window::{Checkpoint, Shape, WindowSpec};
 
 /// How often closed windows are looked for and sent.
@@ -69,10 +69,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// What both stages share: the producer, the console and counts file, and the first error
-/// raised inside a callback (reported by the poll loop).
+/// What both stages share: the producer, the checkpoints, the console and counts file, and
+/// the first error raised inside a callback (reported by the poll loop).
 struct Shared {
     producer: CountingProducer,
+    checkpoints: CheckpointStore,
     deliveries: Arc<Deliveries>,
     partials_topic: String,
     results_topic: String,
@@ -134,7 +135,7 @@ impl Shared {
 
 /// What a stage does when its group moves partitions.
 trait Stage: Send + Sync + 'static {
-    /// Partitions arrive with the watermarks saved with their offsets.
+    /// Partitions arrive with the watermarks saved with their resume offsets.
     fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()>;
     /// Partitions leave: send what is due and return their checkpoints.
     fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints>;
@@ -145,15 +146,15 @@ struct GroupContext<S> {
     stage: S,
     shared: Arc<Shared>,
     topic: String,
-    watermarks: WatermarkStore,
-    /// Last checkpoint committed per partition, to skip redundant commits.
+    /// Where a partition with no checkpoint starts.
+    start: Offset,
+    /// Last checkpoint saved per partition, to skip redundant saves.
     committed: Mutex<HashMap<i32, Checkpoint>>,
 }
 
 impl<S: Stage> GroupContext<S> {
-    /// Makes output durable, saves the watermarks, then commits the offsets. In that order a
-    /// crash in between leaves an older offset with a newer watermark, which still resumes
-    /// exactly (see `window`).
+    /// Makes output durable, then saves the checkpoints, then commits the group's offsets (for
+    /// lag tools; resuming uses the checkpoints).
     fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, mode: CommitMode) {
         let mut committed = lock(&self.committed);
         let changed: Checkpoints = checkpoints
@@ -167,30 +168,81 @@ impl<S: Stage> GroupContext<S> {
             self.shared.fail(error);
             return;
         }
-        let watermarks: Vec<(i32, i64)> = changed
-            .iter()
-            .filter_map(|(p, cp)| cp.watermark_ms.map(|wm| (*p, wm)))
-            .collect();
-        if let Err(error) = self.watermarks.save(&watermarks) {
-            warn!(%error, topic = %self.topic, "saving watermarks failed; offsets not committed, will retry");
+        if let Err(error) = self.shared.checkpoints.save(&self.topic, &changed) {
+            warn!(%error, topic = %self.topic, "saving checkpoints failed; will retry");
             return;
         }
         let mut tpl = TopicPartitionList::new();
         for (partition, cp) in changed {
+            committed.insert(partition, cp);
             if let Err(error) =
                 tpl.add_partition_offset(&self.topic, partition, Offset::Offset(cp.offset))
             {
                 warn!(partition, %error, "invalid offset to commit");
-                continue;
             }
-            committed.insert(partition, cp);
         }
         if let Err(error) = consumer.commit(&tpl, mode) {
-            // Forget what we thought was committed so the next round retries it.
-            for elem in tpl.elements() {
-                committed.remove(&elem.partition());
+            warn!(%error, topic = %self.topic, "group offset commit failed (checkpoints are saved)");
+        }
+    }
+
+    /// Partitions arrive: each resumes from its checkpoint, with the watermark saved in it.
+    fn assign(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {
+        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        let saved = match self.shared.checkpoints.load(&self.topic, &partitions) {
+            Ok(saved) => saved,
+            Err(error) => {
+                // Without its checkpoint a partition cannot tell emitted windows from open ones.
+                self.shared.fail(anyhow!(
+                    "cannot read the checkpoints of assigned partitions of {}: {error}",
+                    self.topic
+                ));
+                return;
             }
-            warn!(%error, topic = %self.topic, "offset commit failed; will retry");
+        };
+        for &p in &partitions {
+            let offset = saved
+                .get(&p)
+                .map_or(self.start, |cp| Offset::Offset(cp.offset));
+            if let Err(error) = tpl.set_partition_offset(&self.topic, p, offset) {
+                self.shared.fail(anyhow!(
+                    "cannot resume partition {p} of {}: {error}",
+                    self.topic
+                ));
+                return;
+            }
+        }
+        let with_watermarks: Vec<(i32, Option<i64>)> = partitions
+            .iter()
+            .map(|p| (*p, saved.get(p).and_then(|cp| cp.watermark_ms)))
+            .collect();
+        let resume: Vec<Option<i64>> = partitions
+            .iter()
+            .map(|p| saved.get(p).map(|cp| cp.offset))
+            .collect();
+        let watermarks: Vec<Option<i64>> = with_watermarks.iter().map(|(_, wm)| *wm).collect();
+        info!(topic = %self.topic, ?partitions, offsets = ?resume, ?watermarks, "partitions assigned");
+        if let Err(e) = self.stage.assigned(&with_watermarks) {
+            self.shared.fail(e);
+            return;
+        }
+        if let Err(error) = consumer.assign(tpl) {
+            self.shared
+                .fail(anyhow!("cannot take partitions of {}: {error}", self.topic));
+        }
+    }
+
+    /// Partitions leave: what is due is sent and checkpointed before they go.
+    fn revoke(&self, consumer: &BaseConsumer<Self>, tpl: &TopicPartitionList) {
+        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        info!(topic = %self.topic, ?partitions, "partitions revoked");
+        match self.stage.revoked(&partitions) {
+            Ok(checkpoints) => self.commit(consumer, checkpoints, CommitMode::Sync),
+            Err(e) => self.shared.fail(e),
+        }
+        let mut committed = lock(&self.committed);
+        for p in &partitions {
+            committed.remove(p);
         }
     }
 }
@@ -221,46 +273,30 @@ impl ClientContext for Reader {
 impl ConsumerContext for Reader {}
 
 impl<S: Stage> ConsumerContext for GroupContext<S> {
-    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let Rebalance::Revoke(tpl) = rebalance else {
-            return;
-        };
-        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-        info!(topic = %self.topic, ?partitions, "partitions revoked");
-        match self.stage.revoked(&partitions) {
-            Ok(checkpoints) => self.commit(consumer, checkpoints, CommitMode::Sync),
-            Err(e) => self.shared.fail(e),
-        }
-        let mut committed = lock(&self.committed);
-        for p in &partitions {
-            committed.remove(p);
-        }
-    }
-
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let Rebalance::Assign(tpl) = rebalance else {
-            return;
-        };
-        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-        let watermarks = match self.watermarks.load(&partitions) {
-            Ok(watermarks) => watermarks,
-            Err(error) => {
-                // Without the watermarks we cannot tell emitted windows from open ones.
-                self.shared.fail(anyhow!(
-                    "cannot read the saved watermarks of assigned partitions of {}: {error}",
-                    self.topic
-                ));
+    /// Assigns with explicit offsets (the checkpoints'), which the default handling, starting
+    /// from the group's committed offsets, cannot do.
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        let outcome = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.assign(consumer, tpl);
                 return;
             }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                self.revoke(consumer, tpl);
+                consumer.unassign()
+            }
+            other => {
+                warn!(topic = %self.topic, error = %RDKafkaErrorCode::from(other), "rebalance failed");
+                consumer.unassign()
+            }
         };
-        let with_watermarks: Vec<(i32, Option<i64>)> = partitions
-            .iter()
-            .map(|p| (*p, watermarks.get(p).copied()))
-            .collect();
-        let saved: Vec<Option<i64>> = with_watermarks.iter().map(|(_, wm)| *wm).collect();
-        info!(topic = %self.topic, ?partitions, watermarks = ?saved, "partitions assigned");
-        if let Err(e) = self.stage.assigned(&with_watermarks) {
-            self.shared.fail(e);
+        if let Err(error) = outcome {
+            warn!(topic = %self.topic, %error, "cannot give up partitions");
         }
     }
 }
@@ -404,8 +440,17 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
     producer_settings.set("client.id", "trends-consumer-results");
     let (producer, deliveries) =
         counting_producer(&producer_settings).context("invalid Kafka producer settings")?;
+    let config = consumer_config(&settings.kafka, c);
+    let checkpoints = CheckpointStore::new(
+        &config,
+        &producer_settings,
+        &c.group_id,
+        &settings.checkpoints_topic(),
+    )
+    .context("invalid Kafka client settings")?;
     let shared = Arc::new(Shared {
         producer,
+        checkpoints,
         deliveries,
         partials_topic: settings.partials_topic(),
         results_topic: settings.kafka.results_topic.clone(),
@@ -413,7 +458,6 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         failure: Mutex::new(None),
     });
 
-    let config = consumer_config(&settings.kafka, c);
     let raw_topic = settings.kafka.topic.clone();
     let count_ctx = GroupContext {
         stage: CountStage {
@@ -422,8 +466,10 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         },
         shared: Arc::clone(&shared),
         topic: raw_topic.clone(),
-        watermarks: WatermarkStore::new(config.clone(), &c.group_id, &raw_topic)
-            .context("invalid Kafka consumer settings")?,
+        start: match c.auto_offset_reset {
+            OffsetReset::Earliest => Offset::Beginning,
+            OffsetReset::Latest => Offset::End,
+        },
         committed: Mutex::new(HashMap::new()),
     };
     let raw: BaseConsumer<GroupContext<CountStage>> = config
@@ -451,8 +497,7 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         },
         shared: Arc::clone(&shared),
         topic: shared.partials_topic.clone(),
-        watermarks: WatermarkStore::new(config.clone(), &merge_group, &shared.partials_topic)
-            .context("invalid Kafka consumer settings")?,
+        start: Offset::Beginning,
         committed: Mutex::new(HashMap::new()),
     };
     let merge: BaseConsumer<GroupContext<MergeStage>> = merge_config

@@ -3,6 +3,7 @@
 //! results (the merging stage). A library so that benchmarks run exactly the code path the
 //! binary runs; the binary is `main.rs`.
 
+pub mod checkpoint;
 pub mod counts;
 pub mod driver;
 pub mod merge;
@@ -12,5 +13,4 @@ pub mod results;
 pub mod sink;
 pub mod spacesaving;
 pub mod topn;
-pub mod watermarks;
 pub mod window;

@@ -128,7 +128,7 @@ fn main() -> ExitCode {
         }
     };
 
-    let partials = settings.partials_topic();
+    let (partials, checkpoints) = (settings.partials_topic(), settings.checkpoints_topic());
     let topics = [
         TopicSpec::raw(&settings.kafka),
         TopicSpec {
@@ -141,6 +141,12 @@ fn main() -> ExitCode {
             name: &partials,
             partitions: 1,
             config: &[],
+        },
+        // One partition: checkpoint pointers are offsets into it.
+        TopicSpec {
+            name: &checkpoints,
+            partitions: 1,
+            config: &[("cleanup.policy", "compact")],
         },
     ];
     let setup = tokio::runtime::Builder::new_current_thread()

@@ -95,20 +95,6 @@ pub struct Checkpoint {
     pub watermark_ms: Option<i64>,
 }
 
-/// Shifts watermarks (milliseconds, possibly before 1970) into the non-negative range of Kafka
-/// offsets, so that a watermark can be stored as a committed offset.
-const WATERMARK_OFFSET_BIAS: i64 = 1 << 62;
-
-/// The committed offset that stores watermark `watermark_ms` (saturating ±146 million years).
-pub fn watermark_to_offset(watermark_ms: i64) -> i64 {
-    watermark_ms.clamp(-WATERMARK_OFFSET_BIAS, WATERMARK_OFFSET_BIAS - 1) + WATERMARK_OFFSET_BIAS
-}
-
-/// The watermark stored by [`watermark_to_offset`].
-pub fn watermark_from_offset(offset: i64) -> i64 {
-    offset - WATERMARK_OFFSET_BIAS
-}
-
 /// What happened to an observed record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Observed {
@@ -449,23 +435,6 @@ mod tests {
                 watermark_ms: None
             })
         );
-    }
-
-    #[test]
-    fn watermarks_round_trip_through_non_negative_offsets() {
-        for wm in [
-            0,
-            -5,
-            1_764_000_000_000,
-            -2_208_988_800_000,
-            WATERMARK_OFFSET_BIAS - 1,
-        ] {
-            let offset = watermark_to_offset(wm);
-            assert!(offset >= 0, "{wm}");
-            assert_eq!(watermark_from_offset(offset), wm);
-        }
-        assert_eq!(watermark_to_offset(i64::MIN), 0);
-        assert_eq!(watermark_to_offset(i64::MAX), i64::MAX);
     }
 
     /// Reference: tweets per window of every record, counted where the window had not closed,

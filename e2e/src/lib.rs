@@ -346,9 +346,30 @@ pub fn consumer_counts(files: &[&Path], label: &str) -> (WindowCounts, WindowTwe
 
 /// The result topic as a compacted topic keeps it: the latest value of every key.
 pub fn read_results(topic: &str) -> BTreeMap<String, serde_json::Value> {
+    let mut latest = BTreeMap::new();
+    for record in read_all(topic) {
+        let key = String::from_utf8(record.key.expect("results have keys")).expect("UTF-8 key");
+        let value = serde_json::from_slice(&record.payload.expect("results have values"))
+            .expect("JSON value");
+        latest.insert(key, value);
+    }
+    latest
+}
+
+/// A record as read back by [`read_all`].
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+}
+
+/// Every record of `topic` up to its current end, in offset order per partition.
+pub fn read_all(topic: &str) -> Vec<Record> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("results-reader"))
+        .set("group.id", unique("topic-reader"))
         .set("enable.partition.eof", "true")
         .set("enable.auto.commit", "false")
         .create()
@@ -368,9 +389,9 @@ pub fn read_results(topic: &str) -> BTreeMap<String, serde_json::Value> {
             remaining.insert(p.id(), high);
         }
     }
-    let mut latest = BTreeMap::new();
+    let mut records = Vec::new();
     if remaining.is_empty() {
-        return latest;
+        return records;
     }
     consumer.assign(&tpl).expect("assign");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -378,11 +399,12 @@ pub fn read_results(topic: &str) -> BTreeMap<String, serde_json::Value> {
         assert!(Instant::now() < deadline, "timed out reading {topic}");
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(m)) => {
-                let key = String::from_utf8(m.key().expect("results have keys").to_vec())
-                    .expect("UTF-8 key");
-                let value = serde_json::from_slice(m.payload().expect("results have values"))
-                    .expect("JSON value");
-                latest.insert(key, value);
+                records.push(Record {
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key().map(<[u8]>::to_vec),
+                    payload: m.payload().map(<[u8]>::to_vec),
+                });
                 if remaining
                     .get(&m.partition())
                     .is_some_and(|&h| m.offset() + 1 >= h)
@@ -397,7 +419,7 @@ pub fn read_results(topic: &str) -> BTreeMap<String, serde_json::Value> {
             None => {}
         }
     }
-    latest
+    records
 }
 
 /// The counts of `label`'s windows in the result topic (`label|start|hashtag` records, and

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use e2e::*;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 const WINDOW_MS: i64 = 10_000;
 /// The label of `--window 10s` in counts files and result keys.
@@ -208,14 +210,10 @@ fn windowed_counts_equal_an_independent_reference() {
     );
 }
 
-/// Test 2: stop the consumer mid-stream, keep producing, restart it: nothing skipped, nothing
-/// counted twice.
-#[test]
-fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
-    let f = Fixture::new("restart");
-    let file = f.generate("tweets.jsonl", TWEETS, 11, START);
-    let counts = f.path("counts.jsonl");
-    let mut first = f.consumer("consumer-1", &counts, &[]);
+/// Runs a consumer while `file` is published and stops it (SIGTERM) mid-stream, once it has
+/// written some windows and so checkpointed progress.
+fn stop_mid_stream(f: &Fixture, file: &Path, counts: &Path) {
+    let mut first = f.consumer("consumer-1", counts, &[]);
     first.wait_for_log(LONG, "partition assignment", |l| {
         f.raw_assignment(l) && !assigned_partitions(l).is_empty()
     });
@@ -223,9 +221,8 @@ fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
     // 60 s of event time at 10x: about 6 s of publishing.
     let path = file.display().to_string();
     let mut producer = f.producer("producer", &["--file", &path, "--speed", "10"]);
-    // Stop once it has written some windows (so it has committed progress), mid-publishing.
     wait_until(LONG, "the first consumer to close a window", || {
-        std::fs::metadata(&counts).is_ok_and(|m| m.len() > 0)
+        std::fs::metadata(counts).is_ok_and(|m| m.len() > 0)
     });
     assert!(
         first.terminate(Duration::from_secs(20)).success(),
@@ -238,6 +235,16 @@ fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
         part_one > 0 && part_one < TWEETS,
         "first consumer should stop mid-stream, consumed {part_one}"
     );
+}
+
+/// Test 2: stop the consumer mid-stream, keep producing, restart it: nothing skipped, nothing
+/// counted twice.
+#[test]
+fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
+    let f = Fixture::new("restart");
+    let file = f.generate("tweets.jsonl", TWEETS, 11, START);
+    let counts = f.path("counts.jsonl");
+    stop_mid_stream(&f, &file, &counts);
 
     let mut second = f.consumer("consumer-2", &counts, &["--until-end"]);
     assert!(second.wait(LONG).success(), "{}", second.stderr());
@@ -247,11 +254,51 @@ fn a_restarted_consumer_skips_nothing_and_counts_nothing_twice() {
     );
 }
 
+/// Test 2b: a restart resumes from its checkpoints (offset and watermark saved as one record),
+/// not from the group's committed offsets: moving those to the end of the topic while the
+/// consumer is stopped (as `kafka-consumer-groups --reset-offsets --to-latest` would) changes
+/// nothing. Resuming from the moved offsets would lose the windows that were open at the stop.
+#[test]
+fn a_restart_resumes_from_its_checkpoints_not_the_group_offsets() {
+    let f = Fixture::new("moved");
+    let file = f.generate("tweets.jsonl", TWEETS, 12, START);
+    let counts = f.path("counts.jsonl");
+    stop_mid_stream(&f, &file, &counts);
+
+    let group: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", &f.group)
+        .create()
+        .expect("consumer");
+    let mut ends = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        let (_, high) = group
+            .fetch_watermarks(&f.topic, p, Duration::from_secs(20))
+            .expect("fetch watermarks");
+        ends.add_partition_offset(&f.topic, p, Offset::Offset(high))
+            .unwrap();
+    }
+    group
+        .commit(&ends, CommitMode::Sync)
+        .expect("move the group's offsets");
+
+    let mut second = f.consumer("consumer-2", &counts, &["--until-end"]);
+    assert!(second.wait(LONG).success(), "{}", second.stderr());
+    assert!(
+        consumed(&second) > 0,
+        "the restart read from its checkpoints"
+    );
+    assert_counts_equal(
+        &consumer_counts(&[&counts], TUMBLING),
+        &reference_counts(&file, WINDOW_MS),
+    );
+}
+
 /// Test 3: tweets published while no consumer exists are caught up from the earliest offset
 /// by a new group, a `latest` group skips them, and a restarted group resumes from its
-/// committed offsets (only new tweets are read).
+/// checkpoints (only new tweets are read).
 #[test]
-fn a_late_consumer_catches_up_and_resumes_from_committed_offsets() {
+fn a_late_consumer_catches_up_and_resumes_from_its_checkpoints() {
     let f = Fixture::new("catchup");
     let batch_a = f.generate("a.jsonl", 6_000, 21, START);
     f.publish(&batch_a, 6_000);
@@ -281,11 +328,7 @@ fn a_late_consumer_catches_up_and_resumes_from_committed_offsets() {
     let before = std::fs::read_to_string(&counts).unwrap().lines().count();
     let mut again = f.consumer("consumer-b", &counts, &["--until-end"]);
     assert!(again.wait(LONG).success(), "{}", again.stderr());
-    assert_eq!(
-        consumed(&again),
-        4_000,
-        "resumed from the committed offsets"
-    );
+    assert_eq!(consumed(&again), 4_000, "resumed from the checkpoints");
     assert!(std::fs::read_to_string(&counts).unwrap().lines().count() > before);
 
     let both = f.path("both.jsonl");
