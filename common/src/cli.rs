@@ -3,10 +3,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use tracing::warn;
 
 use crate::exit;
 use crate::settings::{Override, Settings};
@@ -61,12 +65,35 @@ pub fn push<V: Into<config::Value>>(out: &mut Vec<Override>, key: &'static str, 
     }
 }
 
+/// How long a binary may take to stop after SIGINT or SIGTERM: it finishes its batch, flushes
+/// and commits within this, or is ended anyway (exit code [`exit::SHUTDOWN_TIMEOUT`]). Ending a
+/// consumer mid-commit loses nothing: uncommitted work is replayed from its checkpoints.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// A flag that SIGINT and SIGTERM set, so the binaries can finish their batch, flush, commit
-/// and exit cleanly instead of dying mid-write.
+/// and exit cleanly instead of dying mid-write. The process exits anyway [`SHUTDOWN_GRACE`]
+/// after the first signal, or at once on a second one.
 pub fn stop_on_signals() -> std::io::Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let flag = Arc::clone(&stop);
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if flag.swap(true, Ordering::SeqCst) {
+                    warn!(signal, "second signal; exiting now");
+                    std::process::exit(exit::SHUTDOWN_TIMEOUT);
+                }
+                std::thread::spawn(|| {
+                    std::thread::sleep(SHUTDOWN_GRACE);
+                    warn!(
+                        "not stopped within {}s of the signal; exiting now",
+                        SHUTDOWN_GRACE.as_secs()
+                    );
+                    std::process::exit(exit::SHUTDOWN_TIMEOUT);
+                });
+            }
+        })?;
     Ok(stop)
 }

@@ -8,3 +8,6 @@ pub const USAGE: i32 = 2;
 pub const CREDENTIALS: i32 = 3;
 /// The Kafka cluster could not be reached or refused a setup request.
 pub const KAFKA: i32 = 4;
+/// Still not stopped [`SHUTDOWN_GRACE`](crate::cli::SHUTDOWN_GRACE) after SIGINT/SIGTERM, or a
+/// second signal: exited without finishing the flush or commit.
+pub const SHUTDOWN_TIMEOUT: i32 = 5;

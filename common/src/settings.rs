@@ -57,6 +57,9 @@ pub struct KafkaSettings {
     /// Where consumers keep their checkpoints (resume offset and watermark per partition, one
     /// record each); empty for the group's own (see [`Settings::checkpoints_topic`]).
     pub checkpoints_topic: String,
+    /// Where the consumer dead-letters messages it cannot count (original bytes, reason in a
+    /// header); empty for `<topic>-dlq` (see [`Settings::dlq_topic`]).
+    pub dlq_topic: String,
     /// Partition count used when a binary creates a missing topic.
     pub partitions: i32,
     /// Replication factor used when a binary creates a missing topic.
@@ -75,6 +78,7 @@ impl std::fmt::Debug for KafkaSettings {
             .field("results_topic", &self.results_topic)
             .field("partials_topic", &self.partials_topic)
             .field("checkpoints_topic", &self.checkpoints_topic)
+            .field("dlq_topic", &self.dlq_topic)
             .field("partitions", &self.partitions)
             .field("replication_factor", &self.replication_factor)
             .field("properties", &self.properties.keys().collect::<Vec<_>>())
@@ -270,6 +274,20 @@ pub struct ConsumerSettings {
     pub max_hashtags: usize,
     /// Whether retweets count as mentions of their hashtags.
     pub retweets: RetweetPolicy,
+    /// Larger messages are dead-lettered unparsed: no tweet is near this size, and parsing
+    /// megabytes of hostile JSON is how one message stalls a partition.
+    pub max_message_bytes: usize,
+    /// Tweets created further than this ahead of the wall clock are dead-lettered: one tweet
+    /// from the year 2100 would otherwise move its partition's watermark past every window and
+    /// make everything after it late.
+    #[serde(deserialize_with = "duration")]
+    pub max_clock_skew: Duration,
+    /// Stop after this many messages of the raw topic (`--limit`).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Stop after this long (`--duration`).
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub duration: Option<Duration>,
 }
 
 /// How retweets are counted.
@@ -339,6 +357,14 @@ impl Settings {
     /// The checkpoints topic: as configured, else `<group_id>-checkpoints`.
     pub fn checkpoints_topic(&self) -> String {
         self.internal_topic(&self.kafka.checkpoints_topic, "checkpoints")
+    }
+
+    /// The dead-letter topic: as configured, else `<topic>-dlq` (`raw-twitter-dlq`).
+    pub fn dlq_topic(&self) -> String {
+        match self.kafka.dlq_topic.trim() {
+            "" => format!("{}-dlq", self.kafka.topic),
+            name => name.to_owned(),
+        }
     }
 
     fn internal_topic(&self, configured: &str, suffix: &str) -> String {
@@ -463,6 +489,9 @@ impl Settings {
         }
         if self.consumer.commit_interval.is_zero() {
             return fail("consumer.commit_interval", "must be longer than 0");
+        }
+        if self.consumer.max_message_bytes == 0 {
+            return fail("consumer.max_message_bytes", "must be at least 1");
         }
         Ok(())
     }

@@ -22,7 +22,7 @@ use common::hashtag::fold;
 use common::settings::RetweetPolicy;
 use common::tweet::Tweet;
 use consumer::counts::TagCount;
-use consumer::pipeline::{CountOptions, Pipeline};
+use consumer::pipeline::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
 use consumer::topn::top_n;
 use consumer::window::{PartitionWindows, Shape, WindowSpec};
 
@@ -182,13 +182,16 @@ fn pipeline_process(c: &mut Criterion) {
             retweets: RetweetPolicy::Count,
             idle_timeout: Duration::from_secs(3600),
             early_updates: None,
+            max_message_bytes: 1 << 20,
+            max_clock_skew: Duration::from_secs(3600),
+            earliest_event_ms: TWITTER_BEGAN_MS,
         });
         let now = Instant::now();
         pipeline.assign(0, None, now);
         let mut offset = 0i64;
         b.iter(|| {
             let payload = all[offset as usize % all.len()];
-            pipeline.process(0, offset, Some(black_box(payload)), None, now);
+            let _ = pipeline.process(0, offset, Some(black_box(payload)), None, now);
             offset += 1;
         });
         assert_eq!(

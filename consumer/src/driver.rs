@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context as _};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
-use rdkafka::message::Message;
+use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
@@ -38,10 +38,14 @@ use common::window_spec::WindowDef;
 use crate::checkpoint::CheckpointStore;
 use crate::merge::{MergeStats, Merger};
 use crate::partial::PartialMessage;
-use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Stats};
+use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Rejection, Stats, TWITTER_BEGAN_MS};
 use crate::results::{Published, Publisher};
 use crate::sink::Sink;
 use crate::window::{Checkpoint, Shape, WindowSpec};
+
+/// Dead-lettered payloads are cut to this size, below Kafka's default 1 MB message limit, so an
+/// oversized message cannot block the commits behind it; `dlq.truncated_from` gives its size.
+const DLQ_MAX_BYTES: usize = 900_000;
 
 /// How often closed windows are looked for and sent.
 const CLOSE_INTERVAL: Duration = Duration::from_millis(100);
@@ -65,6 +69,13 @@ const MERGE_JOIN_WAIT: Duration = Duration::from_secs(120);
 /// Best effort: it does not help a group that Tansu keeps in a join loop.
 const REJOIN_AFTER: Duration = Duration::from_secs(20);
 
+fn header<'a>(key: &'a str, value: &'a str) -> Header<'a, &'a str> {
+    Header {
+        key,
+        value: Some(value),
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -77,6 +88,7 @@ struct Shared {
     deliveries: Arc<Deliveries>,
     partials_topic: String,
     results_topic: String,
+    dlq_topic: String,
     sink: Mutex<Sink<Stdout>>,
     failure: Mutex<Option<anyhow::Error>>,
 }
@@ -98,6 +110,34 @@ impl Shared {
             send_waiting(&self.producer, record).context("cannot send to the partials topic")?;
         }
         Ok(())
+    }
+
+    /// Dead-letters a message the counting stage rejected: its original key and bytes (cut to
+    /// [`DLQ_MAX_BYTES`]), the reason and its origin in headers. Like every output it is
+    /// acknowledged before the checkpoint passes it, so none is lost; after a crash the replay
+    /// sends it again (the headers identify duplicates).
+    fn dead_letter(&self, m: &BorrowedMessage<'_>, rejection: &Rejection) -> anyhow::Result<()> {
+        let reason = rejection.to_string();
+        warn!(partition = m.partition(), offset = m.offset(), %reason, "rejected message dead-lettered");
+        let payload = m.payload().unwrap_or_default();
+        let kept = &payload[..payload.len().min(DLQ_MAX_BYTES)];
+        let (partition, offset) = (m.partition().to_string(), m.offset().to_string());
+        let size = payload.len().to_string();
+        let mut headers = OwnedHeaders::new()
+            .insert(header("dlq.reason", &reason))
+            .insert(header("dlq.topic", m.topic()))
+            .insert(header("dlq.partition", &partition))
+            .insert(header("dlq.offset", &offset));
+        if kept.len() < payload.len() {
+            headers = headers.insert(header("dlq.truncated_from", &size));
+        }
+        let mut record = BaseRecord::<[u8], [u8]>::to(&self.dlq_topic)
+            .payload(kept)
+            .headers(headers);
+        if let Some(key) = m.key() {
+            record = record.key(key);
+        }
+        send_waiting(&self.producer, record).context("cannot send to the dead-letter topic")
     }
 
     /// Sends results, shows tables and appends counts-file lines.
@@ -189,6 +229,7 @@ impl<S: Stage> GroupContext<S> {
     /// Partitions arrive: each resumes from its checkpoint, with the watermark saved in it.
     fn assign(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {
         let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        let started = Instant::now();
         let saved = match self.shared.checkpoints.load(&self.topic, &partitions) {
             Ok(saved) => saved,
             Err(error) => {
@@ -221,7 +262,8 @@ impl<S: Stage> GroupContext<S> {
             .map(|p| saved.get(p).map(|cp| cp.offset))
             .collect();
         let watermarks: Vec<Option<i64>> = with_watermarks.iter().map(|(_, wm)| *wm).collect();
-        info!(topic = %self.topic, ?partitions, offsets = ?resume, ?watermarks, "partitions assigned");
+        let load_ms = started.elapsed().as_millis();
+        info!(topic = %self.topic, ?partitions, offsets = ?resume, ?watermarks, load_ms, "partitions assigned");
         if let Err(e) = self.stage.assigned(&with_watermarks) {
             self.shared.fail(e);
             return;
@@ -431,6 +473,9 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         retweets: c.retweets,
         idle_timeout: c.idle_timeout,
         early_updates: (!c.early_updates.is_zero()).then_some(c.early_updates),
+        max_message_bytes: c.max_message_bytes,
+        max_clock_skew: c.max_clock_skew,
+        earliest_event_ms: TWITTER_BEGAN_MS,
     };
     let sink = Sink::new(io::stdout(), c.counts_file.as_deref()).with_context(|| {
         let path = c.counts_file.as_deref().unwrap_or_else(|| "".as_ref());
@@ -454,6 +499,7 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         deliveries,
         partials_topic: settings.partials_topic(),
         results_topic: settings.kafka.results_topic.clone(),
+        dlq_topic: settings.dlq_topic(),
         sink: Mutex::new(sink),
         failure: Mutex::new(None),
     });
@@ -618,19 +664,37 @@ fn poll_until_done(
         count_ctx.commit(raw, checkpoints, mode);
         merge_ctx.commit(merge, merge_ctx.stage.checkpoints(), mode);
     };
+    let deadline = c.duration.map(|d| Instant::now() + d);
+    lock(&count_ctx.stage.pipeline).set_wall_clock(chrono::Utc::now().timestamp_millis());
     while !stop.load(Ordering::Relaxed) {
         if let Some(error) = lock(&shared.failure).take() {
             return Err(error);
         }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            info!("--duration reached; stopping");
+            break;
+        }
         // Polled even after finishing, so a rebalance that brings more partitions is served.
         match raw.poll(Duration::from_millis(20)) {
-            Some(Ok(m)) => lock(&count_ctx.stage.pipeline).process(
-                m.partition(),
-                m.offset(),
-                m.payload(),
-                m.timestamp().to_millis(),
-                Instant::now(),
-            ),
+            Some(Ok(m)) => {
+                let mut pipeline = lock(&count_ctx.stage.pipeline);
+                let counted = pipeline.process(
+                    m.partition(),
+                    m.offset(),
+                    m.payload(),
+                    m.timestamp().to_millis(),
+                    Instant::now(),
+                );
+                let consumed = pipeline.stats().consumed;
+                drop(pipeline);
+                if let Err(rejection) = counted {
+                    shared.dead_letter(&m, &rejection)?;
+                }
+                if c.limit.is_some_and(|limit| consumed >= limit) {
+                    info!(consumed, "--limit reached; stopping");
+                    break;
+                }
+            }
             Some(Err(KafkaError::PartitionEOF(partition))) => {
                 lock(&count_ctx.stage.pipeline).mark_end(partition);
             }
@@ -656,7 +720,10 @@ fn poll_until_done(
         }
         if now.duration_since(last_close) >= CLOSE_INTERVAL {
             last_close = now;
-            let messages = lock(&count_ctx.stage.pipeline).close_ready(now);
+            let mut pipeline = lock(&count_ctx.stage.pipeline);
+            pipeline.set_wall_clock(chrono::Utc::now().timestamp_millis());
+            let messages = pipeline.close_ready(now);
+            drop(pipeline);
             shared.send_partials(messages)?;
             let early =
                 !c.early_updates.is_zero() && now.duration_since(last_early) >= c.early_updates;

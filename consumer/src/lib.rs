@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod counts;
+pub mod dedup;
 pub mod driver;
 pub mod merge;
 pub mod partial;

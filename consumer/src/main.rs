@@ -70,6 +70,12 @@ struct Cli {
     /// (consumer.retweets).
     #[arg(long, value_name = "POLICY")]
     retweets: Option<String>,
+    /// Stop after this many raw messages (consumer.limit).
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// Stop after this long, e.g. 30s, 5m (consumer.duration).
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<String>,
 }
 
 impl Cli {
@@ -108,6 +114,8 @@ impl Cli {
         );
         push(&mut out, "consumer.max_hashtags", self.max_hashtags);
         push(&mut out, "consumer.retweets", self.retweets.clone());
+        push(&mut out, "consumer.limit", self.limit);
+        push(&mut out, "consumer.duration", self.duration.clone());
         out
     }
 }
@@ -129,6 +137,7 @@ fn main() -> ExitCode {
     };
 
     let (partials, checkpoints) = (settings.partials_topic(), settings.checkpoints_topic());
+    let dlq = settings.dlq_topic();
     let topics = [
         TopicSpec::raw(&settings.kafka),
         TopicSpec {
@@ -140,6 +149,11 @@ fn main() -> ExitCode {
         TopicSpec {
             name: &partials,
             partitions: 1,
+            config: &[],
+        },
+        TopicSpec {
+            name: &dlq,
+            partitions: settings.kafka.partitions,
             config: &[],
         },
         // One partition: checkpoint pointers are offsets into it.
@@ -169,6 +183,7 @@ fn main() -> ExitCode {
                 counted = count.counted,
                 late = count.late,
                 rejected = count.rejected,
+                duplicates = count.duplicates,
                 retweets_skipped = count.retweets_skipped,
                 unowned = count.unowned,
                 windows = count.windows,

@@ -8,14 +8,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use tracing::warn;
-
 use common::hashtag::fold;
 use common::settings::RetweetPolicy;
-use common::tweet::Tweet;
+use common::timestamp::rfc3339;
+use common::tweet::{ParseError, Tweet};
 
+use crate::dedup::SeenIds;
 use crate::partial::PartialMessage;
-use crate::window::{Checkpoint, PartitionWindows, WindowResult, WindowSpec};
+use crate::window::{Checkpoint, Observed, PartitionWindows, WindowResult, WindowSpec};
 
 /// How often each partition's progress is re-sent even when unchanged, so a merge stage that
 /// just took over learns every source's position quickly.
@@ -25,6 +25,26 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 /// reading (a blocking rebalance callback, a slow flush): messages may have arrived unseen,
 /// so the pause does not count towards a partition's idle timeout.
 const STALL: Duration = Duration::from_secs(1);
+
+/// The earliest believable `created_at`: Twitter's first tweet was sent on 2006-03-21.
+pub const TWITTER_BEGAN_MS: i64 = 1_142_899_200_000;
+
+/// Why a message was not counted; the driver dead-letters it with this as the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    #[error("empty message")]
+    Empty,
+    #[error("message of {size} bytes is over the {limit}-byte limit (consumer.max_message_bytes)")]
+    TooLarge { size: usize, limit: usize },
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("tweet has no created_at and the message no timestamp")]
+    NoTime,
+    #[error("created_at {} is before {} (the earliest believable time)", rfc3339(*at_ms), rfc3339(*earliest_ms))]
+    TooOld { at_ms: i64, earliest_ms: i64 },
+    #[error("created_at {} is more than {}s ahead of the clock (consumer.max_clock_skew)", rfc3339(*at_ms), skew.as_secs())]
+    Future { at_ms: i64, skew: Duration },
+}
 
 /// Running totals, reported at shutdown.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +56,10 @@ pub struct Stats {
     /// Window assignments dropped because the window had already closed (a tweet belongs to
     /// one window per tumbling definition and size/slide per hopping one).
     pub late: u64,
-    /// Messages that were not usable tweets.
+    /// Messages that were not usable tweets (dead-lettered).
     pub rejected: u64,
+    /// Tweets whose id had been counted already in their windows (a republished tweet).
+    pub duplicates: u64,
     /// Retweets not counted (`consumer.retweets = "skip"`).
     pub retweets_skipped: u64,
     /// Messages of partitions this consumer does not own (delivered after a revocation); the
@@ -55,10 +77,18 @@ pub struct CountOptions {
     pub idle_timeout: Duration,
     /// How often open windows' snapshots are sent; `None` for final counts only.
     pub early_updates: Option<Duration>,
+    /// Larger messages are rejected unparsed.
+    pub max_message_bytes: usize,
+    /// Tweets created further ahead of the wall clock are rejected.
+    pub max_clock_skew: Duration,
+    /// Tweets created earlier are rejected ([`TWITTER_BEGAN_MS`] in production).
+    pub earliest_event_ms: i64,
 }
 
 struct Partition {
     windows: PartitionWindows,
+    /// Ids of the tweets in the open windows, so a republished tweet counts once.
+    seen: SeenIds,
     /// Read to its current end (set by the driver, cleared by the next message).
     at_end: bool,
     last_message: Instant,
@@ -70,6 +100,22 @@ struct Partition {
     sent: Option<(Option<i64>, bool, Instant)>,
 }
 
+impl Partition {
+    /// Closes the windows the watermark has passed, or all of them, and forgets the ids of the
+    /// tweets only they held.
+    fn close(&mut self, all: bool) -> Vec<WindowResult> {
+        let closed = if all {
+            self.windows.take_all()
+        } else {
+            self.windows.take_closed()
+        };
+        if let Some(wm) = self.windows.watermark_ms() {
+            self.seen.expire(wm);
+        }
+        closed
+    }
+}
+
 /// Per-partition windows of the raw partitions this consumer owns.
 pub struct Pipeline {
     options: CountOptions,
@@ -77,6 +123,9 @@ pub struct Pipeline {
     last_early: Option<Instant>,
     /// The previous `close_ready` call, to notice stalls.
     last_tick: Option<Instant>,
+    /// The wall clock in epoch milliseconds, set by the driver, for rejecting tweets from the
+    /// future; `None` accepts any time.
+    wall_ms: Option<i64>,
     stats: Stats,
 }
 
@@ -91,6 +140,7 @@ impl Pipeline {
             partitions: BTreeMap::new(),
             last_early: None,
             last_tick: None,
+            wall_ms: None,
             stats: Stats::default(),
         }
     }
@@ -107,6 +157,7 @@ impl Pipeline {
             partition,
             Partition {
                 windows,
+                seen: SeenIds::default(),
                 at_end: false,
                 last_message: now,
                 idle: false,
@@ -128,8 +179,15 @@ impl Pipeline {
         !self.partitions.is_empty() && self.partitions.values().all(|p| p.at_end && p.finished)
     }
 
+    /// Sets the wall clock (epoch milliseconds) that tweets from the future are judged by; the
+    /// driver calls this as it polls.
+    pub fn set_wall_clock(&mut self, wall_ms: i64) {
+        self.wall_ms = Some(wall_ms);
+    }
+
     /// Processes one message. `kafka_timestamp_ms` is the event time used when the tweet has no
-    /// `created_at`. Bad messages are logged, counted and skipped; they never stop the stream.
+    /// `created_at`. A message that is not a usable tweet is skipped and returned as rejected
+    /// (the driver dead-letters it); it never stops the stream.
     pub fn process(
         &mut self,
         partition: i32,
@@ -137,53 +195,41 @@ impl Pipeline {
         payload: Option<&[u8]>,
         kafka_timestamp_ms: Option<i64>,
         now: Instant,
-    ) {
+    ) -> Result<(), Rejection> {
         let Some(p) = self.partitions.get_mut(&partition) else {
             // Counting it without the partition's restored state would send a partial window
             // that replaces the owner's complete one.
             self.stats.unowned += 1;
-            return;
+            return Ok(());
         };
         self.stats.consumed += 1;
         p.at_end = false;
         p.idle = false;
         p.finished = false;
         p.last_message = now;
-        let tweet = match Tweet::parse_for_counting(payload.unwrap_or_default()) {
-            Ok(tweet) => tweet,
-            Err(error) => {
-                warn!(partition, offset, %error, "rejected message");
-                self.stats.rejected += 1;
-                p.windows.skip(offset);
-                return;
+        let counted = count(
+            &self.options,
+            self.wall_ms,
+            p,
+            offset,
+            payload,
+            kafka_timestamp_ms,
+        );
+        match counted {
+            Ok(Counted::Tweet(seen)) => {
+                self.stats.late += u64::from(seen.late);
+                if seen.counted > 0 {
+                    self.stats.counted += 1;
+                }
             }
-        };
-        let Some(event_ms) = tweet.created_at_ms.or(kafka_timestamp_ms) else {
-            warn!(
-                partition,
-                offset, "rejected tweet: no created_at and no message timestamp"
-            );
-            self.stats.rejected += 1;
+            Ok(Counted::SkippedRetweet) => self.stats.retweets_skipped += 1,
+            Ok(Counted::Duplicate) => self.stats.duplicates += 1,
+            Err(_) => self.stats.rejected += 1,
+        }
+        if !matches!(counted, Ok(Counted::Tweet(_))) {
             p.windows.skip(offset);
-            return;
-        };
-        if tweet.is_retweet && self.options.retweets == RetweetPolicy::Skip {
-            self.stats.retweets_skipped += 1;
-            p.windows.skip(offset);
-            return;
         }
-        let mut tags: Vec<(String, &str)> = Vec::new();
-        for tag in tweet.hashtags() {
-            let key = fold(tag);
-            if !tags.iter().any(|(k, _)| *k == key) {
-                tags.push((key, tag));
-            }
-        }
-        let seen = p.windows.observe(offset, event_ms, &tags);
-        self.stats.late += u64::from(seen.late);
-        if seen.counted > 0 {
-            self.stats.counted += 1;
-        }
+        counted.map(|_| ())
     }
 
     /// Everything due at `now`: closed windows (including those of partitions that went idle),
@@ -200,9 +246,9 @@ impl Pipeline {
             if let Some(gap) = stalled {
                 p.last_message += gap;
             }
-            let mut closed = p.windows.take_closed();
+            let mut closed = p.close(false);
             if p.at_end && !p.idle && now.duration_since(p.last_message) >= idle_timeout {
-                closed.extend(p.windows.take_all());
+                closed.extend(p.close(true));
                 p.idle = true;
             }
             self.stats.windows += closed.len() as u64;
@@ -275,7 +321,7 @@ impl Pipeline {
         }
         let mut out = Vec::new();
         for (&source, p) in &mut self.partitions {
-            let closed = p.windows.take_all();
+            let closed = p.close(true);
             self.stats.windows += closed.len() as u64;
             out.extend(closed.into_iter().map(|w| window_message(source, w, true)));
             p.idle = true;
@@ -288,6 +334,72 @@ impl Pipeline {
         }
         Some(out)
     }
+}
+
+/// What became of a message that was a usable tweet.
+enum Counted {
+    Tweet(Observed),
+    SkippedRetweet,
+    Duplicate,
+}
+
+/// Parses and checks one message and adds it to its partition's windows.
+fn count(
+    options: &CountOptions,
+    wall_ms: Option<i64>,
+    p: &mut Partition,
+    offset: i64,
+    payload: Option<&[u8]>,
+    kafka_timestamp_ms: Option<i64>,
+) -> Result<Counted, Rejection> {
+    let payload = payload.unwrap_or_default();
+    if payload.is_empty() {
+        return Err(Rejection::Empty);
+    }
+    if payload.len() > options.max_message_bytes {
+        return Err(Rejection::TooLarge {
+            size: payload.len(),
+            limit: options.max_message_bytes,
+        });
+    }
+    let tweet = Tweet::parse_for_counting(payload)?;
+    let event_ms = tweet
+        .created_at_ms
+        .or(kafka_timestamp_ms)
+        .ok_or(Rejection::NoTime)?;
+    if event_ms < options.earliest_event_ms {
+        return Err(Rejection::TooOld {
+            at_ms: event_ms,
+            earliest_ms: options.earliest_event_ms,
+        });
+    }
+    let skew = options.max_clock_skew;
+    let skew_ms = i64::try_from(skew.as_millis()).unwrap_or(i64::MAX);
+    if wall_ms.is_some_and(|wall| event_ms > wall.saturating_add(skew_ms)) {
+        return Err(Rejection::Future {
+            at_ms: event_ms,
+            skew,
+        });
+    }
+    if tweet.is_retweet && options.retweets == RetweetPolicy::Skip {
+        return Ok(Counted::SkippedRetweet);
+    }
+    let expires_ms = options
+        .spec
+        .shapes
+        .iter()
+        .map(|s| s.last_end(event_ms))
+        .max()
+        .unwrap_or(event_ms);
+    if !p.seen.first_sight(tweet.id, expires_ms) {
+        return Ok(Counted::Duplicate);
+    }
+    // Each hashtag once per tweet, spelled as first written; sorting keeps a tweet with
+    // thousands of hashtags linear-logarithmic.
+    let mut tags: Vec<(String, &str)> = tweet.hashtags().map(|t| (fold(t), t)).collect();
+    tags.sort_by(|a, b| a.0.cmp(&b.0));
+    tags.dedup_by(|later, first| later.0 == first.0);
+    Ok(Counted::Tweet(p.windows.observe(offset, event_ms, &tags)))
 }
 
 fn window_message(source: i32, w: WindowResult, is_final: bool) -> PartialMessage {
@@ -319,6 +431,9 @@ mod tests {
             retweets: RetweetPolicy::Count,
             idle_timeout: Duration::from_secs(10),
             early_updates: None,
+            max_message_bytes: 1 << 20,
+            max_clock_skew: Duration::from_secs(3600),
+            earliest_event_ms: 0,
         }
     }
 
@@ -375,8 +490,8 @@ mod tests {
         let t0 = Instant::now();
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
-        p.process(0, 0, Some(&tweet(1, 1, "#Rust #rust #Kafka")), None, t0);
-        p.process(0, 1, Some(&tweet(3, 15, "")), None, t0);
+        let _ = p.process(0, 0, Some(&tweet(1, 1, "#Rust #rust #Kafka")), None, t0);
+        let _ = p.process(0, 1, Some(&tweet(3, 15, "")), None, t0);
         let out = p.close_ready(t0);
         assert_eq!(
             windows(&out),
@@ -416,7 +531,7 @@ mod tests {
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
         p.assign(1, None, t0);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
         p.close_ready(t0);
         p.mark_end(0);
         p.mark_end(1);
@@ -426,7 +541,7 @@ mod tests {
         assert_eq!(windows(&after).len(), 1);
         assert_eq!(progress(&after), [(0, Some(10_000), true), (1, None, true)]);
         let later = t0 + Duration::from_millis(10_500);
-        p.process(0, 1, Some(&tweet(2, 12, "#b")), None, later);
+        let _ = p.process(0, 1, Some(&tweet(2, 12, "#b")), None, later);
         let woke = p.close_ready(later);
         assert_eq!(progress(&woke), [(0, Some(12_000), false)]);
     }
@@ -436,7 +551,7 @@ mod tests {
         let t0 = Instant::now();
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
         p.mark_end(0);
         p.close_ready(t0);
         // Stalled for 9 s (say, in a rebalance callback), then reading again.
@@ -461,33 +576,100 @@ mod tests {
     }
 
     #[test]
-    fn bad_messages_are_counted_skipped_and_committed_past() {
+    fn bad_messages_are_rejected_with_their_reason_and_committed_past() {
         let t0 = Instant::now();
-        let mut p = Pipeline::new(options());
+        let mut p = Pipeline::new(CountOptions {
+            max_message_bytes: 200,
+            earliest_event_ms: 1_000,
+            ..options()
+        });
         p.assign(0, None, t0);
-        p.process(0, 0, Some(b"{not json"), None, t0);
-        p.process(0, 1, None, None, t0);
-        p.process(0, 2, Some(br#"{"delete":{}}"#), None, t0);
-        p.process(0, 3, Some(br##"{"id_str":"5","text":"#a"}"##), None, t0);
+        p.set_wall_clock(100_000);
+        let huge = tweet(9, 1, &"#big ".repeat(60));
+        let before = tweet(10, 0, "#old");
+        let future = tweet(11, 3_700 + 100, "#future");
+        let cases: Vec<(Option<&[u8]>, &str)> = vec![
+            (Some(b"{not json"), "invalid tweet JSON"),
+            (
+                Some(
+                    br##"{"id_str":"1","text":"#a","created_at":"Wed Oct 10 20:19:24 +0000 2018""##,
+                ),
+                "invalid tweet JSON",
+            ),
+            (None, "empty message"),
+            (Some(b""), "empty message"),
+            (Some(b"\xff\xfe{}"), "invalid tweet JSON"),
+            (Some(br#"{"delete":{}}"#), "not a tweet"),
+            (Some(br##"{"id_str":5,"text":"#a"}"##), "invalid tweet JSON"),
+            (Some(br##"{"id_str":"5","text":"#a"}"##), "no created_at"),
+            (Some(&huge), "over the 200-byte limit"),
+            (Some(&before), "is before 1970-01-01T00:00:01Z"),
+            (Some(&future), "ahead of the clock"),
+        ];
+        for (offset, (payload, reason)) in cases.iter().enumerate() {
+            let rejected = p.process(0, offset as i64, *payload, None, t0).unwrap_err();
+            assert!(
+                rejected.to_string().contains(reason),
+                "{offset}: {rejected}"
+            );
+        }
+        let n = cases.len() as i64;
         p.process(
             0,
-            4,
+            n,
             Some(br##"{"id_str":"6","text":"#b"}"##),
             Some(20_000),
             t0,
-        );
-        assert_eq!(p.stats().rejected, 4);
+        )
+        .unwrap();
+        assert_eq!(p.stats().rejected, n as u64);
         assert_eq!(p.stats().counted, 1);
         assert_eq!(
             p.checkpoints(),
             [(
                 0,
                 Checkpoint {
-                    offset: 4,
+                    offset: n,
                     watermark_ms: Some(20_000)
                 }
             )]
         );
+    }
+
+    #[test]
+    fn a_republished_tweet_counts_once_while_its_window_is_open() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        let a = tweet(1, 1, "#a");
+        p.process(0, 0, Some(&a), None, t0).unwrap();
+        p.process(0, 1, Some(&a), None, t0).unwrap();
+        assert_eq!((p.stats().counted, p.stats().duplicates), (1, 1));
+        p.process(0, 2, Some(&tweet(2, 15, "")), None, t0).unwrap();
+        let out = p.close_ready(t0);
+        assert_eq!(windows(&out), [(0, 0, true, vec![("a", 1, "a")])]);
+        // Its window closed: the id is forgotten, and another copy is simply late.
+        p.process(0, 3, Some(&a), None, t0).unwrap();
+        assert_eq!((p.stats().duplicates, p.stats().late), (1, 1));
+    }
+
+    #[test]
+    fn a_tweet_with_thousands_of_hashtags_counts_each_once() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(options());
+        p.assign(0, None, t0);
+        let text: String = (0..5_000)
+            .map(|i| format!("#t{} #T{} ", i % 2_000, i % 2_000))
+            .collect();
+        p.process(0, 0, Some(&tweet(1, 1, &text)), None, t0)
+            .unwrap();
+        p.process(0, 1, Some(&tweet(2, 15, "")), None, t0).unwrap();
+        let out = p.close_ready(t0);
+        let (_, _, _, tags) = &windows(&out)[0];
+        assert_eq!(tags.len(), 2_000);
+        assert!(tags
+            .iter()
+            .all(|(_, n, display)| *n == 1 && display.starts_with('t')));
     }
 
     #[test]
@@ -500,7 +682,7 @@ mod tests {
                 ..options()
             });
             p.assign(0, None, t0);
-            p.process(0, 0, Some(rt), None, t0);
+            let _ = p.process(0, 0, Some(rt), None, t0);
             assert_eq!(p.stats().counted, counted, "{policy:?}");
             assert_eq!(p.stats().retweets_skipped, 1 - counted, "{policy:?}");
             assert_eq!(
@@ -519,12 +701,12 @@ mod tests {
             ..options()
         });
         p.assign(0, None, t0);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
         assert_eq!(
             windows(&p.close_ready(t0)),
             [(0, 0, false, vec![("a", 1, "a")])]
         );
-        p.process(0, 1, Some(&tweet(2, 2, "#a")), None, t0);
+        let _ = p.process(0, 1, Some(&tweet(2, 2, "#a")), None, t0);
         assert!(windows(&p.close_ready(t0 + Duration::from_millis(50))).is_empty());
         let due = p.close_ready(t0 + Duration::from_millis(100));
         assert_eq!(windows(&due), [(0, 0, false, vec![("a", 2, "a")])]);
@@ -536,7 +718,7 @@ mod tests {
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
         p.assign(1, None, t0);
-        p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
         assert!(windows(&p.close_ready(t0)).is_empty());
         p.mark_end(0);
         assert!(
@@ -559,7 +741,7 @@ mod tests {
         assert!(p.finished());
 
         // New data reopens it.
-        p.process(2, 0, Some(&tweet(2, 2, "#b")), None, t0);
+        let _ = p.process(2, 0, Some(&tweet(2, 2, "#b")), None, t0);
         assert!(!p.finished());
     }
 
@@ -568,7 +750,7 @@ mod tests {
         let t0 = Instant::now();
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
-        p.process(1, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        let _ = p.process(1, 0, Some(&tweet(1, 1, "#a")), None, t0);
         assert_eq!(p.stats().unowned, 1);
         assert_eq!(p.stats().consumed, 0);
         assert!(p.checkpoints().iter().all(|(partition, _)| *partition == 0));
@@ -580,8 +762,8 @@ mod tests {
         let mut p = Pipeline::new(options());
         p.assign(0, None, t0);
         p.assign(1, None, t0);
-        p.process(0, 7, Some(&tweet(1, 1, "#a")), None, t0);
-        p.process(1, 9, Some(&tweet(2, 1, "#a")), None, t0);
+        let _ = p.process(0, 7, Some(&tweet(1, 1, "#a")), None, t0);
+        let _ = p.process(1, 9, Some(&tweet(2, 1, "#a")), None, t0);
         let (_, cps) = p.revoke(&[1], t0);
         assert_eq!(
             cps,

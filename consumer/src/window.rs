@@ -48,6 +48,11 @@ impl Shape {
         shapes
     }
 
+    /// End of the last window holding `event_ms`: once it closes, all of them have.
+    pub fn last_end(self, event_ms: i64) -> i64 {
+        event_ms.div_euclid(self.slide_ms) * self.slide_ms + self.size_ms
+    }
+
     /// Starts of the windows holding `event_ms`, oldest first.
     pub fn starts_of(self, event_ms: i64) -> impl Iterator<Item = i64> {
         let last = event_ms.div_euclid(self.slide_ms) * self.slide_ms;

@@ -12,7 +12,7 @@ use common::settings::RetweetPolicy;
 use common::window_spec::parse_windows;
 use consumer::merge::Merger;
 use consumer::partial::PartialMessage;
-use consumer::pipeline::{CountOptions, Pipeline};
+use consumer::pipeline::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
 use consumer::results::{Published, Publisher};
 use consumer::window::{Shape, WindowSpec};
 
@@ -55,6 +55,9 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
         retweets: RetweetPolicy::Count,
         idle_timeout: Duration::from_secs(3600),
         early_updates: None,
+        max_message_bytes: 1 << 20,
+        max_clock_skew: Duration::from_secs(3600),
+        earliest_event_ms: TWITTER_BEGAN_MS,
     });
     let mut merger = Merger::new(args.partitions, None);
     let mut publisher = Publisher::new(&defs, args.top);
@@ -84,10 +87,11 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
     for (i, payload) in payloads.iter().enumerate() {
         let partition = (i as i32) % args.partitions;
         let offset = (i as i64) / i64::from(args.partitions);
-        pipeline.process(partition, offset, Some(payload), None, now);
+        let _ = pipeline.process(partition, offset, Some(payload), None, now);
         // The driver looks for closed windows every 100 ms; at firehose rates that is every
         // few thousand messages.
         if i % 8192 == 8191 {
+            pipeline.set_wall_clock(chrono::Utc::now().timestamp_millis());
             let messages = pipeline.close_ready(now);
             merge(messages, &mut merger);
         }

@@ -637,6 +637,7 @@ fn main() -> anyhow::Result<()> {
         results_topic: results.clone(),
         partials_topic: String::new(),
         checkpoints_topic: String::new(),
+        dlq_topic: String::new(),
         partitions: 3,
         replication_factor: 1,
         properties: Default::default(),
