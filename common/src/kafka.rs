@@ -240,11 +240,12 @@ pub fn counting_producer(
 
 /// Hands a message to the producer, waiting while its local queue is full: that wait is the
 /// back-pressure that paces a source faster than the broker.
-pub fn send_waiting<K, P>(
-    producer: &CountingProducer,
-    mut record: BaseRecord<'_, K, P>,
+pub fn send_waiting<C, K, P>(
+    producer: &ThreadedProducer<C>,
+    mut record: BaseRecord<'_, K, P, C::DeliveryOpaque>,
 ) -> Result<(), KafkaError>
 where
+    C: ProducerContext,
     K: ToBytes + ?Sized,
     P: ToBytes + ?Sized,
 {

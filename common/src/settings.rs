@@ -194,6 +194,10 @@ pub struct ProducerSettings {
     pub source: SourceKind,
     pub sink: SinkKind,
     pub file: Option<PathBuf>,
+    /// File replay only: where to record how far the file is safely published, so a restart
+    /// resumes there instead of publishing the whole file again.
+    #[serde(default)]
+    pub checkpoint: Option<PathBuf>,
     /// Replay speed factor for file sources; 0 replays as fast as possible.
     pub speed: f64,
     pub limit: Option<u64>,

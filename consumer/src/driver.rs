@@ -53,8 +53,9 @@ const CLOSE_INTERVAL: Duration = Duration::from_millis(100);
 /// How long leaving a group may take at shutdown before we give up waiting for the broker.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long making output durable may take before a commit is given up (and retried later).
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long making output durable may take before a commit is given up and retried at the
+/// next one (the broker may be restarting; librdkafka keeps retrying the sends meanwhile).
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// With `--until-end`, the longest wait for the merge stage to be assigned here and catch up.
 /// Long, because a member that left (or was killed) can hold the partials partition until the
@@ -159,18 +160,29 @@ impl Shared {
     }
 
     /// Waits until everything sent is acknowledged and the counts file is on disk.
-    fn make_durable(&self) -> anyhow::Result<()> {
-        self.producer
-            .flush(FLUSH_TIMEOUT)
-            .context("results were not acknowledged in time")?;
+    fn make_durable(&self) -> Result<(), NotDurable> {
+        let flushed = self.producer.flush(FLUSH_TIMEOUT);
         let failed = self.deliveries.failed.load(Ordering::Relaxed);
         if failed > 0 {
-            bail!("{failed} result messages were not delivered; not committing past them");
+            return Err(NotDurable::Lost(anyhow!(
+                "{failed} output messages were not delivered; not committing past them"
+            )));
         }
+        flushed.map_err(|e| NotDurable::Pending(e.into()))?;
         lock(&self.sink)
             .flush()
             .context("cannot write the counts file")
+            .map_err(NotDurable::Lost)
     }
+}
+
+/// Why output is not durable yet.
+enum NotDurable {
+    /// Not acknowledged in time (a slow or restarting broker): commit later.
+    Pending(anyhow::Error),
+    /// Lost (delivery failed for good, or the counts file cannot be written): the run stops and
+    /// a restart replays it from the checkpoints.
+    Lost(anyhow::Error),
 }
 
 /// What a stage does when its group moves partitions.
@@ -204,9 +216,16 @@ impl<S: Stage> GroupContext<S> {
         if changed.is_empty() {
             return;
         }
-        if let Err(error) = self.shared.make_durable() {
-            self.shared.fail(error);
-            return;
+        match self.shared.make_durable() {
+            Ok(()) => {}
+            Err(NotDurable::Pending(error)) => {
+                warn!(%error, topic = %self.topic, "output not acknowledged yet; checkpoint deferred");
+                return;
+            }
+            Err(NotDurable::Lost(error)) => {
+                self.shared.fail(error);
+                return;
+            }
         }
         if let Err(error) = self.shared.checkpoints.save(&self.topic, &changed) {
             warn!(%error, topic = %self.topic, "saving checkpoints failed; will retry");

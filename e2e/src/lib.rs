@@ -5,6 +5,7 @@
 //! broker and sets it; point it at your own Apache Kafka to test against that instead).
 //! Every test uses its own topic and consumer group, so tests can run in parallel.
 
+pub mod own_broker;
 pub mod standin;
 
 use std::collections::BTreeMap;
@@ -44,8 +45,13 @@ pub fn unique(prefix: &str) -> String {
 
 /// Creates a topic with `partitions` partitions.
 pub fn create_topic(topic: &str, partitions: i32) {
+    create_topic_at(&bootstrap(), topic, partitions)
+}
+
+/// Creates a topic on the broker at `bootstrap`.
+pub fn create_topic_at(bootstrap: &str, topic: &str, partitions: i32) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
+        .set("bootstrap.servers", bootstrap)
         .create()
         .expect("admin client");
     let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
@@ -346,8 +352,13 @@ pub fn consumer_counts(files: &[&Path], label: &str) -> (WindowCounts, WindowTwe
 
 /// The result topic as a compacted topic keeps it: the latest value of every key.
 pub fn read_results(topic: &str) -> BTreeMap<String, serde_json::Value> {
+    read_results_at(&bootstrap(), topic)
+}
+
+/// The same from the broker at `bootstrap`.
+pub fn read_results_at(bootstrap: &str, topic: &str) -> BTreeMap<String, serde_json::Value> {
     let mut latest = BTreeMap::new();
-    for record in read_all(topic) {
+    for record in read_all_at(bootstrap, topic) {
         let key = String::from_utf8(record.key.expect("results have keys")).expect("UTF-8 key");
         let value = serde_json::from_slice(&record.payload.expect("results have values"))
             .expect("JSON value");
@@ -375,8 +386,13 @@ impl Record {
 
 /// Every record of `topic` up to its current end, in offset order per partition.
 pub fn read_all(topic: &str) -> Vec<Record> {
+    read_all_at(&bootstrap(), topic)
+}
+
+/// The same from the broker at `bootstrap`.
+pub fn read_all_at(bootstrap: &str, topic: &str) -> Vec<Record> {
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
+        .set("bootstrap.servers", bootstrap)
         .set("group.id", unique("topic-reader"))
         .set("enable.partition.eof", "true")
         .set("enable.auto.commit", "false")

@@ -2,6 +2,7 @@
 
 mod pace;
 mod publish;
+mod resume;
 mod sink;
 mod source;
 mod twitter;
@@ -22,6 +23,7 @@ use common::settings::{Override, Secret, Settings, SinkKind, SourceKind, Twitter
 
 use pace::Pacer;
 use publish::{publish, Limits, PublishError, Summary};
+use resume::ResumeFile;
 use sink::{KafkaSink, StdoutSink};
 use source::file::FileSource;
 use source::synthetic::{Synthetic, SyntheticConfig};
@@ -49,6 +51,10 @@ struct Cli {
     /// JSON-lines file of v1.1 or v2 tweets, plain or gzip (producer.file).
     #[arg(long, value_name = "PATH")]
     file: Option<PathBuf>,
+    /// File replay: record how far the file is safely published in this file, and resume
+    /// from there when restarted (producer.checkpoint).
+    #[arg(long, value_name = "PATH")]
+    checkpoint: Option<PathBuf>,
     /// File replay speed: 0 = as fast as possible, otherwise created_at gaps divided by this
     /// factor (producer.speed).
     #[arg(long, value_name = "FACTOR")]
@@ -105,6 +111,11 @@ impl Cli {
             "producer.file",
             self.file.as_ref().map(|p| p.display().to_string()),
         );
+        push(
+            &mut out,
+            "producer.checkpoint",
+            self.checkpoint.as_ref().map(|p| p.display().to_string()),
+        );
         push(&mut out, "producer.speed", self.speed);
         push(&mut out, "producer.sink", self.sink.clone());
         push(&mut out, "producer.limit", self.limit);
@@ -156,7 +167,9 @@ fn main() -> ExitCode {
 fn run(settings: &Settings) -> Result<(), Fatal> {
     let stop = stop_on_signals()
         .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
-    let source = open_source(settings, &stop)?;
+    let mut resume = open_checkpoint(settings)?;
+    let skip = resume.as_ref().map_or(0, ResumeFile::line);
+    let source = open_source(settings, &stop, skip)?;
     let pacer = match settings.producer.source {
         SourceKind::File => Pacer::event_time(settings.producer.speed),
         SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
@@ -169,14 +182,14 @@ fn run(settings: &Settings) -> Result<(), Fatal> {
     let (summary, outcome) = match settings.producer.sink {
         SinkKind::Stdout => {
             let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-            publish(source, &mut sink, pacer, limits, &stop)
+            publish(source, &mut sink, pacer, limits, &stop, None)
         }
         SinkKind::Kafka => {
             ensure_kafka_topic(settings)?;
             let mut sink =
                 KafkaSink::new(&settings.kafka).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
             info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
-            publish(source, &mut sink, pacer, limits, &stop)
+            publish(source, &mut sink, pacer, limits, &stop, resume.as_mut())
         }
     };
     report(summary, outcome)
@@ -207,7 +220,27 @@ fn ensure_kafka_topic(settings: &Settings) -> Result<(), Fatal> {
 
 type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
 
-fn open_source(settings: &Settings, stop: &Arc<AtomicBool>) -> Result<Source, Fatal> {
+/// The resume checkpoint of a file replay into Kafka, when one is configured.
+fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, Fatal> {
+    let p = &settings.producer;
+    let Some(path) = &p.checkpoint else {
+        return Ok(None);
+    };
+    let (SourceKind::File, Some(file), SinkKind::Kafka) = (p.source, &p.file, p.sink) else {
+        return Err(Fatal(
+            exit::USAGE,
+            "producer.checkpoint works only for a file replay into Kafka (--file)".into(),
+        ));
+    };
+    let resume = ResumeFile::open(path, file).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
+    if resume.line() > 0 {
+        info!(line = resume.line(), checkpoint = %path.display(), "resuming the replay after this line");
+    }
+    Ok(Some(resume))
+}
+
+/// Opens the configured source; a file replay starts after line `skip`.
+fn open_source(settings: &Settings, stop: &Arc<AtomicBool>, skip: u64) -> Result<Source, Fatal> {
     let now_ms = chrono::Utc::now().timestamp() * 1000;
     let fatal = |e: SourceError| Fatal(e.exit_code(), e.to_string());
     match settings.producer.source {
@@ -228,8 +261,9 @@ fn open_source(settings: &Settings, stop: &Arc<AtomicBool>) -> Result<Source, Fa
                     "producer.file must be set for the file source".into(),
                 )
             })?;
-            let file =
+            let mut file =
                 FileSource::open(path, now_ms).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
+            file.skip_lines(skip).map_err(fatal)?;
             Ok(Box::new(file))
         }
         SourceKind::Synthetic => {

@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 use tracing::warn;
 
 use crate::pace::Pacer;
+use crate::resume::ResumeFile;
 use crate::sink::{SinkError, TweetSink};
 use crate::source::{Event, SourceError};
 
 /// How long the final flush waits for acknowledgements before giving up on them.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often the resume checkpoint is written during a run.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// When to stop besides the end of the source and a signal.
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,13 +77,15 @@ pub enum PublishError {
 }
 
 /// Publishes everything `source` yields until it ends, a limit is hit or `stop` is set, then
-/// flushes the sink. A source error still flushes what was sent before returning it.
+/// flushes the sink. A source error still flushes what was sent before returning it. With
+/// `resume`, records every second and at the end how far the input is safely published.
 pub fn publish<I, S>(
     source: I,
     sink: &mut S,
     mut pacer: Pacer,
     limits: Limits,
     stop: &AtomicBool,
+    mut resume: Option<&mut ResumeFile>,
 ) -> (Summary, Result<(), PublishError>)
 where
     I: IntoIterator<Item = Result<Event, SourceError>>,
@@ -91,6 +97,7 @@ where
     let mut rejected = 0;
     let mut outcome = Ok(());
     let reached = |sent| limits.max_tweets.is_some_and(|max| sent >= max);
+    let mut last_checkpoint = Instant::now();
     for item in source {
         if stop.load(Ordering::Relaxed) || reached(sent) {
             break;
@@ -115,6 +122,10 @@ where
             break;
         }
         sent += 1;
+        if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+            last_checkpoint = Instant::now();
+            save_checkpoint(sink, resume.as_deref_mut());
+        }
         // Stop now rather than when the next tweet arrives: a live stream may stay quiet.
         if reached(sent) {
             break;
@@ -127,6 +138,7 @@ where
             (0, 0)
         }
     };
+    save_checkpoint(sink, resume);
     let summary = Summary {
         sent,
         delivered,
@@ -135,6 +147,17 @@ where
         elapsed: start.elapsed(),
     };
     (summary, outcome)
+}
+
+/// Records how far the input is safely published. A failure only costs a longer replay after
+/// a crash, so it is logged, not fatal.
+fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
+    let (Some(file), Some(line)) = (resume, sink.resume_after()) else {
+        return;
+    };
+    if let Err(error) = file.save(line) {
+        warn!(%error, "resume checkpoint not saved");
+    }
 }
 
 /// Sleeps until `due`, in short slices so a signal or the deadline interrupts it. Returns false
@@ -185,6 +208,7 @@ mod tests {
                     key: i.to_string(),
                     payload: vec![],
                     timestamp_ms: 0,
+                    line: None,
                 }))
             })
             .collect()
@@ -196,7 +220,7 @@ mod tests {
         sink: &mut Recorder,
     ) -> (Summary, Result<(), PublishError>) {
         let stop = AtomicBool::new(false);
-        publish(input, sink, Pacer::Unpaced, Limits::default(), &stop)
+        publish(input, sink, Pacer::Unpaced, Limits::default(), &stop, None)
     }
 
     #[test]
@@ -228,6 +252,7 @@ mod tests {
             Pacer::Unpaced,
             limits,
             &go,
+            None,
         );
         assert_eq!(s.sent, 2);
         let stopped = AtomicBool::new(true);
@@ -238,6 +263,7 @@ mod tests {
             Pacer::Unpaced,
             no_limits,
             &stopped,
+            None,
         );
         assert_eq!(s.sent, 0);
     }
@@ -258,6 +284,7 @@ mod tests {
             Pacer::Unpaced,
             limits,
             &go,
+            None,
         );
         assert_eq!(s.sent, 2);
     }
@@ -275,6 +302,7 @@ mod tests {
             Pacer::rate(20.0),
             limits,
             &go,
+            None,
         );
         assert!(s.sent >= 1 && s.sent < 1000, "{s}");
     }

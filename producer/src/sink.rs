@@ -2,19 +2,19 @@
 //! filtered tweets as a JSON-lines file).
 
 use std::io::{self, Write};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rdkafka::error::KafkaError;
-use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::ClientContext;
 use tracing::warn;
 
-use common::kafka::{
-    counting_producer, producer_config, send_waiting, CountingProducer, Deliveries,
-};
+use common::kafka::{producer_config, send_waiting};
 use common::settings::KafkaSettings;
 
+use crate::resume::Acked;
 use crate::source::Record;
 
 /// A destination for tweets.
@@ -23,6 +23,10 @@ pub trait TweetSink {
     fn send(&mut self, record: &Record) -> Result<(), SinkError>;
     /// Waits up to `timeout` for everything sent to be acknowledged; returns (delivered, failed).
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError>;
+    /// The input line up to which every tweet is safely delivered, when the sink knows.
+    fn resume_after(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A sink that cannot go on.
@@ -36,32 +40,78 @@ pub enum SinkError {
     Stdout(io::Error),
 }
 
-/// Publishes to Kafka with an idempotent producer; counts broker acknowledgements.
+/// Delivery reports of the tweets: counts, and which input lines are acknowledged.
+#[derive(Default)]
+struct Tracking {
+    delivered: u64,
+    failed: u64,
+    lines: Acked,
+}
+
+/// The producer's context: its delivery reports feed [`Tracking`].
+#[derive(Default)]
+struct TrackingContext(Mutex<Tracking>);
+
+impl TrackingContext {
+    fn get(&self) -> MutexGuard<'_, Tracking> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl ClientContext for TrackingContext {}
+
+impl ProducerContext for TrackingContext {
+    /// The input line of the tweet (0 when it has none).
+    type DeliveryOpaque = usize;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, line: usize) {
+        let mut tracking = self.get();
+        match result {
+            Ok(_) => {
+                tracking.delivered += 1;
+                if line > 0 {
+                    tracking.lines.acked(line as u64);
+                }
+            }
+            Err((error, message)) => {
+                let key = message.key().map(String::from_utf8_lossy);
+                warn!(%error, key = key.as_deref().unwrap_or(""), "tweet not delivered");
+                tracking.failed += 1;
+            }
+        }
+    }
+}
+
+/// Publishes to Kafka with an idempotent producer; counts broker acknowledgements and knows
+/// which input lines are safely in the topic.
 pub struct KafkaSink {
-    producer: CountingProducer,
+    producer: ThreadedProducer<TrackingContext>,
     topic: String,
-    deliveries: Arc<Deliveries>,
 }
 
 impl KafkaSink {
     /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`).
     pub fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
-        let (producer, deliveries) =
-            counting_producer(&producer_config(kafka)).map_err(SinkError::Create)?;
+        let producer = producer_config(kafka)
+            .create_with_context(TrackingContext::default())
+            .map_err(SinkError::Create)?;
         Ok(KafkaSink {
             producer,
             topic: kafka.topic.clone(),
-            deliveries,
         })
     }
 }
 
 impl TweetSink for KafkaSink {
     fn send(&mut self, record: &Record) -> Result<(), SinkError> {
-        let message = BaseRecord::to(&self.topic)
+        let line = record.line.unwrap_or(0);
+        let message = BaseRecord::with_opaque_to(&self.topic, line as usize)
             .key(record.key.as_bytes())
             .payload(record.payload.as_slice())
             .timestamp(record.timestamp_ms);
+        if line > 0 {
+            self.producer.context().get().lines.sent(line);
+        }
         send_waiting(&self.producer, message).map_err(SinkError::Produce)
     }
 
@@ -69,10 +119,12 @@ impl TweetSink for KafkaSink {
         if let Err(error) = self.producer.flush(timeout) {
             warn!(%error, "not every tweet was acknowledged before the flush timeout");
         }
-        Ok((
-            self.deliveries.delivered.load(Ordering::Relaxed),
-            self.deliveries.failed.load(Ordering::Relaxed),
-        ))
+        let tracking = self.producer.context().get();
+        Ok((tracking.delivered, tracking.failed))
+    }
+
+    fn resume_after(&self) -> Option<u64> {
+        Some(self.producer.context().get().lines.resume_after())
     }
 }
 

@@ -47,9 +47,30 @@ impl FileSource {
         })
     }
 
+    /// Skips the first `lines` lines unread (resuming a replay after them).
+    pub fn skip_lines(&mut self, lines: u64) -> Result<(), SourceError> {
+        while self.line < lines {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => break,
+                Ok(_) => self.line += 1,
+                Err(source) => {
+                    return Err(SourceError::File {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn event(&self, bytes: &[u8]) -> Event {
         match Record::from_tweet_json(bytes.to_vec(), self.fallback_timestamp_ms) {
-            Ok(record) => Event::Tweet(record),
+            Ok(record) => Event::Tweet(Record {
+                line: Some(self.line),
+                ..record
+            }),
             Err(e) => Event::Rejected {
                 line: self.line,
                 reason: e.to_string(),
@@ -119,15 +140,31 @@ mod tests {
                 Event::Tweet(Record {
                     key: "10".into(),
                     payload: V1.as_bytes().to_vec(),
-                    timestamp_ms: 1_539_202_764_000
+                    timestamp_ms: 1_539_202_764_000,
+                    line: Some(1),
                 }),
                 Event::Tweet(Record {
                     key: "11".into(),
                     payload: V2.as_bytes().to_vec(),
-                    timestamp_ms: 1_539_202_765_000
+                    timestamp_ms: 1_539_202_765_000,
+                    line: Some(3),
                 }),
             ]
         );
+    }
+
+    #[test]
+    fn skipping_resumes_after_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "t.jsonl",
+            format!("{V1}\n{{broken\n{V2}\n").as_bytes(),
+        );
+        let mut source = FileSource::open(&path, 0).unwrap();
+        source.skip_lines(2).unwrap();
+        let rest: Vec<Event> = source.map(|e| e.unwrap()).collect();
+        assert!(matches!(&rest[..], [Event::Tweet(r)] if r.key == "11" && r.line == Some(3)));
     }
 
     #[test]

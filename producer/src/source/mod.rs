@@ -15,6 +15,8 @@ pub struct Record {
     pub payload: Vec<u8>,
     /// The tweet's `created_at`, in milliseconds since the Unix epoch (the Kafka message timestamp).
     pub timestamp_ms: i64,
+    /// The input file line it came from, for resuming a replay; `None` for other sources.
+    pub line: Option<u64>,
 }
 
 impl Record {
@@ -31,6 +33,7 @@ impl Record {
             key,
             payload,
             timestamp_ms,
+            line: None,
         })
     }
 }
