@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Stdout};
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -579,8 +580,7 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
     let outcome = poll_until_done(&raw, &merge, settings, stop);
     let merge_ctx = Arc::clone(merge.context());
     let count_ctx = Arc::clone(raw.context());
-    leave_group(merge);
-    leave_group(raw);
+    leave_groups(raw, merge);
     outcome?;
     if let Some(error) = lock(&shared.failure).take() {
         return Err(error);
@@ -822,20 +822,25 @@ fn drain_partials(merge: &BaseConsumer<GroupContext<MergeStage>>) -> anyhow::Res
     Ok(())
 }
 
-/// Leaves the group and closes the consumer, waiting at most [`LEAVE_TIMEOUT`]. Call only as
-/// the process is about to exit.
-fn leave_group<C: ConsumerContext>(consumer: BaseConsumer<C>) {
+/// Leaves both groups at once and closes the consumers, waiting at most [`LEAVE_TIMEOUT`]
+/// (shutdown has 5 s in all). Call only as the process is about to exit.
+fn leave_groups<A: ConsumerContext, B: ConsumerContext>(
+    raw: BaseConsumer<A>,
+    merge: BaseConsumer<B>,
+) {
     // `BaseConsumer`'s drop closes the consumer again: after a completed close that only logs a
     // spurious error, and after a timed-out one (or during a panic) it waits without limit. The
     // close is done or given up here and the process is exiting, so its memory is left to the OS.
-    let consumer = std::mem::ManuallyDrop::new(consumer);
+    let (raw, merge) = (ManuallyDrop::new(raw), ManuallyDrop::new(merge));
     let deadline = Instant::now() + LEAVE_TIMEOUT;
-    consumer.unsubscribe();
-    let closing = consumer.close_queue();
-    while closing.is_ok() && !consumer.closed() && Instant::now() < deadline {
-        let _ = consumer.poll(Duration::from_millis(50));
+    raw.unsubscribe();
+    merge.unsubscribe();
+    let closing = raw.close_queue().and(merge.close_queue());
+    while closing.is_ok() && !(raw.closed() && merge.closed()) && Instant::now() < deadline {
+        let _ = raw.poll(Duration::from_millis(25));
+        let _ = merge.poll(Duration::from_millis(25));
     }
-    if !consumer.closed() {
-        warn!("the group did not confirm our leaving in time; exiting anyway");
+    if !(raw.closed() && merge.closed()) {
+        warn!("the groups did not confirm our leaving in time; exiting anyway");
     }
 }

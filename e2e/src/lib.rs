@@ -111,7 +111,8 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// Starts `bin` with `args` and extra environment, writing output into `dir`.
+    /// Starts `bin` with `args` and extra environment (which may override the default
+    /// `RUST_LOG=info`), writing output into `dir`.
     pub fn spawn(
         dir: &Path,
         name: &str,
@@ -123,8 +124,8 @@ impl Proc {
         let stderr = dir.join(format!("{name}.stderr"));
         let child = Command::new(bin(bin_name))
             .args(args)
-            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"))

@@ -238,3 +238,138 @@ fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
     );
     assert!(got.0 == reference_counts(&file, 10_000).0, "hashtag counts");
 }
+
+/// The Twitter stream stalls and then disconnects while the broker is down: the producer keeps
+/// reading the stream (reconnecting on Twitter's schedule), buffers, and once the broker is back
+/// every tweet the stream delivered is in the topic exactly once.
+#[test]
+fn a_twitter_stall_and_disconnect_during_a_broker_outage_lose_nothing() {
+    use e2e::standin::{Connection, Credentials, StandIn, Step};
+
+    let dir = test_dir("fault-twitter");
+    let Some(mut broker) = OwnBroker::start(dir.path()) else {
+        return;
+    };
+    let topic = unique("fault-twitter");
+    create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
+    let file = dir.path().join("tweets.jsonl");
+    generate(dir.path(), &file, 15, 34, START, 1000);
+    let tweets: Vec<String> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let lines = |range: std::ops::Range<usize>| tweets[range].iter().cloned().map(Step::Line);
+    let connections = vec![
+        // Five tweets, then silence: a stall (stall timeout 2 s below).
+        Connection::Stream(lines(0..5).chain([Step::Pause(LONG)]).collect()),
+        // Five more, then the connection drops.
+        Connection::Stream(lines(5..10).chain([Step::Close]).collect()),
+        Connection::Stream(lines(10..15).collect()),
+    ];
+    let credentials = Credentials {
+        consumer_key: "ck".into(),
+        consumer_secret: "cs-secret".into(),
+        access_token: "at".into(),
+        access_secret: "as-secret".into(),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let standin = rt.block_on(StandIn::start(
+        credentials.clone(),
+        "unused".into(),
+        connections,
+    ));
+    let (bootstrap, base) = (broker.bootstrap(), standin.base_url());
+    let args = [
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topic",
+        &topic,
+        "--source",
+        "twitter-v1",
+        "--api-base",
+        &base,
+        "--track",
+        "rust",
+        "--limit",
+        "15",
+    ];
+    let env = [
+        ("CONSUMER_KEY", credentials.consumer_key.as_str()),
+        ("CONSUMER_SECRET", credentials.consumer_secret.as_str()),
+        ("ACCESS_TOKEN", credentials.access_token.as_str()),
+        ("ACCESS_SECRET", credentials.access_secret.as_str()),
+        ("TRENDS__TWITTER__STALL_TIMEOUT", "2s"),
+    ];
+    let mut p = Proc::spawn(dir.path(), "producer", "producer", &args, &env);
+    wait_until(LONG, "the first tweets published", || {
+        read_all_at(&bootstrap, &topic).len() == 5
+    });
+    broker.kill();
+    wait_until(LONG, "the stall, the disconnect and two reconnects", || {
+        standin.attempts().len() == 3
+    });
+    std::thread::sleep(OUTAGE);
+    broker.restart();
+    assert!(p.wait(LONG).success(), "{}", tail(&p.stderr()));
+    assert!(
+        p.stderr().contains("sent 15, delivered 15, failed 0"),
+        "{}",
+        tail(&p.stderr())
+    );
+    let keys: Vec<String> = read_all_at(&broker.bootstrap(), &topic)
+        .into_iter()
+        .map(|r| String::from_utf8(r.key.unwrap()).unwrap())
+        .collect();
+    let distinct: BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(keys.len(), 15, "each tweet exactly once");
+    assert_eq!(distinct, ids_of(&file).iter().collect());
+    rt.block_on(standin.shutdown());
+}
+
+/// SIGTERM while the broker is down: neither binary can flush or commit, and neither hangs:
+/// both exit with the documented shutdown-timeout code once the 5 s grace period is over.
+/// (With the broker up, the other tests' SIGTERMs exit 0: stopped within the grace period.)
+#[test]
+fn a_stop_signal_during_a_broker_outage_ends_both_binaries_after_the_grace_period() {
+    let dir = test_dir("fault-shutdown");
+    let Some(mut broker) = OwnBroker::start(dir.path()) else {
+        return;
+    };
+    let topic = unique("fault-shutdown");
+    create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
+    let bootstrap = broker.bootstrap();
+    let args = [
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topic",
+        &topic,
+        "--source",
+        "synthetic",
+        "--rate",
+        "200",
+    ];
+    let mut p = Proc::spawn(dir.path(), "producer", "producer", &args, &[]);
+    let results = unique("shutdown-results");
+    let mut c = consumer(dir.path(), "consumer", &broker, &topic, &results);
+    c.wait_for_log(LONG, "the consumer's assignment", |l| {
+        l.contains("partitions assigned") && l.contains(&format!("topic={topic} "))
+    });
+    wait_until(LONG, "tweets flowing", || {
+        read_all_at(&bootstrap, &topic).len() > 200
+    });
+    broker.kill();
+    std::thread::sleep(Duration::from_secs(1));
+    for proc in [&mut p, &mut c] {
+        let status = proc.terminate(Duration::from_secs(30));
+        assert_eq!(
+            status.code(),
+            Some(common::exit::SHUTDOWN_TIMEOUT),
+            "{}",
+            tail(&proc.stderr())
+        );
+        assert!(proc
+            .stderr()
+            .contains("not stopped within 5s of the signal"));
+    }
+}
