@@ -368,6 +368,60 @@ pub fn read_results_at(bootstrap: &str, topic: &str) -> BTreeMap<String, serde_j
     latest
 }
 
+/// The message keys of `topic` on the broker at `bootstrap`, as text.
+pub fn keys_at(bootstrap: &str, topic: &str) -> Vec<String> {
+    read_all_at(bootstrap, topic)
+        .into_iter()
+        .map(|r| String::from_utf8(r.key.expect("keyed")).expect("UTF-8 key"))
+        .collect()
+}
+
+/// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order.
+pub fn ids_of(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .expect("read tweet file")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["id_str"].as_str().expect("id_str").to_owned()
+        })
+        .collect()
+}
+
+/// Runs a fresh consumer group over `topic` to its end (`--until-end`, 10 s tumbling windows)
+/// and returns the finished process and its counts, to compare with [`reference_counts`].
+pub fn count_until_end(dir: &Path, topic: &str) -> (Proc, (WindowCounts, WindowTweets)) {
+    let (bootstrap, counts) = (
+        bootstrap(),
+        dir.join(format!("{}.counts.jsonl", unique("c"))),
+    );
+    let (group, results) = (unique("count-group"), unique("count-results"));
+    let counts_arg = counts.display().to_string();
+    let args = [
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topic",
+        topic,
+        "--group-id",
+        &group,
+        "--results-topic",
+        &results,
+        "--window",
+        "10s",
+        "--counts-file",
+        &counts_arg,
+        "--until-end",
+    ];
+    let mut c = Proc::spawn(dir, "counter", "consumer", &args, &[]);
+    assert!(
+        c.wait(Duration::from_secs(180)).success(),
+        "{}",
+        tail(&c.stderr())
+    );
+    let got = consumer_counts(&[&counts], "tumbling-10s");
+    (c, got)
+}
+
 /// A record as read back by [`read_all`].
 #[derive(Debug, Clone)]
 pub struct Record {

@@ -83,6 +83,18 @@ pub struct Credentials {
     pub access_secret: String,
 }
 
+impl Credentials {
+    /// The environment variables the producer reads them from (the tutorials' names).
+    pub fn env(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("CONSUMER_KEY", &self.consumer_key),
+            ("CONSUMER_SECRET", &self.consumer_secret),
+            ("ACCESS_TOKEN", &self.access_token),
+            ("ACCESS_SECRET", &self.access_secret),
+        ]
+    }
+}
+
 /// One scripted thing a stream connection does, so tests can reproduce the
 /// framing quirks of Twitter's streams (keep-alives, messages split across
 /// reads, garbage, stalls, abrupt disconnects).

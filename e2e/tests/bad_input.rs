@@ -143,30 +143,8 @@ fn bad_messages_are_dead_lettered_and_good_ones_counted_exactly() {
     publish_file(dir.path(), &topic, &file);
     publish_raw(&topic, &bad, half..bad.len());
 
-    let counts = dir.path().join("counts.jsonl");
-    let bootstrap = bootstrap();
-    let (group, results) = (unique("bad-group"), unique("bad-results"));
-    let counts_arg = counts.display().to_string();
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        &topic,
-        "--group-id",
-        &group,
-        "--results-topic",
-        &results,
-        "--window",
-        "10s",
-        "--counts-file",
-        &counts_arg,
-        "--until-end",
-    ];
-    let mut c = Proc::spawn(dir.path(), "consumer", "consumer", &args, &[]);
-    assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
-
     // Every good tweet, the 1,000-hashtag one included, counted exactly.
-    let got = consumer_counts(&[&counts], "tumbling-10s");
+    let (c, got) = count_until_end(dir.path(), &topic);
     let want = reference_counts(&file, 10_000);
     assert_eq!(got.1, want.1, "tweets per window");
     assert!(got.0 == want.0, "hashtag counts differ from the reference");

@@ -3,7 +3,7 @@
 //! `e2e::own_broker`) so that it can kill it; they skip when no `tansu` is installed.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use e2e::own_broker::OwnBroker;
@@ -30,10 +30,18 @@ fn producer(dir: &Path, broker: &OwnBroker, topic: &str, file: &Path, speed: &st
     Proc::spawn(dir, "producer", "producer", &args, &[])
 }
 
-fn consumer(dir: &Path, name: &str, broker: &OwnBroker, topic: &str, results: &str) -> Proc {
+/// A consumer of every window kind; `extra` adds flags (a batch run: `--until-end`).
+fn consumer(
+    dir: &Path,
+    name: &str,
+    broker: &OwnBroker,
+    topic: &str,
+    results: &str,
+    extra: &[&str],
+) -> Proc {
     let bootstrap = broker.bootstrap();
     let group = unique(&format!("{name}-group"));
-    let args = [
+    let mut args = vec![
         "--bootstrap-servers",
         &bootstrap,
         "--topic",
@@ -44,23 +52,43 @@ fn consumer(dir: &Path, name: &str, broker: &OwnBroker, topic: &str, results: &s
         results,
         "--window",
         "10s,hopping:20s/10s,cumulative:10s",
-        "--commit-interval",
-        "1s",
-        "--until-end",
     ];
+    args.extend_from_slice(extra);
     Proc::spawn(dir, name, "consumer", &args, &[])
 }
 
-/// The tweet ids of a JSON-lines file, in order.
-fn ids_of(file: &Path) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["id_str"].as_str().unwrap().to_owned()
+/// A test's own broker with a fresh topic, and generated input.
+struct Outage {
+    dir: tempfile::TempDir,
+    broker: OwnBroker,
+    topic: String,
+    file: PathBuf,
+}
+
+impl Outage {
+    /// `None` when no broker of our own can be started (see `OwnBroker::start`).
+    fn new(name: &str, tweets: u64, seed: u64, per_second: u64) -> Option<Outage> {
+        let dir = test_dir(name);
+        let broker = OwnBroker::start(dir.path())?;
+        let topic = unique(name);
+        create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
+        let file = dir.path().join("tweets.jsonl");
+        generate(dir.path(), &file, tweets, seed, START, per_second);
+        Some(Outage {
+            dir,
+            broker,
+            topic,
+            file,
         })
-        .collect()
+    }
+}
+
+/// The topic's keys are the file's tweet ids, each exactly once.
+fn assert_each_tweet_once(keys: &[String], file: &Path) {
+    let distinct: BTreeSet<&String> = keys.iter().collect();
+    let want = ids_of(file);
+    assert_eq!(keys.len(), want.len(), "no duplicates, nothing lost");
+    assert_eq!(distinct, want.iter().collect(), "every tweet of the file");
 }
 
 /// Kills the broker once `ready` holds, and restarts it after the outage.
@@ -73,19 +101,16 @@ fn crash_broker_when(broker: &mut OwnBroker, what: &str, ready: impl FnMut() -> 
 
 #[test]
 fn the_producer_survives_a_broker_restart_and_publishes_every_tweet_once() {
-    let dir = test_dir("fault-producer");
-    let Some(mut broker) = OwnBroker::start(dir.path()) else {
+    let Some(mut o) = Outage::new("fault-producer", 6_000, 31, 200) else {
         return;
     };
-    let topic = unique("fault-producer");
-    create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, 6_000, 31, START, 200);
+    let (dir, topic) = (o.dir.path(), o.topic.clone());
+    let file = o.file.clone();
 
     // 30 s of event time at 3x: about 10 s of publishing, with the broker down for 4 s of it.
-    let mut p = producer(dir.path(), &broker, &topic, &file, "3");
-    let bootstrap = broker.bootstrap();
-    crash_broker_when(&mut broker, "some tweets published", || {
+    let mut p = producer(dir, &o.broker, &topic, &file, "3");
+    let bootstrap = o.broker.bootstrap();
+    crash_broker_when(&mut o.broker, "some tweets published", || {
         read_all_at(&bootstrap, &topic).len() > 500
     });
     assert!(p.wait(LONG).success(), "{}", tail(&p.stderr()));
@@ -96,42 +121,33 @@ fn the_producer_survives_a_broker_restart_and_publishes_every_tweet_once() {
         tail(&p.stderr())
     );
 
-    let published: Vec<String> = read_all_at(&broker.bootstrap(), &topic)
-        .into_iter()
-        .map(|r| String::from_utf8(r.key.unwrap()).unwrap())
-        .collect();
-    let unique_ids: BTreeSet<&String> = published.iter().collect();
-    let want = ids_of(&file);
-    assert_eq!(published.len(), want.len(), "no duplicates, nothing lost");
-    assert_eq!(unique_ids, want.iter().collect(), "every tweet of the file");
+    assert_each_tweet_once(&keys_at(&o.broker.bootstrap(), &topic), &file);
 }
 
 #[test]
 fn the_consumer_survives_a_broker_restart_and_its_results_stay_exact() {
-    let dir = test_dir("fault-consumer");
-    let Some(mut broker) = OwnBroker::start(dir.path()) else {
+    let Some(mut o) = Outage::new("fault-consumer", 12_000, 32, 200) else {
         return;
     };
-    let topic = unique("fault-consumer");
-    create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, 12_000, 32, START, 200);
-    let mut p = producer(dir.path(), &broker, &topic, &file, "0");
+    let (dir, topic) = (o.dir.path(), o.topic.clone());
+    let file = o.file.clone();
+    let mut p = producer(dir, &o.broker, &topic, &file, "0");
     assert!(p.wait(LONG).success(), "{}", tail(&p.stderr()));
 
     let results = unique("fault-results");
-    let mut c = consumer(dir.path(), "consumer", &broker, &topic, &results);
+    let batch = ["--commit-interval", "1s", "--until-end"];
+    let mut c = consumer(dir, "consumer", &o.broker, &topic, &results, &batch);
     let started = Instant::now();
-    crash_broker_when(&mut broker, "the consumer counting", || {
+    crash_broker_when(&mut o.broker, "the consumer counting", || {
         c.stderr().contains("partitions assigned") && started.elapsed() > Duration::from_secs(2)
     });
     assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
 
     let reference = unique("reference-results");
-    let mut r = consumer(dir.path(), "reference", &broker, &topic, &reference);
+    let mut r = consumer(dir, "reference", &o.broker, &topic, &reference, &batch);
     assert!(r.wait(LONG).success(), "{}", tail(&r.stderr()));
-    let want = read_results_at(&broker.bootstrap(), &reference);
-    let got = read_results_at(&broker.bootstrap(), &results);
+    let want = read_results_at(&o.broker.bootstrap(), &reference);
+    let got = read_results_at(&o.broker.bootstrap(), &results);
     assert!(
         want.len() > 1_000,
         "a substantial result: {} keys",
@@ -151,12 +167,13 @@ fn the_consumer_survives_a_broker_restart_and_its_results_stay_exact() {
 /// the last checkpoint of each run are in the topic twice.
 #[test]
 fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
-    let dir = test_dir("fault-resume");
+    let tmp = test_dir("fault-resume");
+    let dir = tmp.path();
     let topic = unique("fault-resume");
     create_topic(&topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, 6_000, 33, START, 200);
-    let checkpoint = dir.path().join("replay.checkpoint.json");
+    let file = dir.join("tweets.jsonl");
+    generate(dir, &file, 6_000, 33, START, 200);
+    let checkpoint = dir.join("replay.checkpoint.json");
     let (bootstrap, file_arg) = (bootstrap(), file.display().to_string());
     let checkpoint_arg = checkpoint.display().to_string();
     let args = [
@@ -173,20 +190,14 @@ fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
     ];
     let mut published = 0;
     for kill in 1..=3 {
-        let mut p = Proc::spawn(
-            dir.path(),
-            &format!("producer-{kill}"),
-            "producer",
-            &args,
-            &[],
-        );
+        let mut p = Proc::spawn(dir, &format!("producer-{kill}"), "producer", &args, &[]);
         wait_until(LONG, "more tweets published", || {
             message_count(&topic, PARTITIONS) > published + 800
         });
         p.kill();
         published = message_count(&topic, PARTITIONS);
     }
-    let mut last = Proc::spawn(dir.path(), "producer-last", "producer", &args, &[]);
+    let mut last = Proc::spawn(dir, "producer-last", "producer", &args, &[]);
     assert!(last.wait(LONG).success(), "{}", tail(&last.stderr()));
     assert!(
         last.stderr()
@@ -195,10 +206,7 @@ fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
         tail(&last.stderr())
     );
 
-    let keys: Vec<String> = read_all(&topic)
-        .into_iter()
-        .map(|r| String::from_utf8(r.key.unwrap()).unwrap())
-        .collect();
+    let keys = keys_at(&bootstrap, &topic);
     let distinct: BTreeSet<&String> = keys.iter().collect();
     let want = ids_of(&file);
     assert_eq!(distinct, want.iter().collect(), "every tweet of the file");
@@ -209,34 +217,10 @@ fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
         "resumed, not republished: {again} twice"
     );
 
-    let counts = dir.path().join("counts.jsonl");
-    let counts_arg = counts.display().to_string();
-    let group = unique("fault-resume-group");
-    let results = unique("fault-resume-results");
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        &topic,
-        "--group-id",
-        &group,
-        "--results-topic",
-        &results,
-        "--window",
-        "10s",
-        "--counts-file",
-        &counts_arg,
-        "--until-end",
-    ];
-    let mut c = Proc::spawn(dir.path(), "consumer", "consumer", &args, &[]);
-    assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
-    let got = consumer_counts(&[&counts], "tumbling-10s");
-    assert_eq!(
-        got.1,
-        reference_counts(&file, 10_000).1,
-        "tweets per window"
-    );
-    assert!(got.0 == reference_counts(&file, 10_000).0, "hashtag counts");
+    let (_, got) = count_until_end(dir, &topic);
+    let want = reference_counts(&file, 10_000);
+    assert_eq!(got.1, want.1, "tweets per window");
+    assert!(got.0 == want.0, "hashtag counts");
 }
 
 /// The Twitter stream stalls and then disconnects while the broker is down: the producer keeps
@@ -246,14 +230,11 @@ fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
 fn a_twitter_stall_and_disconnect_during_a_broker_outage_lose_nothing() {
     use e2e::standin::{Connection, Credentials, StandIn, Step};
 
-    let dir = test_dir("fault-twitter");
-    let Some(mut broker) = OwnBroker::start(dir.path()) else {
+    let Some(mut o) = Outage::new("fault-twitter", 15, 34, 1000) else {
         return;
     };
-    let topic = unique("fault-twitter");
-    create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, 15, 34, START, 1000);
+    let (dir, topic) = (o.dir.path(), o.topic.clone());
+    let file = o.file.clone();
     let tweets: Vec<String> = std::fs::read_to_string(&file)
         .unwrap()
         .lines()
@@ -279,7 +260,7 @@ fn a_twitter_stall_and_disconnect_during_a_broker_outage_lose_nothing() {
         "unused".into(),
         connections,
     ));
-    let (bootstrap, base) = (broker.bootstrap(), standin.base_url());
+    let (bootstrap, base) = (o.broker.bootstrap(), standin.base_url());
     let args = [
         "--bootstrap-servers",
         &bootstrap,
@@ -294,51 +275,40 @@ fn a_twitter_stall_and_disconnect_during_a_broker_outage_lose_nothing() {
         "--limit",
         "15",
     ];
-    let env = [
-        ("CONSUMER_KEY", credentials.consumer_key.as_str()),
-        ("CONSUMER_SECRET", credentials.consumer_secret.as_str()),
-        ("ACCESS_TOKEN", credentials.access_token.as_str()),
-        ("ACCESS_SECRET", credentials.access_secret.as_str()),
-        ("TRENDS__TWITTER__STALL_TIMEOUT", "2s"),
-    ];
-    let mut p = Proc::spawn(dir.path(), "producer", "producer", &args, &env);
+    let mut env = credentials.env();
+    env.push(("TRENDS__TWITTER__STALL_TIMEOUT", "2s"));
+    let mut p = Proc::spawn(dir, "producer", "producer", &args, &env);
     wait_until(LONG, "the first tweets published", || {
         read_all_at(&bootstrap, &topic).len() == 5
     });
-    broker.kill();
+    o.broker.kill();
     wait_until(LONG, "the stall, the disconnect and two reconnects", || {
         standin.attempts().len() == 3
     });
     std::thread::sleep(OUTAGE);
-    broker.restart();
+    o.broker.restart();
     assert!(p.wait(LONG).success(), "{}", tail(&p.stderr()));
     assert!(
         p.stderr().contains("sent 15, delivered 15, failed 0"),
         "{}",
         tail(&p.stderr())
     );
-    let keys: Vec<String> = read_all_at(&broker.bootstrap(), &topic)
-        .into_iter()
-        .map(|r| String::from_utf8(r.key.unwrap()).unwrap())
-        .collect();
-    let distinct: BTreeSet<&String> = keys.iter().collect();
-    assert_eq!(keys.len(), 15, "each tweet exactly once");
-    assert_eq!(distinct, ids_of(&file).iter().collect());
+    assert_each_tweet_once(&keys_at(&o.broker.bootstrap(), &topic), &file);
     rt.block_on(standin.shutdown());
 }
 
-/// SIGTERM while the broker is down: neither binary can flush or commit, and neither hangs:
-/// both exit with the documented shutdown-timeout code once the 5 s grace period is over.
+/// SIGTERM while the broker is down and both binaries have output to make durable (the
+/// producer its buffered tweets, the consumer its checkpoints): neither hangs; both exit with
+/// the documented shutdown-timeout code once the 5 s grace period is over.
 /// (With the broker up, the other tests' SIGTERMs exit 0: stopped within the grace period.)
 #[test]
 fn a_stop_signal_during_a_broker_outage_ends_both_binaries_after_the_grace_period() {
-    let dir = test_dir("fault-shutdown");
-    let Some(mut broker) = OwnBroker::start(dir.path()) else {
+    // The generated file is not used: the producer runs the synthetic source.
+    let Some(mut o) = Outage::new("fault-shutdown", 1, 36, 1000) else {
         return;
     };
-    let topic = unique("fault-shutdown");
-    create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
-    let bootstrap = broker.bootstrap();
+    let (dir, topic) = (o.dir.path(), o.topic.clone());
+    let bootstrap = o.broker.bootstrap();
     let args = [
         "--bootstrap-servers",
         &bootstrap,
@@ -349,16 +319,16 @@ fn a_stop_signal_during_a_broker_outage_ends_both_binaries_after_the_grace_perio
         "--rate",
         "200",
     ];
-    let mut p = Proc::spawn(dir.path(), "producer", "producer", &args, &[]);
+    let mut p = Proc::spawn(dir, "producer", "producer", &args, &[]);
+    // Checkpoints only at shutdown, and early updates that show it has counted: at the stop
+    // there is always a checkpoint to save, which needs the broker.
     let results = unique("shutdown-results");
-    let mut c = consumer(dir.path(), "consumer", &broker, &topic, &results);
-    c.wait_for_log(LONG, "the consumer's assignment", |l| {
-        l.contains("partitions assigned") && l.contains(&format!("topic={topic} "))
+    let live = ["--commit-interval", "1h", "--early-updates", "200ms"];
+    let mut c = consumer(dir, "consumer", &o.broker, &topic, &results, &live);
+    wait_until(LONG, "early results", || {
+        !read_all_at(&bootstrap, &results).is_empty()
     });
-    wait_until(LONG, "tweets flowing", || {
-        read_all_at(&bootstrap, &topic).len() > 200
-    });
-    broker.kill();
+    o.broker.kill();
     std::thread::sleep(Duration::from_secs(1));
     for proc in [&mut p, &mut c] {
         let status = proc.terminate(Duration::from_secs(30));

@@ -63,13 +63,8 @@ fn kafka_and_twitter_secrets_never_reach_the_logs() {
     ));
     let (bootstrap, base) = (bootstrap(), standin.base_url());
     let mut env = verbose_env();
-    env.extend([
-        ("CONSUMER_KEY", credentials.consumer_key.as_str()),
-        ("CONSUMER_SECRET", credentials.consumer_secret.as_str()),
-        ("ACCESS_TOKEN", credentials.access_token.as_str()),
-        ("ACCESS_SECRET", credentials.access_secret.as_str()),
-        ("TWITTER_BEARER_TOKEN", bearer),
-    ]);
+    env.extend(credentials.env());
+    env.push(("TWITTER_BEARER_TOKEN", bearer));
     let args = [
         "--bootstrap-servers",
         &bootstrap,

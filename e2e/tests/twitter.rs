@@ -19,14 +19,12 @@ fn credentials() -> Credentials {
     }
 }
 
-fn oauth_env(consumer_secret: &str) -> Vec<(&'static str, String)> {
-    let c = credentials();
-    vec![
-        ("CONSUMER_KEY", c.consumer_key),
-        ("CONSUMER_SECRET", consumer_secret.to_owned()),
-        ("ACCESS_TOKEN", c.access_token),
-        ("ACCESS_SECRET", c.access_secret),
-    ]
+/// The credentials with another consumer secret (a wrong one makes every signature invalid).
+fn with_consumer_secret(consumer_secret: &str) -> Credentials {
+    Credentials {
+        consumer_secret: consumer_secret.to_owned(),
+        ..credentials()
+    }
 }
 
 /// `n` realistic v1.1 tweets from the synthetic generator.
@@ -37,12 +35,11 @@ fn v1_tweets(dir: &Path, n: u64) -> Vec<String> {
     text.lines().map(String::from).collect()
 }
 
-fn producer(dir: &Path, name: &str, topic: &str, args: &[&str], env: &[(&str, String)]) -> Proc {
+fn producer(dir: &Path, name: &str, topic: &str, args: &[&str], env: &[(&str, &str)]) -> Proc {
     let bootstrap = bootstrap();
     let mut all = vec!["--bootstrap-servers", &bootstrap, "--topic", topic];
     all.extend_from_slice(args);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Proc::spawn(dir, name, "producer", &all, &env)
+    Proc::spawn(dir, name, "producer", &all, env)
 }
 
 /// Keep-alives, a message split across chunks, a malformed line, a delete notice, an abrupt
@@ -75,7 +72,8 @@ fn v1_stream_survives_faults_and_publishes_every_tweet_once() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let standin = rt.block_on(StandIn::start(credentials(), "unused".into(), connections));
     let base = standin.base_url();
-    let env = oauth_env(&credentials().consumer_secret);
+    let credentials = credentials();
+    let env = credentials.env();
     let mut p = producer(
         dir.path(),
         "producer",
@@ -145,7 +143,7 @@ fn v1_wrong_credentials_exit_3_without_leaking_secrets() {
             "--track",
             "rust",
         ],
-        &oauth_env(wrong),
+        &with_consumer_secret(wrong).env(),
     );
     assert_eq!(p.wait(LONG).code(), Some(3), "{}", p.stderr());
     let output = p.stderr() + &p.stdout();
@@ -221,7 +219,7 @@ fn v2_stream_syncs_rules_and_publishes_tweets() {
             "--limit",
             "2",
         ],
-        &[("TWITTER_BEARER_TOKEN", token.to_owned())],
+        &[("TWITTER_BEARER_TOKEN", token)],
     );
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     assert!(
