@@ -137,7 +137,8 @@ pub struct CheckpointStore {
     producer: BaseProducer<Landed>,
     /// Member-less client of the companion group whose committed offsets are the pointers.
     pointers: BaseConsumer<Quiet>,
-    reader_config: ClientConfig,
+    /// Reads the records pointed at (assigned to one offset at a time, never in a group).
+    reader: BaseConsumer<Quiet>,
     topic: String,
 }
 
@@ -155,11 +156,15 @@ impl CheckpointStore {
         let mut producer = producer_config.clone();
         producer.set("client.id", "trends-consumer-checkpoints");
         let mut reader = consumer_config.clone();
-        reader.set("enable.partition.eof", "true");
+        // Loading runs inside the rebalance callback: one record per partition, fetched without
+        // waiting for more (Tansu holds a fetch for the whole wait even when it has data).
+        reader
+            .set("enable.partition.eof", "true")
+            .set("fetch.wait.max.ms", "5");
         Ok(CheckpointStore {
             producer: producer.create_with_context(Landed::default())?,
             pointers: pointers.create_with_context(Quiet)?,
-            reader_config: reader,
+            reader: reader.create_with_context(Quiet)?,
             topic: topic.to_owned(),
         })
     }
@@ -236,28 +241,19 @@ impl CheckpointStore {
         if pointers.is_empty() {
             return Ok(HashMap::new());
         }
-        let reader: BaseConsumer<Quiet> = self.reader_config.create_with_context(Quiet)?;
         let mut out = HashMap::new();
         for (partition, pointer) in pointers {
-            let record = self.read_record(
-                &reader,
-                &CheckpointRecord::key_of(topic, partition),
-                pointer,
-            )?;
-            out.insert(partition, record.checkpoint());
+            let key = CheckpointRecord::key_of(topic, partition);
+            out.insert(partition, self.read_record(&key, pointer)?.checkpoint());
         }
         Ok(out)
     }
 
     /// The first record with `key` at or after offset `pointer`.
-    fn read_record(
-        &self,
-        reader: &BaseConsumer<Quiet>,
-        key: &str,
-        pointer: i64,
-    ) -> Result<CheckpointRecord, CheckpointError> {
+    fn read_record(&self, key: &str, pointer: i64) -> Result<CheckpointRecord, CheckpointError> {
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(&self.topic, 0, Offset::Offset(pointer))?;
+        let reader = &self.reader;
         reader.assign(&tpl)?;
         let missing = || CheckpointError::Missing {
             key: key.to_owned(),
