@@ -120,12 +120,21 @@ pub struct Series {
     pub counts: Vec<u64>,
 }
 
+/// A closed window in a [`HistoryDocument`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryWindow {
+    #[serde(flatten)]
+    pub info: WindowInfo,
+    /// Its most mentioned hashtag (`None` when it had none).
+    pub top_hashtag: Option<TagView>,
+}
+
 /// `GET /api/windows`: recent closed windows and the top hashtags' counts in each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryDocument {
     pub window: String,
     /// Oldest first.
-    pub windows: Vec<WindowInfo>,
+    pub windows: Vec<HistoryWindow>,
     /// The hashtags most mentioned over these windows, most first.
     pub series: Vec<Series>,
 }
@@ -421,7 +430,16 @@ impl ResultsView {
             .collect();
         HistoryDocument {
             window: label.to_owned(),
-            windows: windows.iter().map(|w| w.info.clone()).collect(),
+            windows: windows
+                .iter()
+                .map(|w| {
+                    let WindowTop { info, top } = w.top(1);
+                    HistoryWindow {
+                        info,
+                        top_hashtag: top.into_iter().next(),
+                    }
+                })
+                .collect(),
             series,
         }
     }
@@ -569,7 +587,11 @@ mod tests {
         let open: Vec<Option<i64>> = doc.open.iter().map(|w| w.info.window_start_ms).collect();
         assert_eq!(open, [Some(START + 20_000)]);
         let history = view.history("tumbling-10s", 10, 10);
-        let starts: Vec<Option<i64>> = history.windows.iter().map(|w| w.window_start_ms).collect();
+        let starts: Vec<Option<i64>> = history
+            .windows
+            .iter()
+            .map(|w| w.info.window_start_ms)
+            .collect();
         assert_eq!(starts, [Some(START), Some(START + 10_000)]);
     }
 
@@ -590,7 +612,11 @@ mod tests {
         let doc = view.top("tumbling-10s", 10);
         assert_eq!(doc.open.len(), 2, "open windows are bounded too");
         let history = view.history("tumbling-10s", 10, 10);
-        let starts: Vec<Option<i64>> = history.windows.iter().map(|w| w.window_start_ms).collect();
+        let starts: Vec<Option<i64>> = history
+            .windows
+            .iter()
+            .map(|w| w.info.window_start_ms)
+            .collect();
         assert_eq!(starts, [Some(START + 30_000), Some(START + 40_000)]);
     }
 
@@ -615,11 +641,20 @@ mod tests {
             .map(|s| (s.hashtag.as_str(), s.counts.as_slice()))
             .collect();
         assert_eq!(series, [("A", &[5, 0, 1][..]), ("b", &[1, 3, 0][..])]);
-        assert_eq!(doc.windows[2].summary.as_ref().unwrap().tweets, 4);
-        assert!(doc.windows[0].summary.is_none(), "no summary read yet");
+        assert_eq!(doc.windows[2].info.summary.as_ref().unwrap().tweets, 4);
+        assert!(doc.windows[0].info.summary.is_none(), "no summary read yet");
+        let leaders: Vec<Option<&str>> = doc
+            .windows
+            .iter()
+            .map(|w| w.top_hashtag.as_ref().map(|t| t.hashtag.as_str()))
+            .collect();
+        assert_eq!(leaders, [Some("a"), Some("b"), Some("A")]);
         let last_two = view.history("tumbling-10s", 10, 2);
         assert_eq!(last_two.windows.len(), 2);
-        assert_eq!(last_two.windows[0].window_start_ms, Some(START + 10_000));
+        assert_eq!(
+            last_two.windows[0].info.window_start_ms,
+            Some(START + 10_000)
+        );
     }
 
     #[test]
