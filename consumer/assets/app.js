@@ -215,6 +215,10 @@ function renderTimeline(doc) {
     title.textContent = `#${s.hashtag}`;
     line.appendChild(title);
     plot.appendChild(line);
+    // A dot per window (zero-length round-capped lines keep their shape in a stretched plot).
+    s.counts.forEach((c, j) => {
+      plot.appendChild(svgEl('line', { x1: x(j), y1: y(c), x2: x(j), y2: y(c), stroke: color, class: 'dot' }));
+    });
     const item = el('li');
     const swatch = el('span', 'swatch');
     swatch.style.background = color;

@@ -39,7 +39,7 @@ const STYLE_CSS: &str = include_str!("../assets/style.css");
 
 /// Only our own scripts, styles and connections: data that slipped into markup could not run.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+     connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Why the HTTP server could not start.
 #[derive(Debug, thiserror::Error)]

@@ -57,7 +57,7 @@ impl Browser {
             runtime,
             client: None,
             driver,
-            profile: profile,
+            profile,
         };
         let args = [
             "--headless",
