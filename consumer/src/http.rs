@@ -44,12 +44,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 /// Why the HTTP server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
+    /// The address is taken, or not ours to listen on.
     #[error("cannot listen on {addr} (consumer.http): {source}")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
+    /// The system refused a thread or the async runtime.
     #[error("cannot start the HTTP server thread: {0}")]
     Thread(#[source] std::io::Error),
 }
@@ -80,7 +82,11 @@ pub fn start(
     let c = &settings.consumer;
     let live = Arc::new(LiveView::new(c.http_history));
     let mut config = consumer_config(&settings.kafka, c);
-    config.set("client.id", "trends-consumer-http-view");
+    // It assigns itself every partition and commits nothing, so it never joins this group;
+    // librdkafka needs a group id to assign partitions at all.
+    config
+        .set("group.id", format!("{}.http-view", c.group_id))
+        .set("client.id", "trends-consumer-http-view");
     let (topic, lookback) = (settings.kafka.results_topic.clone(), c.http_lookback);
     let reader_live = Arc::clone(&live);
     std::thread::Builder::new()

@@ -31,16 +31,20 @@ const RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Why the result topic could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// librdkafka rejected the client settings.
     #[error("cannot create the result-topic reader: {0}")]
     Client(#[source] KafkaError),
+    /// The cluster did not describe the topic.
     #[error("cannot find the partitions of {topic}: {source}")]
     Metadata {
         topic: String,
         #[source]
         source: KafkaError,
     },
+    /// The topic does not exist (yet).
     #[error("topic {0} has no partitions")]
     NoPartitions(String),
+    /// The partitions' ends or the offsets for the lookback could not be looked up.
     #[error("cannot find where to start reading {topic}: {source}")]
     Start {
         topic: String,

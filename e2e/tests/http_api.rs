@@ -5,7 +5,7 @@
 
 use std::io::Read;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use e2e::*;
 use serde_json::Value;
@@ -16,6 +16,8 @@ const START_MS: i64 = 1_767_225_600_000;
 /// 4,000 tweets at 200 per second of event time: two 10 s windows.
 const TWEETS: u64 = 4_000;
 const EVENTS_PER_SECOND: u64 = 200;
+/// Start of the second and last window.
+const LAST_MS: i64 = START_MS + 10_000;
 const N: usize = 8;
 const LONG: Duration = Duration::from_secs(180);
 
@@ -101,48 +103,117 @@ fn top_events(received: &Mutex<String>) -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
-    let dir = test_dir("http-api");
-    let topic = unique("http-api");
-    create_topic(&topic, PARTITIONS);
-    let file = dir.path().join("tweets.jsonl");
-    generate(dir.path(), &file, TWEETS, 23, START, EVENTS_PER_SECOND);
-    let (want, want_tweets) = reference_counts(&file, 10_000);
-    let last = START_MS + 10_000;
-    assert_eq!(
-        want_tweets.keys().copied().collect::<Vec<_>>(),
-        [START_MS, last]
-    );
+/// A fresh raw topic, generated tweets to publish to it and their independent count.
+struct Input {
+    dir: tempfile::TempDir,
+    topic: String,
+    file: std::path::PathBuf,
+    want: WindowCounts,
+    want_tweets: WindowTweets,
+}
 
-    let bootstrap = bootstrap();
-    let results = unique("http-api-results");
-    let group = unique("http-api-group");
-    let mut consumer = Proc::spawn(
-        dir.path(),
-        "consumer",
-        "consumer",
-        &[
+impl Input {
+    fn new(name: &str, seed: u64) -> Input {
+        let dir = test_dir(name);
+        let topic = unique(name);
+        create_topic(&topic, PARTITIONS);
+        let file = dir.path().join("tweets.jsonl");
+        generate(dir.path(), &file, TWEETS, seed, START, EVENTS_PER_SECOND);
+        let (want, want_tweets) = reference_counts(&file, 10_000);
+        assert_eq!(
+            want_tweets.keys().copied().collect::<Vec<_>>(),
+            [START_MS, LAST_MS]
+        );
+        Input {
+            dir,
+            topic,
+            file,
+            want,
+            want_tweets,
+        }
+    }
+
+    /// A consumer serving HTTP on a free port; returns it and its base URL.
+    fn consumer(&self, name: &str, group: &str, results: &str) -> (Proc, String) {
+        let bootstrap = bootstrap();
+        let mut consumer = Proc::spawn(
+            self.dir.path(),
+            name,
+            "consumer",
+            &[
+                "--bootstrap-servers",
+                &bootstrap,
+                "--topic",
+                &self.topic,
+                "--group-id",
+                group,
+                "--results-topic",
+                results,
+                "--http",
+                "127.0.0.1:0",
+                "--early-updates",
+                "300ms",
+                "--idle-timeout",
+                "8s",
+                "--commit-interval",
+                "1s",
+            ],
+            &[],
+        );
+        let base = http_url(&mut consumer);
+        (consumer, base)
+    }
+
+    /// Publishes every tweet and waits for the producer to finish.
+    fn publish(&self) {
+        let (bootstrap, file) = (bootstrap(), self.file.display().to_string());
+        let args = [
             "--bootstrap-servers",
             &bootstrap,
             "--topic",
-            &topic,
-            "--group-id",
-            &group,
-            "--results-topic",
-            &results,
-            "--http",
-            "127.0.0.1:0",
-            "--early-updates",
-            "300ms",
-            "--idle-timeout",
-            "8s",
-            "--commit-interval",
-            "1s",
-        ],
-        &[],
+            &self.topic,
+            "--file",
+            &file,
+        ];
+        let mut producer = Proc::spawn(self.dir.path(), "producer", "producer", &args, &[]);
+        assert!(producer.wait(LONG).success(), "{}", producer.stderr());
+    }
+
+    /// Waits until `/api/top` at `base` shows the last window closed with the reference's
+    /// top hashtags and tweets, and no open window; returns that document.
+    fn wait_for_last_window(&self, base: &str, consumer: &Proc) -> Value {
+        let url = format!("{base}api/top?window=tumbling-10s&n={N}");
+        let expected = reference_top(&self.want, LAST_MS, N);
+        let deadline = Instant::now() + LONG;
+        loop {
+            let doc = get_json(&url);
+            let closed = &doc["closed"];
+            let done = closed["window_start_ms"] == LAST_MS
+                && closed["summary"]["tweets"] == self.want_tweets[&LAST_MS]
+                && api_top(closed) == expected
+                && doc["open"].as_array().is_some_and(Vec::is_empty);
+            if done {
+                return doc;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{url} never showed the last window's reference counts {expected:?}: {doc:#}\n{}",
+                tail(&consumer.stderr())
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+#[test]
+fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
+    let input = Input::new("http-api", 23);
+    let (want, want_tweets, last) = (&input.want, &input.want_tweets, LAST_MS);
+    let (mut consumer, base) = input.consumer(
+        "consumer",
+        &unique("http-api-group"),
+        &unique("http-api-results"),
     );
-    let base = http_url(&mut consumer);
 
     let (status, body) = get(&format!("{base}healthz"));
     assert_eq!(status, 200, "{body}");
@@ -159,22 +230,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
     assert_eq!(first["window"], "tumbling-10s");
     assert!(first["closed"].is_null(), "nothing published yet: {first}");
 
-    let file_arg = file.display().to_string();
-    let mut producer = Proc::spawn(
-        dir.path(),
-        "producer",
-        "producer",
-        &[
-            "--bootstrap-servers",
-            &bootstrap,
-            "--topic",
-            &topic,
-            "--file",
-            &file_arg,
-        ],
-        &[],
-    );
-    assert!(producer.wait(LONG).success(), "{}", producer.stderr());
+    input.publish();
 
     // The stream follows the windows as they fill and close.
     wait_until(LONG, "a streamed update with counts", || {
@@ -184,26 +240,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
     });
 
     // Both windows close once the partitions go idle; the view converges on their records.
-    let top_url = format!("{base}api/top?window=tumbling-10s&n={N}");
-    let expected = reference_top(&want, last, N);
-    let converged = std::time::Instant::now() + LONG;
-    let doc = loop {
-        let doc = get_json(&top_url);
-        let closed = &doc["closed"];
-        let done = closed["window_start_ms"] == last
-            && closed["summary"]["tweets"] == want_tweets[&last]
-            && api_top(closed) == expected
-            && doc["open"].as_array().is_some_and(Vec::is_empty);
-        if done {
-            break doc;
-        }
-        assert!(
-            std::time::Instant::now() < converged,
-            "/api/top never showed the last window's reference counts {expected:?}: {doc:#}\n{}",
-            tail(&consumer.stderr())
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    };
+    let doc = input.wait_for_last_window(&base, &consumer);
     assert_eq!(doc["closed"]["final"], true);
     assert_eq!(doc["closed"]["window_end_ms"], last + 10_000);
     assert_eq!(doc["windows"], serde_json::json!(["tumbling-10s"]));
@@ -218,7 +255,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
     for w in windows {
         let start = w["window_start_ms"].as_i64().unwrap();
         assert_eq!(w["summary"]["tweets"], want_tweets[&start], "{w}");
-        let leader = &reference_top(&want, start, 1)[0];
+        let leader = &reference_top(want, start, 1)[0];
         assert_eq!(w["top_hashtag"]["key"], leader.0.as_str(), "{w}");
     }
     for series in history["series"].as_array().expect("series") {
@@ -233,6 +270,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
 
     // Metrics count what this consumer read and did.
     let metrics_url = format!("{base}metrics");
+    let lag_of_raw = format!("trends_consumer_lag_records{{topic=\"{}\"", input.topic);
     wait_until(
         LONG,
         "metrics of every tweet and caught-up partitions",
@@ -240,9 +278,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
             let (_, text) = get(&metrics_url);
             let lags: Vec<&str> = text
                 .lines()
-                .filter(|l| {
-                    l.starts_with(&format!("trends_consumer_lag_records{{topic=\"{topic}\""))
-                })
+                .filter(|l| l.starts_with(&lag_of_raw))
                 .collect();
             sample(&text, "trends_tweets_consumed_total") == Some(TWEETS as f64)
                 && lags.len() == PARTITIONS as usize
@@ -286,4 +322,51 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
         "{}",
         consumer.stderr()
     );
+}
+
+#[test]
+fn every_instance_serves_the_same_merged_view() {
+    let input = Input::new("http-multi", 29);
+    let (group, results) = (unique("http-multi-group"), unique("http-multi-results"));
+    let (mut one, one_url) = input.consumer("one", &group, &results);
+    let (mut two, two_url) = input.consumer("two", &group, &results);
+    for c in [&mut one, &mut two] {
+        c.wait_for_log(LONG, "an assignment of the raw topic", |l| {
+            l.contains("partitions assigned") && l.contains(&format!("topic={} ", input.topic))
+        });
+    }
+    input.publish();
+    let seen_by_one = input.wait_for_last_window(&one_url, &one);
+    let seen_by_two = input.wait_for_last_window(&two_url, &two);
+    assert_eq!(seen_by_one, seen_by_two);
+    let history = |base: &str| get_json(&format!("{base}api/windows?window=tumbling-10s&n={N}"));
+    assert_eq!(history(&one_url), history(&two_url));
+
+    // Counters are each instance's own: together they consumed every tweet once, and only the
+    // merging member published windows.
+    let totals = || {
+        [&one_url, &two_url].map(|base| {
+            let (_, text) = get(&format!("{base}metrics"));
+            let of = |name| sample(&text, name).unwrap_or(-1.0);
+            (
+                of("trends_tweets_consumed_total"),
+                of("trends_windows_published_total"),
+            )
+        })
+    };
+    wait_until(LONG, "both instances' counters", || {
+        let [a, b] = totals();
+        a.0 + b.0 == TWEETS as f64
+    });
+    let [a, b] = totals();
+    let mut published = [a.1, b.1];
+    published.sort_by(f64::total_cmp);
+    assert_eq!(published, [0.0, 2.0], "{}", timeline(&[&one, &two]));
+    for c in [&mut one, &mut two] {
+        assert!(
+            c.terminate(Duration::from_secs(30)).success(),
+            "{}",
+            c.stderr()
+        );
+    }
 }
