@@ -66,14 +66,15 @@ struct App {
     history: usize,
 }
 
-/// Starts the result-topic reader and the server on `addr`; returns the address bound (the
-/// port is chosen by the system when `addr` has port 0).
+/// Starts the result-topic reader and the server on `addr`, and logs the address bound (the
+/// system picks the port when `addr` has port 0). Binding happens here, so a taken address is
+/// reported before the consumer joins its groups.
 pub fn start(
     addr: SocketAddr,
     settings: &Settings,
     metrics: Arc<Metrics>,
     stop: Arc<AtomicBool>,
-) -> Result<SocketAddr, HttpError> {
+) -> Result<(), HttpError> {
     let bind_error = |source| HttpError::Bind { addr, source };
     let listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
     listener.set_nonblocking(true).map_err(bind_error)?;
@@ -124,7 +125,7 @@ pub fn start(
         })
         .map_err(HttpError::Thread)?;
     info!(url = %format!("http://{local}/"), "HTTP dashboard, API and metrics listening");
-    Ok(local)
+    Ok(())
 }
 
 fn router(app: Arc<App>) -> Router {
