@@ -105,10 +105,11 @@ fn escape_label(text: &str) -> String {
 pub fn render(metrics: &Snapshot, view: &ResultsView) -> String {
     let mut out = String::new();
     let (count, merge) = (metrics.run.count, metrics.run.merge);
-    let counters: [(&str, &str, u64); 8] = [
+    let counters: [(&str, &str, u64); 9] = [
         ("trends_tweets_consumed_total", "Messages read from the raw topic by this instance's counting stage.", count.consumed),
         ("trends_tweets_counted_total", "Tweets counted in at least one window.", count.counted),
-        ("trends_parse_rejects_total", "Messages that were not usable tweets (logged and skipped).", count.rejected),
+        ("trends_parse_rejects_total", "Messages that were not usable tweets (sent to the dead-letter topic).", count.rejected),
+        ("trends_duplicates_total", "Tweets not counted again because their id was already counted in their windows.", count.duplicates),
         ("trends_late_records_total", "Window assignments dropped because the window had already closed.", count.late),
         ("trends_retweets_skipped_total", "Retweets not counted (consumer.retweets = skip).", count.retweets_skipped),
         ("trends_partition_windows_closed_total", "Per-partition windows the counting stage closed and sent to the merge stage.", count.windows),
