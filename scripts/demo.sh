@@ -2,9 +2,11 @@
 # The whole demo on a fresh machine, no Twitter credentials needed: starts the local broker (Tansu) on
 # 127.0.0.1:9092 with topic raw-twitter, builds the binaries, runs the synthetic producer in the
 # background and the consumer in the foreground, which prints the trending hashtags of every closed
-# 10-second window. Ctrl-C stops the producer and the consumer; the broker keeps running.
+# 10-second window, and serves the live dashboard on http://127.0.0.1:$DEMO_HTTP_PORT/. Ctrl-C stops the
+# producer and the consumer; the broker keeps running.
 #
-# Environment: DEMO_RATE tweets per second from the synthetic source [500]; BROKER_PORT [9092].
+# Environment: DEMO_RATE tweets per second from the synthetic source [500]; BROKER_PORT [9092];
+# DEMO_HTTP_PORT for the dashboard, API and metrics [8080].
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +15,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 BROKER_PORT="${BROKER_PORT:-9092}"
 DEMO_RATE="${DEMO_RATE:-500}"
+DEMO_HTTP_PORT="${DEMO_HTTP_PORT:-8080}"
 DEMO_DIR="$REPO_ROOT/.broker"
 PRODUCER_LOG="$DEMO_DIR/producer.log"
 
@@ -72,4 +75,5 @@ if ! kill -0 "$PRODUCER_PID" 2>/dev/null; then
 fi
 
 step "consumer: top 10 hashtags per closed 10 s window (Ctrl-C to stop)"
-target/release/consumer --window 10s --top 10
+echo "live dashboard: http://127.0.0.1:$DEMO_HTTP_PORT/  (API: /api/top, metrics: /metrics)" >&2
+target/release/consumer --window 10s --top 10 --early-updates 1s --http "127.0.0.1:$DEMO_HTTP_PORT"

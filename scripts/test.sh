@@ -37,6 +37,9 @@ step "checking build tools (make, cc, c++ for rdkafka's bundled librdkafka)"
 ensure_build_tools
 ensure_rust_components
 
+step "checking the headless browser for the dashboard tests (chromium, chromedriver)"
+ensure_chromium
+
 BROKER_TMP=""
 BROKER_PORT=""
 # shellcheck disable=SC2317  # invoked by the EXIT trap

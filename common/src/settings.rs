@@ -3,6 +3,7 @@
 //! Both binaries share one settings tree so a single file can configure a whole deployment.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -292,6 +293,14 @@ pub struct ConsumerSettings {
     /// Stop after this long (`--duration`).
     #[serde(default, deserialize_with = "optional_duration")]
     pub duration: Option<Duration>,
+    /// Where the HTTP API, metrics and dashboard listen; `None` (an empty string) turns them off.
+    #[serde(deserialize_with = "optional_socket_addr")]
+    pub http: Option<SocketAddr>,
+    /// Closed windows per window definition the HTTP view keeps, which bounds its memory.
+    pub http_history: usize,
+    /// How far back (by publish time) the HTTP view reads the result topic when it starts.
+    #[serde(deserialize_with = "duration")]
+    pub http_lookback: Duration,
 }
 
 /// How retweets are counted.
@@ -328,6 +337,16 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
 fn windows<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<WindowDef>, D::Error> {
     let text = String::deserialize(d)?;
     parse_windows(&text).map_err(serde::de::Error::custom)
+}
+
+fn optional_socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(d)?;
+    match text.trim() {
+        "" => Ok(None),
+        addr => addr.parse().map(Some).map_err(|e| {
+            serde::de::Error::custom(format!("{e} in address \"{text}\" (want IP:PORT)"))
+        }),
+    }
 }
 
 fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -497,6 +516,9 @@ impl Settings {
         if self.consumer.max_message_bytes == 0 {
             return fail("consumer.max_message_bytes", "must be at least 1");
         }
+        if self.consumer.http_history == 0 {
+            return fail("consumer.http_history", "must be at least 1");
+        }
         Ok(())
     }
 }
@@ -613,6 +635,22 @@ mod tests {
             &[],
         );
         assert!(msg.contains("synthetic.events_per_second"), "{msg}");
+    }
+
+    #[test]
+    fn http_is_off_unless_given_an_address() {
+        let s = load(None, &[], &[]);
+        assert_eq!(s.consumer.http, None);
+        let s = load(
+            None,
+            &[Override::new("consumer.http", "127.0.0.1:8080")],
+            &[],
+        );
+        assert_eq!(s.consumer.http, Some("127.0.0.1:8080".parse().unwrap()));
+        let msg = load_err(None, &[Override::new("consumer.http", "localhost")], &[]);
+        assert!(msg.contains("consumer.http"), "{msg}");
+        let msg = load_err(None, &[Override::new("consumer.http_history", 0_i64)], &[]);
+        assert!(msg.contains("`consumer.http_history`"), "{msg}");
     }
 
     #[test]

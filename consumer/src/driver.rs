@@ -25,6 +25,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::statistics::Statistics;
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
@@ -38,6 +39,7 @@ use common::window_spec::WindowDef;
 
 use crate::checkpoint::CheckpointStore;
 use crate::merge::{MergeStats, Merger};
+use crate::metrics::Metrics;
 use crate::partial::PartialMessage;
 use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Rejection, Stats, TWITTER_BEGAN_MS};
 use crate::results::{Published, Publisher};
@@ -93,6 +95,7 @@ struct Shared {
     dlq_topic: String,
     sink: Mutex<Sink<Stdout>>,
     failure: Mutex<Option<anyhow::Error>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -313,6 +316,11 @@ impl<S: Stage> ClientContext for GroupContext<S> {
     fn error(&self, error: KafkaError, reason: &str) {
         log_client_error(&error, reason);
     }
+
+    /// Consumer lag per partition for the metrics (statistics are on with `consumer.http`).
+    fn stats(&self, statistics: Statistics) {
+        self.shared.metrics.record_lag(&self.topic, &statistics);
+    }
 }
 
 /// librdkafka reports consumer errors both to the client context and through `poll`; the
@@ -411,7 +419,9 @@ impl MergeStage {
                 publisher.publish(&w, &mut published);
             }
         }
+        let now_ms = chrono::Utc::now().timestamp_millis();
         for w in merger.take_complete() {
+            self.shared.metrics.record_emit(w.id.end_ms(), now_ms);
             publisher.publish(&w, &mut published);
         }
         self.shared.publish(published)
@@ -479,8 +489,12 @@ pub struct RunStats {
 }
 
 /// Runs the consumer until `stop` is set, or until every partition is read to its end and
-/// merged when `consumer.until_end` is on. Returns the totals.
-pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
+/// merged when `consumer.until_end` is on, keeping `metrics` up to date. Returns the totals.
+pub fn run(
+    settings: &Settings,
+    stop: &AtomicBool,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<RunStats> {
     let c = &settings.consumer;
     let shapes = Shape::for_defs(&c.window);
     let options = CountOptions {
@@ -522,6 +536,7 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         dlq_topic: settings.dlq_topic(),
         sink: Mutex::new(sink),
         failure: Mutex::new(None),
+        metrics,
     });
 
     let raw_topic = settings.kafka.topic.clone();
@@ -538,13 +553,18 @@ pub fn run(settings: &Settings, stop: &AtomicBool) -> anyhow::Result<RunStats> {
         },
         committed: Mutex::new(HashMap::new()),
     };
-    let raw: BaseConsumer<GroupContext<CountStage>> = config
+    let mut group_config = config.clone();
+    if c.http.is_some() {
+        // Consumer lag for the metrics endpoint, through `GroupContext::stats`.
+        group_config.set("statistics.interval.ms", "1000");
+    }
+    let raw: BaseConsumer<GroupContext<CountStage>> = group_config
         .create_with_context(count_ctx)
         .context("invalid Kafka consumer settings")?;
     let sources = partition_count(&raw, &raw_topic)?;
 
     let merge_group = format!("{}.merge", c.group_id);
-    let mut merge_config = config.clone();
+    let mut merge_config = group_config.clone();
     merge_config
         .set("group.id", &merge_group)
         .set("auto.offset.reset", "earliest");
@@ -750,6 +770,10 @@ fn poll_until_done(
                 last_early = now;
             }
             merge_ctx.stage.emit(early)?;
+            shared.metrics.record_run(RunStats {
+                count: lock(&count_ctx.stage.pipeline).stats(),
+                merge: merge_ctx.stage.stats(),
+            });
         }
         // Counting is done until a rebalance brings a partition with more to read.
         let counted = finished.filter(|_| lock(&count_ctx.stage.pipeline).finished());

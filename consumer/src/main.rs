@@ -1,10 +1,13 @@
 //! `consumer`: a consumer-group member that reads raw tweets, counts hashtags in event-time
 //! windows and prints the top trends of every closed window.
 
-use consumer::driver;
+use consumer::metrics::Metrics;
+use consumer::{driver, http};
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use tracing::{error, info};
@@ -76,6 +79,10 @@ struct Cli {
     /// Stop after this long, e.g. 30s, 5m (consumer.duration).
     #[arg(long, value_name = "DURATION")]
     duration: Option<String>,
+    /// Serve the JSON API, live stream, Prometheus metrics and dashboard on this address,
+    /// e.g. 127.0.0.1:8080 (port 0: any free port, logged) (consumer.http).
+    #[arg(long, value_name = "IP:PORT")]
+    http: Option<SocketAddr>,
 }
 
 impl Cli {
@@ -116,6 +123,11 @@ impl Cli {
         push(&mut out, "consumer.retweets", self.retweets.clone());
         push(&mut out, "consumer.limit", self.limit);
         push(&mut out, "consumer.duration", self.duration.clone());
+        push(
+            &mut out,
+            "consumer.http",
+            self.http.as_ref().map(ToString::to_string),
+        );
         out
     }
 }
@@ -176,7 +188,15 @@ fn main() -> ExitCode {
         return ExitCode::from(code as u8);
     }
 
-    match driver::run(&settings, &stop) {
+    let metrics = Arc::new(Metrics::default());
+    if let Some(addr) = settings.consumer.http {
+        if let Err(e) = http::start(addr, &settings, Arc::clone(&metrics), Arc::clone(&stop)) {
+            error!("{e:#}");
+            return ExitCode::from(exit::FAILURE as u8);
+        }
+    }
+
+    match driver::run(&settings, &stop, metrics) {
         Ok(driver::RunStats { count, merge }) => {
             info!(
                 consumed = count.consumed,

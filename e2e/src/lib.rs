@@ -5,6 +5,7 @@
 //! broker and sets it; point it at your own Apache Kafka to test against that instead).
 //! Every test uses its own topic and consumer group, so tests can run in parallel.
 
+pub mod browser;
 pub mod own_broker;
 pub mod standin;
 
@@ -580,6 +581,44 @@ pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_
         }
     }
     std::fs::write(path, out).expect("write generated file");
+}
+
+/// Waits for a consumer started with `--http 127.0.0.1:0` to log where it listens; returns
+/// the base URL, e.g. `http://127.0.0.1:41234/`.
+pub fn http_url(consumer: &mut Proc) -> String {
+    let line = consumer.wait_for_log(Duration::from_secs(60), "the HTTP server", |l| {
+        l.contains("HTTP dashboard, API and metrics listening")
+    });
+    let at = line.find("url=").expect("url field") + "url=".len();
+    line[at..]
+        .split_whitespace()
+        .next()
+        .expect("url")
+        .to_owned()
+}
+
+/// A minimal v1.1 tweet (one JSON line) created at `created_ms` with these hashtag entities,
+/// for inputs whose counts a test states by hand.
+pub fn tweet_line(id: u64, created_ms: i64, hashtags: &[&str]) -> String {
+    let created = chrono::DateTime::from_timestamp_millis(created_ms)
+        .expect("valid time")
+        .format("%a %b %d %H:%M:%S +0000 %Y")
+        .to_string();
+    let text: Vec<String> = hashtags.iter().map(|h| format!("#{h}")).collect();
+    let entities: Vec<serde_json::Value> = hashtags
+        .iter()
+        .map(|h| serde_json::json!({"text": h, "indices": [0, 0]}))
+        .collect();
+    serde_json::json!({
+        "created_at": created,
+        "id": id,
+        "id_str": id.to_string(),
+        "text": text.join(" "),
+        "entities": {"hashtags": entities, "urls": [], "user_mentions": []},
+        "user": {"id": 1, "id_str": "1", "screen_name": "e2e", "name": "e2e"},
+        "lang": "en",
+    })
+    .to_string()
 }
 
 /// Reads a numeric field such as `consumed=123` from a human-format log line.

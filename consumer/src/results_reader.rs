@@ -1,0 +1,270 @@
+//! Feeds the HTTP view from the result topic: its own consumer, in no group, reading every
+//! partition, so every instance serves the same merged results whichever member merges. On
+//! start it reads back what was published within `consumer.http_lookback` (by record time),
+//! then follows the topic. It asks the broker where that time begins; a broker that does not
+//! look offsets up by time (Tansu 0.6 answers with the first offset) costs a longer read, and
+//! older records are skipped either way.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+use common::kafka::SETUP_TIMEOUT;
+
+use crate::results_view::ResultsView;
+
+/// Records applied under one lock of the view, so that catching up does not notify listeners
+/// once per record.
+const BATCH: usize = 1000;
+
+/// How long the reader waits before starting over after a failure.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Why the result topic could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// librdkafka rejected the client settings.
+    #[error("cannot create the result-topic reader: {0}")]
+    Client(#[source] KafkaError),
+    /// The cluster did not describe the topic.
+    #[error("cannot find the partitions of {topic}: {source}")]
+    Metadata {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+    /// The topic does not exist (yet).
+    #[error("topic {0} has no partitions")]
+    NoPartitions(String),
+    /// The partitions' ends or the offsets for the lookback could not be looked up.
+    #[error("cannot find where to start reading {topic}: {source}")]
+    Start {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+}
+
+/// How the reader is doing, for `/healthz`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderStatus {
+    /// Every partition has been read to its end at least once.
+    pub caught_up: bool,
+    /// The last failure, until reading works again.
+    pub error: Option<String>,
+}
+
+/// The view shared by the reader thread and the HTTP server, with a change counter that
+/// live streams wait on.
+#[derive(Debug)]
+pub struct LiveView {
+    view: Mutex<ResultsView>,
+    status: Mutex<ReaderStatus>,
+    changes: watch::Sender<u64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl LiveView {
+    /// An empty view keeping `history` closed windows per window definition.
+    pub fn new(history: usize) -> Self {
+        LiveView {
+            view: Mutex::new(ResultsView::new(history)),
+            status: Mutex::new(ReaderStatus::default()),
+            changes: watch::Sender::new(0),
+        }
+    }
+
+    /// The view, locked: hold it briefly.
+    pub fn view(&self) -> MutexGuard<'_, ResultsView> {
+        lock(&self.view)
+    }
+
+    /// The reader's status.
+    pub fn status(&self) -> ReaderStatus {
+        lock(&self.status).clone()
+    }
+
+    /// A receiver that wakes whenever the view changed.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    fn set_status(&self, update: impl FnOnce(&mut ReaderStatus)) {
+        update(&mut lock(&self.status));
+    }
+}
+
+/// Reads `topic` into `live` until `stop` is set, starting over after failures (reported in
+/// the status and the log).
+pub fn run(
+    config: &ClientConfig,
+    topic: &str,
+    lookback: Duration,
+    live: &LiveView,
+    stop: &AtomicBool,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        match follow(config, topic, lookback, live, stop) {
+            Ok(()) => return,
+            Err(error) => {
+                warn!(%error, "the HTTP view cannot read the result topic; retrying");
+                live.set_status(|s| s.error = Some(error.to_string()));
+                let mut waited = Duration::ZERO;
+                while waited < RETRY_AFTER && !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    waited += Duration::from_millis(100);
+                }
+            }
+        }
+    }
+}
+
+fn follow(
+    config: &ClientConfig,
+    topic: &str,
+    lookback: Duration,
+    live: &LiveView,
+    stop: &AtomicBool,
+) -> Result<(), ReadError> {
+    let consumer: BaseConsumer = config.create().map_err(ReadError::Client)?;
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let since_ms = now_ms.saturating_sub(lookback.as_millis().try_into().unwrap_or(i64::MAX));
+    let start = start_positions(&consumer, topic, since_ms)?;
+    let partitions = start.count();
+    let offsets: Vec<String> = start
+        .elements()
+        .iter()
+        .map(|e| format!("{}:{:?}", e.partition(), e.offset()))
+        .collect();
+    consumer.assign(&start).map_err(|source| ReadError::Start {
+        topic: topic.to_owned(),
+        source,
+    })?;
+    info!(
+        topic,
+        partitions,
+        lookback_secs = lookback.as_secs(),
+        ?offsets,
+        "HTTP view reading the result topic"
+    );
+    live.set_status(|s| s.error = None);
+    let mut at_end = BTreeSet::new();
+    while !stop.load(Ordering::Relaxed) {
+        let mut next = consumer.poll(Duration::from_millis(100));
+        let mut changed = false;
+        let mut view = live.view();
+        let mut applied = 0;
+        while let Some(result) = next {
+            match result {
+                Ok(m) => {
+                    if m.timestamp().to_millis().is_none_or(|t| t >= since_ms) {
+                        changed |= view.apply(m.payload());
+                    }
+                    at_end.remove(&m.partition());
+                }
+                Err(KafkaError::PartitionEOF(p)) => {
+                    at_end.insert(p);
+                }
+                Err(error) => debug!(%error, "result reader error"),
+            }
+            applied += 1;
+            if applied >= BATCH {
+                break;
+            }
+            next = consumer.poll(Duration::ZERO);
+        }
+        drop(view);
+        if at_end.len() == partitions {
+            live.set_status(|s| s.caught_up = true);
+        }
+        if changed {
+            live.changed();
+        }
+    }
+    Ok(())
+}
+
+/// Every partition of `topic`, each at its first record published since `since_ms`, or at its
+/// current end when it has none.
+fn start_positions(
+    consumer: &BaseConsumer,
+    topic: &str,
+    since_ms: i64,
+) -> Result<TopicPartitionList, ReadError> {
+    let metadata_error = |source| ReadError::Metadata {
+        topic: topic.to_owned(),
+        source,
+    };
+    let metadata = consumer
+        .fetch_metadata(Some(topic), SETUP_TIMEOUT)
+        .map_err(metadata_error)?;
+    let ids: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic)
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    if ids.is_empty() {
+        return Err(ReadError::NoPartitions(topic.to_owned()));
+    }
+    let start_error = |source| ReadError::Start {
+        topic: topic.to_owned(),
+        source,
+    };
+    // Ends first: a record published after this is read either way.
+    let mut ends = Vec::with_capacity(ids.len());
+    for &p in &ids {
+        let (_, high) = consumer
+            .fetch_watermarks(topic, p, SETUP_TIMEOUT)
+            .map_err(start_error)?;
+        ends.push(high);
+    }
+    let mut query = TopicPartitionList::new();
+    for &p in &ids {
+        let at = if since_ms > 0 {
+            Offset::Offset(since_ms)
+        } else {
+            Offset::Beginning
+        };
+        query
+            .add_partition_offset(topic, p, at)
+            .map_err(start_error)?;
+    }
+    let found = if since_ms > 0 {
+        consumer
+            .offsets_for_times(query, SETUP_TIMEOUT)
+            .map_err(start_error)?
+    } else {
+        query
+    };
+    let mut start = TopicPartitionList::new();
+    for (&p, &end) in ids.iter().zip(&ends) {
+        let offset = match found.find_partition(topic, p).map(|e| e.offset()) {
+            Some(Offset::Offset(o)) => Offset::Offset(o.min(end)),
+            Some(Offset::Beginning) => Offset::Beginning,
+            // No record that recent.
+            _ => Offset::Offset(end),
+        };
+        start
+            .add_partition_offset(topic, p, offset)
+            .map_err(start_error)?;
+    }
+    Ok(start)
+}
