@@ -301,6 +301,9 @@ pub struct ConsumerSettings {
     /// How far back (by publish time) the HTTP view reads the result topic when it starts.
     #[serde(deserialize_with = "duration")]
     pub http_lookback: Duration,
+    /// Whether every tweet's sentiment is scored and published with the window and hashtag
+    /// counts.
+    pub sentiment: bool,
 }
 
 /// How retweets are counted.
@@ -565,6 +568,9 @@ mod tests {
         assert_eq!(s.consumer.top, 10);
         assert_eq!(s.consumer.auto_offset_reset, OffsetReset::Earliest);
         assert_eq!(s.producer.source, SourceKind::Synthetic);
+        assert!(s.consumer.sentiment, "on by default: it costs little");
+        let s = load(None, &[], &[("TRENDS__CONSUMER__SENTIMENT", "false")]);
+        assert!(!s.consumer.sentiment);
     }
 
     #[test]

@@ -510,6 +510,7 @@ pub fn run(
         max_message_bytes: c.max_message_bytes,
         max_clock_skew: c.max_clock_skew,
         earliest_event_ms: TWITTER_BEGAN_MS,
+        sentiment: c.sentiment,
     };
     let sink = Sink::new(io::stdout(), c.counts_file.as_deref()).with_context(|| {
         let path = c.counts_file.as_deref().unwrap_or_else(|| "".as_ref());

@@ -83,6 +83,10 @@ struct Cli {
     /// e.g. 127.0.0.1:8080 (port 0: any free port, logged) (consumer.http).
     #[arg(long, value_name = "IP:PORT")]
     http: Option<SocketAddr>,
+    /// Score tweets' sentiment and publish it with the counts: true or false
+    /// (consumer.sentiment).
+    #[arg(long, value_name = "BOOL")]
+    sentiment: Option<bool>,
 }
 
 impl Cli {
@@ -128,6 +132,7 @@ impl Cli {
             "consumer.http",
             self.http.as_ref().map(ToString::to_string),
         );
+        push(&mut out, "consumer.sentiment", self.sentiment);
         out
     }
 }

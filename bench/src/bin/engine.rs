@@ -33,6 +33,9 @@ struct Args {
     /// How many times to run over the input (the best run is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Score every tweet's sentiment, as the consumer does by default (consumer.sentiment).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    sentiment: bool,
 }
 
 struct Outcome {
@@ -58,6 +61,7 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
         max_message_bytes: 1 << 20,
         max_clock_skew: Duration::from_secs(3600),
         earliest_event_ms: TWITTER_BEGAN_MS,
+        sentiment: args.sentiment,
     });
     let mut merger = Merger::new(args.partitions, None);
     let mut publisher = Publisher::new(&defs, args.top);

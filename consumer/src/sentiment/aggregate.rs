@@ -27,6 +27,17 @@ pub struct Tally {
     pub negative: u64,
 }
 
+impl Merge for Tally {
+    /// Integer sums: exact in any order.
+    fn merge(&mut self, other: &Tally) {
+        self.scored += other.scored;
+        self.sum += other.sum;
+        self.positive += other.positive;
+        self.neutral += other.neutral;
+        self.negative += other.negative;
+    }
+}
+
 impl Tally {
     /// Counts one scored tweet.
     pub fn add(&mut self, score: Score) {
@@ -37,15 +48,6 @@ impl Tally {
             Polarity::Neutral => self.neutral += 1,
             Polarity::Negative => self.negative += 1,
         }
-    }
-
-    /// Adds another part's tally (integer sums: exact in any order).
-    pub fn merge(&mut self, other: &Tally) {
-        self.scored += other.scored;
-        self.sum += other.sum;
-        self.positive += other.positive;
-        self.neutral += other.neutral;
-        self.negative += other.negative;
     }
 
     /// The mean score rounded to 0.0001 (halves away from zero), computed in integers so that
@@ -60,6 +62,21 @@ impl Tally {
             i32::try_from(rounded).expect("a mean lies within [-1, 1]"),
         ))
     }
+}
+
+/// Aggregates that combine parts of the same window.
+pub trait Merge: Default {
+    /// Adds another part (in any order: the result is the same).
+    fn merge(&mut self, other: &Self);
+}
+
+/// The merge of the parts present; `None` when there is none (sentiment off).
+pub fn merge_all<'a, T: Merge + 'a>(parts: impl IntoIterator<Item = &'a T>) -> Option<T> {
+    parts.into_iter().fold(None, |total, part| {
+        let mut total = total.unwrap_or_default();
+        total.merge(part);
+        Some(total)
+    })
 }
 
 /// A window's most positive or most negative tweet.
@@ -136,9 +153,10 @@ impl WindowSentiment {
             Polarity::Neutral => {}
         }
     }
+}
 
-    /// Adds another part of the same window.
-    pub fn merge(&mut self, other: &WindowSentiment) {
+impl Merge for WindowSentiment {
+    fn merge(&mut self, other: &WindowSentiment) {
         self.tally.merge(&other.tally);
         if let Some(e) = &other.most_positive {
             Side::Positive.keep(&mut self.most_positive, e.scored());
