@@ -24,7 +24,8 @@ use common::settings::RetweetPolicy;
 use common::tweet::Tweet;
 use consumer::counts::TagCount;
 use consumer::pipeline::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
-use consumer::sentiment::Score;
+use consumer::sentiment::aggregate::Scoring;
+use consumer::sentiment::{Sample, Score};
 use consumer::topn::top_n;
 use consumer::window::{PartitionWindows, Shape, WindowSpec};
 
@@ -163,7 +164,7 @@ fn window_observe(c: &mut Criterion) {
         let mut offset = 0i64;
         b.iter(|| {
             let (event_ms, tags) = &borrowed[offset as usize % borrowed.len()];
-            let seen = windows.observe(offset, *event_ms, black_box(tags), None);
+            let seen = windows.observe(offset, *event_ms, black_box(tags), Scoring::Off);
             offset += 1;
             seen
         })
@@ -198,8 +199,11 @@ fn pipeline_process(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Bytes(mean_bytes as u64));
     for (name, sentiment) in [
-        ("process_message_1m_tumbling", false),
-        ("process_message_1m_tumbling_sentiment", true),
+        ("process_message_1m_tumbling", None),
+        (
+            "process_message_1m_tumbling_sentiment_all",
+            Some(Sample::new(1.0)),
+        ),
     ] {
         bench_process(&mut g, &all, name, sentiment);
     }
@@ -210,7 +214,7 @@ fn bench_process(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     all: &[&'static [u8]],
     name: &str,
-    sentiment: bool,
+    sentiment: Option<Sample>,
 ) {
     g.bench_function(name, |b| {
         let mut pipeline = Pipeline::new(CountOptions {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sentiment::aggregate::{merge_all, Merge, Scored, Tally, WindowSentiment};
+use crate::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
 use crate::spacesaving::SpaceSaving;
 
 /// The spellings of one hashtag and how often each was used.
@@ -158,11 +158,9 @@ struct Detail {
 }
 
 impl Detail {
-    fn add(&mut self, form: &str, sentiment: Option<Scored<'_>>) {
+    fn add(&mut self, form: &str, sentiment: Scoring<'_>) {
         self.forms.add(form, 1);
-        if let Some(tweet) = sentiment {
-            self.sentiment.get_or_insert_default().add(tweet.score);
-        }
+        sentiment.add_to_tag(&mut self.sentiment);
     }
 
     fn merge(&mut self, tag: &TagCount) {
@@ -221,12 +219,10 @@ impl WindowCounts {
     }
 
     /// Counts one tweet mentioning `hashtags`, given as (case-folded key, spelling) pairs with
-    /// each key at most once, and its sentiment when it was scored.
-    pub fn add_tweet(&mut self, hashtags: &[(String, &str)], sentiment: Option<Scored<'_>>) {
+    /// each key at most once, and its sentiment.
+    pub fn add_tweet(&mut self, hashtags: &[(String, &str)], sentiment: Scoring<'_>) {
         self.tweets += 1;
-        if let Some(tweet) = sentiment {
-            self.sentiment.get_or_insert_default().add(tweet);
-        }
+        sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
         for (key, form) in hashtags {
             match &mut self.tags {
@@ -314,6 +310,7 @@ impl WindowCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sentiment::aggregate::Scored;
     use crate::sentiment::Score;
     use proptest::prelude::*;
 
@@ -333,10 +330,10 @@ mod tests {
     #[test]
     fn display_is_the_most_frequent_spelling_ties_alphabetical() {
         let mut w = WindowCounts::new(0);
-        w.add_tweet(&tweet(&["Rust"]), None);
-        w.add_tweet(&tweet(&["rust", "Kafka"]), None);
-        w.add_tweet(&tweet(&["RUST", "kafka"]), None);
-        w.add_tweet(&tweet(&["rust"]), None);
+        w.add_tweet(&tweet(&["Rust"]), Scoring::Off);
+        w.add_tweet(&tweet(&["rust", "Kafka"]), Scoring::Off);
+        w.add_tweet(&tweet(&["RUST", "kafka"]), Scoring::Off);
+        w.add_tweet(&tweet(&["rust"]), Scoring::Off);
         let t = w.totals();
         assert_eq!(t.tweets, 4);
         assert_eq!(t.mentions, 6);
@@ -346,11 +343,11 @@ mod tests {
     #[test]
     fn merging_partitions_sums_counts_and_spellings() {
         let mut a = WindowCounts::new(0);
-        a.add_tweet(&tweet(&["Rust", "x"]), None);
-        a.add_tweet(&tweet(&["Rust"]), None);
+        a.add_tweet(&tweet(&["Rust", "x"]), Scoring::Off);
+        a.add_tweet(&tweet(&["Rust"]), Scoring::Off);
         let mut b = WindowCounts::new(0);
         for _ in 0..3 {
-            b.add_tweet(&tweet(&["rust"]), None);
+            b.add_tweet(&tweet(&["rust"]), Scoring::Off);
         }
         let merged = WindowTotals::merge([&a.totals(), &b.totals()]);
         assert_eq!(merged.tweets, 5);
@@ -361,9 +358,9 @@ mod tests {
     #[test]
     fn early_snapshots_carry_only_what_changed() {
         let mut w = WindowCounts::new(0);
-        w.add_tweet(&tweet(&["a", "b"]), None);
+        w.add_tweet(&tweet(&["a", "b"]), Scoring::Off);
         assert_eq!(w.take_changed().tags.len(), 2);
-        w.add_tweet(&tweet(&["b"]), None);
+        w.add_tweet(&tweet(&["b"]), Scoring::Off);
         let changed = w.take_changed();
         assert_eq!(
             counts(&changed),
@@ -390,9 +387,9 @@ mod tests {
     #[test]
     fn sentiment_is_kept_per_window_and_per_hashtag() {
         let mut w = WindowCounts::new(0);
-        w.add_tweet(&tweet(&["a", "b"]), Some(scored(1, 6_000)));
-        w.add_tweet(&tweet(&["a"]), Some(scored(2, -3_000)));
-        w.add_tweet(&tweet(&[]), Some(scored(3, 0)));
+        w.add_tweet(&tweet(&["a", "b"]), Scoring::Scored(scored(1, 6_000)));
+        w.add_tweet(&tweet(&["a"]), Scoring::Scored(scored(2, -3_000)));
+        w.add_tweet(&tweet(&[]), Scoring::Scored(scored(3, 0)));
         let t = w.totals();
         let s = t
             .sentiment
@@ -423,19 +420,29 @@ mod tests {
         assert_eq!(changed.tags, t.tags);
 
         let mut off = WindowCounts::new(0);
-        off.add_tweet(&tweet(&["a"]), None);
+        off.add_tweet(&tweet(&["a"]), Scoring::Off);
         let t = off.totals();
         assert!(t.sentiment.is_none() && t.tags[0].sentiment.is_none());
         let json = serde_json::to_string(&t).unwrap();
         assert!(!json.contains("sentiment"), "{json}");
+
+        let mut sampled_out = WindowCounts::new(0);
+        sampled_out.add_tweet(&tweet(&["a"]), Scoring::Skipped);
+        let t = sampled_out.totals();
+        assert_eq!(
+            t.sentiment,
+            Some(WindowSentiment::default()),
+            "on, none scored"
+        );
+        assert_eq!(t.tags[0].sentiment, Some(Tally::default()));
     }
 
     #[test]
     fn bounded_counts_keep_the_sentiment_of_tweets_seen_while_tracked() {
         let mut w = WindowCounts::new(1);
-        w.add_tweet(&tweet(&["a"]), Some(scored(1, 1_000)));
-        w.add_tweet(&tweet(&["b"]), Some(scored(2, 2_000)));
-        w.add_tweet(&tweet(&["b"]), Some(scored(3, 4_000)));
+        w.add_tweet(&tweet(&["a"]), Scoring::Scored(scored(1, 1_000)));
+        w.add_tweet(&tweet(&["b"]), Scoring::Scored(scored(2, 2_000)));
+        w.add_tweet(&tweet(&["b"]), Scoring::Scored(scored(3, 4_000)));
         let t = w.totals();
         assert_eq!(t.tags.len(), 1);
         let b = &t.tags[0];
@@ -459,7 +466,7 @@ mod tests {
     fn bounded_counts_carry_their_error() {
         let mut w = WindowCounts::new(2);
         for tags in [["a"], ["a"], ["b"], ["c"], ["a"]] {
-            w.add_tweet(&tweet(&tags), None);
+            w.add_tweet(&tweet(&tags), Scoring::Off);
         }
         let t = w.totals();
         assert_eq!(t.capacity, 2);
@@ -502,11 +509,14 @@ mod tests {
                         }
                     }
                     let text = format!("tweet {id}");
-                    let sentiment = scored.then(|| Scored {
-                        id: *id,
-                        text: &text,
-                        score: Score::from_units(*units),
-                    });
+                    let sentiment = match scored {
+                        true => Scoring::Scored(Scored {
+                            id: *id,
+                            text: &text,
+                            score: Score::from_units(*units),
+                        }),
+                        false => Scoring::Off,
+                    };
                     w.add_tweet(&keyed, sentiment);
                 }
                 w.totals()

@@ -87,6 +87,10 @@ struct Cli {
     /// (consumer.sentiment).
     #[arg(long, value_name = "BOOL")]
     sentiment: Option<bool>,
+    /// Fraction of tweets whose sentiment is scored, chosen by tweet id, e.g. 0.25; 1 scores
+    /// all (consumer.sentiment_sample).
+    #[arg(long, value_name = "FRACTION")]
+    sentiment_sample: Option<f64>,
 }
 
 impl Cli {
@@ -133,6 +137,7 @@ impl Cli {
             self.http.as_ref().map(ToString::to_string),
         );
         push(&mut out, "consumer.sentiment", self.sentiment);
+        push(&mut out, "consumer.sentiment_sample", self.sentiment_sample);
         out
     }
 }

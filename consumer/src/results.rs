@@ -404,7 +404,7 @@ fn counts_line(span: &Span, totals: &WindowTotals) -> String {
 mod tests {
     use super::*;
     use crate::counts::WindowCounts;
-    use crate::sentiment::aggregate::Scored;
+    use crate::sentiment::aggregate::{Scored, Scoring};
     use crate::window::{Shape, WindowId};
 
     const TEN: Shape = Shape {
@@ -419,7 +419,7 @@ mod tests {
                 .iter()
                 .map(|t| (common::hashtag::fold(t), *t))
                 .collect();
-            counts.add_tweet(&keyed, None);
+            counts.add_tweet(&keyed, Scoring::Off);
         }
         let totals = counts.totals();
         MergedWindow {
@@ -495,7 +495,7 @@ mod tests {
                 text,
                 score: Score::of(text),
             };
-            counts.add_tweet(&keyed, Some(scored));
+            counts.add_tweet(&keyed, Scoring::Scored(scored));
         }
         let totals = counts.totals();
         let w = MergedWindow {
@@ -546,6 +546,26 @@ mod tests {
         assert!(values(&off.records)
             .values()
             .all(|v| v.get("sentiment").is_none()));
+
+        // On, but no tweet of the window in the sample: counts of zero and no mean.
+        let mut skipped = WindowCounts::new(0);
+        skipped.add_tweet(&[("a".to_string(), "a")], Scoring::Skipped);
+        let totals = skipped.totals();
+        let w = MergedWindow {
+            id: WindowId {
+                shape: TEN,
+                start_ms: 0,
+            },
+            is_final: true,
+            distinct: 1,
+            totals,
+        };
+        let mut out = Published::default();
+        Publisher::new(&defs("10s"), 3).publish(&w, &mut out);
+        let zero = serde_json::json!({"scored": 0, "positive": 0, "neutral": 0, "negative": 0});
+        for v in values(&out.records).values() {
+            assert_eq!(v["sentiment"], zero);
+        }
     }
 
     #[test]

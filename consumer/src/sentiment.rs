@@ -12,8 +12,9 @@
 //! One deliberate difference from the reference: its "but" rule looks each score up by value,
 //! so two words with the same score can be scaled as if they stood elsewhere; here every word
 //! before the first "but" is halved and every word after it is scaled by 1.5, as the rule
-//! intends. The only other known difference is Python's notion of titlecase letters in the ALL
-//! CAPS test, which only matters for a few ligature letters such as `ǅ`.
+//! intends. Other known differences only concern exotic letters: Python's titlecase letters
+//! (ligatures such as `ǅ`) in the ALL CAPS test, and the Kelvin sign `K`, which Python lower-cases
+//! to an ASCII `k` and so can spell a lexicon word; here only ASCII tokens are looked up.
 //!
 //! Scores are quantised to VADER's published 4 decimals ([`Score`]): sums of integers are exact
 //! in any order, which the window aggregates ([`aggregate`]) rely on. The computation itself is
@@ -23,9 +24,9 @@
 pub mod aggregate;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// The VADER lexicon: token, mean valence, standard deviation, raw ratings (tab-separated).
@@ -217,34 +218,65 @@ struct Word {
     /// +BOOST for boosters, -BOOST for dampeners.
     degree: Option<f64>,
     negation: bool,
+    /// Part of an idiom or of a two-word dampener: only near such words are phrases checked.
+    phrase: bool,
 }
 
+/// Longer tokens are not looked up: no lexicon entry is this long.
+const MAX_WORD: usize = 32;
+
 struct Tables {
-    words: HashMap<&'static str, Word>,
-    emoji: HashMap<char, &'static str>,
+    /// Keyed by lower-case ASCII: the lexicon's entries that a lower-cased token can match
+    /// (the few with capitals or other letters never match in the reference either).
+    words: FxHashMap<&'static [u8], Word>,
+    emoji: FxHashMap<char, &'static str>,
+    /// Bit `c >> 8` is set when the 256 code points from `c & !255` hold an emoji: a quick
+    /// test that skips most letters of other scripts.
+    emoji_pages: [u64; EMOJI_PAGES / 64],
+}
+
+/// Pages of 256 code points the emoji bitmap covers (all emoji are below U+20000).
+const EMOJI_PAGES: usize = 0x200;
+
+impl Tables {
+    fn might_be_emoji(&self, c: char) -> bool {
+        let page = c as usize >> 8;
+        page < EMOJI_PAGES && self.emoji_pages[page / 64] & (1 << (page % 64)) != 0
+    }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
-    let mut words: HashMap<&'static str, Word> = HashMap::new();
+    let mut words: FxHashMap<&'static [u8], Word> = FxHashMap::default();
     for line in LEXICON.lines() {
         let mut fields = line.trim().split('\t');
         if let (Some(token), Some(valence)) = (fields.next(), fields.next()) {
+            if !token.is_ascii() || token.bytes().any(|b| b.is_ascii_uppercase()) {
+                continue;
+            }
+            assert!(token.len() <= MAX_WORD, "{token} is longer than MAX_WORD");
             let valence = valence
                 .parse()
                 .expect("the vendored lexicon is well formed");
             // Later duplicates win, as in the reference.
-            words.entry(token).or_default().valence = Some(valence);
+            words.entry(token.as_bytes()).or_default().valence = Some(valence);
         }
     }
     for (list, degree) in [(BOOSTERS, BOOST), (DAMPENERS, -BOOST)] {
         for &w in list {
-            words.entry(w).or_default().degree = Some(degree);
+            words.entry(w.as_bytes()).or_default().degree = Some(degree);
         }
     }
     for &w in NEGATIONS {
-        words.entry(w).or_default().negation = true;
+        words.entry(w.as_bytes()).or_default().negation = true;
     }
-    let emoji = EMOJI_LEXICON
+    let idioms = IDIOMS.iter().map(|(phrase, _)| phrase);
+    for &w in idioms
+        .chain(DAMPENER_PHRASES)
+        .flat_map(|phrase| phrase.iter())
+    {
+        words.entry(w.as_bytes()).or_default().phrase = true;
+    }
+    let emoji: FxHashMap<char, &'static str> = EMOJI_LEXICON
         .lines()
         .filter_map(|line| {
             let (emoji, description) = line.trim().split_once('\t')?;
@@ -256,7 +288,17 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
             }
         })
         .collect();
-    Tables { words, emoji }
+    let mut emoji_pages = [0u64; EMOJI_PAGES / 64];
+    for &c in emoji.keys() {
+        let page = c as usize >> 8;
+        assert!(page < EMOJI_PAGES, "emoji {c} is beyond the bitmap");
+        emoji_pages[page / 64] |= 1 << (page % 64);
+    }
+    Tables {
+        words,
+        emoji,
+        emoji_pages,
+    }
 });
 
 /// A compound score in units of 0.0001, VADER's published precision: integer, so aggregates
@@ -311,23 +353,33 @@ impl Score {
 
 /// One whitespace-separated token with what the rules need to know about it.
 struct Token<'a> {
-    lower: Cow<'a, str>,
-    /// Python's `str.isupper()`: some cased letter, and none lower case.
+    /// As written, stripped of surrounding punctuation.
+    text: &'a str,
+    /// Only an ASCII token can be a lexicon or rule word: they are all ASCII.
+    ascii: bool,
+    /// ALL CAPS (Python's `str.isupper()`); only computed for ASCII tokens, see [`caps`].
     caps: bool,
     word: Word,
 }
 
 impl Token<'_> {
+    /// Whether the token is `word` (given in lower case), ignoring case.
     fn is(&self, word: &str) -> bool {
-        self.lower == word
+        self.ascii && self.text.eq_ignore_ascii_case(word)
     }
 
     fn is_any(&self, words: &[&str]) -> bool {
         words.iter().any(|w| self.is(w))
     }
 
+    /// A negation word, or any word with "n't" in it (in any case).
     fn negates(&self) -> bool {
-        self.word.negation || self.lower.contains("n't")
+        self.word.negation
+            || self.text.as_bytes().windows(3).any(|w| {
+                w[0].eq_ignore_ascii_case(&b'n')
+                    && w[1] == b'\''
+                    && w[2].eq_ignore_ascii_case(&b't')
+            })
     }
 
     fn in_lexicon(&self) -> bool {
@@ -338,26 +390,24 @@ impl Token<'_> {
 /// The unrounded compound score.
 fn compound(text: &str) -> f64 {
     let tables = &*TABLES;
-    let text = describe_emoji(text, &tables.emoji);
+    let text = describe_emoji(text, tables);
     let tokens = tokenize(&text, &tables.words);
     if tokens.is_empty() {
         return 0.0;
     }
-    let caps = tokens.iter().filter(|t| t.caps).count();
-    let caps_differ = caps > 0 && caps < tokens.len();
-    let mut valences: Vec<f64> = (0..tokens.len())
-        .map(|i| valence(&tokens, i, caps_differ))
-        .collect();
-    if let Some(but) = tokens.iter().position(|t| t.is("but")) {
-        for (i, v) in valences.iter_mut().enumerate() {
-            if i < but {
-                *v *= 0.5;
-            } else if i > but {
-                *v *= 1.5;
+    let caps_differ = caps_differ(&tokens);
+    // "but" halves what comes before it and stresses what comes after.
+    let but = tokens.iter().position(|t| t.is("but"));
+    let mut sum: f64 = (0..tokens.len())
+        .map(|i| {
+            let v = valence(&tokens, i, caps_differ);
+            match but {
+                Some(b) if i < b => v * 0.5,
+                Some(b) if i > b => v * 1.5,
+                _ => v,
             }
-        }
-    }
-    let mut sum: f64 = valences.iter().sum();
+        })
+        .sum();
     let emphasis = punctuation_emphasis(&text);
     if sum > 0.0 {
         sum += emphasis;
@@ -367,16 +417,38 @@ fn compound(text: &str) -> f64 {
     (sum / (sum * sum + ALPHA).sqrt()).clamp(-1.0, 1.0)
 }
 
+/// Whether some tokens are ALL CAPS and others not, as far as it matters: only an ALL CAPS
+/// lexicon word or booster (both ASCII) is emphasised, so without one the answer is irrelevant
+/// and other scripts' tokens, whose case is costly to test, are not looked at.
+fn caps_differ(tokens: &[Token<'_>]) -> bool {
+    let emphasised = tokens
+        .iter()
+        .any(|t| t.caps && (t.word.valence.is_some() || t.word.degree.is_some()));
+    emphasised
+        && tokens.iter().any(|t| match t.ascii {
+            true => !t.caps,
+            false => !is_upper(t.text, false),
+        })
+}
+
 /// Replaces every emoji (one code point) by its description, space-separated from the text
-/// before it.
-fn describe_emoji<'a>(text: &'a str, emoji: &HashMap<char, &str>) -> Cow<'a, str> {
-    if text.is_ascii() {
+/// before it. Most tweets have none and are borrowed as they are.
+fn describe_emoji<'a>(text: &'a str, tables: &Tables) -> Cow<'a, str> {
+    // Every emoji is outside ASCII.
+    let is_emoji =
+        |c: char| !c.is_ascii() && tables.might_be_emoji(c) && tables.emoji.contains_key(&c);
+    let first = match text.is_ascii() {
+        true => None,
+        false => text.char_indices().find(|&(_, c)| is_emoji(c)),
+    };
+    let Some((at, _)) = first else {
         return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut after_space = true;
-    for c in text.chars() {
-        match emoji.get(&c) {
+    };
+    let mut out = String::with_capacity(text.len() + 32);
+    out.push_str(&text[..at]);
+    let mut after_space = at == 0 || text[..at].ends_with(' ');
+    for c in text[at..].chars() {
+        match tables.emoji.get(&c) {
             Some(description) => {
                 if !after_space {
                     out.push(' ');
@@ -395,40 +467,52 @@ fn describe_emoji<'a>(text: &'a str, emoji: &HashMap<char, &str>) -> Cow<'a, str
 
 /// Splits like Python's `str.split()` and strips leading and trailing ASCII punctuation from
 /// words, but keeps tokens that stripping would leave at two characters or fewer (emoticons).
-fn tokenize<'a>(text: &'a str, words: &HashMap<&str, Word>) -> Vec<Token<'a>> {
-    text.split(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+fn tokenize<'a>(text: &'a str, words: &FxHashMap<&[u8], Word>) -> Vec<Token<'a>> {
+    // Sized for typical text (a word and a space every six bytes) so that it rarely grows.
+    let mut tokens = Vec::with_capacity(text.len() / 6 + 1);
+    let all = text
+        .split(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
         .filter(|t| !t.is_empty())
         .map(|raw| {
             let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
-            let token = if stripped.chars().nth(2).is_some() {
+            let text = if stripped.chars().nth(2).is_some() {
                 stripped
             } else {
                 raw
             };
-            let lower = lowercase(token);
-            let word = words.get(lower.as_ref()).copied().unwrap_or_default();
+            let ascii = text.is_ascii();
             Token {
-                caps: is_upper(token),
-                lower,
-                word,
+                text,
+                ascii,
+                caps: ascii && is_upper(text, true),
+                word: if ascii {
+                    lookup(text, words)
+                } else {
+                    Word::default()
+                },
             }
-        })
-        .collect()
+        });
+    tokens.extend(all);
+    tokens
 }
 
-fn lowercase(token: &str) -> Cow<'_, str> {
-    if token.is_ascii() {
-        if token.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(token.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(token)
-        }
-    } else {
-        Cow::Owned(token.to_lowercase())
+/// What the lexicons say about an ASCII token, looked up in lower case without allocating.
+fn lookup(text: &str, words: &FxHashMap<&[u8], Word>) -> Word {
+    let mut buf = [0u8; MAX_WORD];
+    let Some(lower) = buf.get_mut(..text.len()) else {
+        return Word::default();
+    };
+    lower.copy_from_slice(text.as_bytes());
+    lower.make_ascii_lowercase();
+    words.get(&*lower).copied().unwrap_or_default()
+}
+
+fn is_upper(token: &str, ascii: bool) -> bool {
+    if ascii {
+        let bytes = token.as_bytes();
+        return bytes.iter().any(u8::is_ascii_uppercase)
+            && !bytes.iter().any(u8::is_ascii_lowercase);
     }
-}
-
-fn is_upper(token: &str) -> bool {
     let mut upper = false;
     for c in token.chars() {
         if c.is_lowercase() {
@@ -520,6 +604,10 @@ fn negation(v: f64, tokens: &[Token<'_>], i: usize, distance: usize) -> f64 {
 
 /// Idioms around token `i` (which has three words before it) and two-word dampeners before it.
 fn idioms(mut v: f64, tokens: &[Token<'_>], i: usize) -> f64 {
+    let near = &tokens[i - 3..tokens.len().min(i + 3)];
+    if !near.iter().any(|t| t.word.phrase) {
+        return v;
+    }
     let phrase = |from: usize, to: usize, words: &[&str]| {
         to < tokens.len()
             && to + 1 - from == words.len()
@@ -564,6 +652,38 @@ fn punctuation_emphasis(text: &str) -> f64 {
         _ => 0.96,
     };
     exclamations + questions
+}
+
+/// Which tweets are scored when scoring all of them costs too much: a fixed fraction, chosen
+/// by a hash of the tweet id, never at random or by rate, so that a replay after a crash,
+/// another member or another partition assignment scores exactly the same tweets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Tweets whose id hashes below this (out of 2^64) are scored.
+    below: u128,
+}
+
+impl Sample {
+    /// Scores about `fraction` of the tweets (0 to 1; 1 scores every tweet).
+    pub fn new(fraction: f64) -> Sample {
+        let fraction = fraction.clamp(0.0, 1.0);
+        Sample {
+            below: (fraction * 2f64.powi(64)) as u128,
+        }
+    }
+
+    /// Whether the tweet with this id is scored.
+    pub fn includes(self, id: u64) -> bool {
+        u128::from(mix(id)) < self.below
+    }
+}
+
+/// A bijective 64-bit mix (SplitMix64's finaliser), so that consecutive ids spread evenly.
+fn mix(id: u64) -> u64 {
+    let mut z = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]
@@ -648,6 +768,27 @@ mod tests {
         }
         assert_eq!(file.lines().count(), 500);
         assert!(wrong.is_empty(), "(text, ours, reference): {wrong:#?}");
+    }
+
+    #[test]
+    fn a_sample_is_a_fixed_fraction_chosen_by_id() {
+        let half = Sample::new(0.5);
+        let chosen: Vec<u64> = (0..10_000).filter(|&id| half.includes(id)).collect();
+        assert!((4_800..5_200).contains(&chosen.len()), "{}", chosen.len());
+        let again: Vec<u64> = (0..10_000).rev().filter(|&id| half.includes(id)).collect();
+        assert_eq!(again.len(), chosen.len(), "the same ids whatever the order");
+        assert!(chosen.iter().all(|&id| Sample::new(0.5).includes(id)));
+        assert!((0..1_000).all(|id| Sample::new(1.0).includes(id)));
+        assert!((0..1_000).all(|id| !Sample::new(0.0).includes(id)));
+        let quarter = Sample::new(0.25);
+        assert!(
+            chosen.len() > (0..10_000).filter(|&id| quarter.includes(id)).count(),
+            "a smaller fraction scores fewer"
+        );
+        assert!(
+            (0..10_000).all(|id| !quarter.includes(id) || half.includes(id)),
+            "nested"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use common::window_spec::WindowDef;
 
 use crate::counts::{WindowCounts, WindowTotals};
-use crate::sentiment::aggregate::Scored;
+use crate::sentiment::aggregate::Scoring;
 
 /// A family of windows: `size_ms` long, one starting every `slide_ms` (tumbling when equal),
 /// aligned to the epoch.
@@ -148,13 +148,13 @@ impl PartitionWindows {
     }
 
     /// Counts a tweet at `offset` with event time `event_ms` and its hashtags as (case-folded
-    /// key, spelling) pairs, each key once, with its sentiment when it was scored.
+    /// key, spelling) pairs, each key once, and its sentiment.
     pub fn observe(
         &mut self,
         offset: i64,
         event_ms: i64,
         hashtags: &[(String, &str)],
-        sentiment: Option<Scored<'_>>,
+        sentiment: Scoring<'_>,
     ) -> Observed {
         self.next_offset = Some(offset + 1);
         let mut seen = Observed::default();
@@ -312,11 +312,11 @@ mod tests {
     #[test]
     fn windows_close_when_the_watermark_passes_their_end() {
         let mut p = tumbling();
-        p.observe(0, 1_000, &tags(&["a"]), None);
-        p.observe(1, 9_000, &tags(&["a", "b"]), None);
-        p.observe(2, 11_000, &tags(&["b"]), None);
+        p.observe(0, 1_000, &tags(&["a"]), Scoring::Off);
+        p.observe(1, 9_000, &tags(&["a", "b"]), Scoring::Off);
+        p.observe(2, 11_000, &tags(&["b"]), Scoring::Off);
         assert!(p.take_closed().is_empty(), "watermark 9s < end 10s");
-        p.observe(3, 12_000, &tags(&[]), None);
+        p.observe(3, 12_000, &tags(&[]), Scoring::Off);
         let closed = p.take_closed();
         assert_eq!(closed.len(), 1);
         assert_eq!(closed[0].id.start_ms, 0);
@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn out_of_order_within_lateness_is_counted_after_is_late() {
         let mut p = tumbling();
-        p.observe(0, 11_000, &tags(&["x"]), None);
+        p.observe(0, 11_000, &tags(&["x"]), Scoring::Off);
         let counted = Observed {
             counted: 1,
             late: 0,
@@ -339,13 +339,13 @@ mod tests {
             late: 1,
         };
         assert_eq!(
-            p.observe(1, 9_500, &tags(&["y"]), None),
+            p.observe(1, 9_500, &tags(&["y"]), Scoring::Off),
             counted,
             "wm 9s < end 10s"
         );
-        p.observe(2, 12_500, &tags(&[]), None);
+        p.observe(2, 12_500, &tags(&[]), Scoring::Off);
         assert_eq!(
-            p.observe(3, 9_900, &tags(&["y"]), None),
+            p.observe(3, 9_900, &tags(&["y"]), Scoring::Off),
             late,
             "wm 10.5s >= end 10s"
         );
@@ -357,9 +357,9 @@ mod tests {
     #[test]
     fn hopping_records_are_late_only_for_the_windows_already_closed() {
         let mut p = PartitionWindows::new(spec(&[HOPPING, TUMBLING]), None);
-        p.observe(0, 14_000, &tags(&["a"]), None); // wm 12s
+        p.observe(0, 14_000, &tags(&["a"]), Scoring::Off); // wm 12s
         assert_eq!(
-            p.observe(1, 9_000, &tags(&["b"]), None),
+            p.observe(1, 9_000, &tags(&["b"]), Scoring::Off),
             Observed {
                 counted: 3,
                 late: 2
@@ -386,9 +386,9 @@ mod tests {
         let mut lazy = PartitionWindows::new(spec(&[TUMBLING, HOPPING]), None);
         let mut eager_out = Vec::new();
         for (offset, t) in input {
-            let a = eager.observe(offset, t, &tags(&["t"]), None);
+            let a = eager.observe(offset, t, &tags(&["t"]), Scoring::Off);
             eager_out.extend(eager.take_closed());
-            let b = lazy.observe(offset, t, &tags(&["t"]), None);
+            let b = lazy.observe(offset, t, &tags(&["t"]), Scoring::Off);
             assert_eq!(a, b, "record at {t}");
         }
         eager_out.extend(eager.take_all());
@@ -398,11 +398,11 @@ mod tests {
     #[test]
     fn early_snapshots_report_only_changed_windows() {
         let mut p = tumbling();
-        p.observe(0, 1_000, &tags(&["a"]), None);
-        p.observe(1, 11_000, &tags(&["a"]), None);
+        p.observe(0, 1_000, &tags(&["a"]), Scoring::Off);
+        p.observe(1, 11_000, &tags(&["a"]), Scoring::Off);
         assert_eq!(p.take_changed().len(), 2);
         assert!(p.take_changed().is_empty());
-        p.observe(2, 12_000, &tags(&["b"]), None);
+        p.observe(2, 12_000, &tags(&["b"]), Scoring::Off);
         let changed = p.take_changed();
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].totals.tweets, 2);
@@ -412,11 +412,11 @@ mod tests {
     fn checkpoint_points_at_the_oldest_open_window() {
         let mut p = tumbling();
         assert_eq!(p.checkpoint(), None);
-        p.observe(10, 1_000, &tags(&[]), None);
-        p.observe(11, 11_000, &tags(&[]), None);
-        p.observe(12, 3_000, &tags(&[]), None);
+        p.observe(10, 1_000, &tags(&[]), Scoring::Off);
+        p.observe(11, 11_000, &tags(&[]), Scoring::Off);
+        p.observe(12, 3_000, &tags(&[]), Scoring::Off);
         assert_eq!(p.checkpoint().unwrap().offset, 10);
-        p.observe(13, 12_500, &tags(&[]), None);
+        p.observe(13, 12_500, &tags(&[]), Scoring::Off);
         p.take_closed();
         let cp = p.checkpoint().unwrap();
         assert_eq!(
@@ -483,7 +483,7 @@ mod tests {
     fn run(p: &mut PartitionWindows, events: &[(i64, i64)]) -> Vec<WindowResult> {
         let mut out = Vec::new();
         for &(offset, t) in events {
-            p.observe(offset, t, &tags(&["k"]), None);
+            p.observe(offset, t, &tags(&["k"]), Scoring::Off);
             out.extend(p.take_closed());
         }
         out

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use consumer::sentiment::{Sample, Score};
 use e2e::*;
 
 const PARTITIONS: i32 = 3;
@@ -501,12 +502,13 @@ fn early_updates_show_open_windows_then_final_counts_replace_them() {
 type Scored = Vec<(i32, u64)>;
 
 /// The sentiment the result topic should hold, computed from the input file with the
-/// consumer's per-tweet scorer (tested against the reference VADER on its own) but none of its
-/// windowing, aggregation, merging or publishing: per window start, and per (start, hashtag).
+/// consumer's per-tweet scorer and sample (each tested on its own) but none of its windowing,
+/// aggregation, merging or publishing: per window start, and per (start, hashtag).
 fn reference_sentiment(
     file: &Path,
     size_ms: i64,
     slide_ms: i64,
+    sample: Sample,
 ) -> (BTreeMap<i64, Scored>, BTreeMap<(i64, String), Scored>) {
     let text = std::fs::read_to_string(file).expect("read tweet file");
     let (mut windows, mut tags) = (BTreeMap::new(), BTreeMap::new());
@@ -521,7 +523,10 @@ fn reference_sentiment(
             .as_str()
             .or(v["text"].as_str())
             .expect("text");
-        let score = consumer::sentiment::Score::of(body).units();
+        let scored: Vec<(i32, u64)> = match sample.includes(id) {
+            true => vec![(Score::of(body).units(), id)],
+            false => Vec::new(),
+        };
         let mut seen: Vec<String> = Vec::new();
         for h in v["entities"]["hashtags"].as_array().into_iter().flatten() {
             let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
@@ -534,11 +539,11 @@ fn reference_sentiment(
             windows
                 .entry(start)
                 .or_insert_with(Vec::new)
-                .push((score, id));
+                .extend(&scored);
             for tag in &seen {
                 tags.entry((start, tag.clone()))
                     .or_insert_with(Vec::new)
-                    .push((score, id));
+                    .extend(&scored);
             }
             start -= slide_ms;
         }
@@ -550,16 +555,18 @@ fn reference_sentiment(
 fn expected_tally(scores: &Scored) -> serde_json::Value {
     let n = scores.len() as i64;
     let sum: i64 = scores.iter().map(|&(s, _)| i64::from(s)).sum();
-    // Rounded half away from zero, in floating point here (the consumer uses integers).
-    let mean = (sum as f64 / n as f64).round() / 10_000.0;
     let count = |keep: fn(i32) -> bool| scores.iter().filter(|&&(s, _)| keep(s)).count();
-    serde_json::json!({
+    let mut want = serde_json::json!({
         "scored": n,
-        "mean": mean,
         "positive": count(|s| s >= 500),
         "neutral": count(|s| -500 < s && s < 500),
         "negative": count(|s| s <= -500),
-    })
+    });
+    if n > 0 {
+        // Rounded half away from zero, in floating point here (the consumer uses integers).
+        want["mean"] = ((sum as f64 / n as f64).round() / 10_000.0).into();
+    }
+    want
 }
 
 /// A tweet planted next to `line` (same `created_at`, so it is never late) with its own id,
@@ -580,10 +587,10 @@ fn planted(line: &str, id: u64, text: &str) -> String {
     v.to_string()
 }
 
-/// Sentiment (on by default) flows through the whole pipeline: every window's published
-/// counts, mean and extreme tweets, and every hashtag's counts and mean, equal a computation
-/// straight from the input file; a planted glowing tweet is its window's most positive and a
-/// planted furious one its most negative.
+/// Sentiment (on by default; half the tweets sampled here) flows through the whole pipeline:
+/// every window's published counts, mean and extreme tweets, and every hashtag's counts and
+/// mean, equal a computation straight from the input file; a planted glowing tweet is its
+/// window's most positive and a planted furious one its most negative.
 #[test]
 fn published_sentiment_equals_an_independent_computation_over_the_input() {
     const GLOWING: &str = "BEST. DAY. EVER!!! I love love love this, so amazing, wonderful, \
@@ -593,7 +600,8 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
     // 20 s of event time: two tumbling windows, three hopping ones.
     let scenario = Scenario::new("sentiment", 4_000, 17);
     let (run, file) = (scenario.run(), &scenario.file);
-    let (windows, _) = reference_sentiment(file, 10_000, 10_000);
+    let sample = Sample::new(0.5);
+    let (windows, _) = reference_sentiment(file, 10_000, 10_000, sample);
     let text = std::fs::read_to_string(file).expect("read tweet file");
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let at = 3_000; // about 15 s in: the second tumbling window
@@ -612,26 +620,36 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
         (1..)
             .map(|k| vec![sentence; k].join(" "))
             .find(|text| {
-                let planted = consumer::sentiment::Score::of(text).units();
+                let planted = Score::of(text).units();
                 others.iter().all(|&(other, _)| beats(planted, other))
             })
             .expect("repetition reaches the end of the scale")
     };
     let glowing = loudest(GLOWING, |planted, other| planted >= other);
     let furious = loudest(FURIOUS, |planted, other| planted <= other);
-    lines.insert(at + 1, planted(&lines[at], 1, &glowing));
-    lines.insert(at + 2, planted(&lines[at], 2, &furious));
+    // The lowest ids in the sample: they win ties, and they are scored.
+    let ids: Vec<u64> = (1..).filter(|&id| sample.includes(id)).take(2).collect();
+    lines.insert(at + 1, planted(&lines[at], ids[0], &glowing));
+    lines.insert(at + 2, planted(&lines[at], ids[1], &furious));
     std::fs::write(file, lines.join("\n") + "\n").expect("write tweet file");
 
     let mut p = run.producer(file, "0");
     assert!(p.wait(LONG).success(), "{}", p.stderr());
-    let results = run.reference();
+    let results_topic = unique("sentiment-results");
+    let mut c = run.consumer(
+        "consumer",
+        &unique("sentiment"),
+        &results_topic,
+        &["--until-end", "--sentiment-sample", "0.5"],
+    );
+    assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
+    let results = read_results(&results_topic);
 
     for (label, size, slide) in [
         ("tumbling-10s", 10_000, 10_000),
         ("hopping-20s-10s", 20_000, 10_000),
     ] {
-        let (windows, tags) = reference_sentiment(file, size, slide);
+        let (windows, tags) = reference_sentiment(file, size, slide, sample);
         for (start, scores) in &windows {
             let prefix = format!("{label}|{}|", e2e_rfc3339(*start));
             let got = &results[&format!("{prefix}*")]["sentiment"];
@@ -677,9 +695,9 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
     }
 
     let window = &results[&format!("tumbling-10s|{}|*", e2e_rfc3339(planted_window))]["sentiment"];
-    assert_eq!(window["most_positive"]["id"], "1");
+    assert_eq!(window["most_positive"]["id"], ids[0].to_string());
     assert_eq!(window["most_positive"]["text"], glowing.as_str());
-    assert_eq!(window["most_negative"]["id"], "2");
+    assert_eq!(window["most_negative"]["id"], ids[1].to_string());
     assert_eq!(window["most_negative"]["text"], furious.as_str());
     assert!(
         results

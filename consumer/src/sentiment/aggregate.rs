@@ -16,6 +16,41 @@ pub struct Scored<'a> {
     pub score: Score,
 }
 
+/// What the counting stage knows of a tweet's sentiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring<'a> {
+    /// Sentiment is off: windows and hashtags carry none.
+    Off,
+    /// Sentiment is on but this tweet is not in the sample: windows and hashtags carry
+    /// sentiment (perhaps with nothing scored) without it.
+    Skipped,
+    Scored(Scored<'a>),
+}
+
+impl Scoring<'_> {
+    /// Adds the tweet to a window's sentiment, created when sentiment is on.
+    pub fn add_to_window(self, window: &mut Option<WindowSentiment>) {
+        match self {
+            Scoring::Off => {}
+            Scoring::Skipped => {
+                window.get_or_insert_default();
+            }
+            Scoring::Scored(tweet) => window.get_or_insert_default().add(tweet),
+        }
+    }
+
+    /// Adds the tweet to a hashtag's tally, created when sentiment is on.
+    pub fn add_to_tag(self, tag: &mut Option<Tally>) {
+        match self {
+            Scoring::Off => {}
+            Scoring::Skipped => {
+                tag.get_or_insert_default();
+            }
+            Scoring::Scored(tweet) => tag.get_or_insert_default().add(tweet.score),
+        }
+    }
+}
+
 /// How many tweets were scored, the exact sum of their scores and how they split by polarity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
