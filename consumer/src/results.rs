@@ -95,14 +95,14 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// The published sentiment of a window or of a hashtag in it: how many tweets were scored,
-/// their mean compound score (4 decimals; absent when none was scored), how many were positive
+/// their mean compound score (4 decimals; 0 when none was scored), how many were positive
 /// (score >= 0.05), neutral and negative (<= -0.05), and for a window its most positive and most
 /// negative tweet (each absent when the window has no positive, or no negative, tweet).
 #[derive(Debug, Serialize)]
 struct SentimentValue {
     scored: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mean: Option<f64>,
+    /// Always present, so readers need no special case: `scored` says whether it means anything.
+    mean: f64,
     positive: u64,
     neutral: u64,
     negative: u64,
@@ -125,7 +125,7 @@ impl From<&Tally> for SentimentValue {
     fn from(t: &Tally) -> Self {
         SentimentValue {
             scored: t.scored,
-            mean: t.mean().map(Score::as_f64),
+            mean: t.mean().map_or(0.0, Score::as_f64),
             positive: t.positive,
             neutral: t.neutral,
             negative: t.negative,
@@ -547,7 +547,7 @@ mod tests {
             .values()
             .all(|v| v.get("sentiment").is_none()));
 
-        // On, but no tweet of the window in the sample: counts of zero and no mean.
+        // On, but no tweet of the window in the sample: counts and mean of zero.
         let mut skipped = WindowCounts::new(0);
         skipped.add_tweet(&[("a".to_string(), "a")], Scoring::Skipped);
         let totals = skipped.totals();
@@ -562,7 +562,9 @@ mod tests {
         };
         let mut out = Published::default();
         Publisher::new(&defs("10s"), 3).publish(&w, &mut out);
-        let zero = serde_json::json!({"scored": 0, "positive": 0, "neutral": 0, "negative": 0});
+        let zero = serde_json::json!({
+            "scored": 0, "mean": 0.0, "positive": 0, "neutral": 0, "negative": 0,
+        });
         for v in values(&out.records).values() {
             assert_eq!(v["sentiment"], zero);
         }

@@ -556,17 +556,19 @@ fn expected_tally(scores: &Scored) -> serde_json::Value {
     let n = scores.len() as i64;
     let sum: i64 = scores.iter().map(|&(s, _)| i64::from(s)).sum();
     let count = |keep: fn(i32) -> bool| scores.iter().filter(|&&(s, _)| keep(s)).count();
-    let mut want = serde_json::json!({
+    // Rounded half away from zero, in floating point here (the consumer uses integers); 0
+    // when nothing was scored.
+    let mean = match n {
+        0 => 0.0,
+        n => (sum as f64 / n as f64).round() / 10_000.0,
+    };
+    serde_json::json!({
         "scored": n,
+        "mean": mean,
         "positive": count(|s| s >= 500),
         "neutral": count(|s| -500 < s && s < 500),
         "negative": count(|s| s <= -500),
-    });
-    if n > 0 {
-        // Rounded half away from zero, in floating point here (the consumer uses integers).
-        want["mean"] = ((sum as f64 / n as f64).round() / 10_000.0).into();
-    }
-    want
+    })
 }
 
 /// A tweet planted next to `line` (same `created_at`, so it is never late) with its own id,
