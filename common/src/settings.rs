@@ -301,6 +301,10 @@ pub struct ConsumerSettings {
     /// How far back (by publish time) the HTTP view reads the result topic when it starts.
     #[serde(deserialize_with = "duration")]
     pub http_lookback: Duration,
+    /// Whether tweets' sentiment is scored and published with the window and hashtag counts.
+    pub sentiment: bool,
+    /// The fraction of tweets scored (chosen by tweet id, so replays score the same ones).
+    pub sentiment_sample: f64,
 }
 
 /// How retweets are counted.
@@ -519,6 +523,12 @@ impl Settings {
         if self.consumer.http_history == 0 {
             return fail("consumer.http_history", "must be at least 1");
         }
+        if !(self.consumer.sentiment_sample > 0.0 && self.consumer.sentiment_sample <= 1.0) {
+            return fail(
+                "consumer.sentiment_sample",
+                "must be a fraction above 0 and at most 1",
+            );
+        }
         Ok(())
     }
 }
@@ -565,6 +575,15 @@ mod tests {
         assert_eq!(s.consumer.top, 10);
         assert_eq!(s.consumer.auto_offset_reset, OffsetReset::Earliest);
         assert_eq!(s.producer.source, SourceKind::Synthetic);
+        assert!(s.consumer.sentiment, "on by default: it costs little");
+        let s = load(None, &[], &[("TRENDS__CONSUMER__SENTIMENT", "false")]);
+        assert!(!s.consumer.sentiment);
+        let msg = load_err(
+            None,
+            &[Override::new("consumer.sentiment_sample", 1.5)],
+            &[],
+        );
+        assert!(msg.contains("`consumer.sentiment_sample`"), "{msg}");
     }
 
     #[test]

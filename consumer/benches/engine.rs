@@ -2,7 +2,8 @@
 //!
 //! `bench/src/bin/engine.rs` measures the whole engine end to end over a large input; these
 //! benchmarks split that cost into its steps (parse, hashtag extraction and case folding,
-//! windowing, the full per-message path, and top-N selection) so that a change to one step
+//! windowing, sentiment scoring, the full per-message path with and without sentiment, and
+//! top-N selection) so that a change to one step
 //! shows up in its own number instead of being lost in the total.
 //!
 //! Input: `benches/tweets.jsonl`, 50 realistic v1.1 tweets (2 to 4 KB each, with user objects,
@@ -23,6 +24,8 @@ use common::settings::RetweetPolicy;
 use common::tweet::Tweet;
 use consumer::counts::TagCount;
 use consumer::pipeline::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
+use consumer::sentiment::aggregate::Scoring;
+use consumer::sentiment::{Sample, Score};
 use consumer::topn::top_n;
 use consumer::window::{PartitionWindows, Shape, WindowSpec};
 
@@ -161,7 +164,7 @@ fn window_observe(c: &mut Criterion) {
         let mut offset = 0i64;
         b.iter(|| {
             let (event_ms, tags) = &borrowed[offset as usize % borrowed.len()];
-            let seen = windows.observe(offset, *event_ms, black_box(tags));
+            let seen = windows.observe(offset, *event_ms, black_box(tags), Scoring::Off);
             offset += 1;
             seen
         })
@@ -169,14 +172,51 @@ fn window_observe(c: &mut Criterion) {
     g.finish();
 }
 
-/// The full per-message path of the counting stage: parse, extract, fold, window.
+/// Scoring a tweet's text (VADER compound score), the fixture's texts in turn.
+fn sentiment(c: &mut Criterion) {
+    let all = payloads();
+    let texts: Vec<String> = all
+        .iter()
+        .map(|p| Tweet::parse(p).expect("parses").text.into_owned())
+        .collect();
+    let mut g = c.benchmark_group("sentiment");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("score_tweet_text", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i += 1;
+            Score::of(black_box(&texts[i % texts.len()]))
+        })
+    });
+    g.finish();
+}
+
+/// The full per-message path of the counting stage: parse, extract, fold, (score,) window.
 fn pipeline_process(c: &mut Criterion) {
     let all = payloads();
     let mean_bytes = all.iter().map(|p| p.len()).sum::<usize>() / all.len();
 
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Bytes(mean_bytes as u64));
-    g.bench_function("process_message_1m_tumbling", |b| {
+    for (name, sentiment) in [
+        ("process_message_1m_tumbling", None),
+        (
+            "process_message_1m_tumbling_sentiment_all",
+            Some(Sample::new(1.0)),
+        ),
+    ] {
+        bench_process(&mut g, &all, name, sentiment);
+    }
+    g.finish();
+}
+
+fn bench_process(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    all: &[&'static [u8]],
+    name: &str,
+    sentiment: Option<Sample>,
+) {
+    g.bench_function(name, |b| {
         let mut pipeline = Pipeline::new(CountOptions {
             spec: minute_windows(),
             retweets: RetweetPolicy::Count,
@@ -185,6 +225,7 @@ fn pipeline_process(c: &mut Criterion) {
             max_message_bytes: 1 << 20,
             max_clock_skew: Duration::from_secs(3600),
             earliest_event_ms: TWITTER_BEGAN_MS,
+            sentiment,
         });
         let now = Instant::now();
         pipeline.assign(0, None, now);
@@ -200,7 +241,6 @@ fn pipeline_process(c: &mut Criterion) {
             "every fixture tweet is usable"
         );
     });
-    g.finish();
 }
 
 /// A window's counts with `distinct` hashtags and a long-tailed (Zipf-like) count distribution,
@@ -216,6 +256,7 @@ fn window_of(distinct: usize) -> Vec<TagCount> {
                 count: 100_000 / rank,
                 error: 0,
                 forms: Default::default(),
+                sentiment: None,
             }
         })
         .collect()
@@ -241,6 +282,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(50);
-    targets = parse, window_observe, pipeline_process, top
+    targets = parse, window_observe, sentiment, pipeline_process, top
 }
 criterion_main!(benches);

@@ -4,11 +4,15 @@
 //! Counting happens under the case-folded key (`#Rust` and `#rust` are one trend); the spelling
 //! shown is the one used most often, ties going to the alphabetically first, so the choice does
 //! not depend on the order in which partitions are merged.
+//!
+//! With sentiment on, a window also carries its tweets' [`WindowSentiment`] and each hashtag
+//! the [`Tally`] of the tweets mentioning it; both merge exactly, like the counts.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
 use crate::spacesaving::SpaceSaving;
 
 /// The spellings of one hashtag and how often each was used.
@@ -50,6 +54,9 @@ pub struct TagCount {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub error: u64,
     pub forms: Forms,
+    /// Sentiment of the tweets mentioning it (with Space-Saving: those seen while tracked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Tally>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -77,6 +84,9 @@ pub struct WindowTotals {
     /// Hashtag mentions counted (the Space-Saving stream length).
     pub mentions: u64,
     pub tags: Vec<TagCount>,
+    /// `None` when sentiment is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<WindowSentiment>,
 }
 
 fn is_zero_usize(n: &usize) -> bool {
@@ -91,9 +101,9 @@ impl WindowTotals {
         let parts: Vec<&WindowTotals> = parts.into_iter().collect();
         let tweets = parts.iter().map(|p| p.tweets).sum();
         let mentions = parts.iter().map(|p| p.mentions).sum();
-        let mut forms: HashMap<&str, Forms> = HashMap::new();
+        let mut details: HashMap<&str, Detail> = HashMap::new();
         for tag in parts.iter().flat_map(|p| &p.tags) {
-            forms.entry(&tag.key).or_default().merge(&tag.forms);
+            details.entry(&tag.key).or_default().merge(tag);
         }
         let capacity = parts.iter().map(|p| p.capacity).max().unwrap_or(0);
         let (entries, untracked_bound): (Vec<(String, u64, u64)>, u64) = if capacity == 0 {
@@ -117,11 +127,15 @@ impl WindowTotals {
         };
         let mut tags: Vec<TagCount> = entries
             .into_iter()
-            .map(|(key, count, error)| TagCount {
-                forms: forms.remove(key.as_str()).unwrap_or_default(),
-                key,
-                count,
-                error,
+            .map(|(key, count, error)| {
+                let Detail { forms, sentiment } = details.remove(key.as_str()).unwrap_or_default();
+                TagCount {
+                    key,
+                    count,
+                    error,
+                    forms,
+                    sentiment,
+                }
             })
             .collect();
         tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
@@ -131,6 +145,38 @@ impl WindowTotals {
             untracked_bound,
             mentions,
             tags,
+            sentiment: merge_all(parts.iter().filter_map(|p| p.sentiment.as_ref())),
+        }
+    }
+}
+
+/// What is kept per hashtag besides its count: its spellings and its sentiment.
+#[derive(Debug, Clone, Default)]
+struct Detail {
+    forms: Forms,
+    sentiment: Option<Tally>,
+}
+
+impl Detail {
+    fn add(&mut self, form: &str, sentiment: Scoring<'_>) {
+        self.forms.add(form, 1);
+        sentiment.add_to_tag(&mut self.sentiment);
+    }
+
+    fn merge(&mut self, tag: &TagCount) {
+        self.forms.merge(&tag.forms);
+        if let Some(tally) = &tag.sentiment {
+            self.sentiment.get_or_insert_default().merge(tally);
+        }
+    }
+
+    fn tag(&self, key: &str, count: u64, error: u64) -> TagCount {
+        TagCount {
+            key: key.to_owned(),
+            count,
+            error,
+            forms: self.forms.clone(),
+            sentiment: self.sentiment,
         }
     }
 }
@@ -141,15 +187,16 @@ pub struct WindowCounts {
     tweets: u64,
     mentions: u64,
     tags: Tags,
+    sentiment: Option<WindowSentiment>,
 }
 
 #[derive(Debug)]
 enum Tags {
-    /// Count, spellings, and whether it changed since the last early update.
-    Exact(HashMap<String, (u64, Forms, bool)>),
+    /// Count, details, and whether it changed since the last early update.
+    Exact(HashMap<String, (u64, Detail, bool)>),
     Bounded {
         summary: SpaceSaving<String>,
-        forms: HashMap<String, Forms>,
+        details: HashMap<String, Detail>,
     },
 }
 
@@ -160,20 +207,22 @@ impl WindowCounts {
             0 => Tags::Exact(HashMap::new()),
             k => Tags::Bounded {
                 summary: SpaceSaving::new(k),
-                forms: HashMap::new(),
+                details: HashMap::new(),
             },
         };
         WindowCounts {
             tweets: 0,
             mentions: 0,
             tags,
+            sentiment: None,
         }
     }
 
     /// Counts one tweet mentioning `hashtags`, given as (case-folded key, spelling) pairs with
-    /// each key at most once.
-    pub fn add_tweet(&mut self, hashtags: &[(String, &str)]) {
+    /// each key at most once, and its sentiment.
+    pub fn add_tweet(&mut self, hashtags: &[(String, &str)], sentiment: Scoring<'_>) {
         self.tweets += 1;
+        sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
         for (key, form) in hashtags {
             match &mut self.tags {
@@ -183,16 +232,16 @@ impl WindowCounts {
                         None => map.entry(key.clone()).or_default(),
                     };
                     entry.0 += 1;
-                    entry.1.add(form, 1);
+                    entry.1.add(form, sentiment);
                     entry.2 = true;
                 }
-                Tags::Bounded { summary, forms } => {
+                Tags::Bounded { summary, details } => {
                     if let Some(evicted) = summary.insert(key) {
-                        forms.remove(&evicted);
+                        details.remove(&evicted);
                     }
-                    match forms.get_mut(key.as_str()) {
-                        Some(f) => f.add(form, 1),
-                        None => forms.entry(key.clone()).or_default().add(form, 1),
+                    match details.get_mut(key.as_str()) {
+                        Some(d) => d.add(form, sentiment),
+                        None => details.entry(key.clone()).or_default().add(form, sentiment),
                     }
                 }
             }
@@ -209,14 +258,9 @@ impl WindowCounts {
         let mut tags: Vec<TagCount> = map
             .iter_mut()
             .filter(|(_, (_, _, changed))| *changed)
-            .map(|(key, (count, forms, changed))| {
+            .map(|(key, (count, detail, changed))| {
                 *changed = false;
-                TagCount {
-                    key: key.clone(),
-                    count: *count,
-                    error: 0,
-                    forms: forms.clone(),
-                }
+                detail.tag(key, *count, 0)
             })
             .collect();
         tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
@@ -226,6 +270,7 @@ impl WindowCounts {
             untracked_bound: 0,
             mentions: self.mentions,
             tags,
+            sentiment: self.sentiment.clone(),
         }
     }
 
@@ -233,20 +278,15 @@ impl WindowCounts {
     pub fn totals(&self) -> WindowTotals {
         let (capacity, untracked_bound, mut tags) = match &self.tags {
             Tags::Exact(map) => {
-                let tags = map.iter().map(|(key, (count, forms, _))| TagCount {
-                    key: key.clone(),
-                    count: *count,
-                    error: 0,
-                    forms: forms.clone(),
-                });
+                let tags = map
+                    .iter()
+                    .map(|(key, (count, detail, _))| detail.tag(key, *count, 0));
                 (0, 0, tags.collect::<Vec<_>>())
             }
-            Tags::Bounded { summary, forms } => {
-                let tags = summary.iter().map(|(key, count, error)| TagCount {
-                    key: key.clone(),
-                    count,
-                    error,
-                    forms: forms.get(key).cloned().unwrap_or_default(),
+            Tags::Bounded { summary, details } => {
+                let none = Detail::default();
+                let tags = summary.iter().map(|(key, count, error)| {
+                    details.get(key).unwrap_or(&none).tag(key, count, error)
                 });
                 (
                     summary.capacity(),
@@ -262,6 +302,7 @@ impl WindowCounts {
             untracked_bound,
             mentions: self.mentions,
             tags,
+            sentiment: self.sentiment.clone(),
         }
     }
 }
@@ -269,6 +310,8 @@ impl WindowCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sentiment::aggregate::Scored;
+    use crate::sentiment::Score;
     use proptest::prelude::*;
 
     fn tweet<'a>(tags: &[&'a str]) -> Vec<(String, &'a str)> {
@@ -287,10 +330,10 @@ mod tests {
     #[test]
     fn display_is_the_most_frequent_spelling_ties_alphabetical() {
         let mut w = WindowCounts::new(0);
-        w.add_tweet(&tweet(&["Rust"]));
-        w.add_tweet(&tweet(&["rust", "Kafka"]));
-        w.add_tweet(&tweet(&["RUST", "kafka"]));
-        w.add_tweet(&tweet(&["rust"]));
+        w.add_tweet(&tweet(&["Rust"]), Scoring::Off);
+        w.add_tweet(&tweet(&["rust", "Kafka"]), Scoring::Off);
+        w.add_tweet(&tweet(&["RUST", "kafka"]), Scoring::Off);
+        w.add_tweet(&tweet(&["rust"]), Scoring::Off);
         let t = w.totals();
         assert_eq!(t.tweets, 4);
         assert_eq!(t.mentions, 6);
@@ -300,11 +343,11 @@ mod tests {
     #[test]
     fn merging_partitions_sums_counts_and_spellings() {
         let mut a = WindowCounts::new(0);
-        a.add_tweet(&tweet(&["Rust", "x"]));
-        a.add_tweet(&tweet(&["Rust"]));
+        a.add_tweet(&tweet(&["Rust", "x"]), Scoring::Off);
+        a.add_tweet(&tweet(&["Rust"]), Scoring::Off);
         let mut b = WindowCounts::new(0);
         for _ in 0..3 {
-            b.add_tweet(&tweet(&["rust"]));
+            b.add_tweet(&tweet(&["rust"]), Scoring::Off);
         }
         let merged = WindowTotals::merge([&a.totals(), &b.totals()]);
         assert_eq!(merged.tweets, 5);
@@ -315,9 +358,9 @@ mod tests {
     #[test]
     fn early_snapshots_carry_only_what_changed() {
         let mut w = WindowCounts::new(0);
-        w.add_tweet(&tweet(&["a", "b"]));
+        w.add_tweet(&tweet(&["a", "b"]), Scoring::Off);
         assert_eq!(w.take_changed().tags.len(), 2);
-        w.add_tweet(&tweet(&["b"]));
+        w.add_tweet(&tweet(&["b"]), Scoring::Off);
         let changed = w.take_changed();
         assert_eq!(
             counts(&changed),
@@ -333,11 +376,97 @@ mod tests {
         );
     }
 
+    fn scored(id: u64, units: i32) -> Scored<'static> {
+        Scored {
+            id,
+            text: "text",
+            score: Score::from_units(units),
+        }
+    }
+
+    #[test]
+    fn sentiment_is_kept_per_window_and_per_hashtag() {
+        let mut w = WindowCounts::new(0);
+        w.add_tweet(&tweet(&["a", "b"]), Scoring::Scored(scored(1, 6_000)));
+        w.add_tweet(&tweet(&["a"]), Scoring::Scored(scored(2, -3_000)));
+        w.add_tweet(&tweet(&[]), Scoring::Scored(scored(3, 0)));
+        let t = w.totals();
+        let s = t
+            .sentiment
+            .as_ref()
+            .expect("scored tweets give the window a sentiment");
+        assert_eq!((s.tally.scored, s.tally.sum), (3, 3_000));
+        assert_eq!(
+            (s.tally.positive, s.tally.neutral, s.tally.negative),
+            (1, 1, 1)
+        );
+        assert_eq!(s.most_positive.as_ref().unwrap().id, 1);
+        assert_eq!(s.most_negative.as_ref().unwrap().id, 2);
+        let tally = |key: &str| {
+            t.tags
+                .iter()
+                .find(|c| c.key == key)
+                .unwrap()
+                .sentiment
+                .unwrap()
+        };
+        assert_eq!((tally("a").scored, tally("a").sum), (2, 3_000));
+        assert_eq!((tally("b").scored, tally("b").sum), (1, 6_000));
+        let changed = w.take_changed();
+        assert_eq!(
+            changed.sentiment, t.sentiment,
+            "early updates carry the window's"
+        );
+        assert_eq!(changed.tags, t.tags);
+
+        let mut off = WindowCounts::new(0);
+        off.add_tweet(&tweet(&["a"]), Scoring::Off);
+        let t = off.totals();
+        assert!(t.sentiment.is_none() && t.tags[0].sentiment.is_none());
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(!json.contains("sentiment"), "{json}");
+
+        let mut sampled_out = WindowCounts::new(0);
+        sampled_out.add_tweet(&tweet(&["a"]), Scoring::Skipped);
+        let t = sampled_out.totals();
+        assert_eq!(
+            t.sentiment,
+            Some(WindowSentiment::default()),
+            "on, none scored"
+        );
+        assert_eq!(t.tags[0].sentiment, Some(Tally::default()));
+    }
+
+    #[test]
+    fn bounded_counts_keep_the_sentiment_of_tweets_seen_while_tracked() {
+        let mut w = WindowCounts::new(1);
+        w.add_tweet(&tweet(&["a"]), Scoring::Scored(scored(1, 1_000)));
+        w.add_tweet(&tweet(&["b"]), Scoring::Scored(scored(2, 2_000)));
+        w.add_tweet(&tweet(&["b"]), Scoring::Scored(scored(3, 4_000)));
+        let t = w.totals();
+        assert_eq!(t.tags.len(), 1);
+        let b = &t.tags[0];
+        assert_eq!((b.key.as_str(), b.count, b.error), ("b", 3, 1));
+        let tally = b.sentiment.unwrap();
+        assert_eq!(
+            (tally.scored, tally.sum),
+            (2, 6_000),
+            "a's tweet was counted before b was tracked"
+        );
+        assert_eq!(
+            t.sentiment.unwrap().tally.scored,
+            3,
+            "the window has every tweet"
+        );
+        let merged = WindowTotals::merge([&w.totals(), &w.totals()]);
+        assert_eq!(merged.tags[0].sentiment.unwrap().scored, 4);
+    }
+
     #[test]
     fn bounded_counts_carry_their_error() {
         let mut w = WindowCounts::new(2);
         for tags in [["a"], ["a"], ["b"], ["c"], ["a"]] {
-            w.add_tweet(&tweet(&tags));
+            w.add_tweet(&tweet(&tags), Scoring::Off);
         }
         let t = w.totals();
         assert_eq!(t.capacity, 2);
@@ -353,16 +482,25 @@ mod tests {
     }
 
     proptest! {
-        /// Merging any split of a stream equals counting it whole, in any order.
+        /// Merging any split of a stream equals counting it whole, in any order, with and
+        /// without sentiment.
         #[test]
         fn exact_merge_equals_counting_everything_in_one_place(
-            tweets in prop::collection::vec(prop::collection::btree_set("[aAbB]{1,2}", 0..4), 0..60),
+            tweets in prop::collection::vec(
+                (prop::collection::btree_set("[aAbB]{1,2}", 0..4), -10_000..=10_000i32),
+                0..60,
+            ),
             cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+            scored in any::<bool>(),
         ) {
-            let tweets: Vec<Vec<String>> = tweets.into_iter().map(|s| s.into_iter().collect()).collect();
-            let one = |slice: &[Vec<String>]| {
+            let tweets: Vec<(u64, Vec<String>, i32)> = tweets
+                .into_iter()
+                .enumerate()
+                .map(|(id, (s, units))| (id as u64, s.into_iter().collect(), units))
+                .collect();
+            let one = |slice: &[(u64, Vec<String>, i32)]| {
                 let mut w = WindowCounts::new(0);
-                for t in slice {
+                for (id, t, units) in slice {
                     let mut keyed: Vec<(String, &str)> = Vec::new();
                     for form in t {
                         let key = common::hashtag::fold(form);
@@ -370,7 +508,16 @@ mod tests {
                             keyed.push((key, form));
                         }
                     }
-                    w.add_tweet(&keyed);
+                    let text = format!("tweet {id}");
+                    let sentiment = match scored {
+                        true => Scoring::Scored(Scored {
+                            id: *id,
+                            text: &text,
+                            score: Score::from_units(*units),
+                        }),
+                        false => Scoring::Off,
+                    };
+                    w.add_tweet(&keyed, sentiment);
                 }
                 w.totals()
             };

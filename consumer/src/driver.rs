@@ -43,6 +43,7 @@ use crate::metrics::Metrics;
 use crate::partial::PartialMessage;
 use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Rejection, Stats, TWITTER_BEGAN_MS};
 use crate::results::{Published, Publisher};
+use crate::sentiment::Sample;
 use crate::sink::Sink;
 use crate::window::{Checkpoint, Shape, WindowSpec};
 
@@ -510,6 +511,7 @@ pub fn run(
         max_message_bytes: c.max_message_bytes,
         max_clock_skew: c.max_clock_skew,
         earliest_event_ms: TWITTER_BEGAN_MS,
+        sentiment: c.sentiment.then(|| Sample::new(c.sentiment_sample)),
     };
     let sink = Sink::new(io::stdout(), c.counts_file.as_deref()).with_context(|| {
         let path = c.counts_file.as_deref().unwrap_or_else(|| "".as_ref());

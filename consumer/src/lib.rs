@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod results;
 pub mod results_reader;
 pub mod results_view;
+pub mod sentiment;
 pub mod sink;
 pub mod spacesaving;
 pub mod topn;

@@ -83,6 +83,14 @@ struct Cli {
     /// e.g. 127.0.0.1:8080 (port 0: any free port, logged) (consumer.http).
     #[arg(long, value_name = "IP:PORT")]
     http: Option<SocketAddr>,
+    /// Score tweets' sentiment and publish it with the counts: true or false
+    /// (consumer.sentiment).
+    #[arg(long, value_name = "BOOL")]
+    sentiment: Option<bool>,
+    /// Fraction of tweets whose sentiment is scored, chosen by tweet id, e.g. 0.25; 1 scores
+    /// all (consumer.sentiment_sample).
+    #[arg(long, value_name = "FRACTION")]
+    sentiment_sample: Option<f64>,
 }
 
 impl Cli {
@@ -128,6 +136,8 @@ impl Cli {
             "consumer.http",
             self.http.as_ref().map(ToString::to_string),
         );
+        push(&mut out, "consumer.sentiment", self.sentiment);
+        push(&mut out, "consumer.sentiment_sample", self.sentiment_sample);
         out
     }
 }

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::counts::{Forms, TagCount, WindowTotals};
 use crate::partial::PartialMessage;
+use crate::sentiment::aggregate::{merge_all, Merge};
 use crate::window::{Checkpoint, WindowId};
 
 /// A window summed over all source partitions; final, or an early update. An early update of
@@ -65,13 +66,14 @@ struct Pending {
 }
 
 impl Pending {
-    /// A hashtag's exact count so far over all sources.
+    /// A hashtag's exact count (and sentiment) so far over all sources.
     fn sum(&self, key: &str) -> TagCount {
         let mut total = TagCount {
             key: key.to_owned(),
             count: 0,
             error: 0,
             forms: Forms::default(),
+            sentiment: None,
         };
         let finals = self.finals.values().filter_map(|f| {
             f.tags
@@ -82,6 +84,9 @@ impl Pending {
         for tag in finals.chain(self.early.values().filter_map(|e| e.tags.get(key))) {
             total.count += tag.count;
             total.forms.merge(&tag.forms);
+            if let Some(tally) = &tag.sentiment {
+                total.sentiment.get_or_insert_default().merge(tally);
+            }
         }
         total
     }
@@ -272,6 +277,7 @@ impl Merger {
                         capacity: 0,
                         untracked_bound: 0,
                         tags,
+                        sentiment: merge_all(parts.iter().filter_map(|t| t.sentiment.as_ref())),
                     },
                     distinct: distinct.len(),
                 }
@@ -328,6 +334,8 @@ impl Merger {
 mod tests {
     use super::*;
     use crate::counts::WindowCounts;
+    use crate::sentiment::aggregate::{Scored, Scoring};
+    use crate::sentiment::Score;
     use crate::window::Shape;
     use proptest::prelude::*;
 
@@ -346,7 +354,7 @@ mod tests {
     fn part(source: i32, start: i64, is_final: bool, tags: &[&str]) -> PartialMessage {
         let mut counts = WindowCounts::new(0);
         for t in tags {
-            counts.add_tweet(&[(t.to_string(), t)]);
+            counts.add_tweet(&[(t.to_string(), t)], Scoring::Off);
         }
         PartialMessage::Window {
             source,
@@ -474,7 +482,7 @@ mod tests {
         // Source 0's next update: only `a` changed, now 3 there (absolute, not +3).
         let mut counts0 = WindowCounts::new(0);
         for _ in 0..3 {
-            counts0.add_tweet(&[("a".to_string(), "a")]);
+            counts0.add_tweet(&[("a".to_string(), "a")], Scoring::Off);
         }
         let mut delta = counts0.totals();
         delta.tweets = 4;
@@ -500,6 +508,74 @@ mod tests {
             6,
             "an early part never replaces a final one"
         );
+    }
+
+    /// A part whose tweets are scored: (hashtag, tweet id, score units) each.
+    fn scored_part(source: i32, is_final: bool, tweets: &[(&str, u64, i32)]) -> PartialMessage {
+        let mut counts = WindowCounts::new(0);
+        for &(tag, id, units) in tweets {
+            let scored = Scored {
+                id,
+                text: "text",
+                score: Score::from_units(units),
+            };
+            counts.add_tweet(&[(tag.to_string(), tag)], Scoring::Scored(scored));
+        }
+        PartialMessage::Window {
+            source,
+            window: id(0),
+            is_final,
+            totals: counts.totals(),
+        }
+    }
+
+    #[test]
+    fn early_and_final_sentiment_is_summed_over_sources() {
+        let mut m = Merger::new(2, None);
+        feed(
+            &mut m,
+            vec![
+                scored_part(0, false, &[("a", 1, 9_000), ("b", 2, -100)]),
+                scored_part(1, true, &[("a", 3, -8_000)]),
+            ],
+        );
+        let early = m.take_changed();
+        let s = early[0].totals.sentiment.as_ref().unwrap();
+        assert_eq!((s.tally.scored, s.tally.sum), (3, 900));
+        assert_eq!(s.most_positive.as_ref().unwrap().id, 1);
+        assert_eq!(s.most_negative.as_ref().unwrap().id, 3);
+        let a = &early[0].totals.tags[0];
+        assert_eq!((a.key.as_str(), a.sentiment.unwrap().sum), ("a", 1_000));
+
+        // Source 0's next running counts replace its earlier ones (absolute, not added).
+        feed(
+            &mut m,
+            vec![scored_part(
+                0,
+                false,
+                &[("a", 1, 9_000), ("b", 2, -100), ("b", 4, 500)],
+            )],
+        );
+        let early = m.take_changed();
+        let s = early[0].totals.sentiment.as_ref().unwrap();
+        assert_eq!((s.tally.scored, s.tally.sum), (4, 1_400));
+        let tags: Vec<(&str, u64)> = early[0]
+            .totals
+            .tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.sentiment.unwrap().scored))
+            .collect();
+        assert_eq!(tags, [("a", 2), ("b", 2)]);
+
+        let last = scored_part(0, true, &[("a", 1, 9_000), ("b", 2, -100), ("b", 4, 500)]);
+        feed(
+            &mut m,
+            vec![last, progress(0, 10, false), progress(1, 10, false)],
+        );
+        let done = m.take_complete();
+        let s = done[0].totals.sentiment.as_ref().unwrap();
+        assert_eq!((s.tally.scored, s.tally.sum), (4, 1_400));
+        assert_eq!(s.tally.positive + s.tally.neutral + s.tally.negative, 4);
     }
 
     proptest! {

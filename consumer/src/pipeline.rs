@@ -15,6 +15,8 @@ use common::tweet::{ParseError, Tweet};
 
 use crate::dedup::SeenIds;
 use crate::partial::PartialMessage;
+use crate::sentiment::aggregate::{Scored, Scoring};
+use crate::sentiment::{Sample, Score};
 use crate::window::{Checkpoint, Observed, PartitionWindows, WindowResult, WindowSpec};
 
 /// How often each partition's progress is re-sent even when unchanged, so a merge stage that
@@ -83,6 +85,8 @@ pub struct CountOptions {
     pub max_clock_skew: Duration,
     /// Tweets created earlier are rejected ([`TWITTER_BEGAN_MS`] in production).
     pub earliest_event_ms: i64,
+    /// Which tweets' sentiment is scored and aggregated; `None` when sentiment is off.
+    pub sentiment: Option<Sample>,
 }
 
 struct Partition {
@@ -399,7 +403,18 @@ fn count(
     let mut tags: Vec<(String, &str)> = tweet.hashtags().map(|t| (fold(t), t)).collect();
     tags.sort_by(|a, b| a.0.cmp(&b.0));
     tags.dedup_by(|later, first| later.0 == first.0);
-    Ok(Counted::Tweet(p.windows.observe(offset, event_ms, &tags)))
+    let sentiment = match options.sentiment {
+        None => Scoring::Off,
+        Some(sample) if !sample.includes(tweet.id) => Scoring::Skipped,
+        Some(_) => Scoring::Scored(Scored {
+            id: tweet.id,
+            text: &tweet.text,
+            score: Score::of(&tweet.text),
+        }),
+    };
+    Ok(Counted::Tweet(
+        p.windows.observe(offset, event_ms, &tags, sentiment),
+    ))
 }
 
 fn window_message(source: i32, w: WindowResult, is_final: bool) -> PartialMessage {
@@ -434,6 +449,7 @@ mod tests {
             max_message_bytes: 1 << 20,
             max_clock_skew: Duration::from_secs(3600),
             earliest_event_ms: 0,
+            sentiment: None,
         }
     }
 
@@ -523,6 +539,78 @@ mod tests {
             progress(&p.close_ready(t0 + HEARTBEAT)),
             [(0, Some(15_000), false)]
         );
+    }
+
+    #[test]
+    fn with_sentiment_on_every_counted_tweet_is_scored_into_its_windows() {
+        let t0 = Instant::now();
+        let mut p = Pipeline::new(CountOptions {
+            sentiment: Some(Sample::new(1.0)),
+            ..options()
+        });
+        p.assign(0, None, t0);
+        p.process(
+            0,
+            0,
+            Some(&tweet(7, 1, "The book was good. #Books")),
+            None,
+            t0,
+        )
+        .unwrap();
+        p.process(0, 1, Some(&tweet(8, 2, "Today SUX!")), None, t0)
+            .unwrap();
+        p.process(0, 2, Some(&tweet(9, 15, "")), None, t0).unwrap();
+        let out = p.close_ready(t0);
+        let Some(PartialMessage::Window { totals, .. }) = out.first() else {
+            panic!("a closed window: {out:?}");
+        };
+        let s = totals.sentiment.as_ref().expect("scored");
+        assert_eq!((s.tally.scored, s.tally.sum), (2, 4404 - 5461));
+        let best = s.most_positive.as_ref().unwrap();
+        assert_eq!(
+            (best.id, best.text.as_str()),
+            (7, "The book was good. #Books")
+        );
+        assert_eq!(s.most_negative.as_ref().unwrap().id, 8);
+        assert_eq!(totals.tags[0].sentiment.unwrap().sum, 4404);
+    }
+
+    #[test]
+    fn a_sample_scores_the_same_tweets_however_partitions_are_split() {
+        let t0 = Instant::now();
+        let sample = Sample::new(0.3);
+        let scored = |partitions: i32| {
+            let mut p = Pipeline::new(CountOptions {
+                sentiment: Some(sample),
+                ..options()
+            });
+            for partition in 0..partitions {
+                p.assign(partition, None, t0);
+            }
+            for id in 0..200u64 {
+                let partition = (id % partitions as u64) as i32;
+                let payload = tweet(id, 1, "good #a");
+                p.process(partition, id as i64, Some(&payload), None, t0)
+                    .unwrap();
+            }
+            p.finish_at_end();
+            let mut ids = 0;
+            for partition in 0..partitions {
+                p.mark_end(partition);
+            }
+            for m in p.finish_at_end().unwrap_or_default() {
+                if let PartialMessage::Window { totals, .. } = m {
+                    let s = totals.sentiment.unwrap_or_default();
+                    assert_eq!(s.tally.scored, s.tally.positive, "every text is good");
+                    ids += s.tally.scored;
+                }
+            }
+            ids
+        };
+        let want = (0..200).filter(|&id| sample.includes(id)).count() as u64;
+        assert!(0 < want && want < 200);
+        assert_eq!(scored(1), want);
+        assert_eq!(scored(3), want);
     }
 
     #[test]

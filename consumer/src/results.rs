@@ -5,6 +5,10 @@
 //! Cumulative totals are state that outlives windows, so they are also read back from the
 //! result topic when the merge stage moves to another consumer: each total records the end of
 //! the last window added to it, which makes adding a replayed window a no-op.
+//!
+//! With sentiment on, tumbling and hopping records carry a `sentiment` object (see
+//! [`SentimentValue`]); cumulative records do not: their totals are restored from the published
+//! records, and a rounded mean could not restore an exact sum.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,6 +19,8 @@ use common::window_spec::WindowDef;
 
 use crate::counts::{Forms, TagCount, WindowTotals};
 use crate::merge::MergedWindow;
+use crate::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
+use crate::sentiment::Score;
 use crate::sink::render_table;
 use crate::topn::top_n;
 
@@ -64,6 +70,9 @@ struct HashtagValue {
     /// Cumulative only: spelling counts, so totals can be restored with their display form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     forms: Option<Forms>,
+    /// Tumbling and hopping windows, with sentiment on.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    sentiment: Option<SentimentValue>,
 }
 
 /// A window's totals (key `window|start|*`, cumulative `window|*`).
@@ -76,10 +85,69 @@ struct SummaryValue {
     distinct_hashtags: usize,
     #[serde(default, skip_serializing_if = "is_zero")]
     untracked_bound: u64,
+    /// Tumbling and hopping windows, with sentiment on.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    sentiment: Option<SentimentValue>,
 }
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// The published sentiment of a window or of a hashtag in it: how many tweets were scored,
+/// their mean compound score (4 decimals; 0 when none was scored), how many were positive
+/// (score >= 0.05), neutral and negative (<= -0.05), and for a window its most positive and most
+/// negative tweet (each absent when the window has no positive, or no negative, tweet).
+#[derive(Debug, Serialize)]
+struct SentimentValue {
+    scored: u64,
+    /// Always present, so readers need no special case: `scored` says whether it means anything.
+    mean: f64,
+    positive: u64,
+    neutral: u64,
+    negative: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    most_positive: Option<ExtremeValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    most_negative: Option<ExtremeValue>,
+}
+
+/// A tweet as published: the id as a string, since JSON readers in JavaScript lose precision
+/// on 64-bit numbers.
+#[derive(Debug, Serialize)]
+struct ExtremeValue {
+    id: String,
+    text: String,
+    score: f64,
+}
+
+impl From<&Tally> for SentimentValue {
+    fn from(t: &Tally) -> Self {
+        SentimentValue {
+            scored: t.scored,
+            mean: t.mean().map_or(0.0, Score::as_f64),
+            positive: t.positive,
+            neutral: t.neutral,
+            negative: t.negative,
+            most_positive: None,
+            most_negative: None,
+        }
+    }
+}
+
+impl From<&WindowSentiment> for SentimentValue {
+    fn from(w: &WindowSentiment) -> Self {
+        let extreme = |e: &Extreme| ExtremeValue {
+            id: e.id.to_string(),
+            text: e.text.clone(),
+            score: e.score.as_f64(),
+        };
+        SentimentValue {
+            most_positive: w.most_positive.as_ref().map(extreme),
+            most_negative: w.most_negative.as_ref().map(extreme),
+            ..SentimentValue::from(&w.tally)
+        }
+    }
 }
 
 /// Running totals of one cumulative window definition.
@@ -110,6 +178,7 @@ impl Cumulative {
                     count: 0,
                     error: 0,
                     forms: Forms::default(),
+                    sentiment: None,
                 };
                 (empty, i64::MIN)
             });
@@ -172,8 +241,9 @@ impl Publisher {
                         mentions: t.mentions,
                         distinct: w.distinct,
                         untracked_bound: t.untracked_bound,
+                        mean_sentiment: t.sentiment.as_ref().and_then(|s| s.tally.mean()),
                     };
-                    push_summary(out, &prefix, span(), summary);
+                    push_summary(out, &prefix, span(), summary, t.sentiment.as_ref());
                     if w.is_final {
                         let title = format!(
                             "Window: {} - {} UTC  [{label}]",
@@ -203,11 +273,12 @@ impl Publisher {
                         mentions: totals.mentions,
                         distinct: totals.totals.len(),
                         untracked_bound: 0,
+                        mean_sentiment: None,
                     };
                     // A replayed period changes nothing: the summary still says how far the
                     // totals reach, so a later restore does not add the periods after it again.
                     let through = totals.through_ms.unwrap_or(w.id.end_ms());
-                    push_summary(out, &prefix, span(through), summary);
+                    push_summary(out, &prefix, span(through), summary, None);
                     let title = format!("Totals through {} UTC  [{label}]", format_human(through));
                     let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
                     out.tables.push(render_table(&title, summary, rows));
@@ -243,6 +314,7 @@ impl Publisher {
                 count: v.count,
                 error: v.error,
                 forms: v.forms.unwrap_or_default(),
+                sentiment: None,
             };
             totals.totals.insert(v.key, (tag, v.span.window_end_ms));
         }
@@ -256,6 +328,8 @@ pub struct Summary {
     pub mentions: u64,
     pub distinct: usize,
     pub untracked_bound: u64,
+    /// The window's mean sentiment, shown in the table's header; `None` when off.
+    pub mean_sentiment: Option<Score>,
 }
 
 /// Adds one record per hashtag.
@@ -274,6 +348,7 @@ fn push_tags(
             count: tag.count,
             error: tag.error,
             forms: with_forms.then(|| tag.forms.clone()),
+            sentiment: tag.sentiment.as_ref().map(SentimentValue::from),
         };
         out.records.push(Record {
             key: format!("{prefix}{}", tag.key),
@@ -283,13 +358,20 @@ fn push_tags(
 }
 
 /// Adds the window's summary record.
-fn push_summary(out: &mut Published, prefix: &str, span: Span, s: Summary) {
+fn push_summary(
+    out: &mut Published,
+    prefix: &str,
+    span: Span,
+    s: Summary,
+    sentiment: Option<&WindowSentiment>,
+) {
     let value = SummaryValue {
         span,
         tweets: s.tweets,
         mentions: s.mentions,
         distinct_hashtags: s.distinct,
         untracked_bound: s.untracked_bound,
+        sentiment: sentiment.map(SentimentValue::from),
     };
     out.records.push(Record {
         key: format!("{prefix}*"),
@@ -322,6 +404,7 @@ fn counts_line(span: &Span, totals: &WindowTotals) -> String {
 mod tests {
     use super::*;
     use crate::counts::WindowCounts;
+    use crate::sentiment::aggregate::{Scored, Scoring};
     use crate::window::{Shape, WindowId};
 
     const TEN: Shape = Shape {
@@ -336,7 +419,7 @@ mod tests {
                 .iter()
                 .map(|t| (common::hashtag::fold(t), *t))
                 .collect();
-            counts.add_tweet(&keyed);
+            counts.add_tweet(&keyed, Scoring::Off);
         }
         let totals = counts.totals();
         MergedWindow {
@@ -391,6 +474,100 @@ mod tests {
         assert_eq!(out.tables.len(), 1);
         assert!(out.tables[0].contains("|#Rust "), "{}", out.tables[0]);
         assert_eq!(out.lines.len(), 1);
+    }
+
+    /// The published sentiment contract the dashboard reads.
+    #[test]
+    fn sentiment_is_published_for_windows_and_hashtags_but_not_cumulative_totals() {
+        let mut counts = WindowCounts::new(0);
+        let tweets = [
+            (11, "I love this, best day ever!", &["Rust"][..]),
+            (12, "worst traffic, awful", &["Rust", "Kafka"]),
+            (13, "the bus is here", &[]),
+        ];
+        for (id, text, tags) in tweets {
+            let keyed: Vec<(String, &str)> = tags
+                .iter()
+                .map(|t| (common::hashtag::fold(t), *t))
+                .collect();
+            let scored = Scored {
+                id,
+                text,
+                score: Score::of(text),
+            };
+            counts.add_tweet(&keyed, Scoring::Scored(scored));
+        }
+        let totals = counts.totals();
+        let w = MergedWindow {
+            id: WindowId {
+                shape: TEN,
+                start_ms: 0,
+            },
+            is_final: true,
+            distinct: totals.tags.len(),
+            totals,
+        };
+        let mut p = Publisher::new(&defs("10s,cumulative:10s"), 3);
+        let mut out = Published::default();
+        p.publish(&w, &mut out);
+        let v = values(&out.records);
+        let (love, worst) = (Score::of(tweets[0].1), Score::of(tweets[1].1));
+        assert_eq!((love.units(), worst.units()), (8_883, -7_964));
+        assert_eq!(
+            v["tumbling-10s|1970-01-01T00:00:00Z|*"]["sentiment"],
+            serde_json::json!({
+                "scored": 3, "mean": 0.0306, "positive": 1, "neutral": 1, "negative": 1,
+                "most_positive": {"id": "11", "text": "I love this, best day ever!", "score": 0.8883},
+                "most_negative": {"id": "12", "text": "worst traffic, awful", "score": -0.7964},
+            })
+        );
+        assert_eq!(
+            v["tumbling-10s|1970-01-01T00:00:00Z|rust"]["sentiment"],
+            serde_json::json!({
+                "scored": 2, "mean": 0.046, "positive": 1, "neutral": 0, "negative": 1,
+            }),
+            "(8883 - 7964) / 2 = 459.5, rounded away from zero"
+        );
+        assert_eq!(
+            v["tumbling-10s|1970-01-01T00:00:00Z|kafka"]["sentiment"]["mean"],
+            -0.7964
+        );
+        for key in ["cumulative-10s|rust", "cumulative-10s|*"] {
+            assert!(v[key].get("sentiment").is_none(), "{key}: {}", v[key]);
+        }
+        assert!(
+            out.tables[0].contains("Tweets: 3  Distinct hashtags: 2  Sentiment: +0.0306\n"),
+            "{}",
+            out.tables[0]
+        );
+
+        let mut off = Published::default();
+        Publisher::new(&defs("10s"), 3).publish(&window(0, true, &[&["a"]]), &mut off);
+        assert!(values(&off.records)
+            .values()
+            .all(|v| v.get("sentiment").is_none()));
+
+        // On, but no tweet of the window in the sample: counts and mean of zero.
+        let mut skipped = WindowCounts::new(0);
+        skipped.add_tweet(&[("a".to_string(), "a")], Scoring::Skipped);
+        let totals = skipped.totals();
+        let w = MergedWindow {
+            id: WindowId {
+                shape: TEN,
+                start_ms: 0,
+            },
+            is_final: true,
+            distinct: 1,
+            totals,
+        };
+        let mut out = Published::default();
+        Publisher::new(&defs("10s"), 3).publish(&w, &mut out);
+        let zero = serde_json::json!({
+            "scored": 0, "mean": 0.0, "positive": 0, "neutral": 0, "negative": 0,
+        });
+        for v in values(&out.records).values() {
+            assert_eq!(v["sentiment"], zero);
+        }
     }
 
     #[test]

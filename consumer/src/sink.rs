@@ -98,8 +98,12 @@ pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> Stri
     out.push_str("-------------------------------------------\n");
     out.push_str(title);
     out.push('\n');
+    let sentiment = summary
+        .mean_sentiment
+        .map(|mean| format!("  Sentiment: {:+.4}", mean.as_f64()))
+        .unwrap_or_default();
     out.push_str(&format!(
-        "Tweets: {}  Distinct hashtags: {}{}\n",
+        "Tweets: {}  Distinct hashtags: {}{sentiment}{}\n",
         summary.tweets,
         summary.distinct,
         if approximate {
@@ -146,6 +150,7 @@ mod tests {
             count,
             error: 0,
             forms,
+            sentiment: None,
         }
     }
 
@@ -154,6 +159,7 @@ mod tests {
         mentions: 20,
         distinct: 3,
         untracked_bound: 0,
+        mean_sentiment: None,
     };
 
     fn widths(t: &str) -> BTreeSet<usize> {

@@ -31,6 +31,7 @@ mod tests {
                 count: v,
                 error: 0,
                 forms: Default::default(),
+                sentiment: None,
             })
             .collect()
     }

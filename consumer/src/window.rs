@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use common::window_spec::WindowDef;
 
 use crate::counts::{WindowCounts, WindowTotals};
+use crate::sentiment::aggregate::Scoring;
 
 /// A family of windows: `size_ms` long, one starting every `slide_ms` (tumbling when equal),
 /// aligned to the epoch.
@@ -147,8 +148,14 @@ impl PartitionWindows {
     }
 
     /// Counts a tweet at `offset` with event time `event_ms` and its hashtags as (case-folded
-    /// key, spelling) pairs, each key once.
-    pub fn observe(&mut self, offset: i64, event_ms: i64, hashtags: &[(String, &str)]) -> Observed {
+    /// key, spelling) pairs, each key once, and its sentiment.
+    pub fn observe(
+        &mut self,
+        offset: i64,
+        event_ms: i64,
+        hashtags: &[(String, &str)],
+        sentiment: Scoring<'_>,
+    ) -> Observed {
         self.next_offset = Some(offset + 1);
         let mut seen = Observed::default();
         for &shape in &self.spec.shapes {
@@ -167,7 +174,7 @@ impl PartitionWindows {
                         counts: WindowCounts::new(max_hashtags),
                         dirty: false,
                     });
-                window.counts.add_tweet(hashtags);
+                window.counts.add_tweet(hashtags, sentiment);
                 window.dirty = true;
                 seen.counted += 1;
             }
@@ -305,11 +312,11 @@ mod tests {
     #[test]
     fn windows_close_when_the_watermark_passes_their_end() {
         let mut p = tumbling();
-        p.observe(0, 1_000, &tags(&["a"]));
-        p.observe(1, 9_000, &tags(&["a", "b"]));
-        p.observe(2, 11_000, &tags(&["b"]));
+        p.observe(0, 1_000, &tags(&["a"]), Scoring::Off);
+        p.observe(1, 9_000, &tags(&["a", "b"]), Scoring::Off);
+        p.observe(2, 11_000, &tags(&["b"]), Scoring::Off);
         assert!(p.take_closed().is_empty(), "watermark 9s < end 10s");
-        p.observe(3, 12_000, &tags(&[]));
+        p.observe(3, 12_000, &tags(&[]), Scoring::Off);
         let closed = p.take_closed();
         assert_eq!(closed.len(), 1);
         assert_eq!(closed[0].id.start_ms, 0);
@@ -322,7 +329,7 @@ mod tests {
     #[test]
     fn out_of_order_within_lateness_is_counted_after_is_late() {
         let mut p = tumbling();
-        p.observe(0, 11_000, &tags(&["x"]));
+        p.observe(0, 11_000, &tags(&["x"]), Scoring::Off);
         let counted = Observed {
             counted: 1,
             late: 0,
@@ -332,13 +339,13 @@ mod tests {
             late: 1,
         };
         assert_eq!(
-            p.observe(1, 9_500, &tags(&["y"])),
+            p.observe(1, 9_500, &tags(&["y"]), Scoring::Off),
             counted,
             "wm 9s < end 10s"
         );
-        p.observe(2, 12_500, &tags(&[]));
+        p.observe(2, 12_500, &tags(&[]), Scoring::Off);
         assert_eq!(
-            p.observe(3, 9_900, &tags(&["y"])),
+            p.observe(3, 9_900, &tags(&["y"]), Scoring::Off),
             late,
             "wm 10.5s >= end 10s"
         );
@@ -350,9 +357,9 @@ mod tests {
     #[test]
     fn hopping_records_are_late_only_for_the_windows_already_closed() {
         let mut p = PartitionWindows::new(spec(&[HOPPING, TUMBLING]), None);
-        p.observe(0, 14_000, &tags(&["a"])); // wm 12s
+        p.observe(0, 14_000, &tags(&["a"]), Scoring::Off); // wm 12s
         assert_eq!(
-            p.observe(1, 9_000, &tags(&["b"])),
+            p.observe(1, 9_000, &tags(&["b"]), Scoring::Off),
             Observed {
                 counted: 3,
                 late: 2
@@ -379,9 +386,9 @@ mod tests {
         let mut lazy = PartitionWindows::new(spec(&[TUMBLING, HOPPING]), None);
         let mut eager_out = Vec::new();
         for (offset, t) in input {
-            let a = eager.observe(offset, t, &tags(&["t"]));
+            let a = eager.observe(offset, t, &tags(&["t"]), Scoring::Off);
             eager_out.extend(eager.take_closed());
-            let b = lazy.observe(offset, t, &tags(&["t"]));
+            let b = lazy.observe(offset, t, &tags(&["t"]), Scoring::Off);
             assert_eq!(a, b, "record at {t}");
         }
         eager_out.extend(eager.take_all());
@@ -391,11 +398,11 @@ mod tests {
     #[test]
     fn early_snapshots_report_only_changed_windows() {
         let mut p = tumbling();
-        p.observe(0, 1_000, &tags(&["a"]));
-        p.observe(1, 11_000, &tags(&["a"]));
+        p.observe(0, 1_000, &tags(&["a"]), Scoring::Off);
+        p.observe(1, 11_000, &tags(&["a"]), Scoring::Off);
         assert_eq!(p.take_changed().len(), 2);
         assert!(p.take_changed().is_empty());
-        p.observe(2, 12_000, &tags(&["b"]));
+        p.observe(2, 12_000, &tags(&["b"]), Scoring::Off);
         let changed = p.take_changed();
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].totals.tweets, 2);
@@ -405,11 +412,11 @@ mod tests {
     fn checkpoint_points_at_the_oldest_open_window() {
         let mut p = tumbling();
         assert_eq!(p.checkpoint(), None);
-        p.observe(10, 1_000, &tags(&[]));
-        p.observe(11, 11_000, &tags(&[]));
-        p.observe(12, 3_000, &tags(&[]));
+        p.observe(10, 1_000, &tags(&[]), Scoring::Off);
+        p.observe(11, 11_000, &tags(&[]), Scoring::Off);
+        p.observe(12, 3_000, &tags(&[]), Scoring::Off);
         assert_eq!(p.checkpoint().unwrap().offset, 10);
-        p.observe(13, 12_500, &tags(&[]));
+        p.observe(13, 12_500, &tags(&[]), Scoring::Off);
         p.take_closed();
         let cp = p.checkpoint().unwrap();
         assert_eq!(
@@ -476,7 +483,7 @@ mod tests {
     fn run(p: &mut PartitionWindows, events: &[(i64, i64)]) -> Vec<WindowResult> {
         let mut out = Vec::new();
         for &(offset, t) in events {
-            p.observe(offset, t, &tags(&["k"]));
+            p.observe(offset, t, &tags(&["k"]), Scoring::Off);
             out.extend(p.take_closed());
         }
         out

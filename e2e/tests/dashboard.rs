@@ -54,6 +54,10 @@ impl Stand {
                 "300ms",
                 "--idle-timeout",
                 "8s",
+                // Without sentiment, so that the panel's hidden state is tested too; the markup
+                // test writes sentiment records of its own.
+                "--sentiment",
+                "false",
             ],
             &[],
         );

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use consumer::sentiment::{Sample, Score};
 use e2e::*;
 
 const PARTITIONS: i32 = 3;
@@ -522,5 +523,217 @@ fn early_updates_show_open_windows_then_final_counts_replace_them() {
     assert!(
         0 < early_tweets && early_tweets < final_tweets,
         "early {early_tweets}, final {final_tweets}"
+    );
+}
+
+/// Per-tweet scores of a window, or of a hashtag in it: (score in units of 0.0001, tweet id).
+type Scored = Vec<(i32, u64)>;
+
+/// The sentiment the result topic should hold, computed from the input file with the
+/// consumer's per-tweet scorer and sample (each tested on its own) but none of its windowing,
+/// aggregation, merging or publishing: per window start, and per (start, hashtag).
+fn reference_sentiment(
+    file: &Path,
+    size_ms: i64,
+    slide_ms: i64,
+    sample: Sample,
+) -> (BTreeMap<i64, Scored>, BTreeMap<(i64, String), Scored>) {
+    let text = std::fs::read_to_string(file).expect("read tweet file");
+    let (mut windows, mut tags) = (BTreeMap::new(), BTreeMap::new());
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("generated tweets are JSON");
+        let created = v["created_at"].as_str().expect("created_at");
+        let t = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
+            .expect("created_at")
+            .timestamp_millis();
+        let id: u64 = v["id_str"].as_str().expect("id_str").parse().expect("id");
+        let body = v["extended_tweet"]["full_text"]
+            .as_str()
+            .or(v["text"].as_str())
+            .expect("text");
+        let scored: Vec<(i32, u64)> = match sample.includes(id) {
+            true => vec![(Score::of(body).units(), id)],
+            false => Vec::new(),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for h in v["entities"]["hashtags"].as_array().into_iter().flatten() {
+            let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
+            if !seen.contains(&tag) {
+                seen.push(tag);
+            }
+        }
+        let mut start = t.div_euclid(slide_ms) * slide_ms;
+        while start + size_ms > t {
+            windows
+                .entry(start)
+                .or_insert_with(Vec::new)
+                .extend(&scored);
+            for tag in &seen {
+                tags.entry((start, tag.clone()))
+                    .or_insert_with(Vec::new)
+                    .extend(&scored);
+            }
+            start -= slide_ms;
+        }
+    }
+    (windows, tags)
+}
+
+/// The published `sentiment` object's counts and mean for these scores.
+fn expected_tally(scores: &Scored) -> serde_json::Value {
+    let n = scores.len() as i64;
+    let sum: i64 = scores.iter().map(|&(s, _)| i64::from(s)).sum();
+    let count = |keep: fn(i32) -> bool| scores.iter().filter(|&&(s, _)| keep(s)).count();
+    // Rounded half away from zero, in floating point here (the consumer uses integers); 0
+    // when nothing was scored.
+    let mean = match n {
+        0 => 0.0,
+        n => (sum as f64 / n as f64).round() / 10_000.0,
+    };
+    serde_json::json!({
+        "scored": n,
+        "mean": mean,
+        "positive": count(|s| s >= 500),
+        "neutral": count(|s| -500 < s && s < 500),
+        "negative": count(|s| s <= -500),
+    })
+}
+
+/// A tweet planted next to `line` (same `created_at`, so it is never late) with its own id,
+/// text and one hashtag.
+fn planted(line: &str, id: u64, text: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(line).expect("tweet JSON");
+    let tweet = v.as_object_mut().expect("tweet object");
+    for field in ["extended_tweet", "retweeted_status", "quoted_status"] {
+        tweet.remove(field);
+    }
+    tweet.insert("id".into(), id.into());
+    tweet.insert("id_str".into(), id.to_string().into());
+    tweet.insert("text".into(), text.into());
+    tweet.insert(
+        "entities".into(),
+        serde_json::json!({"hashtags": [{"text": "Planted", "indices": [0, 8]}]}),
+    );
+    v.to_string()
+}
+
+/// Sentiment (on by default; half the tweets sampled here) flows through the whole pipeline:
+/// every window's published counts, mean and extreme tweets, and every hashtag's counts and
+/// mean, equal a computation straight from the input file; a planted glowing tweet is its
+/// window's most positive and a planted furious one its most negative.
+#[test]
+fn published_sentiment_equals_an_independent_computation_over_the_input() {
+    const GLOWING: &str = "BEST. DAY. EVER!!! I love love love this, so amazing, wonderful, \
+        awesome and beautiful: the happiest, greatest, perfect win. Thank you all, love you 😍";
+    const FURIOUS: &str = "WORST day ever!!! I hate this, awful, terrible, horrible, disgusting, \
+        pathetic, a miserable, hateful, depressing disaster. Damn you all, I am so angry 😡";
+    // 20 s of event time: two tumbling windows, three hopping ones.
+    let scenario = Scenario::new("sentiment", 4_000, 17);
+    let (run, file) = (scenario.run(), &scenario.file);
+    let sample = Sample::new(0.5);
+    let (windows, _) = reference_sentiment(file, 10_000, 10_000, sample);
+    let text = std::fs::read_to_string(file).expect("read tweet file");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let at = 3_000; // about 15 s in: the second tumbling window
+    let t: serde_json::Value = serde_json::from_str(&lines[at]).expect("tweet JSON");
+    let created = t["created_at"].as_str().expect("created_at");
+    let planted_window = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
+        .expect("created_at")
+        .timestamp_millis()
+        .div_euclid(10_000)
+        * 10_000;
+    // Generated tweets pile up positive words, so one glowing sentence is not always enough:
+    // repeat it (a long post) until it scores at least as high as every generated tweet of the
+    // window; with the lowest id, it then wins even a tie.
+    let others = &windows[&planted_window];
+    let loudest = |sentence: &str, beats: fn(i32, i32) -> bool| -> String {
+        (1..)
+            .map(|k| vec![sentence; k].join(" "))
+            .find(|text| {
+                let planted = Score::of(text).units();
+                others.iter().all(|&(other, _)| beats(planted, other))
+            })
+            .expect("repetition reaches the end of the scale")
+    };
+    let glowing = loudest(GLOWING, |planted, other| planted >= other);
+    let furious = loudest(FURIOUS, |planted, other| planted <= other);
+    // The lowest ids in the sample: they win ties, and they are scored.
+    let ids: Vec<u64> = (1..).filter(|&id| sample.includes(id)).take(2).collect();
+    lines.insert(at + 1, planted(&lines[at], ids[0], &glowing));
+    lines.insert(at + 2, planted(&lines[at], ids[1], &furious));
+    std::fs::write(file, lines.join("\n") + "\n").expect("write tweet file");
+
+    let mut p = run.producer(file, "0");
+    assert!(p.wait(LONG).success(), "{}", p.stderr());
+    let results_topic = unique("sentiment-results");
+    let mut c = run.consumer(
+        "consumer",
+        &unique("sentiment"),
+        &results_topic,
+        &["--until-end", "--sentiment-sample", "0.5"],
+    );
+    assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
+    let results = read_results(&results_topic);
+
+    for (label, size, slide) in [
+        ("tumbling-10s", 10_000, 10_000),
+        ("hopping-20s-10s", 20_000, 10_000),
+    ] {
+        let (windows, tags) = reference_sentiment(file, size, slide, sample);
+        for (start, scores) in &windows {
+            let prefix = format!("{label}|{}|", e2e_rfc3339(*start));
+            let got = &results[&format!("{prefix}*")]["sentiment"];
+            let want = expected_tally(scores);
+            // The most positive: highest score, ties to the lowest id; the most negative alike.
+            let pick = |extreme: Option<&(i32, u64)>| {
+                extreme.map(|&(score, id)| (f64::from(score) / 10_000.0, id.to_string()))
+            };
+            let most_positive = scores
+                .iter()
+                .filter(|&&(s, _)| s >= 500)
+                .min_by_key(|&&(s, id)| (-s, id));
+            let most_negative = scores
+                .iter()
+                .filter(|&&(s, _)| s <= -500)
+                .min_by_key(|&&(s, id)| (s, id));
+            for (field, extreme) in [
+                ("most_positive", pick(most_positive)),
+                ("most_negative", pick(most_negative)),
+            ] {
+                match extreme {
+                    Some((score, id)) => {
+                        assert_eq!(got[field]["id"], id, "{prefix} {field}");
+                        assert_eq!(
+                            got[field]["score"].as_f64(),
+                            Some(score),
+                            "{prefix} {field}"
+                        );
+                        assert!(got[field]["text"].is_string(), "{prefix} {field}");
+                    }
+                    None => assert!(got.get(field).is_none(), "{prefix} {field}: {got}"),
+                }
+            }
+            let counts = |v: &serde_json::Value| {
+                ["scored", "mean", "positive", "neutral", "negative"].map(|f| v[f].clone())
+            };
+            assert_eq!(counts(got), counts(&want), "{prefix}*");
+        }
+        for ((start, tag), scores) in &tags {
+            let key = format!("{label}|{}|{tag}", e2e_rfc3339(*start));
+            assert_eq!(results[&key]["sentiment"], expected_tally(scores), "{key}");
+        }
+    }
+
+    let window = &results[&format!("tumbling-10s|{}|*", e2e_rfc3339(planted_window))]["sentiment"];
+    assert_eq!(window["most_positive"]["id"], ids[0].to_string());
+    assert_eq!(window["most_positive"]["text"], glowing.as_str());
+    assert_eq!(window["most_negative"]["id"], ids[1].to_string());
+    assert_eq!(window["most_negative"]["text"], furious.as_str());
+    assert!(
+        results
+            .keys()
+            .filter(|k| k.starts_with("cumulative-10s|"))
+            .all(|k| results[k].get("sentiment").is_none()),
+        "cumulative totals carry no sentiment"
     );
 }

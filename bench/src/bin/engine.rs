@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use common::settings::RetweetPolicy;
+use common::settings::{RetweetPolicy, Settings};
 use common::window_spec::parse_windows;
 use consumer::merge::Merger;
 use consumer::partial::PartialMessage;
 use consumer::pipeline::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
 use consumer::results::{Published, Publisher};
+use consumer::sentiment::Sample;
 use consumer::window::{Shape, WindowSpec};
 
 /// Measure the consumer's processing engine without a broker.
@@ -33,6 +34,12 @@ struct Args {
     /// How many times to run over the input (the best run is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Score tweets' sentiment, as the consumer does by default (consumer.sentiment).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    sentiment: bool,
+    /// Fraction of tweets scored; default: the consumer's default (consumer.sentiment_sample).
+    #[arg(long, value_name = "FRACTION")]
+    sentiment_sample: Option<f64>,
 }
 
 struct Outcome {
@@ -46,6 +53,7 @@ struct Outcome {
 fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
     let defs = parse_windows(&args.window).map_err(anyhow::Error::msg)?;
     let shapes = Shape::for_defs(&defs);
+    let sample = sentiment_sample(args)?;
     let mut pipeline = Pipeline::new(CountOptions {
         spec: WindowSpec {
             shapes,
@@ -58,6 +66,7 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
         max_message_bytes: 1 << 20,
         max_clock_skew: Duration::from_secs(3600),
         earliest_event_ms: TWITTER_BEGAN_MS,
+        sentiment: args.sentiment.then(|| Sample::new(sample)),
     });
     let mut merger = Merger::new(args.partitions, None);
     let mut publisher = Publisher::new(&defs, args.top);
@@ -111,6 +120,14 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
     })
 }
 
+/// The fraction of tweets scored: as given, else the consumer's default.
+fn sentiment_sample(args: &Args) -> anyhow::Result<f64> {
+    match args.sentiment_sample {
+        Some(fraction) => Ok(fraction),
+        None => Ok(Settings::load(None, &[])?.consumer.sentiment_sample),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let payloads = bench::load_payloads(&args.input)
@@ -133,6 +150,10 @@ fn main() -> anyhow::Result<()> {
     let o = best.context("--runs must be at least 1")?;
     let secs = o.wall.as_secs_f64();
     println!("tweets            {}", payloads.len());
+    match args.sentiment {
+        true => println!("sentiment         sample {}", sentiment_sample(&args)?),
+        false => println!("sentiment         off"),
+    }
     println!(
         "input             {:.1} MB ({:.0} bytes/tweet)",
         bytes as f64 / 1e6,
