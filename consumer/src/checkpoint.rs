@@ -169,12 +169,14 @@ impl CheckpointStore {
         })
     }
 
-    /// Saves the checkpoints of `topic`'s partitions: the records first, acknowledged, then the
-    /// pointers to them. Call only once everything the checkpoints cover is durable.
+    /// Saves the checkpoints of `topic`'s partitions: the records first, acknowledged within
+    /// `timeout`, then the pointers to them. Call only once everything the checkpoints cover is
+    /// durable.
     pub fn save(
         &self,
         topic: &str,
         checkpoints: &[(i32, Checkpoint)],
+        timeout: Duration,
     ) -> Result<(), CheckpointError> {
         if checkpoints.is_empty() {
             return Ok(());
@@ -192,7 +194,7 @@ impl CheckpointStore {
                 .payload(&payload);
             self.producer.send(message).map_err(|(e, _)| e)?;
         }
-        self.producer.flush(SETUP_TIMEOUT)?;
+        self.producer.flush(timeout)?;
         let landed = self.producer.context().by_key();
         let mut tpl = TopicPartitionList::new();
         for record in &records {

@@ -57,9 +57,16 @@ const CLOSE_INTERVAL: Duration = Duration::from_millis(100);
 /// How long leaving a group may take at shutdown before we give up waiting for the broker.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long making output durable may take before a commit is given up and retried at the
-/// next one (the broker may be restarting; librdkafka keeps retrying the sends meanwhile).
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a regular commit (the periodic one, the end of a batch run) may wait for output to
+/// be acknowledged and the checkpoints saved before it is given up and retried at the next one
+/// (the broker may be restarting; librdkafka keeps retrying the sends meanwhile).
+const COMMIT_BUDGET: Duration = Duration::from_secs(5);
+
+/// The same inside a rebalance callback and at shutdown, where waiting costs more than a longer
+/// replay: Tansu counts a member's whole rebalance against its session timeout (a slow callback
+/// gets the member evicted, which starts another rebalance), and a stop has 5 s in all. A
+/// checkpoint not saved in time is no loss: the next owner resumes from the one before.
+const HURRIED_BUDGET: Duration = Duration::from_secs(1);
 
 /// With `--until-end`, the longest wait for the merge stage to be assigned here and catch up.
 /// Long, because a member that left (or was killed) can hold the partials partition until the
@@ -164,9 +171,9 @@ impl Shared {
         Ok(())
     }
 
-    /// Waits until everything sent is acknowledged and the counts file is on disk.
-    fn make_durable(&self) -> Result<(), NotDurable> {
-        let flushed = self.producer.flush(FLUSH_TIMEOUT);
+    /// Waits up to `budget` until everything sent is acknowledged and the counts file is on disk.
+    fn make_durable(&self, budget: Duration) -> Result<(), NotDurable> {
+        let flushed = self.producer.flush(budget);
         let failed = self.deliveries.failed.load(Ordering::Relaxed);
         if failed > 0 {
             return Err(NotDurable::Lost(anyhow!(
@@ -211,8 +218,8 @@ struct GroupContext<S> {
 
 impl<S: Stage> GroupContext<S> {
     /// Makes output durable, then saves the checkpoints, then commits the group's offsets (for
-    /// lag tools; resuming uses the checkpoints).
-    fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, mode: CommitMode) {
+    /// lag tools; resuming uses the checkpoints), each step waiting at most `budget`.
+    fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, budget: Duration) {
         let mut committed = lock(&self.committed);
         let changed: Checkpoints = checkpoints
             .into_iter()
@@ -221,7 +228,7 @@ impl<S: Stage> GroupContext<S> {
         if changed.is_empty() {
             return;
         }
-        match self.shared.make_durable() {
+        match self.shared.make_durable(budget) {
             Ok(()) => {}
             Err(NotDurable::Pending(error)) => {
                 warn!(%error, topic = %self.topic, "output not acknowledged yet; checkpoint deferred");
@@ -232,7 +239,7 @@ impl<S: Stage> GroupContext<S> {
                 return;
             }
         }
-        if let Err(error) = self.shared.checkpoints.save(&self.topic, &changed) {
+        if let Err(error) = self.shared.checkpoints.save(&self.topic, &changed, budget) {
             warn!(%error, topic = %self.topic, "saving checkpoints failed; will retry");
             return;
         }
@@ -245,7 +252,7 @@ impl<S: Stage> GroupContext<S> {
                 warn!(partition, %error, "invalid offset to commit");
             }
         }
-        if let Err(error) = consumer.commit(&tpl, mode) {
+        if let Err(error) = consumer.commit(&tpl, CommitMode::Async) {
             warn!(%error, topic = %self.topic, "group offset commit failed (checkpoints are saved)");
         }
     }
@@ -303,7 +310,7 @@ impl<S: Stage> GroupContext<S> {
         let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
         info!(topic = %self.topic, ?partitions, "partitions revoked");
         match self.stage.revoked(&partitions) {
-            Ok(checkpoints) => self.commit(consumer, checkpoints, CommitMode::Sync),
+            Ok(checkpoints) => self.commit(consumer, checkpoints, HURRIED_BUDGET),
             Err(e) => self.shared.fail(e),
         }
         let mut committed = lock(&self.committed);
@@ -700,10 +707,10 @@ fn poll_until_done(
     let mut last_early = Instant::now();
     let mut finished: Option<(Instant, i64)> = None;
     let mut rejoined = false;
-    let commit_all = |mode| {
+    let commit_all = |budget| {
         let checkpoints = lock(&count_ctx.stage.pipeline).checkpoints();
-        count_ctx.commit(raw, checkpoints, mode);
-        merge_ctx.commit(merge, merge_ctx.stage.checkpoints(), mode);
+        count_ctx.commit(raw, checkpoints, budget);
+        merge_ctx.commit(merge, merge_ctx.stage.checkpoints(), budget);
     };
     let deadline = c.duration.map(|d| Instant::now() + d);
     lock(&count_ctx.stage.pipeline).set_wall_clock(chrono::Utc::now().timestamp_millis());
@@ -752,7 +759,7 @@ fn poll_until_done(
         if let Some(messages) = at_end {
             info!("every assigned partition read to its end; closing all windows");
             shared.send_partials(messages)?;
-            commit_all(CommitMode::Sync);
+            commit_all(COMMIT_BUDGET);
             // The merge stage is caught up only once it has read past our last message.
             let (_, end) = merge
                 .fetch_watermarks(&shared.partials_topic, 0, SETUP_TIMEOUT)
@@ -785,7 +792,7 @@ fn poll_until_done(
                 .map(|m| m.caught_up(end));
             if caught_up == Some(true) {
                 merge_ctx.stage.emit(false)?;
-                commit_all(CommitMode::Sync);
+                commit_all(COMMIT_BUDGET);
                 info!("every window merged and published");
                 return Ok(());
             }
@@ -802,7 +809,7 @@ fn poll_until_done(
         }
         if now.duration_since(last_commit) >= c.commit_interval {
             last_commit = now;
-            commit_all(CommitMode::Async);
+            commit_all(COMMIT_BUDGET);
         }
     }
     // Stopping: send what is due and commit it; open windows are rebuilt after a restart.
@@ -810,7 +817,7 @@ fn poll_until_done(
     shared.send_partials(messages)?;
     drain_partials(merge)?;
     merge_ctx.stage.emit(false)?;
-    commit_all(CommitMode::Sync);
+    commit_all(HURRIED_BUDGET);
     Ok(())
 }
 

@@ -4,12 +4,16 @@
 //! Requires a running broker (see e2e/src/lib.rs).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use consumer::checkpoint::{CheckpointError, CheckpointRecord, CheckpointStore};
 use consumer::window::Checkpoint;
 use e2e::*;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+/// How long a save may wait for the broker.
+const SAVE: Duration = Duration::from_secs(30);
 
 fn client(group: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
@@ -85,9 +89,11 @@ fn saved_checkpoints_are_loaded_whole_and_the_latest_wins() {
         "nothing saved yet"
     );
     store
-        .save(stage, &[(0, cp(10, Some(1_000))), (1, cp(5, None))])
+        .save(stage, &[(0, cp(10, Some(1_000))), (1, cp(5, None))], SAVE)
         .unwrap();
-    store.save(stage, &[(0, cp(20, Some(-2_000)))]).unwrap();
+    store
+        .save(stage, &[(0, cp(20, Some(-2_000)))], SAVE)
+        .unwrap();
     let loaded = store.load(stage, &[0, 1, 2]).unwrap();
     assert_eq!(
         loaded,
@@ -101,8 +107,12 @@ fn saved_checkpoints_are_loaded_whole_and_the_latest_wins() {
 fn a_stale_pointer_reads_an_older_checkpoint_whole() {
     let f = fixture();
     let (store, stage) = (&f.store, f.stage.as_str());
-    store.save(stage, &[(0, cp(100, Some(30_000)))]).unwrap();
-    store.save(stage, &[(0, cp(250, Some(60_000)))]).unwrap();
+    store
+        .save(stage, &[(0, cp(100, Some(30_000)))], SAVE)
+        .unwrap();
+    store
+        .save(stage, &[(0, cp(250, Some(60_000)))], SAVE)
+        .unwrap();
     let offsets = offsets_of(&f.topic, &CheckpointRecord::key_of(stage, 0));
     assert_eq!(offsets.len(), 2);
     set_pointer(&f, 0, offsets[0]);
@@ -118,8 +128,8 @@ fn a_pointer_whose_record_is_gone_reads_the_next_record_of_its_partition() {
     let f = fixture();
     let (store, stage) = (&f.store, f.stage.as_str());
     // Partition 1's record lands first, partition 0's after it.
-    store.save(stage, &[(1, cp(7, Some(1)))]).unwrap();
-    store.save(stage, &[(0, cp(9, Some(2)))]).unwrap();
+    store.save(stage, &[(1, cp(7, Some(1)))], SAVE).unwrap();
+    store.save(stage, &[(0, cp(9, Some(2)))], SAVE).unwrap();
     let first = offsets_of(&f.topic, &CheckpointRecord::key_of(stage, 1))[0];
     // As after compaction removed partition 0's record at the pointer: the pointer lands on
     // another partition's record, and the next record of partition 0 is a newer checkpoint.

@@ -19,8 +19,12 @@ const START: &str = "2026-01-01T00:00:00Z";
 const WINDOWS: &str = "10s,hopping:20s/10s,cumulative:10s";
 const LONG: Duration = Duration::from_secs(180);
 /// A killed member stays in its groups until its session times out; keep that short so the
-/// next incarnation is not held up by its ghost.
-const SHORT_SESSION: (&str, &str) = ("TRENDS__KAFKA__PROPERTIES__SESSION_TIMEOUT_MS", "6000");
+/// next incarnation is not held up by its ghost, with heartbeats every second (librdkafka's
+/// 3 s default would leave a live member one late heartbeat from eviction on a busy broker).
+const SHORT_SESSION: [(&str, &str); 2] = [
+    ("TRENDS__KAFKA__PROPERTIES__SESSION_TIMEOUT_MS", "6000"),
+    ("TRENDS__KAFKA__PROPERTIES__HEARTBEAT_INTERVAL_MS", "1000"),
+];
 
 /// Live runs end when their partitions go idle. A partition that the broker holds back for
 /// longer than this (a stall on a loaded machine) is closed early, by design, so the timeout
@@ -69,7 +73,7 @@ impl Run<'_> {
             "1s",
         ];
         args.extend_from_slice(extra);
-        let env: Vec<(&str, &str)> = [SHORT_SESSION].iter().chain(env).copied().collect();
+        let env: Vec<(&str, &str)> = SHORT_SESSION.iter().chain(env).copied().collect();
         Proc::spawn(self.dir, name, "consumer", &args, &env)
     }
 
