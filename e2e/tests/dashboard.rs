@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use e2e::browser::Browser;
 use e2e::*;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::ClientConfig;
 use serde_json::{json, Value};
 
 const PARTITIONS: i32 = 3;
@@ -21,14 +19,15 @@ const LONG: Duration = Duration::from_secs(120);
 struct Stand {
     dir: tempfile::TempDir,
     topic: String,
-    results: String,
     consumer: Proc,
     base: String,
     browser: Browser,
 }
 
 impl Stand {
-    fn new(name: &str) -> Stand {
+    /// A consumer serving the dashboard (`sentiment`: off, or every tweet scored) and a browser
+    /// on it.
+    fn new(name: &str, sentiment: bool) -> Stand {
         let dir = test_dir(name);
         let topic = unique(name);
         create_topic(&topic, PARTITIONS);
@@ -54,10 +53,10 @@ impl Stand {
                 "300ms",
                 "--idle-timeout",
                 "8s",
-                // Without sentiment, so that the panel's hidden state is tested too; the markup
-                // test writes sentiment records of its own.
                 "--sentiment",
-                "false",
+                if sentiment { "true" } else { "false" },
+                "--sentiment-sample",
+                "1",
             ],
             &[],
         );
@@ -67,7 +66,6 @@ impl Stand {
         Stand {
             dir,
             topic,
-            results,
             consumer,
             base,
             browser,
@@ -168,7 +166,7 @@ fn tweets(first_id: u64, start_ms: i64, shares: &[(&str, u64)]) -> Vec<String> {
 
 #[test]
 fn the_dashboard_charts_the_top_hashtags_and_follows_new_tweets_without_reload() {
-    let stand = Stand::new("dashboard");
+    let stand = Stand::new("dashboard", false);
     let first = stand.publish(
         "first",
         &tweets(
@@ -247,7 +245,7 @@ const SCRIPT: &str = "<script>window.__xss=2</script>";
 
 #[test]
 fn hashtags_and_tweet_texts_with_markup_are_shown_as_text_never_run() {
-    let stand = Stand::new("dashboard-xss");
+    let stand = Stand::new("dashboard-xss", true);
     let file = stand.publish(
         "markup",
         &tweets(3_000, START_MS, &[(IMG, 3), (SCRIPT, 2), ("plain", 1)]),
@@ -264,66 +262,50 @@ fn hashtags_and_tweet_texts_with_markup_are_shown_as_text_never_run() {
     let doc = api_top();
     assert_eq!(doc["open"][0]["top"][0]["hashtag"], IMG, "unchanged: {doc}");
 
-    // Sentiment as the engine publishes it (the `sentiment` contract), with markup in the
-    // tweet texts: a later closed window written to the result topic.
+    // Tweets whose texts carry markup, scored by the engine: a glowing one and a furious one
+    // become the next window's most positive and most negative tweets.
     let start = START_MS + 60_000;
-    let span = json!({
-        "window": "tumbling-10s", "window_start": "2026-01-01T00:01:00Z",
-        "window_start_ms": start, "window_end": "2026-01-01T00:01:10Z",
-        "window_end_ms": start + 10_000, "final": true,
-    });
-    let with = |fields: Value| {
-        let mut v = span.clone();
-        for (k, x) in fields.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        v.to_string()
-    };
-    let positive = "<img src=y onerror=window.__xss=3> so good &amp; happy";
-    let negative = "<script>window.__xss=4</script> awful";
-    let summary = with(json!({
-        "tweets": 4, "mentions": 4, "distinct_hashtags": 1,
-        "sentiment": {"scored": 4, "mean": 0.25, "positive": 2, "neutral": 1, "negative": 1,
-            "most_positive": {"id": "1", "text": positive, "score": 0.95},
-            "most_negative": {"id": "2", "text": negative, "score": -0.91}},
-    }));
-    let tag = with(json!({
-        "hashtag": "<b>bold</b>", "key": "<b>bold</b>", "count": 4,
-        "sentiment": {"scored": 4, "mean": 0.25, "positive": 2, "neutral": 1, "negative": 1},
-    }));
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .create()
-        .expect("producer");
-    for (key, value) in [("*", &summary), ("<b>bold</b>", &tag)] {
-        let key = format!("tumbling-10s|2026-01-01T00:01:00Z|{key}");
-        producer
-            .send(BaseRecord::to(&stand.results).key(&key).payload(value))
-            .map_err(|(e, _)| e)
-            .expect("send");
-    }
-    producer.flush(Duration::from_secs(30)).expect("flush");
+    let positive = "<img src=y onerror=window.__xss=3> so good & happy, I love it! #bold";
+    let negative = "<script>window.__xss=4</script> awful, terrible, hateful #bold";
+    let later: Vec<String> = [
+        (positive, 4_001),
+        (negative, 4_002),
+        ("just a tweet #bold", 4_003),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (text, id))| {
+        let mut tweet: Value =
+            serde_json::from_str(&tweet_line(*id, start + i as i64, &["bold"])).unwrap();
+        tweet["text"] = Value::from(*text);
+        tweet.to_string()
+    })
+    .collect();
+    // The partitions then go idle, which closes that window (--idle-timeout).
+    stand.publish("sentiment", &later);
 
-    wait_until(LONG, "the sentiment panel", || {
-        stand
-            .browser
-            .eval("return document.getElementById('sentiment').hidden === false;")
-            == Value::Bool(true)
-    });
     let text_of = |css: &str| {
         stand.browser.eval(&format!(
             "return document.querySelector('{css}').textContent;"
         ))
     };
-    assert_eq!(text_of("#most-positive .text"), Value::from(positive));
+    wait_until(LONG, "the later window's sentiment panel", || {
+        text_of("#most-positive .text") == positive
+    });
+    assert_eq!(
+        stand
+            .browser
+            .eval("return document.getElementById('sentiment').hidden;"),
+        Value::Bool(false)
+    );
     assert_eq!(text_of("#most-negative .text"), Value::from(negative));
     let doc = api_top();
     assert_eq!(
         doc["closed"]["summary"]["sentiment"]["most_negative"]["text"],
         negative
     );
-    // The newer closed window replaced the open one in the chart.
-    stand.wait_for_chart("the later window", &[("#<b>bold</b>".to_owned(), 4)]);
+    // The newer window replaced the first one in the chart.
+    stand.wait_for_chart("the later window", &[("#bold".to_owned(), 3)]);
     wait_until(LONG, "the sentiment in the history table", || {
         text_of("#history-rows")
             .as_str()
