@@ -13,18 +13,23 @@
 //!   [`is_hashtag_char`]), and must contain at least one letter or mark (so `#2024` is not);
 //! * it is dropped when immediately followed by another `#`/`＃` or by `://` (`#http://x.com`);
 //! * it is dropped when the `#` is part of a URL, as in `http://x.com/#anchor` (see
-//!   [`in_url`] for the heuristic used instead of full URL extraction).
+//!   [`UrlScan`] for the heuristic used instead of full URL extraction).
 
 /// Iterates over the hashtags in `text`, without the leading `#`, as slices of `text`.
 pub fn extract(text: &str) -> Hashtags<'_> {
-    Hashtags { text, pos: 0 }
+    Hashtags {
+        text,
+        pos: 0,
+        url: UrlScan::default(),
+    }
 }
 
-/// Iterator returned by [`extract`]; allocation-free.
+/// Iterator returned by [`extract`]; allocation-free, and linear in the text's length.
 #[derive(Debug, Clone)]
 pub struct Hashtags<'a> {
     text: &'a str,
     pos: usize,
+    url: UrlScan,
 }
 
 impl<'a> Iterator for Hashtags<'a> {
@@ -62,7 +67,7 @@ impl<'a> Iterator for Hashtags<'a> {
             });
             let after = &text[body_end..];
             let followed_ok = !(after.starts_with(['#', '＃']) || after.starts_with("://"));
-            if preceded_ok && followed_ok && !in_url(text, hash_at) {
+            if preceded_ok && followed_ok && !self.url.covers(text.as_bytes(), hash_at) {
                 return Some(body);
             }
         }
@@ -71,46 +76,69 @@ impl<'a> Iterator for Hashtags<'a> {
     }
 }
 
-/// Whether the `#` at byte `hash_at` lies inside a URL, so that `http://x.com/#anchor` and
-/// `x.com/#anchor` yield no hashtag. Full URL extraction (as `twitter-text` does before
-/// dropping overlapping hashtags) would need TLD lists; instead this looks at the run of
-/// printable ASCII characters directly before the `#` and treats it as a URL when it contains
-/// `://`, or a `/` preceded by a domain-like `name.tld` (a `.` followed by at least two ASCII
-/// letters/digits/hyphens, right before the `/`). Not covered: URLs whose path contains
-/// non-ASCII characters before the `#`, and bare domains without a `/` (`x.com#tag`).
-fn in_url(text: &str, hash_at: usize) -> bool {
-    let before = &text.as_bytes()[..hash_at];
-    let run_start = before
-        .iter()
-        .rposition(|b| !b.is_ascii_graphic())
-        .map_or(0, |i| i + 1);
-    let run = &before[run_start..];
-    if run.is_empty() {
-        return false;
+/// Decides whether a `#` lies inside a URL, so that `http://x.com/#anchor` and `x.com/#anchor`
+/// yield no hashtag. Full URL extraction (as `twitter-text` does before dropping overlapping
+/// hashtags) would need TLD lists; instead this looks at the run of printable ASCII characters
+/// directly before the `#` and treats it as a URL when it contains `://`, or a `/` preceded by
+/// a domain-like `name.tld` (a `.` followed by at least two ASCII letters/digits/hyphens, right
+/// before the `/`). Not covered: URLs whose path contains non-ASCII characters before the `#`,
+/// and bare domains without a `/` (`x.com#tag`).
+///
+/// The scan is incremental over one text: both conditions only become true as the run grows, so
+/// each byte is looked at once. Rescanning the run for every `#` made a long run such as
+/// `/#a/#a/#a…` quadratic (minutes for a few hundred kilobytes).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UrlScan {
+    /// Where the current run of printable ASCII starts.
+    run_start: usize,
+    /// The bytes before this have been scanned.
+    scanned: usize,
+    /// Whether the run up to `scanned` already looks like a URL.
+    is_url: bool,
+}
+
+impl UrlScan {
+    /// Whether the `#` at byte `hash_at` of `text` lies inside a URL. One scanner must be asked
+    /// about one text, at positions that never decrease.
+    pub(crate) fn covers(&mut self, text: &[u8], hash_at: usize) -> bool {
+        let unseen = &text[self.scanned..hash_at];
+        if let Some(i) = unseen.iter().rposition(|b| !b.is_ascii_graphic()) {
+            let run_start = self.scanned + i + 1;
+            *self = UrlScan {
+                run_start,
+                scanned: run_start,
+                is_url: false,
+            };
+        }
+        if !self.is_url {
+            let run = &text[self.run_start..hash_at];
+            self.is_url = (self.scanned - self.run_start..run.len())
+                .any(|end| run[end] == b'/' && url_marker_ends_at(&run[..=end]));
+        }
+        self.scanned = hash_at;
+        self.is_url
     }
-    if run.windows(3).any(|w| w == b"://") {
+}
+
+/// Whether `run`, which ends with a `/`, ends with `://` or with `name.tld/`.
+fn url_marker_ends_at(run: &[u8]) -> bool {
+    if run.ends_with(b"://") {
         return true;
     }
-    // `name.tld/`: for each `/`, look at the label before it.
-    run.iter().enumerate().any(|(i, &b)| {
-        if b != b'/' {
-            return false;
-        }
-        let host = &run[..i];
-        let tld_len = host
-            .iter()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
-            .count();
-        let dot = host.len().checked_sub(tld_len + 1);
-        tld_len >= 2
-            && dot.is_some_and(|d| host[d] == b'.' && d > 0 && host[d - 1].is_ascii_alphanumeric())
-    })
+    let host = &run[..run.len() - 1];
+    let tld_len = host
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+        .count();
+    let dot = host.len().checked_sub(tld_len + 1);
+    tld_len >= 2
+        && dot.is_some_and(|d| host[d] == b'.' && d > 0 && host[d - 1].is_ascii_alphanumeric())
 }
 
 /// Characters that continue a hashtag: letters, marks, digits, underscore, and the word-internal
 /// characters `twitter-text` also accepts.
-fn is_hashtag_char(c: char) -> bool {
+pub(crate) fn is_hashtag_char(c: char) -> bool {
     c.is_alphanumeric()
         || c == '_'
         || is_mark(c)
@@ -137,7 +165,7 @@ fn is_hashtag_char(c: char) -> bool {
 
 /// A hashtag must contain at least one of these (a letter or mark), so `#123` and `#_` are not
 /// hashtags.
-fn is_hashtag_letter(c: char) -> bool {
+pub(crate) fn is_hashtag_letter(c: char) -> bool {
     c.is_alphabetic() || is_mark(c)
 }
 
@@ -245,6 +273,28 @@ mod tests {
         assert_eq!(fold("日本"), "日本");
     }
 
+    /// Regression: every `#` of one long run of printable ASCII used to rescan the run from its
+    /// start (`/#a` 40,000 times took six minutes in a debug build; 2 MB would take hours).
+    #[test]
+    fn a_long_run_of_hashtags_is_extracted_in_linear_time() {
+        for (piece, found) in [("/#a", 1), ("a.bc/#a", 0), ("://#a", 0)] {
+            let text = piece.repeat(2_000_000 / piece.len());
+            let started = std::time::Instant::now();
+            let count = extract(&text).count();
+            let elapsed = started.elapsed();
+            assert_eq!(count, found * text.len() / piece.len(), "{piece}");
+            // About 2 s in a debug build on a loaded machine; quadratic would be hours.
+            assert!(elapsed.as_secs() < 10, "{piece}: took {elapsed:?}");
+        }
+    }
+
+    #[test]
+    fn url_runs_end_at_whitespace_and_non_ascii() {
+        assert_eq!(tags("x.com/#no #yes"), ["yes"]);
+        assert_eq!(tags("http://x/#no\u{3000}#yes"), ["yes"]);
+        assert_eq!(tags("x.com/ #yes x.com/#no #yes2"), ["yes", "yes2"]);
+    }
+
     proptest! {
         #[test]
         fn extracted_tags_are_well_formed(text in "\\PC{0,80}") {
@@ -260,6 +310,16 @@ mod tests {
         fn a_spaced_hashtag_is_always_found(word in "[a-zA-Z0-9_]{0,10}[a-zA-Z][a-zA-Z0-9_]{0,10}", pre in "[a-z ]{0,10}", post in "[ .,!?]{0,5}") {
             let text = format!("{pre} #{word}{post}");
             prop_assert!(extract(&text).any(|t| t == word));
+        }
+
+        /// The incremental URL scan answers, at every `#`, what a scan of the whole prefix does.
+        #[test]
+        fn the_incremental_url_scan_equals_a_fresh_one(text in "([a-z.:/# ]|é){0,60}") {
+            let mut scanner = UrlScan::default();
+            for (at, _) in text.match_indices('#') {
+                let incremental = scanner.covers(text.as_bytes(), at);
+                prop_assert_eq!(incremental, UrlScan::default().covers(text.as_bytes(), at), "{} at {}", text, at);
+            }
         }
 
         #[test]

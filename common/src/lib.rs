@@ -3,10 +3,13 @@
 
 pub mod cli;
 pub mod exit;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod hashtag;
 pub mod kafka;
 pub mod logging;
 pub mod settings;
+mod snippet;
 pub mod timestamp;
 pub mod tweet;
 pub mod window_spec;

@@ -2,12 +2,15 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-/// v1.1 writes `Wed Oct 10 20:19:24 +0000 2018`.
-const V1_FORMAT: &str = "%a %b %d %H:%M:%S %z %Y";
+use crate::snippet;
 
-/// A `created_at` that is in neither the v1.1 nor the v2 (RFC 3339) format.
+/// v1.1 writes `Wed Oct 10 20:19:24 +0000 2018`.
+pub(crate) const V1_FORMAT: &str = "%a %b %d %H:%M:%S %z %Y";
+
+/// A `created_at` that is in neither the v1.1 nor the v2 (RFC 3339) format. Holds the value
+/// quoted, escaped and cut when long, so the message stays one short line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unrecognised created_at \"{0}\" (expected e.g. \"Wed Oct 10 20:19:24 +0000 2018\" or \"2018-10-10T20:19:24.000Z\")")]
+#[error("unrecognised created_at {0} (expected e.g. \"Wed Oct 10 20:19:24 +0000 2018\" or \"2018-10-10T20:19:24.000Z\")")]
 pub struct TimestampError(pub String);
 
 /// Parses a v1.1 or v2 `created_at` into epoch milliseconds.
@@ -22,7 +25,7 @@ pub fn parse_created_at(text: &str) -> Result<i64, TimestampError> {
     };
     parsed
         .map(|t| t.timestamp_millis())
-        .map_err(|_| TimestampError(text.to_owned()))
+        .map_err(|_| TimestampError(snippet::quoted(text)))
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
@@ -145,6 +148,19 @@ mod tests {
         assert!(err.to_string().contains("\"yesterday\""));
         assert!(parse_created_at("").is_err());
         assert!(parse_created_at("2018-13-40T00:00:00Z").is_err());
+    }
+
+    /// Found by fuzzing (the raw bytes of a mutated `limit` notice read as a `created_at`):
+    /// escaping made the quoted value six times longer than the cut allowed for.
+    #[test]
+    fn an_odd_value_is_quoted_on_one_short_line() {
+        let text = format!("{{\"limit\":{{\"{}track\":42}}}}", "\u{5}".repeat(60));
+        let message = parse_created_at(&text).unwrap_err().to_string();
+        assert!(message.chars().count() < 200, "{message}");
+        assert!(
+            message.starts_with(r#"unrecognised created_at "{\"limit\":{\"\u{5}"#),
+            "{message}"
+        );
     }
 
     fn chrono_v1(text: &str) -> Option<i64> {

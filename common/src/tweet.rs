@@ -8,29 +8,61 @@
 //! user object costs more than the rest of the tweet.
 
 use std::borrow::Cow;
+use std::fmt;
 
-use serde::de::IgnoredAny;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_path_to_error::Segment;
 
 use crate::hashtag;
+use crate::snippet;
 use crate::timestamp::{self, TimestampError};
 
-/// Why a message is not a usable tweet; the message says what was wrong.
+/// Why a message is not a usable tweet. The message names what was wrong on one line of at most
+/// a few hundred characters, whatever the input, because it goes into logs and dead-letter
+/// headers as it is.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
+    /// Nothing but whitespace: an empty Kafka message or a blank line.
+    #[error("invalid tweet JSON: empty message")]
+    Empty,
     /// Not JSON, truncated JSON, or a field of the wrong type.
-    #[error("invalid tweet JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    /// Valid JSON that is not a tweet (a delete notice, a rate-limit message, ...).
+    #[error("invalid tweet JSON: {}", json_message(path, source))]
+    Json {
+        /// Where in the object it went wrong (`data.id`, `entities.hashtags[2].text`); empty
+        /// at the top level.
+        path: String,
+        /// serde_json's own error, with the line and column.
+        source: serde_json::Error,
+    },
+    /// Valid JSON that is not a tweet (a delete notice, a rate-limit message, an array, ...).
     #[error("not a tweet: {0}")]
-    NotATweet(&'static str),
-    /// An id that is not a decimal integer.
-    #[error("invalid tweet id \"{0}\"")]
+    NotATweet(NotATweet),
+    /// An id that is not a decimal integer (quoted, cut when long).
+    #[error("invalid tweet id {0}")]
     BadId(String),
     /// A `created_at` in neither API's format.
     #[error(transparent)]
     BadCreatedAt(#[from] TimestampError),
+}
+
+/// What a valid JSON message that is not a tweet is instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotATweet {
+    /// The message is an array, string, number, boolean or null (the name of which).
+    #[error("a JSON {0}, not an object")]
+    NotAnObject(&'static str),
+    /// An object with neither: a stream control message (`delete`, `limit`, v2 `errors`, ...)
+    /// or something else entirely; `keys` names its first few keys, as found in the message.
+    #[error("an object with no id and no text (keys: {keys})")]
+    NoIdNoText { keys: String },
+    /// Text without an id: nothing to key or de-duplicate it by.
+    #[error("an object with text but no id")]
+    NoId,
+    /// An id without text: nothing to take hashtags from.
+    #[error("an object with an id but no text")]
+    NoText,
 }
 
 /// Which API shape a tweet arrived in.
@@ -104,10 +136,13 @@ impl<'a> Tweet<'a> {
     }
 
     fn parse_keeping<X: Kept<'a>>(bytes: &'a [u8]) -> Result<Tweet<'a>, ParseError> {
-        let mut wire: Wire<'a, X> = serde_json::from_slice(bytes)?;
+        let mut wire: Wire<'a, X> = match serde_json::from_slice(bytes) {
+            Ok(wire) => wire,
+            Err(error) => return Err(explain::<Wire<'a, X>>(bytes, error)),
+        };
         match wire.data.take() {
             Some(data) => from_v2(data, wire.includes.and_then(Kept::raw)),
-            None => from_v1(wire),
+            None => from_v1(wire, bytes),
         }
     }
 
@@ -173,7 +208,7 @@ impl<'a> Tweet<'a> {
         }
     }
 
-    /// The tweet's hashtags as written (not yet case-folded).
+    /// The tweet's hashtags as written (not yet case-folded); never empty strings.
     pub fn hashtags(&self) -> impl Iterator<Item = &str> + '_ {
         let (entities, extracted) = match &self.entity_hashtags {
             Some(tags) => (Some(tags.iter().map(|t| t.as_ref())), None),
@@ -350,8 +385,127 @@ fn v2_includes(raw: Option<&RawValue>) -> Option<V2Includes<'_>> {
     serde_json::from_str(raw?.get()).ok()
 }
 
+/// The error for a message serde_json rejected. Only failed messages come here, so it can
+/// afford a second look: whether the message is empty or not an object at all, and otherwise,
+/// by parsing it again while tracking the path, which field was wrong.
+#[cold]
+#[inline(never)]
+fn explain<'a, T: Deserialize<'a>>(bytes: &'a [u8], error: serde_json::Error) -> ParseError {
+    let Some(&first) = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    else {
+        return ParseError::Empty;
+    };
+    if error.is_data() {
+        let kind = match first {
+            b'[' => Some("array"),
+            b'"' => Some("string"),
+            b'-' | b'0'..=b'9' => Some("number"),
+            b't' | b'f' => Some("boolean"),
+            b'n' => Some("null"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            return ParseError::NotATweet(NotATweet::NotAnObject(kind));
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let path = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+        .err()
+        .map_or_else(String::new, |tracked| field_path(tracked.path()));
+    ParseError::Json {
+        path,
+        source: error,
+    }
+}
+
+/// `data.entities.hashtags[2]`: the known part of the path (serde_path_to_error writes `?` where
+/// the parser was between keys).
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key: name } | Segment::Enum { variant: name } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Segment::Unknown => break,
+        }
+    }
+    out
+}
+
+fn json_message(path: &str, error: &serde_json::Error) -> String {
+    if path.is_empty() {
+        snippet::one_line(&error.to_string())
+    } else {
+        snippet::one_line(&format!("{path}: {error}"))
+    }
+}
+
+/// The first few keys of an object that turned out not to be a tweet, quoted, for its error
+/// message (`"delete"`, `"limit"`, ...).
+#[cold]
+#[inline(never)]
+fn object_keys(bytes: &[u8]) -> String {
+    match serde_json::from_slice::<Keys>(bytes) {
+        Ok(Keys { total: 0, .. }) => "none".to_owned(),
+        Ok(Keys { mut first, total }) => {
+            if total > first.len() {
+                first.push(format!("and {} more", total - first.len()));
+            }
+            first.join(", ")
+        }
+        Err(_) => "unreadable".to_owned(),
+    }
+}
+
+/// An object's first [`Keys::SHOWN`] keys, quoted, and how many keys it has.
+struct Keys {
+    first: Vec<String>,
+    total: usize,
+}
+
+impl Keys {
+    const SHOWN: usize = 3;
+}
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Keys {
+                    first: Vec::new(),
+                    total: 0,
+                };
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    if keys.total < Keys::SHOWN {
+                        keys.first.push(snippet::quoted(&key));
+                    }
+                    keys.total += 1;
+                }
+                Ok(keys)
+            }
+        }
+        deserializer.deserialize_map(KeysVisitor)
+    }
+}
+
 fn parse_id(text: &str) -> Result<u64, ParseError> {
-    text.parse().map_err(|_| ParseError::BadId(text.to_owned()))
+    text.parse()
+        .map_err(|_| ParseError::BadId(snippet::quoted(text)))
 }
 
 fn created_at(text: Option<Str<'_>>) -> Result<Option<i64>, ParseError> {
@@ -360,8 +514,16 @@ fn created_at(text: Option<Str<'_>>) -> Result<Option<i64>, ParseError> {
         .transpose()?)
 }
 
+/// The entities' hashtags, without empty ones: Twitter never sends those, and counting one would
+/// make a trend named `#`.
 fn tags(entities: Option<Entities<'_>>) -> Option<Vec<Cow<'_, str>>> {
-    entities.map(|e| e.hashtags.into_iter().map(|h| h.text).collect())
+    entities.map(|e| {
+        e.hashtags
+            .into_iter()
+            .map(|h| h.text)
+            .filter(|t| !t.is_empty())
+            .collect()
+    })
 }
 
 impl<'a> From<WirePlace<'a>> for Place<'a> {
@@ -373,11 +535,19 @@ impl<'a> From<WirePlace<'a>> for Place<'a> {
     }
 }
 
-fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>) -> Result<Tweet<'a>, ParseError> {
+/// `bytes` is the whole message, to name its keys when it is not a tweet.
+fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, ParseError> {
     let id = match (&v1.id_str, v1.id) {
         (Some(s), _) => parse_id(&s.0)?,
         (None, Some(id)) => id,
-        (None, None) => return Err(ParseError::NotATweet(not_a_tweet_reason(&v1))),
+        (None, None) if v1.text.is_some() || v1.full_text.is_some() => {
+            return Err(ParseError::NotATweet(NotATweet::NoId))
+        }
+        (None, None) => {
+            return Err(ParseError::NotATweet(NotATweet::NoIdNoText {
+                keys: object_keys(bytes),
+            }))
+        }
     };
     let (text, entities) = match v1.extended_tweet {
         Some(Extended {
@@ -386,7 +556,7 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>) -> Result<Tweet<'a>, ParseError> {
         }) => (full.0, entities.or(v1.entities)),
         _ => match v1.full_text.or(v1.text) {
             Some(text) => (text.0, v1.entities),
-            None => return Err(ParseError::NotATweet("object has an id but no text")),
+            None => return Err(ParseError::NotATweet(NotATweet::NoText)),
         },
     };
     Ok(Tweet {
@@ -403,15 +573,6 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>) -> Result<Tweet<'a>, ParseError> {
             coordinates: v1.coordinates.and_then(Kept::raw),
         },
     })
-}
-
-/// Names the stream control message kind for the common non-tweet objects.
-fn not_a_tweet_reason<X>(v1: &Wire<'_, X>) -> &'static str {
-    if v1.text.is_some() {
-        "object has text but no id"
-    } else {
-        "object has no id and no text (a stream control message such as delete or limit?)"
-    }
 }
 
 fn from_v2<'a>(data: V2Data<'a>, includes: Option<&'a RawValue>) -> Result<Tweet<'a>, ParseError> {
@@ -546,7 +707,7 @@ mod tests {
             (b"", "invalid tweet JSON"),
             (b"{\"id_str\":\"1\",\"text\":\"trunc", "invalid tweet JSON"),
             (b"not json", "invalid tweet JSON"),
-            (b"[1,2]", "invalid tweet JSON"),
+            (b"[1,2]", "not a tweet: a JSON array"),
             (br#"{"delete":{"status":{"id":1}}}"#, "not a tweet"),
             (br#"{"id_str":"x1","text":"t"}"#, "invalid tweet id \"x1\""),
             (
@@ -560,5 +721,185 @@ mod tests {
             assert!(err.contains(expected), "{input:?}: {err}");
         }
         assert!(Tweet::parse(b"\xff\xfe").is_err());
+    }
+
+    /// What one input of the bad-input catalogue must give.
+    enum Outcome {
+        /// A tweet (odd, but usable) with this id, `created_at` and number of hashtags.
+        Parsed {
+            id: u64,
+            created_at_ms: Option<i64>,
+            hashtags: usize,
+        },
+        /// Rejected as this kind of error, its message containing this.
+        Rejected(fn(&ParseError) -> bool, &'static str),
+    }
+    use Outcome::{Parsed, Rejected};
+
+    fn empty(e: &ParseError) -> bool {
+        matches!(e, ParseError::Empty)
+    }
+    fn json(e: &ParseError) -> bool {
+        matches!(e, ParseError::Json { .. })
+    }
+    fn not_a_tweet(e: &ParseError) -> bool {
+        matches!(e, ParseError::NotATweet(_))
+    }
+    fn bad_id(e: &ParseError) -> bool {
+        matches!(e, ParseError::BadId(_))
+    }
+    fn bad_created_at(e: &ParseError) -> bool {
+        matches!(e, ParseError::BadCreatedAt(_))
+    }
+
+    /// A v1.1 tweet with id 1, text "t" and these extra fields (starting with a comma).
+    fn v1_with(fields: &str) -> Vec<u8> {
+        format!(r#"{{"id_str":"1","text":"t"{fields}}}"#).into_bytes()
+    }
+
+    fn v1_created_at(created_at: &str) -> Vec<u8> {
+        v1_with(&format!(r#","created_at":"{created_at}""#))
+    }
+
+    /// One input per kind of bad message the consumer can meet on `raw-twitter`, with what
+    /// both parsers must say. Each runs in linear time: the 2 MB cases would take minutes if
+    /// any step were quadratic.
+    fn catalogue() -> Vec<(&'static str, Vec<u8>, Outcome)> {
+        let big = 2 << 20;
+        let thousand_entities = (0..1000)
+            .map(|i| format!(r#"{{"text":"tag{i}"}}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        let thousand_in_text = (0..1000).map(|i| format!("#tag{i}")).collect::<Vec<_>>();
+        vec![
+            ("empty", b"".to_vec(), Rejected(empty, "invalid tweet JSON: empty message")),
+            ("blank", b" \r\n\t".to_vec(), Rejected(empty, "invalid tweet JSON: empty message")),
+            ("not JSON", b"hello".to_vec(), Rejected(json, "invalid tweet JSON: expected value at line 1 column 1")),
+            ("malformed: missing comma", br#"{"id_str":"1" "text":"t"}"#.to_vec(), Rejected(json, "invalid tweet JSON: expected `,` or `}` at line 1 column 15")),
+            ("malformed: trailing garbage", br#"{"id_str":"1","text":"t"} x"#.to_vec(), Rejected(json, "invalid tweet JSON: trailing characters at line 1 column 27")),
+            ("two tweets in one message", br#"{"id_str":"1","text":"t"}{"id_str":"2","text":"u"}"#.to_vec(), Rejected(json, "invalid tweet JSON: trailing characters")),
+            ("truncated in a string", V1_TWEET.as_bytes()[..120].to_vec(), Rejected(json, "invalid tweet JSON: text: EOF while parsing a string at line 1 column 120")),
+            ("truncated after a key", br#"{"id_str":"1","text":"#.to_vec(), Rejected(json, "invalid tweet JSON: text: EOF while parsing a value at line 1 column 21")),
+            ("truncated v2", V2_TWEET.as_bytes()[..60].to_vec(), Rejected(json, "invalid tweet JSON: data.text: EOF while parsing a string")),
+            ("invalid UTF-8 alone", b"\xff\xfe".to_vec(), Rejected(json, "invalid tweet JSON: expected value at line 1 column 1")),
+            ("invalid UTF-8 in the text", b"{\"id_str\":\"1\",\"text\":\"caf\xe9\"}".to_vec(), Rejected(json, "invalid tweet JSON: text: invalid unicode code point at line 1 column 26")),
+            ("a UTF-8 byte order mark", [&b"\xef\xbb\xbf"[..], &v1_with("")].concat(), Rejected(json, "invalid tweet JSON: expected value at line 1 column 1")),
+            ("a lone surrogate escape", br#"{"id_str":"1","text":"\ud800"}"#.to_vec(), Rejected(json, "invalid tweet JSON: text: unexpected end of hex escape at line 1 column 29")),
+            ("a raw control character in a string", b"{\"id_str\":\"1\",\"text\":\"a\nb\"}".to_vec(), Rejected(json, "invalid tweet JSON: text: control character (\\u0000-\\u001F) found while parsing a string at line 2 column 0")),
+            ("2 MB tweet text", format!(r#"{{"id_str":"1","text":"{}"}}"#, "word #tag ".repeat(big / 10)).into_bytes(), Parsed { id: 1, created_at_ms: None, hashtags: big / 10 }),
+            ("2 MB run of URL-like hashtags", format!(r#"{{"id_str":"1","text":"{}"}}"#, "/#a".repeat(big / 3)).into_bytes(), Parsed { id: 1, created_at_ms: None, hashtags: big / 3 }),
+            ("2 MB id", format!(r#"{{"id_str":"{}","text":"t"}}"#, "9".repeat(big)).into_bytes(), Rejected(bad_id, r#"invalid tweet id "9999999999999999999999999999999999999999999999999999999999999999"… (2097152 bytes)"#)),
+            ("2 MB created_at", v1_created_at(&"x".repeat(big)), Rejected(bad_created_at, "unrecognised created_at \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (2097152 bytes) (expected e.g.")),
+            ("2 MB string for a number", format!(r#"{{"id":"{}","text":"t"}}"#, "x".repeat(big)).into_bytes(), Rejected(json, "invalid tweet JSON: id: invalid type: string \"xxx")),
+            ("2 MB of nested arrays", "[".repeat(big).into_bytes(), Rejected(not_a_tweet, "not a tweet: a JSON array, not an object")),
+            ("2 MB of nesting in a skipped object", v1_with(&format!(r#","user":{}{}"#, "[".repeat(big / 2), "]".repeat(big / 2))), Parsed { id: 1, created_at_ms: None, hashtags: 0 }),
+            ("missing text", br#"{"id_str":"1"}"#.to_vec(), Rejected(not_a_tweet, "not a tweet: an object with an id but no text")),
+            ("missing id", br#"{"text":"t"}"#.to_vec(), Rejected(not_a_tweet, "not a tweet: an object with text but no id")),
+            ("v2 missing id", br#"{"data":{"text":"t"}}"#.to_vec(), Rejected(json, "invalid tweet JSON: data: missing field `id`")),
+            ("v2 missing text", br#"{"data":{"id":"1"}}"#.to_vec(), Rejected(json, "invalid tweet JSON: data: missing field `text`")),
+            ("id_str a number", br#"{"id_str":1,"text":"t"}"#.to_vec(), Rejected(json, "invalid tweet JSON: id_str: invalid type: integer `1`, expected a string")),
+            ("id a string", br#"{"id":"1","text":"t"}"#.to_vec(), Rejected(json, "invalid tweet JSON: id: invalid type: string \"1\", expected u64")),
+            ("id negative", br#"{"id":-1,"text":"t"}"#.to_vec(), Rejected(json, "invalid tweet JSON: id: invalid value: integer `-1`, expected u64")),
+            ("id past u64", br#"{"id":18446744073709551616,"text":"t"}"#.to_vec(), Rejected(json, "invalid tweet JSON: id: invalid type: floating point")),
+            ("id_str not a number", br#"{"id_str":"12a","text":"t"}"#.to_vec(), Rejected(bad_id, r#"invalid tweet id "12a""#)),
+            ("id_str with a newline", br#"{"id_str":"1\n2","text":"t"}"#.to_vec(), Rejected(bad_id, r#"invalid tweet id "1\n2""#)),
+            ("v2 id a number", br#"{"data":{"id":1,"text":"t"}}"#.to_vec(), Rejected(json, "invalid tweet JSON: data.id: invalid type: integer `1`, expected a string")),
+            ("text a number", br#"{"id_str":"1","text":5}"#.to_vec(), Rejected(json, "invalid tweet JSON: text: invalid type: integer `5`, expected a string")),
+            ("text null", br#"{"id_str":"1","text":null}"#.to_vec(), Rejected(not_a_tweet, "not a tweet: an object with an id but no text")),
+            ("hashtags not a list", v1_with(r#","entities":{"hashtags":"x"}"#), Rejected(json, "invalid tweet JSON: entities.hashtags: invalid type: string \"x\", expected a sequence")),
+            ("a hashtag entity without text", v1_with(r#","entities":{"hashtags":[{"text":"a"},{"indices":[0,1]}]}"#), Rejected(json, "invalid tweet JSON: entities.hashtags[1]: missing field `text`")),
+            ("a duplicate field", br#"{"id_str":"1","id_str":"2","text":"t"}"#.to_vec(), Rejected(json, "invalid tweet JSON: duplicate field `id_str` at line 1 column 22")),
+            ("v1 delete notice", br#"{"delete":{"status":{"id":1,"id_str":"1","user_id":3,"user_id_str":"3"},"timestamp_ms":"1"}}"#.to_vec(), Rejected(not_a_tweet, r#"not a tweet: an object with no id and no text (keys: "delete")"#)),
+            ("v1 limit notice", br#"{"limit":{"track":42,"timestamp_ms":"1"}}"#.to_vec(), Rejected(not_a_tweet, r#"not a tweet: an object with no id and no text (keys: "limit")"#)),
+            ("v2 errors", br#"{"errors":[{"title":"operational-disconnect"}]}"#.to_vec(), Rejected(not_a_tweet, r#"(keys: "errors")"#)),
+            ("many keys", br#"{"a":1,"b\n":2,"c":3,"d":4,"e":5}"#.to_vec(), Rejected(not_a_tweet, r#"(keys: "a", "b\n", "c", and 2 more)"#)),
+            ("an empty object", b"{}".to_vec(), Rejected(not_a_tweet, "not a tweet: an object with no id and no text (keys: none)")),
+            ("an empty array", b"[]".to_vec(), Rejected(not_a_tweet, "not a tweet: a JSON array, not an object")),
+            ("a number", b"42".to_vec(), Rejected(not_a_tweet, "not a tweet: a JSON number, not an object")),
+            ("a negative number", b" -1.5".to_vec(), Rejected(not_a_tweet, "not a tweet: a JSON number, not an object")),
+            ("a string", br#""str""#.to_vec(), Rejected(not_a_tweet, "not a tweet: a JSON string, not an object")),
+            ("null", b"null".to_vec(), Rejected(not_a_tweet, "not a tweet: a JSON null, not an object")),
+            ("a boolean", b"true".to_vec(), Rejected(not_a_tweet, "not a tweet: a JSON boolean, not an object")),
+            ("1,000 hashtag entities", v1_with(&format!(r#","entities":{{"hashtags":[{thousand_entities}]}}"#)), Parsed { id: 1, created_at_ms: None, hashtags: 1000 }),
+            ("an empty hashtag entity", v1_with(r#","entities":{"hashtags":[{"text":""},{"text":"a"}]}"#), Parsed { id: 1, created_at_ms: None, hashtags: 1 }),
+            ("1,000 hashtags in the text", format!(r#"{{"id_str":"1","text":"{}"}}"#, thousand_in_text.join(" ")).into_bytes(), Parsed { id: 1, created_at_ms: None, hashtags: 1000 }),
+            ("year 0, v1.1", v1_created_at("Sat Jan 01 00:00:00 +0000 0000"), Parsed { id: 1, created_at_ms: Some(-62_167_219_200_000), hashtags: 0 }),
+            ("year 0, v2", br#"{"data":{"id":"1","text":"t","created_at":"0000-01-01T00:00:00.000Z"}}"#.to_vec(), Parsed { id: 1, created_at_ms: Some(-62_167_219_200_000), hashtags: 0 }),
+            ("year 9999", v1_created_at("Fri Dec 31 23:59:59 +0000 9999"), Parsed { id: 1, created_at_ms: Some(253_402_300_799_000), hashtags: 0 }),
+            ("year 10000", v1_created_at("10000-01-01T00:00:00Z"), Rejected(bad_created_at, r#"unrecognised created_at "10000-01-01T00:00:00Z""#)),
+            ("a negative year", v1_created_at("-0001-01-01T00:00:00Z"), Rejected(bad_created_at, r#"unrecognised created_at "-0001-01-01T00:00:00Z""#)),
+            ("negative epoch seconds", v1_created_at("-1"), Rejected(bad_created_at, r#"unrecognised created_at "-1""#)),
+            ("non-numeric", v1_created_at("yesterday"), Rejected(bad_created_at, r#"unrecognised created_at "yesterday""#)),
+            ("empty created_at", v1_created_at(""), Rejected(bad_created_at, r#"unrecognised created_at """#)),
+            ("epoch seconds as a number", v1_with(r#","created_at":1539202764"#), Rejected(json, "invalid tweet JSON: created_at: invalid type: integer `1539202764`, expected a string")),
+            ("created_at null", v1_with(r#","created_at":null"#), Parsed { id: 1, created_at_ms: None, hashtags: 0 }),
+            ("Feb 30", v1_created_at("Fri Feb 30 00:00:00 +0000 2024"), Rejected(bad_created_at, "unrecognised created_at")),
+        ]
+    }
+
+    #[test]
+    fn the_bad_input_catalogue_gives_clear_errors_in_linear_time() {
+        let mut failures = Vec::new();
+        for (name, input, outcome) in catalogue() {
+            for parser in ["parse", "parse_for_counting"] {
+                let started = std::time::Instant::now();
+                let result = if parser == "parse" {
+                    Tweet::parse(&input)
+                } else {
+                    Tweet::parse_for_counting(&input)
+                };
+                let hashtags = result
+                    .as_ref()
+                    .map_or(0, |t| t.hashtags().map(hashtag::fold).count());
+                let elapsed = started.elapsed();
+                let failure = match (&outcome, result) {
+                    _ if elapsed.as_secs() >= 10 => Some(format!("took {elapsed:?}")),
+                    (
+                        Parsed {
+                            id,
+                            created_at_ms,
+                            hashtags: n,
+                        },
+                        Ok(t),
+                    ) => {
+                        let got = (t.id, t.created_at_ms, hashtags);
+                        (got != (*id, *created_at_ms, *n)).then(|| format!("parsed as {got:?}"))
+                    }
+                    (Rejected(variant, expected), Err(e)) => {
+                        let message = e.to_string();
+                        if !variant(&e) {
+                            Some(format!("wrong kind of error: {e:?}"))
+                        } else if !message.contains(expected)
+                            || message.contains('\n')
+                            || message.chars().count() > 350
+                        {
+                            Some(format!("{message:?} (expected {expected:?})"))
+                        } else {
+                            None
+                        }
+                    }
+                    (_, Ok(t)) => Some(format!("parsed, id {}", t.id)),
+                    (_, Err(e)) => Some(format!("rejected: {e}")),
+                };
+                if let Some(failure) = failure {
+                    failures.push(format!("{name} ({parser}): {failure}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// `parse_for_counting` skips the author without checking its text, so broken bytes there
+    /// cost nothing to the counting; `parse` keeps the author and rejects them.
+    #[test]
+    fn invalid_utf8_in_the_author_fails_only_the_full_parse() {
+        let input = b"{\"id_str\":\"1\",\"text\":\"#t\",\"user\":{\"name\":\"\xff\"}}";
+        let err = Tweet::parse(input).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid tweet JSON: user: invalid unicode code point at line 1 column 43"
+        );
+        let lean = Tweet::parse_for_counting(input).unwrap();
+        assert_eq!(lean.hashtags().collect::<Vec<_>>(), ["t"]);
     }
 }

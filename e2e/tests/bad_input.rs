@@ -61,7 +61,7 @@ fn catalogue() -> Vec<Bad> {
             "invalid tweet JSON",
         ),
         bad("delete notice", br#"{"delete":{"status":{"id_str":"4"}}}"#, "not a tweet"),
-        bad("a JSON array", b"[1, 2, 3]", "invalid tweet JSON"),
+        bad("a JSON array", b"[1, 2, 3]", "not a tweet: a JSON array"),
         bad("empty message", b"", "empty message"),
         Bad {
             name: "future created_at",
