@@ -297,10 +297,11 @@ fn a_twitter_stall_and_disconnect_during_a_broker_outage_lose_nothing() {
     rt.block_on(standin.shutdown());
 }
 
-/// SIGTERM while the broker is down and both binaries have output to make durable (the
-/// producer its buffered tweets, the consumer its checkpoints): neither hangs; both exit with
-/// the documented shutdown-timeout code once the 5 s grace period is over.
-/// (With the broker up, the other tests' SIGTERMs exit 0: stopped within the grace period.)
+/// SIGTERM while the broker is down and both binaries have output to make durable: neither
+/// hangs. The producer cannot get its buffered tweets acknowledged and is ended when the 5 s
+/// grace period is over (exit code 5). The consumer gives its checkpoint up after a second (the
+/// next run replays from the one before) and stops cleanly within the grace period, or, on a
+/// very slow machine, is ended at its end like the producer.
 #[test]
 fn a_stop_signal_during_a_broker_outage_ends_both_binaries_after_the_grace_period() {
     // The generated file is not used: the producer runs the synthetic source.
@@ -330,16 +331,31 @@ fn a_stop_signal_during_a_broker_outage_ends_both_binaries_after_the_grace_perio
     });
     o.broker.kill();
     std::thread::sleep(Duration::from_secs(1));
-    for proc in [&mut p, &mut c] {
-        let status = proc.terminate(Duration::from_secs(30));
-        assert_eq!(
-            status.code(),
-            Some(common::exit::SHUTDOWN_TIMEOUT),
+    let ended = "not stopped within 5s of the signal";
+    let status = p.terminate(Duration::from_secs(30));
+    assert_eq!(
+        status.code(),
+        Some(common::exit::SHUTDOWN_TIMEOUT),
+        "{}",
+        tail(&p.stderr())
+    );
+    assert!(p.stderr().contains(ended), "{}", tail(&p.stderr()));
+    let status = c.terminate(Duration::from_secs(30));
+    let stderr = c.stderr();
+    match status.code() {
+        Some(0) => assert!(
+            stderr.contains("checkpoint deferred") && stderr.contains("consumer stopped"),
             "{}",
-            tail(&proc.stderr())
-        );
-        assert!(proc
-            .stderr()
-            .contains("not stopped within 5s of the signal"));
+            tail(&stderr)
+        ),
+        code => {
+            assert_eq!(
+                code,
+                Some(common::exit::SHUTDOWN_TIMEOUT),
+                "{}",
+                tail(&stderr)
+            );
+            assert!(stderr.contains(ended), "{}", tail(&stderr));
+        }
     }
 }
