@@ -68,6 +68,10 @@ const COMMIT_BUDGET: Duration = Duration::from_secs(5);
 /// checkpoint not saved in time is no loss: the next owner resumes from the one before.
 const HURRIED_BUDGET: Duration = Duration::from_secs(1);
 
+/// How long a batch run (`--until-end`) waits at its end for its results to be acknowledged
+/// before it fails (exit 1) instead of reporting success.
+const FINAL_FLUSH: Duration = Duration::from_secs(60);
+
 /// With `--until-end`, the longest wait for the merge stage to be assigned here and catch up.
 /// Long, because a member that left (or was killed) can hold the partials partition until the
 /// broker expires its session; a member that never gets it (another live member merges) stops
@@ -195,6 +199,16 @@ enum NotDurable {
     /// Lost (delivery failed for good, or the counts file cannot be written): the run stops and
     /// a restart replays it from the checkpoints.
     Lost(anyhow::Error),
+}
+
+impl NotDurable {
+    /// The failure of a run that cannot wait any longer.
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            NotDurable::Pending(e) => e.context("results were not acknowledged by the broker"),
+            NotDurable::Lost(e) => e,
+        }
+    }
 }
 
 /// What a stage does when its group moves partitions.
@@ -792,6 +806,10 @@ fn poll_until_done(
                 .map(|m| m.caught_up(end));
             if caught_up == Some(true) {
                 merge_ctx.stage.emit(false)?;
+                // A batch run succeeds only once its results are in the broker.
+                shared
+                    .make_durable(FINAL_FLUSH)
+                    .map_err(NotDurable::into_error)?;
                 commit_all(COMMIT_BUDGET);
                 info!("every window merged and published");
                 return Ok(());
