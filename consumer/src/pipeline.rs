@@ -113,7 +113,7 @@ impl Partition {
         } else {
             self.windows.take_closed()
         };
-        if let Some(wm) = self.windows.watermark_ms() {
+        if let Some(wm) = self.windows.closed_through_ms() {
             self.seen.expire(wm);
         }
         closed
@@ -257,7 +257,7 @@ impl Pipeline {
             }
             self.stats.windows += closed.len() as u64;
             out.extend(closed.into_iter().map(|w| window_message(source, w, true)));
-            let position = (p.windows.watermark_ms(), p.idle);
+            let position = (p.windows.closed_through_ms(), p.idle);
             let due = p.sent.is_none_or(|(wm, idle, at)| {
                 (wm, idle) != position || now.duration_since(at) >= HEARTBEAT
             });
@@ -332,7 +332,7 @@ impl Pipeline {
             p.finished = true;
             out.push(PartialMessage::Progress {
                 source,
-                watermark_ms: p.windows.watermark_ms(),
+                watermark_ms: p.windows.closed_through_ms(),
                 idle: true,
             });
         }
@@ -712,6 +712,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.stats().rejected, n as u64);
         assert_eq!(p.stats().counted, 1);
+        p.close_ready(t0);
         assert_eq!(
             p.checkpoints(),
             [(

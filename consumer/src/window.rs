@@ -127,6 +127,10 @@ pub struct PartitionWindows {
     spec: WindowSpec,
     /// Newest event time seen minus the allowed lateness; windows ending at or before it close.
     watermark_ms: Option<i64>,
+    /// The watermark as of the last [`take_closed`](Self::take_closed): every window ending at or
+    /// before it has been taken. Checkpoints carry this one, not `watermark_ms`, which runs ahead
+    /// of what was taken between two takes.
+    closed_through_ms: Option<i64>,
     open: BTreeMap<OpenKey, OpenWindow>,
     next_offset: Option<i64>,
 }
@@ -137,14 +141,16 @@ impl PartitionWindows {
         PartitionWindows {
             spec,
             watermark_ms: restored_watermark_ms,
+            closed_through_ms: restored_watermark_ms,
             open: BTreeMap::new(),
             next_offset: None,
         }
     }
 
-    /// The current watermark, if any record has been seen or restored.
-    pub fn watermark_ms(&self) -> Option<i64> {
-        self.watermark_ms
+    /// Every window ending at or before this has been taken (closed): the watermark as of the
+    /// last take, if any record has been seen or restored.
+    pub fn closed_through_ms(&self) -> Option<i64> {
+        self.closed_through_ms
     }
 
     /// Counts a tweet at `offset` with event time `event_ms` and its hashtags as (case-folded
@@ -210,6 +216,7 @@ impl PartitionWindows {
                 });
             }
         }
+        self.closed_through_ms = Some(wm);
         closed
     }
 
@@ -240,8 +247,13 @@ impl PartitionWindows {
     }
 
     /// Where a consumer taking over this partition must resume so that nothing is skipped and
-    /// nothing emitted is counted twice. Valid once the windows returned by the last
-    /// [`take_closed`](Self::take_closed) have been written out. `None` before any record.
+    /// nothing emitted is counted twice: the first record of the oldest window not taken yet,
+    /// with the watermark every taken window ended by. Valid at any time once the windows the
+    /// takes returned have been written out. `None` before any record.
+    ///
+    /// Replaying from it decides as the original run did: every record before the offset is in
+    /// taken windows only (or was late), so it raised the watermark to below
+    /// `closed_through_ms` at most, which the resumed partition starts from.
     pub fn checkpoint(&self) -> Option<Checkpoint> {
         let offset = match self.open.first_key_value() {
             Some(_) => self.open.values().map(|w| w.first_offset).min(),
@@ -249,7 +261,7 @@ impl PartitionWindows {
         }?;
         Some(Checkpoint {
             offset,
-            watermark_ms: self.watermark_ms,
+            watermark_ms: self.closed_through_ms,
         })
     }
 }
@@ -481,10 +493,22 @@ mod tests {
     }
 
     fn run(p: &mut PartitionWindows, events: &[(i64, i64)]) -> Vec<WindowResult> {
+        run_closing_every(p, events, 1)
+    }
+
+    /// Observes `events`, taking the closed windows after every `every`-th one only, as the
+    /// driver does on its timer: in between, the watermark is ahead of what was emitted.
+    fn run_closing_every(
+        p: &mut PartitionWindows,
+        events: &[(i64, i64)],
+        every: usize,
+    ) -> Vec<WindowResult> {
         let mut out = Vec::new();
-        for &(offset, t) in events {
+        for (i, &(offset, t)) in events.iter().enumerate() {
             p.observe(offset, t, &tags(&["k"]), Scoring::Off);
-            out.extend(p.take_closed());
+            if (i + 1) % every == 0 {
+                out.extend(p.take_closed());
+            }
         }
         out
     }
@@ -545,6 +569,7 @@ mod tests {
             events in prop::collection::vec(0i64..100_000, 1..200),
             cut in any::<prop::sample::Index>(),
             shapes in shapes(),
+            close_every in 1usize..8,
         ) {
             let spec = spec(&shapes);
             let indexed = indexed(&events);
@@ -552,9 +577,11 @@ mod tests {
             let mut expected = run(&mut whole, &indexed);
             expected.extend(whole.take_all());
 
+            // The checkpoint is taken whenever the commit timer fires: possibly after records
+            // that moved the watermark past windows not taken yet.
             let cut = cut.index(indexed.len());
             let mut first = PartitionWindows::new(spec.clone(), None);
-            let mut got = run(&mut first, &indexed[..cut]);
+            let mut got = run_closing_every(&mut first, &indexed[..cut], close_every);
             let (resume_at, wm) = match first.checkpoint() {
                 Some(cp) => (cp.offset as usize, cp.watermark_ms),
                 None => (0, None),
@@ -572,6 +599,7 @@ mod tests {
             events in prop::collection::vec(0i64..100_000, 2..200),
             cuts in any::<(prop::sample::Index, prop::sample::Index)>(),
             shapes in shapes(),
+            close_every in 1usize..8,
         ) {
             let spec = spec(&shapes);
             let indexed = indexed(&events);
@@ -582,9 +610,9 @@ mod tests {
             let (a, b) = (cuts.0.index(indexed.len()), cuts.1.index(indexed.len()));
             let (older, newer) = (a.min(b), a.max(b));
             let mut first = PartitionWindows::new(spec.clone(), None);
-            let mut got = run(&mut first, &indexed[..older]);
+            let mut got = run_closing_every(&mut first, &indexed[..older], close_every);
             let old_offset = first.checkpoint().map_or(0, |cp| cp.offset as usize);
-            got.extend(run(&mut first, &indexed[older..newer]));
+            got.extend(run_closing_every(&mut first, &indexed[older..newer], close_every));
             let new_watermark = first.checkpoint().and_then(|cp| cp.watermark_ms);
             let mut second = PartitionWindows::new(spec, new_watermark);
             got.extend(run(&mut second, &indexed[old_offset..]));
