@@ -76,13 +76,24 @@ fn base(kafka: &KafkaSettings) -> ClientConfig {
 /// an uncompressed one; it cannot serve snappy at all. On Apache Kafka, turn lz4 on with
 /// `kafka.properties.compression.type` (docker-compose.yml does).
 pub fn producer_config(kafka: &KafkaSettings) -> ClientConfig {
+    idempotent_producer(kafka, "trends-producer", 10)
+}
+
+/// Settings for the consumer's own publishing (partials, results, dead letters, checkpoints):
+/// those of [`producer_config`], but batches wait only 2 ms, because a live view waits on each
+/// of them and they are few and small.
+pub fn results_producer_config(kafka: &KafkaSettings) -> ClientConfig {
+    idempotent_producer(kafka, "trends-consumer-results", 2)
+}
+
+fn idempotent_producer(kafka: &KafkaSettings, client_id: &str, linger_ms: u32) -> ClientConfig {
     let mut config = base(kafka);
     config
-        .set("client.id", "trends-producer")
+        .set("client.id", client_id)
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("compression.type", "none")
-        .set("linger.ms", "10")
+        .set("linger.ms", linger_ms.to_string())
         .set("batch.size", "1000000")
         .set("message.timeout.ms", "300000");
     with_user_properties(config, kafka)
@@ -104,8 +115,9 @@ pub fn consumer_config(kafka: &KafkaSettings, consumer: &ConsumerSettings) -> Cl
         // fetch.max.bytes (default 50 MB) must not go below that.
         .set("max.partition.fetch.bytes", "16777216")
         // Tansu holds every fetch response for the whole wait even when it has data: with
-        // librdkafka's 500 ms default a consumer tops out at about 5 MB per half second.
-        .set("fetch.wait.max.ms", "50");
+        // librdkafka's 500 ms default a consumer tops out at about 5 MB per half second, and
+        // every wait is paid again on each hop of a live update (raw, partials, results).
+        .set("fetch.wait.max.ms", "10");
     with_user_properties(config, kafka)
 }
 

@@ -31,7 +31,7 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
 use common::kafka::{
-    consumer_config, counting_producer, producer_config, send_waiting, CountingProducer,
+    consumer_config, counting_producer, results_producer_config, send_waiting, CountingProducer,
     Deliveries, SETUP_TIMEOUT,
 };
 use common::settings::{OffsetReset, Settings};
@@ -538,8 +538,7 @@ pub fn run(
         let path = c.counts_file.as_deref().unwrap_or_else(|| "".as_ref());
         format!("cannot open counts file {}", path.display())
     })?;
-    let mut producer_settings = producer_config(&settings.kafka);
-    producer_settings.set("client.id", "trends-consumer-results");
+    let producer_settings = results_producer_config(&settings.kafka);
     let (producer, deliveries) =
         counting_producer(&producer_settings).context("invalid Kafka producer settings")?;
     let config = consumer_config(&settings.kafka, c);
@@ -718,7 +717,6 @@ fn poll_until_done(
     let shared = &count_ctx.shared;
     let mut last_close = Instant::now();
     let mut last_commit = Instant::now();
-    let mut last_early = Instant::now();
     let mut finished: Option<(Instant, i64)> = None;
     let mut rejoined = false;
     let commit_all = |budget| {
@@ -764,7 +762,12 @@ fn poll_until_done(
             Some(Err(error)) => tracing::debug!(%error, "consumer error"),
             None => {}
         }
-        drain_partials(merge)?;
+        let arrived = drain_partials(merge)?;
+        // Snapshots come at the counting stages' pace; passing them on at once spares a live
+        // view another interval of delay.
+        if arrived && !c.early_updates.is_zero() {
+            merge_ctx.stage.emit(true)?;
+        }
         let now = Instant::now();
         let at_end = c
             .until_end
@@ -787,12 +790,7 @@ fn poll_until_done(
             let messages = pipeline.close_ready(now);
             drop(pipeline);
             shared.send_partials(messages)?;
-            let early =
-                !c.early_updates.is_zero() && now.duration_since(last_early) >= c.early_updates;
-            if early {
-                last_early = now;
-            }
-            merge_ctx.stage.emit(early)?;
+            merge_ctx.stage.emit(false)?;
             shared.metrics.record_run(RunStats {
                 count: lock(&count_ctx.stage.pipeline).stats(),
                 merge: merge_ctx.stage.stats(),
@@ -848,12 +846,14 @@ fn rejoin<C: ConsumerContext>(consumer: &BaseConsumer<C>, topic: &str) -> anyhow
         .with_context(|| format!("cannot subscribe to {topic} again"))
 }
 
-/// Feeds every partials message already fetched to the merge stage.
-fn drain_partials(merge: &BaseConsumer<GroupContext<MergeStage>>) -> anyhow::Result<()> {
+/// Feeds every partials message already fetched to the merge stage; whether any arrived.
+fn drain_partials(merge: &BaseConsumer<GroupContext<MergeStage>>) -> anyhow::Result<bool> {
     let stage = &merge.context().stage;
+    let mut arrived = false;
     while let Some(result) = merge.poll(Duration::ZERO) {
         match result {
             Ok(m) => {
+                arrived = true;
                 let mut merger = lock(&stage.merger);
                 let Some(merger) = merger.as_mut() else {
                     continue;
@@ -870,7 +870,7 @@ fn drain_partials(merge: &BaseConsumer<GroupContext<MergeStage>>) -> anyhow::Res
             Err(error) => tracing::debug!(%error, "merge consumer error"),
         }
     }
-    Ok(())
+    Ok(arrived)
 }
 
 /// Leaves both groups at once and closes the consumers, waiting at most [`LEAVE_TIMEOUT`]
