@@ -14,8 +14,9 @@
 #
 # Usage: scripts/bench.sh [engine|e2e|all]          (default: all)
 #
-# Environment: BENCH_TWEETS tweets to generate [200000]. Everything goes under .bench/: the tweet
-# file, the Python venv, the broker's state and log, per-candidate logs and results.
+# Environment: BENCH_ENGINE_TWEETS tweets for the engine step [1000000], BENCH_TWEETS tweets for the
+# e2e step [200000]. Everything goes under .bench/: the tweet files, the Python venv, the broker's
+# state and log, per-candidate logs and results.
 # Each figure comes from bench/python/runner.py: tweets/s from wall time (process start to exit),
 # CPU (user+system) and peak RSS of the candidate process (os.wait4), and the broker's CPU meanwhile.
 set -euo pipefail
@@ -34,13 +35,15 @@ case "$MODE" in
     ;;
 esac
 
+ENGINE_TWEETS="${BENCH_ENGINE_TWEETS:-1000000}"
 TWEETS="${BENCH_TWEETS:-200000}"
-[[ $TWEETS =~ ^[1-9][0-9]*$ ]] || {
-  echo "bench.sh: BENCH_TWEETS must be a positive integer, got '$TWEETS'" >&2
-  exit 2
-}
+for count in BENCH_ENGINE_TWEETS="$ENGINE_TWEETS" BENCH_TWEETS="$TWEETS"; do
+  [[ ${count#*=} =~ ^[1-9][0-9]*$ ]] || {
+    echo "bench.sh: ${count%%=*} must be a positive integer, got '${count#*=}'" >&2
+    exit 2
+  }
+done
 BENCH_DIR="$REPO_ROOT/.bench"
-TWEETS_FILE="$BENCH_DIR/tweets.jsonl"
 RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
 LOG_DIR="$BENCH_DIR/logs/$RUN_ID"
 RESULTS="$LOG_DIR/results.jsonl"
@@ -81,29 +84,37 @@ step "building release binaries"
 ensure_build_tools >/dev/null
 cargo build --release -q -p producer -p consumer -p bench
 
-step "generating $TWEETS tweets"
-params="synthetic limit=$TWEETS seed=42 start=2026-01-01T00:00:00Z events-per-second=5000"
-if [[ -f $TWEETS_FILE && -f $TWEETS_FILE.params && "$(cat "$TWEETS_FILE.params")" == "$params" ]]; then
-  echo "reusing $TWEETS_FILE ($params)"
-else
-  rm -f "$TWEETS_FILE.params"
-  target/release/producer --source synthetic --sink stdout --limit "$TWEETS" --seed 42 \
-    --start 2026-01-01T00:00:00Z --events-per-second 5000 >"$TWEETS_FILE" 2>"$LOG_DIR/generate.err" ||
-    die "tweet generation failed (see $LOG_DIR/generate.err)"
-  echo "$params" >"$TWEETS_FILE.params"
-fi
-echo "$TWEETS_FILE: $(wc -l <"$TWEETS_FILE") tweets, $(du -m "$TWEETS_FILE" | cut -f1) MB"
+# Writes N seeded synthetic tweets to .bench/tweets-N.jsonl (reused when present) and sets
+# TWEETS_FILE to it.
+generate_tweets() {
+  local count=$1
+  TWEETS_FILE="$BENCH_DIR/tweets-$count.jsonl"
+  step "generating $count tweets"
+  if [[ -f $TWEETS_FILE && -f $TWEETS_FILE.done ]]; then
+    echo "reusing $TWEETS_FILE"
+  else
+    rm -f "$TWEETS_FILE.done"
+    target/release/producer --source synthetic --sink stdout --limit "$count" --seed 42 \
+      --start 2026-01-01T00:00:00Z --events-per-second 5000 >"$TWEETS_FILE" 2>"$LOG_DIR/generate.err" ||
+      die "tweet generation failed (see $LOG_DIR/generate.err)"
+    touch "$TWEETS_FILE.done"
+  fi
+  echo "$TWEETS_FILE: $(wc -l <"$TWEETS_FILE") tweets, $(du -m "$TWEETS_FILE" | cut -f1) MB"
+}
 
 failed=0
 
 run_engine() {
-  step "engine: the consumer's processing engine in memory (target/release/engine)"
-  "${RUNNER[@]}" run --step engine --name engine --tweets "$TWEETS" --results "$RESULTS" \
-    --log-dir "$LOG_DIR" --echo --count-regex '(?m)^tweets +(\d+)' --own-regex '(?m)^wall +([0-9.]+) s' -- \
-    target/release/engine "$TWEETS_FILE" || failed=1
+  generate_tweets "$ENGINE_TWEETS"
+  local engine=("${RUNNER[@]}" run --step engine --tweets "$ENGINE_TWEETS" --results "$RESULTS" --log-dir "$LOG_DIR")
+  local own=(--count-regex '(?m)^tweets +(\d+)' --own-regex '(?m)^wall +([0-9.]+) s')
+  step "engine: the consumer's processing engine in memory (target/release/engine), default settings"
+  "${engine[@]}" --name engine --echo "${own[@]}" -- target/release/engine "$TWEETS_FILE" || failed=1
+  step "engine: the same without sentiment (the Python below scores none)"
+  "${engine[@]}" --name engine-sentiment-off --echo "${own[@]}" -- \
+    target/release/engine "$TWEETS_FILE" --sentiment false || failed=1
   step "engine: the tutorials' Python counting on the same tweets in memory"
-  "${RUNNER[@]}" run --step engine --name python-memory --tweets "$TWEETS" --results "$RESULTS" \
-    --log-dir "$LOG_DIR" --show '^RESULT' -- \
+  "${engine[@]}" --name python-memory --show '^RESULT' -- \
     "$PYTHON" bench/python/tutorial_memory.py "$TWEETS_FILE" || failed=1
 }
 
@@ -136,6 +147,7 @@ setup_python() {
 }
 
 run_e2e() {
+  generate_tweets "$TWEETS"
   setup_python
 
   step "starting a throw-away broker"
@@ -215,9 +227,9 @@ run_e2e() {
 [[ $MODE == engine || $MODE == all ]] && run_engine
 [[ $MODE == e2e || $MODE == all ]] && run_e2e
 
-step "summary ($TWEETS tweets; logs and results in $LOG_DIR)"
+step "summary (logs and results in $LOG_DIR)"
 "${RUNNER[@]}" report --results "$RESULTS" \
-  --pair engine python-memory \
+  --pair engine python-memory --pair engine-sentiment-off python-memory \
   --pair producer produce-noop \
   --pair ours drain --pair ours python-tutorial --pair ours quix \
   --pair drain-again drain
