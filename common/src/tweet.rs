@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use serde_path_to_error::Segment;
 
 use crate::hashtag;
+use crate::json_scan;
 use crate::snippet;
 use crate::timestamp::{self, TimestampError};
 
@@ -131,18 +132,19 @@ impl<'a> Tweet<'a> {
     /// coordinates are not available from the result.
     /// Skipping those objects without keeping them is the consumer's hot path: it spares
     /// validating the user object's text, a third of the parsing work.
+    /// Most messages take [`lean_wire`]'s fast path; the rest, serde_json's, which decides
+    /// every message the fast path is unsure of (and explains the errors).
     pub fn parse_for_counting(bytes: &'a [u8]) -> Result<Tweet<'a>, ParseError> {
-        Self::parse_keeping::<IgnoredAny>(bytes)
+        match lean_wire(bytes) {
+            Some(wire) => from_wire(wire, bytes),
+            None => Self::parse_keeping::<IgnoredAny>(bytes),
+        }
     }
 
     fn parse_keeping<X: Kept<'a>>(bytes: &'a [u8]) -> Result<Tweet<'a>, ParseError> {
-        let mut wire: Wire<'a, X> = match serde_json::from_slice(bytes) {
-            Ok(wire) => wire,
-            Err(error) => return Err(explain::<Wire<'a, X>>(bytes, error)),
-        };
-        match wire.data.take() {
-            Some(data) => from_v2(data, wire.includes.and_then(Kept::raw)),
-            None => from_v1(wire, bytes),
+        match serde_json::from_slice::<Wire<'a, X>>(bytes) {
+            Ok(wire) => from_wire(wire, bytes),
+            Err(error) => Err(explain::<Wire<'a, X>>(bytes, error)),
         }
     }
 
@@ -250,7 +252,7 @@ impl<'a> Kept<'a> for IgnoredAny {
 }
 
 /// Both shapes in one struct: v2 puts the tweet under `data`, v1.1 at the top level.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(bound = "X: Kept<'de>")]
 struct Wire<'a, X> {
     #[serde(borrow)]
@@ -383,6 +385,165 @@ struct V2User<'a> {
 
 fn v2_includes(raw: Option<&RawValue>) -> Option<V2Includes<'_>> {
     serde_json::from_str(raw?.get()).ok()
+}
+
+/// A message read into [`Wire`] as a tweet of whichever shape it has.
+fn from_wire<'a, X: Kept<'a>>(
+    mut wire: Wire<'a, X>,
+    bytes: &[u8],
+) -> Result<Tweet<'a>, ParseError> {
+    match wire.data.take() {
+        Some(data) => from_v2(data, wire.includes.and_then(Kept::raw)),
+        None => from_v1(wire, bytes),
+    }
+}
+
+/// The fast path of [`Tweet::parse_for_counting`]: the message walked with [`json_scan`], the
+/// fields the pipeline uses read on the way (strings without escapes borrowed directly, the
+/// rare v2 `data` and `extended_tweet` by serde_json from their own bytes) and all others
+/// skipped. It gives what `serde_json::from_slice::<Wire<IgnoredAny>>` gives, or `None`: for
+/// anything serde_json rejects, and for anything unusual (an escaped key, a struct written as
+/// an array, deep nesting in a skipped value), which serde_json then decides.
+fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
+    let mut wire = Wire::default();
+    let mut seen = Seen::default();
+    let start = json_scan::skip_whitespace(bytes, 0);
+    let end = json_scan::object_end(bytes, start, |key, at| match key {
+        b"data" => seen.put(0, &mut wire.data, decoded(bytes, at)?),
+        b"includes" => seen.put(1, &mut wire.includes, present(bytes, at)?),
+        b"id_str" => seen.put(2, &mut wire.id_str, string(bytes, at)?),
+        b"id" => seen.put(3, &mut wire.id, id_number(bytes, at)?),
+        b"created_at" => seen.put(4, &mut wire.created_at, string(bytes, at)?),
+        b"text" => seen.put(5, &mut wire.text, string(bytes, at)?),
+        b"full_text" => seen.put(6, &mut wire.full_text, string(bytes, at)?),
+        b"extended_tweet" => seen.put(7, &mut wire.extended_tweet, decoded(bytes, at)?),
+        b"entities" => seen.put(8, &mut wire.entities, entities(bytes, at)?),
+        b"lang" => seen.put(9, &mut wire.lang, string(bytes, at)?),
+        b"user" => seen.put(10, &mut wire.user, present(bytes, at)?),
+        b"place" => seen.put(11, &mut wire.place, present(bytes, at)?),
+        b"coordinates" => seen.put(12, &mut wire.coordinates, present(bytes, at)?),
+        b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, present(bytes, at)?),
+        _ => json_scan::value_end(bytes, at),
+    })?;
+    (json_scan::skip_whitespace(bytes, end) == bytes.len()).then_some(wire)
+}
+
+/// The fields of a struct the fast path has read, one bit each: serde rejects a field given
+/// twice (even once as null), and so must the fast path.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    /// Stores a field's value read from the message and gives where it ends; `None` if the
+    /// field was already given.
+    fn put<T>(&mut self, bit: u32, field: &mut T, (value, end): (T, usize)) -> Option<usize> {
+        if self.0 & 1 << bit != 0 {
+            return None;
+        }
+        self.0 |= 1 << bit;
+        *field = value;
+        Some(end)
+    }
+}
+
+/// The value at `at` decoded by serde_json from its own bytes, as it would be inside the
+/// message, and where it ends.
+fn decoded<'a, T: Deserialize<'a>>(bytes: &'a [u8], at: usize) -> Option<(T, usize)> {
+    let end = json_scan::value_end(bytes, at)?;
+    Some((serde_json::from_slice(&bytes[at..end]).ok()?, end))
+}
+
+/// `null` as `None`, anything else through `read`, as serde reads an `Option`.
+fn nullable<T>(
+    bytes: &[u8],
+    at: usize,
+    read: impl FnOnce() -> Option<(T, usize)>,
+) -> Option<(Option<T>, usize)> {
+    match bytes.get(at..at + 4) {
+        Some(b"null") => Some((None, at + 4)),
+        _ => read().map(|(value, end)| (Some(value), end)),
+    }
+}
+
+/// A string field (or null), borrowed straight from the message when it has no escapes.
+fn string(bytes: &[u8], at: usize) -> Option<(Option<Str<'_>>, usize)> {
+    nullable(bytes, at, || {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        match json_scan::string_end(bytes, at)? {
+            (end, false) => {
+                let text = simdutf8::basic::from_utf8(&bytes[at + 1..end - 1]).ok()?;
+                Some((Str(Cow::Borrowed(text)), end))
+            }
+            (end, true) => Some((serde_json::from_slice(&bytes[at..end]).ok()?, end)),
+        }
+    })
+}
+
+/// A v1.1 numeric `id` (or null) as serde_json reads a `u64`: digits without a leading zero
+/// that fit. A sign, fraction or exponent (which serde_json rejects or reads as a float) stops
+/// the digits, and the object walk then rejects what follows.
+fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
+    nullable(bytes, at, || {
+        let digits = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let number = &bytes[at..at + digits];
+        if number.is_empty() || (number.len() > 1 && number[0] == b'0') {
+            return None;
+        }
+        let id = number.iter().try_fold(0u64, |id, &digit| {
+            id.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+        })?;
+        Some((id, at + digits))
+    })
+}
+
+/// An object skipped apart from whether it is there (not null).
+fn present(bytes: &[u8], at: usize) -> Option<(Option<IgnoredAny>, usize)> {
+    nullable(bytes, at, || {
+        Some((IgnoredAny, json_scan::value_end(bytes, at)?))
+    })
+}
+
+/// `entities` (or null) as [`Entities`] reads it: only the `hashtags` list is kept.
+fn entities(bytes: &[u8], at: usize) -> Option<(Option<Entities<'_>>, usize)> {
+    nullable(bytes, at, || {
+        let mut hashtags = None;
+        let end = json_scan::object_end(bytes, at, |key, at| match key {
+            b"hashtags" if hashtags.is_none() => {
+                let mut tags = Vec::new();
+                let end = json_scan::array_end(bytes, at, |at| {
+                    let (tag, end) = hashtag_entity(bytes, at)?;
+                    tags.push(tag);
+                    Some(end)
+                })?;
+                hashtags = Some(tags);
+                Some(end)
+            }
+            b"hashtags" => None,
+            _ => json_scan::value_end(bytes, at),
+        })?;
+        let hashtags = hashtags.unwrap_or_default();
+        Some((Entities { hashtags }, end))
+    })
+}
+
+/// One hashtag entity: its `text` (v1.1) or `tag` (v2), required, given once.
+fn hashtag_entity(bytes: &[u8], at: usize) -> Option<(HashtagEntity<'_>, usize)> {
+    let mut text = None;
+    let end = json_scan::object_end(bytes, at, |key, at| match key {
+        b"text" | b"tag" if text.is_none() => {
+            let (tag, end) = string(bytes, at)?;
+            text = Some(tag?.0);
+            Some(end)
+        }
+        b"text" | b"tag" => None,
+        _ => json_scan::value_end(bytes, at),
+    })?;
+    Some((HashtagEntity { text: text? }, end))
 }
 
 /// The error for a message serde_json rejected. Only failed messages come here, so it can
