@@ -285,3 +285,225 @@ fn special_mask(block: &[u8; 16]) -> u32 {
         .enumerate()
         .fold(0, |mask, (j, &b)| mask | u32::from(is_special(b)) << j)
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde::de::IgnoredAny;
+
+    /// What serde_json says when it ignores the whole input as one value.
+    fn serde_accepts(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+    }
+
+    fn skips_whole(bytes: &[u8]) -> bool {
+        value_end(bytes, 0).is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
+    }
+
+    #[test]
+    fn skips_what_serde_json_ignores_and_rejects_the_rest() {
+        let valid = [
+            "0",
+            "-0.5e+10",
+            "123",
+            "1E3",
+            " true",
+            "null",
+            r#""""#,
+            r#""a\"b\\c\/\b\f\n\r\t\u00e9\uD800""#,
+            "\"caf\u{e9} \u{1f600}\"",
+            "[]",
+            "{}",
+            r#"{"a":[1,{"b":null}],"c":{}}"#,
+            " [ 1 , \"x\" , [ ] , { } ] ",
+            "{ \"k\" : \n\t\r 1 }",
+        ];
+        for json in valid {
+            assert!(serde_accepts(json.as_bytes()), "{json}");
+            assert!(skips_whole(json.as_bytes()), "{json}");
+        }
+        let invalid: [&[u8]; 24] = [
+            b"",
+            b" ",
+            b"01",
+            b"-",
+            b"1.",
+            b".5",
+            b"1e",
+            b"+1",
+            b"tru",
+            b"nul",
+            b"\"abc",
+            b"\"a\x01b\"",
+            b"\"\\x\"",
+            b"\"\\u12g4\"",
+            b"\"\\u12\"",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{1:2}",
+            b"{\"a\":1]",
+            b"[1}",
+            b"{\"a\":}",
+        ];
+        for json in invalid {
+            assert!(!serde_accepts(json), "{json:?}");
+            assert!(!skips_whole(json), "{json:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_skipped_inside_strings_as_serde_json_does() {
+        let json = b"{\"name\":\"\xff\"}";
+        assert!(serde_accepts(json));
+        assert!(skips_whole(json));
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_gives_up() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(skips_whole(nested(MAX_DEPTH as usize).as_bytes()));
+        assert_eq!(
+            value_end(nested(MAX_DEPTH as usize + 1).as_bytes(), 0),
+            None
+        );
+    }
+
+    #[test]
+    fn walks_objects_and_arrays_member_by_member() {
+        let json = br#"{"a": [1, 2], "b\u0020": 3}"#;
+        let mut keys = Vec::new();
+        let end = object_end(json, 0, |key, at| {
+            keys.push(String::from_utf8(key.to_vec()).unwrap());
+            value_end(json, at)
+        });
+        assert_eq!(end, None, "an escaped key gives up");
+        assert_eq!(keys, ["a"]);
+
+        let json = b"[ 1 , [2] ,3 ]";
+        let mut starts = Vec::new();
+        let end = array_end(json, 0, |at| {
+            starts.push(at);
+            value_end(json, at)
+        });
+        assert_eq!((end, starts), (Some(json.len()), vec![2, 6, 11]));
+        assert_eq!(array_end(b"[1,]", 0, |at| value_end(b"[1,]", at)), None);
+        assert_eq!(object_end(b"{\"\xff\":1}", 0, |_, at| Some(at + 1)), None);
+    }
+
+    /// Any JSON value, its keys often the names the tweet parser looks for.
+    pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+            "[\"\\\\\u{0}-\u{1f}#a\u{e9}\u{1f600}]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((key(), inner), 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// An object key: one the tweet parser knows, or any.
+    pub(crate) fn key() -> impl Strategy<Value = String> {
+        const KNOWN: [&str; 20] = [
+            "id",
+            "id_str",
+            "text",
+            "full_text",
+            "created_at",
+            "lang",
+            "entities",
+            "hashtags",
+            "tag",
+            "extended_tweet",
+            "data",
+            "includes",
+            "user",
+            "place",
+            "coordinates",
+            "retweeted_status",
+            "note_tweet",
+            "referenced_tweets",
+            "type",
+            "urls",
+        ];
+        prop_oneof![
+            3 => prop::sample::select(&KNOWN[..]).prop_map(String::from),
+            1 => "\\PC{0,6}",
+        ]
+    }
+
+    /// A change to a message: cut it, or delete, insert or overwrite one byte.
+    pub(crate) fn mutate(mut bytes: Vec<u8>, (kind, at, byte): (u8, usize, u8)) -> Vec<u8> {
+        let at = at % (bytes.len() + 1);
+        match kind % 4 {
+            0 => bytes.truncate(at),
+            1 if at < bytes.len() => drop(bytes.remove(at)),
+            2 => bytes.insert(at, byte),
+            _ if at < bytes.len() => bytes[at] = byte,
+            _ => {}
+        }
+        bytes
+    }
+
+    /// Up to three changes for [`mutate`], inserting bytes that matter to JSON's grammar.
+    pub(crate) fn changes() -> impl Strategy<Value = Vec<(u8, usize, u8)>> {
+        let byte = prop::sample::select(b"{}[],:\"\\ 0123456789-.etnulx\x01\xff\xe9a#".to_vec());
+        prop::collection::vec((0u8..4, any::<usize>(), byte), 0..3)
+    }
+
+    /// Bytes that matter to JSON's grammar, and a few that do not.
+    fn json_ish() -> impl Strategy<Value = Vec<u8>> {
+        let byte =
+            prop::sample::select(b"{}[],:\"\\ \n0123456789-+.eEtrufalsn/bu\x01\xffa".to_vec());
+        prop::collection::vec(byte, 0..40)
+    }
+
+    proptest! {
+        #[test]
+        fn never_accepts_what_serde_json_rejects(bytes in json_ish()) {
+            if skips_whole(&bytes) {
+                prop_assert!(serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+
+        #[test]
+        fn never_accepts_a_changed_value_serde_json_rejects(value in json_value(), changes in changes()) {
+            let json = serde_json::to_vec(&value).unwrap();
+            let bytes = changes.into_iter().fold(json, mutate);
+            if skips_whole(&bytes) {
+                prop_assert!(serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+
+        #[test]
+        fn skips_every_value_serde_json_writes(value in json_value(), pretty: bool) {
+            let json = if pretty {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            }.unwrap();
+            prop_assert!(skips_whole(json.as_bytes()), "{json}");
+        }
+
+        #[test]
+        fn the_block_mask_flags_exactly_the_special_bytes(block: [u8; 16]) {
+            let mask = special_mask(&block);
+            for (j, &b) in block.iter().enumerate() {
+                prop_assert_eq!(mask >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+            }
+        }
+    }
+}

@@ -765,6 +765,7 @@ fn from_v2<'a>(data: V2Data<'a>, includes: Option<&'a RawValue>) -> Result<Tweet
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const V1_TWEET: &str = r##"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728","text":"To make room for more expression, we will now count all emojis as equal #Twitter #emoji","truncated":false,"entities":{"hashtags":[{"text":"Twitter","indices":[72,80]},{"text":"emoji","indices":[81,87]}],"urls":[],"user_mentions":[]},"user":{"id":6253282,"id_str":"6253282","screen_name":"TwitterAPI","name":"Twitter API"},"lang":"en","place":{"id":"01a9a39529b27f36","full_name":"Manhattan, NY","country_code":"US"},"coordinates":{"type":"Point","coordinates":[-73.99,40.73]}}"##;
 
@@ -1062,5 +1063,163 @@ mod tests {
         );
         let lean = Tweet::parse_for_counting(input).unwrap();
         assert_eq!(lean.hashtags().collect::<Vec<_>>(), ["t"]);
+    }
+
+    /// Everything a parse gives the pipeline, errors included, to compare the two paths.
+    fn summary(result: Result<Tweet<'_>, ParseError>) -> String {
+        match result {
+            Ok(t) => format!(
+                "{:?} {} {:?} {:?} borrowed={} {:?} {:?} {} {:?}",
+                t.shape,
+                t.id,
+                t.created_at_ms,
+                t.text,
+                matches!(t.text, Cow::Borrowed(_)),
+                t.hashtags().collect::<Vec<_>>(),
+                t.lang,
+                t.is_retweet,
+                t.user().map(|u| u.id),
+            ),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    /// What `parse_for_counting` gives, against serde_json's reading of the same bytes.
+    fn both_paths(bytes: &[u8]) -> (String, String) {
+        (
+            summary(Tweet::parse_for_counting(bytes)),
+            summary(Tweet::parse_keeping::<IgnoredAny>(bytes)),
+        )
+    }
+
+    #[test]
+    fn the_fast_path_reads_the_examples_as_serde_json_does() {
+        for json in [V1_TWEET, V1_EXTENDED, V2_TWEET] {
+            assert!(lean_wire(json.as_bytes()).is_some(), "{json}");
+            let (fast, serde) = both_paths(json.as_bytes());
+            assert_eq!(fast, serde);
+        }
+        for (name, input, _) in catalogue() {
+            let (fast, serde) = both_paths(&input);
+            assert_eq!(fast, serde, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_leaves_the_unusual_to_serde_json() {
+        let cases: [&[u8]; 8] = [
+            br#"{"id_str":"1","te\u0078t":"escaped key"}"#,
+            br#"{"id_str":"1","text":"t","text":"twice"}"#,
+            br#"{"id_str":"1","text":null,"text":"t"}"#,
+            br#"{"id_str":"1","text":"t","entities":{"hashtags":[{"text":"a","tag":"b"}]}}"#,
+            br#"{"id_str":"1","text":"t","entities":[[{"text":"a"}]]}"#,
+            br#"{"id":1.0,"text":"t"}"#,
+            br#"{"id":012,"text":"t"}"#,
+            br#"["1","t"]"#,
+        ];
+        for input in cases {
+            assert!(
+                lean_wire(input).is_none(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            let (fast, serde) = both_paths(input);
+            assert_eq!(fast, serde);
+        }
+    }
+
+    /// A top-level member: a field the parser reads, of the right type or not, or any other.
+    fn member() -> impl Strategy<Value = (String, String)> {
+        use crate::json_scan::tests::{json_value, key};
+        let text = "[a-z #\u{e9}\u{65e5}\"\\\\\n]{0,20}|#[a-zA-Z]{1,8}";
+        let tag = text.prop_map(|t| serde_json::json!({ "text": t, "indices": [0, 1] }));
+        let well_typed = prop_oneof![
+            "[0-9]{1,20}".prop_map(|id| ("id_str".to_owned(), serde_json::json!(id))),
+            any::<u64>().prop_map(|id| ("id".to_owned(), serde_json::json!(id))),
+            text.prop_map(|t| ("text".to_owned(), serde_json::json!(t))),
+            any::<bool>().prop_map(|utc| {
+                let at = if utc {
+                    "Wed Oct 10 20:19:24 +0000 2018"
+                } else {
+                    "2021-10-06T22:19:24.000Z"
+                };
+                ("created_at".to_owned(), serde_json::json!(at))
+            }),
+            prop::collection::vec(tag, 0..4).prop_map(|tags| {
+                (
+                    "entities".to_owned(),
+                    serde_json::json!({ "hashtags": tags, "urls": [] }),
+                )
+            }),
+            (text, prop::collection::vec("[a-z]{1,5}", 0..3)).prop_map(|(t, tags)| {
+                let tags: Vec<_> = tags
+                    .iter()
+                    .map(|t| serde_json::json!({ "tag": t }))
+                    .collect();
+                let data =
+                    serde_json::json!({ "id": "7", "text": t, "entities": { "hashtags": tags } });
+                ("data".to_owned(), data)
+            }),
+            json_value().prop_map(|v| ("user".to_owned(), v)),
+            Just((
+                "retweeted_status".to_owned(),
+                serde_json::json!({ "id_str": "0" })
+            )),
+        ];
+        prop_oneof![
+            3 => well_typed,
+            1 => (key(), json_value()),
+        ]
+        .prop_map(|(k, v)| {
+            (
+                serde_json::to_string(&k).unwrap(),
+                serde_json::to_string(&v).unwrap(),
+            )
+        })
+    }
+
+    /// A message of such members (repeats possible), written out by hand so that keys can
+    /// repeat, with optional whitespace between the tokens of the top level.
+    fn message() -> impl Strategy<Value = Vec<u8>> {
+        (prop::collection::vec(member(), 0..8), any::<bool>()).prop_map(|(members, spaced)| {
+            let gap = if spaced { " \n\t" } else { "" };
+            let members: Vec<_> = members
+                .iter()
+                .map(|(k, v)| format!("{gap}{k}{gap}:{gap}{v}{gap}"))
+                .collect();
+            format!("{gap}{{{}}}{gap}", members.join(",")).into_bytes()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_serde_json(
+            message in message(),
+            changes in crate::json_scan::tests::changes(),
+        ) {
+            let bytes = changes.into_iter().fold(message, crate::json_scan::tests::mutate);
+            let (fast, serde) = both_paths(&bytes);
+            prop_assert_eq!(fast, serde, "{}", String::from_utf8_lossy(&bytes));
+        }
+
+        /// Well-formed tweets take the fast path: the test above would pass vacuously if it
+        /// always gave up.
+        #[test]
+        fn well_formed_tweets_take_the_fast_path(
+            id in "[1-9][0-9]{0,18}",
+            text in "[a-z #\u{e9}\u{65e5}]{0,40}",
+            tags in prop::collection::vec("[a-zA-Z]{1,8}", 0..4),
+            user in crate::json_scan::tests::json_value(),
+        ) {
+            let tags: Vec<_> = tags.iter().map(|t| serde_json::json!({ "text": t, "indices": [0, 1] })).collect();
+            let tweet = serde_json::json!({
+                "id": id.parse::<u64>().unwrap(), "id_str": id, "text": text, "lang": "en",
+                "created_at": "Wed Oct 10 20:19:24 +0000 2018", "user": user,
+                "entities": { "hashtags": tags, "urls": [], "user_mentions": [] },
+            });
+            let bytes = serde_json::to_vec(&tweet).unwrap();
+            let deep = serde_json::to_string(&tweet["user"]).unwrap().matches(['[', '{']).count() > 64;
+            prop_assert!(deep || lean_wire(&bytes).is_some(), "{tweet}");
+        }
     }
 }
