@@ -29,7 +29,7 @@ pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
     let mut i = at + 1;
     let mut escaped = false;
     loop {
-        i += special_byte(bytes.get(i..)?)?;
+        i = special_byte(bytes, i)?;
         match bytes[i] {
             b'"' => return Some((i + 1, escaped)),
             b'\\' => {
@@ -195,9 +195,10 @@ fn escape_end(bytes: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-fn literal_end(bytes: &[u8], at: usize, literal: &[u8]) -> Option<usize> {
-    let end = at + literal.len();
-    (bytes.get(at..end) == Some(literal)).then_some(end)
+/// Past `literal` if it is at `at`. (An array, not a slice, so that the compare is inlined.)
+fn literal_end<const N: usize>(bytes: &[u8], at: usize, literal: &[u8; N]) -> Option<usize> {
+    let end = at + N;
+    bytes.get(at..end).is_some_and(|b| b == literal).then_some(end)
 }
 
 /// Past the number starting at `at`: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
@@ -235,21 +236,19 @@ fn number_end(bytes: &[u8], at: usize) -> Option<usize> {
     Some(i)
 }
 
-/// The index of the first `"`, `\` or control character in `bytes`: the only bytes that end or
-/// interrupt a string's plain run. Sixteen bytes at a time.
+/// The index of the first `"`, `\` or control character at or after `at`: the only bytes that
+/// end or interrupt a string's plain run. Sixteen bytes at a time.
 #[inline(always)]
-fn special_byte(bytes: &[u8]) -> Option<usize> {
-    let mut blocks = bytes.chunks_exact(16);
-    let mut offset = 0;
-    for block in &mut blocks {
+fn special_byte(bytes: &[u8], mut at: usize) -> Option<usize> {
+    while let Some(block) = bytes.get(at..at + 16) {
         let mask = special_mask(block.try_into().expect("sixteen bytes"));
         if mask != 0 {
-            return Some(offset + mask.trailing_zeros() as usize);
+            return Some(at + mask.trailing_zeros() as usize);
         }
-        offset += 16;
+        at += 16;
     }
-    let tail = blocks.remainder();
-    tail.iter().position(|&b| is_special(b)).map(|i| offset + i)
+    let tail = bytes.get(at..)?;
+    tail.iter().position(|&b| is_special(b)).map(|i| at + i)
 }
 
 /// `"`, `\` or a control character (below 0x20).
