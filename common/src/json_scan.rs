@@ -198,7 +198,10 @@ fn escape_end(bytes: &[u8], at: usize) -> Option<usize> {
 /// Past `literal` if it is at `at`. (An array, not a slice, so that the compare is inlined.)
 fn literal_end<const N: usize>(bytes: &[u8], at: usize, literal: &[u8; N]) -> Option<usize> {
     let end = at + N;
-    bytes.get(at..end).is_some_and(|b| b == literal).then_some(end)
+    bytes
+        .get(at..end)
+        .is_some_and(|b| b == literal)
+        .then_some(end)
 }
 
 /// Past the number starting at `at`: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
