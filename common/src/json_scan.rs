@@ -3,7 +3,7 @@
 //! It is the fast half of [`Tweet::parse_for_counting`](crate::tweet::Tweet::parse_for_counting):
 //! most of a tweet (the author, counters, URLs, a retweeted original) is only skipped, and
 //! serde_json spends most of its time stepping through those tokens one by one. These functions
-//! skip them with fewer instructions (strings eight bytes at a time) while accepting no more than
+//! skip them with fewer instructions (strings sixteen bytes at a time) while accepting no more than
 //! serde_json does when it ignores a value: same grammar, same string rules (no raw control
 //! characters, only valid escapes; UTF-8 is not checked inside ignored values, as serde_json does
 //! not check it either). They may accept less: every `None` only sends the caller back to

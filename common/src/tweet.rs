@@ -132,6 +132,7 @@ impl<'a> Tweet<'a> {
     /// coordinates are not available from the result.
     /// Skipping those objects without keeping them is the consumer's hot path: it spares
     /// validating the user object's text, a third of the parsing work.
+    ///
     /// Most messages take [`lean_wire`]'s fast path; the rest, serde_json's, which decides
     /// every message the fast path is unsure of (and explains the errors).
     pub fn parse_for_counting(bytes: &'a [u8]) -> Result<Tweet<'a>, ParseError> {
