@@ -6,6 +6,7 @@ pub mod exit;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod hashtag;
+mod json_scan;
 pub mod kafka;
 pub mod logging;
 pub mod settings;

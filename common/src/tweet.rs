@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use serde_path_to_error::Segment;
 
 use crate::hashtag;
+use crate::json_scan;
 use crate::snippet;
 use crate::timestamp::{self, TimestampError};
 
@@ -131,18 +132,20 @@ impl<'a> Tweet<'a> {
     /// coordinates are not available from the result.
     /// Skipping those objects without keeping them is the consumer's hot path: it spares
     /// validating the user object's text, a third of the parsing work.
+    ///
+    /// Most messages take [`lean_wire`]'s fast path; the rest, serde_json's, which decides
+    /// every message the fast path is unsure of (and explains the errors).
     pub fn parse_for_counting(bytes: &'a [u8]) -> Result<Tweet<'a>, ParseError> {
-        Self::parse_keeping::<IgnoredAny>(bytes)
+        match lean_wire(bytes) {
+            Some(wire) => from_wire(wire, bytes),
+            None => Self::parse_keeping::<IgnoredAny>(bytes),
+        }
     }
 
     fn parse_keeping<X: Kept<'a>>(bytes: &'a [u8]) -> Result<Tweet<'a>, ParseError> {
-        let mut wire: Wire<'a, X> = match serde_json::from_slice(bytes) {
-            Ok(wire) => wire,
-            Err(error) => return Err(explain::<Wire<'a, X>>(bytes, error)),
-        };
-        match wire.data.take() {
-            Some(data) => from_v2(data, wire.includes.and_then(Kept::raw)),
-            None => from_v1(wire, bytes),
+        match serde_json::from_slice::<Wire<'a, X>>(bytes) {
+            Ok(wire) => from_wire(wire, bytes),
+            Err(error) => Err(explain::<Wire<'a, X>>(bytes, error)),
         }
     }
 
@@ -250,7 +253,7 @@ impl<'a> Kept<'a> for IgnoredAny {
 }
 
 /// Both shapes in one struct: v2 puts the tweet under `data`, v1.1 at the top level.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(bound = "X: Kept<'de>")]
 struct Wire<'a, X> {
     #[serde(borrow)]
@@ -383,6 +386,165 @@ struct V2User<'a> {
 
 fn v2_includes(raw: Option<&RawValue>) -> Option<V2Includes<'_>> {
     serde_json::from_str(raw?.get()).ok()
+}
+
+/// A message read into [`Wire`] as a tweet of whichever shape it has.
+fn from_wire<'a, X: Kept<'a>>(
+    mut wire: Wire<'a, X>,
+    bytes: &[u8],
+) -> Result<Tweet<'a>, ParseError> {
+    match wire.data.take() {
+        Some(data) => from_v2(data, wire.includes.and_then(Kept::raw)),
+        None => from_v1(wire, bytes),
+    }
+}
+
+/// The fast path of [`Tweet::parse_for_counting`]: the message walked with [`json_scan`], the
+/// fields the pipeline uses read on the way (strings without escapes borrowed directly, the
+/// rare v2 `data` and `extended_tweet` by serde_json from their own bytes) and all others
+/// skipped. It gives what `serde_json::from_slice::<Wire<IgnoredAny>>` gives, or `None`: for
+/// anything serde_json rejects, and for anything unusual (an escaped key, a struct written as
+/// an array, deep nesting in a skipped value), which serde_json then decides.
+fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
+    let mut wire = Wire::default();
+    let mut seen = Seen::default();
+    let start = json_scan::skip_whitespace(bytes, 0);
+    let end = json_scan::object_end(bytes, start, |key, at| match key {
+        b"data" => seen.put(0, &mut wire.data, decoded(bytes, at)?),
+        b"includes" => seen.put(1, &mut wire.includes, present(bytes, at)?),
+        b"id_str" => seen.put(2, &mut wire.id_str, string(bytes, at)?),
+        b"id" => seen.put(3, &mut wire.id, id_number(bytes, at)?),
+        b"created_at" => seen.put(4, &mut wire.created_at, string(bytes, at)?),
+        b"text" => seen.put(5, &mut wire.text, string(bytes, at)?),
+        b"full_text" => seen.put(6, &mut wire.full_text, string(bytes, at)?),
+        b"extended_tweet" => seen.put(7, &mut wire.extended_tweet, decoded(bytes, at)?),
+        b"entities" => seen.put(8, &mut wire.entities, entities(bytes, at)?),
+        b"lang" => seen.put(9, &mut wire.lang, string(bytes, at)?),
+        b"user" => seen.put(10, &mut wire.user, present(bytes, at)?),
+        b"place" => seen.put(11, &mut wire.place, present(bytes, at)?),
+        b"coordinates" => seen.put(12, &mut wire.coordinates, present(bytes, at)?),
+        b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, present(bytes, at)?),
+        _ => json_scan::value_end(bytes, at),
+    })?;
+    (json_scan::skip_whitespace(bytes, end) == bytes.len()).then_some(wire)
+}
+
+/// The fields of a struct the fast path has read, one bit each: serde rejects a field given
+/// twice (even once as null), and so must the fast path.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    /// Stores a field's value read from the message and gives where it ends; `None` if the
+    /// field was already given.
+    fn put<T>(&mut self, bit: u32, field: &mut T, (value, end): (T, usize)) -> Option<usize> {
+        if self.0 & 1 << bit != 0 {
+            return None;
+        }
+        self.0 |= 1 << bit;
+        *field = value;
+        Some(end)
+    }
+}
+
+/// The value at `at` decoded by serde_json from its own bytes, as it would be inside the
+/// message, and where it ends.
+fn decoded<'a, T: Deserialize<'a>>(bytes: &'a [u8], at: usize) -> Option<(T, usize)> {
+    let end = json_scan::value_end(bytes, at)?;
+    Some((serde_json::from_slice(&bytes[at..end]).ok()?, end))
+}
+
+/// `null` as `None`, anything else through `read`, as serde reads an `Option`.
+fn nullable<T>(
+    bytes: &[u8],
+    at: usize,
+    read: impl FnOnce() -> Option<(T, usize)>,
+) -> Option<(Option<T>, usize)> {
+    match bytes.get(at..at + 4) {
+        Some(b"null") => Some((None, at + 4)),
+        _ => read().map(|(value, end)| (Some(value), end)),
+    }
+}
+
+/// A string field (or null), borrowed straight from the message when it has no escapes.
+fn string(bytes: &[u8], at: usize) -> Option<(Option<Str<'_>>, usize)> {
+    nullable(bytes, at, || {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        match json_scan::string_end(bytes, at)? {
+            (end, false) => {
+                let text = simdutf8::basic::from_utf8(&bytes[at + 1..end - 1]).ok()?;
+                Some((Str(Cow::Borrowed(text)), end))
+            }
+            (end, true) => Some((serde_json::from_slice(&bytes[at..end]).ok()?, end)),
+        }
+    })
+}
+
+/// A v1.1 numeric `id` (or null) as serde_json reads a `u64`: digits without a leading zero
+/// that fit. A sign, fraction or exponent (which serde_json rejects or reads as a float) stops
+/// the digits, and the object walk then rejects what follows.
+fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
+    nullable(bytes, at, || {
+        let digits = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let number = &bytes[at..at + digits];
+        if number.is_empty() || (number.len() > 1 && number[0] == b'0') {
+            return None;
+        }
+        let id = number.iter().try_fold(0u64, |id, &digit| {
+            id.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+        })?;
+        Some((id, at + digits))
+    })
+}
+
+/// An object skipped apart from whether it is there (not null).
+fn present(bytes: &[u8], at: usize) -> Option<(Option<IgnoredAny>, usize)> {
+    nullable(bytes, at, || {
+        Some((IgnoredAny, json_scan::value_end(bytes, at)?))
+    })
+}
+
+/// `entities` (or null) as [`Entities`] reads it: only the `hashtags` list is kept.
+fn entities(bytes: &[u8], at: usize) -> Option<(Option<Entities<'_>>, usize)> {
+    nullable(bytes, at, || {
+        let mut hashtags = None;
+        let end = json_scan::object_end(bytes, at, |key, at| match key {
+            b"hashtags" if hashtags.is_none() => {
+                let mut tags = Vec::new();
+                let end = json_scan::array_end(bytes, at, |at| {
+                    let (tag, end) = hashtag_entity(bytes, at)?;
+                    tags.push(tag);
+                    Some(end)
+                })?;
+                hashtags = Some(tags);
+                Some(end)
+            }
+            b"hashtags" => None,
+            _ => json_scan::value_end(bytes, at),
+        })?;
+        let hashtags = hashtags.unwrap_or_default();
+        Some((Entities { hashtags }, end))
+    })
+}
+
+/// One hashtag entity: its `text` (v1.1) or `tag` (v2), required, given once.
+fn hashtag_entity(bytes: &[u8], at: usize) -> Option<(HashtagEntity<'_>, usize)> {
+    let mut text = None;
+    let end = json_scan::object_end(bytes, at, |key, at| match key {
+        b"text" | b"tag" if text.is_none() => {
+            let (tag, end) = string(bytes, at)?;
+            text = Some(tag?.0);
+            Some(end)
+        }
+        b"text" | b"tag" => None,
+        _ => json_scan::value_end(bytes, at),
+    })?;
+    Some((HashtagEntity { text: text? }, end))
 }
 
 /// The error for a message serde_json rejected. Only failed messages come here, so it can
@@ -604,6 +766,7 @@ fn from_v2<'a>(data: V2Data<'a>, includes: Option<&'a RawValue>) -> Result<Tweet
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const V1_TWEET: &str = r##"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728","text":"To make room for more expression, we will now count all emojis as equal #Twitter #emoji","truncated":false,"entities":{"hashtags":[{"text":"Twitter","indices":[72,80]},{"text":"emoji","indices":[81,87]}],"urls":[],"user_mentions":[]},"user":{"id":6253282,"id_str":"6253282","screen_name":"TwitterAPI","name":"Twitter API"},"lang":"en","place":{"id":"01a9a39529b27f36","full_name":"Manhattan, NY","country_code":"US"},"coordinates":{"type":"Point","coordinates":[-73.99,40.73]}}"##;
 
@@ -901,5 +1064,163 @@ mod tests {
         );
         let lean = Tweet::parse_for_counting(input).unwrap();
         assert_eq!(lean.hashtags().collect::<Vec<_>>(), ["t"]);
+    }
+
+    /// Everything a parse gives the pipeline, errors included, to compare the two paths.
+    fn summary(result: Result<Tweet<'_>, ParseError>) -> String {
+        match result {
+            Ok(t) => format!(
+                "{:?} {} {:?} {:?} borrowed={} {:?} {:?} {} {:?}",
+                t.shape,
+                t.id,
+                t.created_at_ms,
+                t.text,
+                matches!(t.text, Cow::Borrowed(_)),
+                t.hashtags().collect::<Vec<_>>(),
+                t.lang,
+                t.is_retweet,
+                t.user().map(|u| u.id),
+            ),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    /// What `parse_for_counting` gives, against serde_json's reading of the same bytes.
+    fn both_paths(bytes: &[u8]) -> (String, String) {
+        (
+            summary(Tweet::parse_for_counting(bytes)),
+            summary(Tweet::parse_keeping::<IgnoredAny>(bytes)),
+        )
+    }
+
+    #[test]
+    fn the_fast_path_reads_the_examples_as_serde_json_does() {
+        for json in [V1_TWEET, V1_EXTENDED, V2_TWEET] {
+            assert!(lean_wire(json.as_bytes()).is_some(), "{json}");
+            let (fast, serde) = both_paths(json.as_bytes());
+            assert_eq!(fast, serde);
+        }
+        for (name, input, _) in catalogue() {
+            let (fast, serde) = both_paths(&input);
+            assert_eq!(fast, serde, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_leaves_the_unusual_to_serde_json() {
+        let cases: [&[u8]; 8] = [
+            br#"{"id_str":"1","te\u0078t":"escaped key"}"#,
+            br#"{"id_str":"1","text":"t","text":"twice"}"#,
+            br#"{"id_str":"1","text":null,"text":"t"}"#,
+            br#"{"id_str":"1","text":"t","entities":{"hashtags":[{"text":"a","tag":"b"}]}}"#,
+            br#"{"id_str":"1","text":"t","entities":[[{"text":"a"}]]}"#,
+            br#"{"id":1.0,"text":"t"}"#,
+            br#"{"id":012,"text":"t"}"#,
+            br#"["1","t"]"#,
+        ];
+        for input in cases {
+            assert!(
+                lean_wire(input).is_none(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            let (fast, serde) = both_paths(input);
+            assert_eq!(fast, serde);
+        }
+    }
+
+    /// A top-level member: a field the parser reads, of the right type or not, or any other.
+    fn member() -> impl Strategy<Value = (String, String)> {
+        use crate::json_scan::tests::{json_value, key};
+        let text = "[a-z #\u{e9}\u{65e5}\"\\\\\n]{0,20}|#[a-zA-Z]{1,8}";
+        let tag = text.prop_map(|t| serde_json::json!({ "text": t, "indices": [0, 1] }));
+        let well_typed = prop_oneof![
+            "[0-9]{1,20}".prop_map(|id| ("id_str".to_owned(), serde_json::json!(id))),
+            any::<u64>().prop_map(|id| ("id".to_owned(), serde_json::json!(id))),
+            text.prop_map(|t| ("text".to_owned(), serde_json::json!(t))),
+            any::<bool>().prop_map(|utc| {
+                let at = if utc {
+                    "Wed Oct 10 20:19:24 +0000 2018"
+                } else {
+                    "2021-10-06T22:19:24.000Z"
+                };
+                ("created_at".to_owned(), serde_json::json!(at))
+            }),
+            prop::collection::vec(tag, 0..4).prop_map(|tags| {
+                (
+                    "entities".to_owned(),
+                    serde_json::json!({ "hashtags": tags, "urls": [] }),
+                )
+            }),
+            (text, prop::collection::vec("[a-z]{1,5}", 0..3)).prop_map(|(t, tags)| {
+                let tags: Vec<_> = tags
+                    .iter()
+                    .map(|t| serde_json::json!({ "tag": t }))
+                    .collect();
+                let data =
+                    serde_json::json!({ "id": "7", "text": t, "entities": { "hashtags": tags } });
+                ("data".to_owned(), data)
+            }),
+            json_value().prop_map(|v| ("user".to_owned(), v)),
+            Just((
+                "retweeted_status".to_owned(),
+                serde_json::json!({ "id_str": "0" })
+            )),
+        ];
+        prop_oneof![
+            3 => well_typed,
+            1 => (key(), json_value()),
+        ]
+        .prop_map(|(k, v)| {
+            (
+                serde_json::to_string(&k).unwrap(),
+                serde_json::to_string(&v).unwrap(),
+            )
+        })
+    }
+
+    /// A message of such members (repeats possible), written out by hand so that keys can
+    /// repeat, with optional whitespace between the tokens of the top level.
+    fn message() -> impl Strategy<Value = Vec<u8>> {
+        (prop::collection::vec(member(), 0..8), any::<bool>()).prop_map(|(members, spaced)| {
+            let gap = if spaced { " \n\t" } else { "" };
+            let members: Vec<_> = members
+                .iter()
+                .map(|(k, v)| format!("{gap}{k}{gap}:{gap}{v}{gap}"))
+                .collect();
+            format!("{gap}{{{}}}{gap}", members.join(",")).into_bytes()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_serde_json(
+            message in message(),
+            changes in crate::json_scan::tests::changes(),
+        ) {
+            let bytes = changes.into_iter().fold(message, crate::json_scan::tests::mutate);
+            let (fast, serde) = both_paths(&bytes);
+            prop_assert_eq!(fast, serde, "{}", String::from_utf8_lossy(&bytes));
+        }
+
+        /// Well-formed tweets take the fast path: the test above would pass vacuously if it
+        /// always gave up.
+        #[test]
+        fn well_formed_tweets_take_the_fast_path(
+            id in "[1-9][0-9]{0,18}",
+            text in "[a-z #\u{e9}\u{65e5}]{0,40}",
+            tags in prop::collection::vec("[a-zA-Z]{1,8}", 0..4),
+            user in crate::json_scan::tests::json_value(),
+        ) {
+            let tags: Vec<_> = tags.iter().map(|t| serde_json::json!({ "text": t, "indices": [0, 1] })).collect();
+            let tweet = serde_json::json!({
+                "id": id.parse::<u64>().unwrap(), "id_str": id, "text": text, "lang": "en",
+                "created_at": "Wed Oct 10 20:19:24 +0000 2018", "user": user,
+                "entities": { "hashtags": tags, "urls": [], "user_mentions": [] },
+            });
+            let bytes = serde_json::to_vec(&tweet).unwrap();
+            let deep = serde_json::to_string(&tweet["user"]).unwrap().matches(['[', '{']).count() > 64;
+            prop_assert!(deep || lean_wire(&bytes).is_some(), "{tweet}");
+        }
     }
 }

@@ -1,0 +1,511 @@
+//! A strict scanner that finds where JSON values end without decoding them.
+//!
+//! It is the fast half of [`Tweet::parse_for_counting`](crate::tweet::Tweet::parse_for_counting):
+//! most of a tweet (the author, counters, URLs, a retweeted original) is only skipped, and
+//! serde_json spends most of its time stepping through those tokens one by one. These functions
+//! skip them with fewer instructions (strings sixteen bytes at a time) while accepting no more than
+//! serde_json does when it ignores a value: same grammar, same string rules (no raw control
+//! characters, only valid escapes; UTF-8 is not checked inside ignored values, as serde_json does
+//! not check it either). They may accept less: every `None` only sends the caller back to
+//! serde_json, which then decides and explains.
+
+/// Containers nested deeper than this give up (`None`), keeping the nesting on one `u64`.
+const MAX_DEPTH: u32 = u64::BITS;
+
+/// The first index at or after `at` that is not JSON whitespace (the four bytes serde_json skips).
+pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Where the string whose opening quote is at `at` ends (just past its closing quote), and
+/// whether it has escapes. `None` when it is unterminated, holds a raw control character or an
+/// invalid escape.
+#[inline(always)]
+pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
+    debug_assert_eq!(bytes.get(at), Some(&b'"'));
+    let mut i = at + 1;
+    let mut escaped = false;
+    loop {
+        i = special_byte(bytes, i)?;
+        match bytes[i] {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = escape_end(bytes, i + 1)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Walks the object whose `{` is at `at` the way serde reads a struct from it: `member` gets
+/// each key (raw; an escaped key or one that is not UTF-8 gives `None`, as serde_json decodes
+/// and checks those) and where its value starts, and returns where that value ends. Gives where
+/// the object ends.
+pub(crate) fn object_end(
+    bytes: &[u8],
+    at: usize,
+    mut member: impl FnMut(&[u8], usize) -> Option<usize>,
+) -> Option<usize> {
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut i = skip_whitespace(bytes, at + 1);
+    if bytes.get(i) == Some(&b'}') {
+        return Some(i + 1);
+    }
+    loop {
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (key_end, escaped) = string_end(bytes, i)?;
+        let key = &bytes[i + 1..key_end - 1];
+        if escaped || !(key.is_ascii() || std::str::from_utf8(key).is_ok()) {
+            return None;
+        }
+        let colon = skip_whitespace(bytes, key_end);
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        i = skip_whitespace(bytes, member(key, skip_whitespace(bytes, colon + 1))?);
+        match bytes.get(i) {
+            Some(b',') => i = skip_whitespace(bytes, i + 1),
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// Walks the array whose `[` is at `at`: `element` gets where each element starts and returns
+/// where it ends. Gives where the array ends.
+pub(crate) fn array_end(
+    bytes: &[u8],
+    at: usize,
+    mut element: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    if bytes.get(at) != Some(&b'[') {
+        return None;
+    }
+    let mut i = skip_whitespace(bytes, at + 1);
+    if bytes.get(i) == Some(&b']') {
+        return Some(i + 1);
+    }
+    loop {
+        i = skip_whitespace(bytes, element(i)?);
+        match bytes.get(i) {
+            Some(b',') => i = skip_whitespace(bytes, i + 1),
+            Some(b']') => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// Where the JSON value starting at `at` ends, or `None` if there is no valid value there (or
+/// it nests deeper than [`MAX_DEPTH`]). Leading whitespace is skipped; trailing is not.
+pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    // One bit per open container, innermost lowest: 1 for an object, 0 for an array.
+    let mut objects: u64 = 0;
+    let mut depth = 0;
+    let mut i = at;
+    loop {
+        // A value is expected at `i`.
+        i = skip_whitespace(bytes, i);
+        match *bytes.get(i)? {
+            open @ (b'{' | b'[') => {
+                if depth == MAX_DEPTH {
+                    return None;
+                }
+                depth += 1;
+                objects = objects << 1 | u64::from(open == b'{');
+                i = skip_whitespace(bytes, i + 1);
+                match *bytes.get(i)? {
+                    b'}' | b']' => {} // closed below, if it matches
+                    b'"' if open == b'{' => {
+                        i = member_value(bytes, i)?;
+                        continue;
+                    }
+                    _ if open == b'[' => continue,
+                    _ => return None,
+                }
+            }
+            b'"' => i = string_end(bytes, i)?.0,
+            b't' => i = literal_end(bytes, i, b"true")?,
+            b'f' => i = literal_end(bytes, i, b"false")?,
+            b'n' => i = literal_end(bytes, i, b"null")?,
+            b'-' | b'0'..=b'9' => i = number_end(bytes, i)?,
+            _ => return None,
+        }
+        // A value or an opening bracket is behind `i`: close containers until one goes on.
+        loop {
+            if depth == 0 {
+                return Some(i);
+            }
+            let in_object = objects & 1 == 1;
+            let next = *bytes.get(i)?;
+            match next {
+                b',' if in_object => {
+                    i = skip_whitespace(bytes, i + 1);
+                    if bytes.get(i) != Some(&b'"') {
+                        return None;
+                    }
+                    i = member_value(bytes, i)?;
+                    break;
+                }
+                b',' => {
+                    i += 1;
+                    break;
+                }
+                b'}' if in_object => {}
+                b']' if !in_object => {}
+                b' ' | b'\n' | b'\t' | b'\r' => {
+                    i = skip_whitespace(bytes, i);
+                    continue;
+                }
+                _ => return None,
+            }
+            i += 1;
+            depth -= 1;
+            objects >>= 1;
+        }
+    }
+}
+
+/// Past the key whose opening quote is at `at` and its colon: where the member's value starts
+/// (before whitespace).
+#[inline(always)]
+fn member_value(bytes: &[u8], at: usize) -> Option<usize> {
+    let (end, _) = string_end(bytes, at)?;
+    let colon = skip_whitespace(bytes, end);
+    (bytes.get(colon) == Some(&b':')).then_some(colon + 1)
+}
+
+/// Past an escape whose backslash is just before `at`: `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`,
+/// `\t` or `\u` and four hex digits (any, as serde_json does not pair surrogates it ignores).
+fn escape_end(bytes: &[u8], at: usize) -> Option<usize> {
+    match *bytes.get(at)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(at + 1),
+        b'u' => {
+            let hex = bytes.get(at + 1..at + 5)?;
+            hex.iter().all(u8::is_ascii_hexdigit).then_some(at + 5)
+        }
+        _ => None,
+    }
+}
+
+/// Past `literal` if it is at `at`. (An array, not a slice, so that the compare is inlined.)
+fn literal_end<const N: usize>(bytes: &[u8], at: usize, literal: &[u8; N]) -> Option<usize> {
+    let end = at + N;
+    bytes
+        .get(at..end)
+        .is_some_and(|b| b == literal)
+        .then_some(end)
+}
+
+/// Past the number starting at `at`: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
+/// What follows is the caller's to check (a digit after a leading `0` fails there).
+fn number_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let digits_end = |from: usize| {
+        from + bytes.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    let mut i = at + usize::from(bytes.get(at) == Some(&b'-'));
+    i = match *bytes.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits_end(i + 1),
+        _ => return None,
+    };
+    if bytes.get(i) == Some(&b'.') {
+        let end = digits_end(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = bytes.get(i) {
+            i += 1;
+        }
+        let end = digits_end(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    Some(i)
+}
+
+/// The index of the first `"`, `\` or control character at or after `at`: the only bytes that
+/// end or interrupt a string's plain run. Sixteen bytes at a time.
+#[inline(always)]
+fn special_byte(bytes: &[u8], mut at: usize) -> Option<usize> {
+    while let Some(block) = bytes.get(at..at + 16) {
+        let mask = special_mask(block.try_into().expect("sixteen bytes"));
+        if mask != 0 {
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    let tail = bytes.get(at..)?;
+    tail.iter().position(|&b| is_special(b)).map(|i| at + i)
+}
+
+/// `"`, `\` or a control character (below 0x20).
+fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// Bit `j` set where `block[j]` [`is_special`]. On x86-64, SSE2 (part of the baseline, so no
+/// detection or target flags): three compares and a move mask for the sixteen bytes, which
+/// the compiler does not find by itself.
+#[cfg(target_arch = "x86_64")]
+fn special_mask(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: every x86-64 CPU has SSE2, and the load reads exactly the sixteen bytes `block`
+    // borrows (unaligned loads allowed).
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Unsigned b < 0x20 is min(b, 0x1f) == b.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn special_mask(block: &[u8; 16]) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (j, &b)| mask | u32::from(is_special(b)) << j)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde::de::IgnoredAny;
+
+    /// What serde_json says when it ignores the whole input as one value.
+    fn serde_accepts(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+    }
+
+    fn skips_whole(bytes: &[u8]) -> bool {
+        value_end(bytes, 0).is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
+    }
+
+    #[test]
+    fn skips_what_serde_json_ignores_and_rejects_the_rest() {
+        let valid = [
+            "0",
+            "-0.5e+10",
+            "123",
+            "1E3",
+            " true",
+            "null",
+            r#""""#,
+            r#""a\"b\\c\/\b\f\n\r\t\u00e9\uD800""#,
+            "\"caf\u{e9} \u{1f600}\"",
+            "[]",
+            "{}",
+            r#"{"a":[1,{"b":null}],"c":{}}"#,
+            " [ 1 , \"x\" , [ ] , { } ] ",
+            "{ \"k\" : \n\t\r 1 }",
+        ];
+        for json in valid {
+            assert!(serde_accepts(json.as_bytes()), "{json}");
+            assert!(skips_whole(json.as_bytes()), "{json}");
+        }
+        let invalid: [&[u8]; 24] = [
+            b"",
+            b" ",
+            b"01",
+            b"-",
+            b"1.",
+            b".5",
+            b"1e",
+            b"+1",
+            b"tru",
+            b"nul",
+            b"\"abc",
+            b"\"a\x01b\"",
+            b"\"\\x\"",
+            b"\"\\u12g4\"",
+            b"\"\\u12\"",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{1:2}",
+            b"{\"a\":1]",
+            b"[1}",
+            b"{\"a\":}",
+        ];
+        for json in invalid {
+            assert!(!serde_accepts(json), "{json:?}");
+            assert!(!skips_whole(json), "{json:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_skipped_inside_strings_as_serde_json_does() {
+        let json = b"{\"name\":\"\xff\"}";
+        assert!(serde_accepts(json));
+        assert!(skips_whole(json));
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_gives_up() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(skips_whole(nested(MAX_DEPTH as usize).as_bytes()));
+        assert_eq!(
+            value_end(nested(MAX_DEPTH as usize + 1).as_bytes(), 0),
+            None
+        );
+    }
+
+    #[test]
+    fn walks_objects_and_arrays_member_by_member() {
+        let json = br#"{"a": [1, 2], "b\u0020": 3}"#;
+        let mut keys = Vec::new();
+        let end = object_end(json, 0, |key, at| {
+            keys.push(String::from_utf8(key.to_vec()).unwrap());
+            value_end(json, at)
+        });
+        assert_eq!(end, None, "an escaped key gives up");
+        assert_eq!(keys, ["a"]);
+
+        let json = b"[ 1 , [2] ,3 ]";
+        let mut starts = Vec::new();
+        let end = array_end(json, 0, |at| {
+            starts.push(at);
+            value_end(json, at)
+        });
+        assert_eq!((end, starts), (Some(json.len()), vec![2, 6, 11]));
+        assert_eq!(array_end(b"[1,]", 0, |at| value_end(b"[1,]", at)), None);
+        assert_eq!(object_end(b"{\"\xff\":1}", 0, |_, at| Some(at + 1)), None);
+    }
+
+    /// Any JSON value, its keys often the names the tweet parser looks for.
+    pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+            "[\"\\\\\u{0}-\u{1f}#a\u{e9}\u{1f600}]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((key(), inner), 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// An object key: one the tweet parser knows, or any.
+    pub(crate) fn key() -> impl Strategy<Value = String> {
+        const KNOWN: [&str; 20] = [
+            "id",
+            "id_str",
+            "text",
+            "full_text",
+            "created_at",
+            "lang",
+            "entities",
+            "hashtags",
+            "tag",
+            "extended_tweet",
+            "data",
+            "includes",
+            "user",
+            "place",
+            "coordinates",
+            "retweeted_status",
+            "note_tweet",
+            "referenced_tweets",
+            "type",
+            "urls",
+        ];
+        prop_oneof![
+            3 => prop::sample::select(&KNOWN[..]).prop_map(String::from),
+            1 => "\\PC{0,6}",
+        ]
+    }
+
+    /// A change to a message: cut it, or delete, insert or overwrite one byte.
+    pub(crate) fn mutate(mut bytes: Vec<u8>, (kind, at, byte): (u8, usize, u8)) -> Vec<u8> {
+        let at = at % (bytes.len() + 1);
+        match kind % 4 {
+            0 => bytes.truncate(at),
+            1 if at < bytes.len() => drop(bytes.remove(at)),
+            2 => bytes.insert(at, byte),
+            _ if at < bytes.len() => bytes[at] = byte,
+            _ => {}
+        }
+        bytes
+    }
+
+    /// Up to three changes for [`mutate`], inserting bytes that matter to JSON's grammar.
+    pub(crate) fn changes() -> impl Strategy<Value = Vec<(u8, usize, u8)>> {
+        let byte = prop::sample::select(b"{}[],:\"\\ 0123456789-.etnulx\x01\xff\xe9a#".to_vec());
+        prop::collection::vec((0u8..4, any::<usize>(), byte), 0..3)
+    }
+
+    /// Bytes that matter to JSON's grammar, and a few that do not.
+    fn json_ish() -> impl Strategy<Value = Vec<u8>> {
+        let byte =
+            prop::sample::select(b"{}[],:\"\\ \n0123456789-+.eEtrufalsn/bu\x01\xffa".to_vec());
+        prop::collection::vec(byte, 0..40)
+    }
+
+    proptest! {
+        #[test]
+        fn never_accepts_what_serde_json_rejects(bytes in json_ish()) {
+            if skips_whole(&bytes) {
+                prop_assert!(serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+
+        #[test]
+        fn never_accepts_a_changed_value_serde_json_rejects(value in json_value(), changes in changes()) {
+            let json = serde_json::to_vec(&value).unwrap();
+            let bytes = changes.into_iter().fold(json, mutate);
+            if skips_whole(&bytes) {
+                prop_assert!(serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+
+        #[test]
+        fn skips_every_value_serde_json_writes(value in json_value(), pretty: bool) {
+            let json = if pretty {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            }.unwrap();
+            prop_assert!(skips_whole(json.as_bytes()), "{json}");
+        }
+
+        #[test]
+        fn the_block_mask_flags_exactly_the_special_bytes(block: [u8; 16]) {
+            let mask = special_mask(&block);
+            for (j, &b) in block.iter().enumerate() {
+                prop_assert_eq!(mask >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+            }
+        }
+    }
+}
