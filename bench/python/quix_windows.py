@@ -46,7 +46,7 @@ def main() -> int:
         use_changelog_topics=False,
         loglevel="WARNING",
         # Same fetch settings as our consumer and the other candidates.
-        consumer_extra_config={"max.partition.fetch.bytes": 16777216, "fetch.wait.max.ms": 50},
+        consumer_extra_config={"max.partition.fetch.bytes": 16777216, "fetch.wait.max.ms": 10},
     )
 
     def created_at_ms(value, headers, timestamp, timestamp_type) -> int:

@@ -38,7 +38,7 @@ def main() -> int:
             "auto.offset.reset": "earliest",
             "enable.partition.eof": True,
             "max.partition.fetch.bytes": 16777216,
-            "fetch.wait.max.ms": 50,
+            "fetch.wait.max.ms": 10,
         }
     )
     metadata = consumer.list_topics(args.topic, timeout=15)
