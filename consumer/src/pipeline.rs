@@ -89,6 +89,23 @@ pub struct CountOptions {
     pub sentiment: Option<Sample>,
 }
 
+impl CountOptions {
+    /// Counting tweets held in memory, as the benchmarks do: retweets counted, final counts
+    /// only, no idle closing, the consumer's default size and time limits.
+    pub fn in_memory(spec: WindowSpec, sentiment: Option<Sample>) -> Self {
+        CountOptions {
+            spec,
+            retweets: RetweetPolicy::Count,
+            idle_timeout: Duration::from_secs(3600),
+            early_updates: None,
+            max_message_bytes: 1 << 20,
+            max_clock_skew: Duration::from_secs(3600),
+            earliest_event_ms: TWITTER_BEGAN_MS,
+            sentiment,
+        }
+    }
+}
+
 struct Partition {
     windows: PartitionWindows,
     /// Ids of the tweets in the open windows, so a republished tweet counts once.

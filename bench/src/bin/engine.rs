@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use common::settings::{RetweetPolicy, Settings};
+use common::settings::Settings;
 use common::window_spec::parse_windows;
 use consumer::merge::Merger;
 use consumer::partial::PartialMessage;
-use consumer::pipeline::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
+use consumer::pipeline::{CountOptions, Pipeline};
 use consumer::results::{Published, Publisher};
 use consumer::sentiment::Sample;
 use consumer::window::{Shape, WindowSpec};
@@ -54,20 +54,13 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
     let defs = parse_windows(&args.window).map_err(anyhow::Error::msg)?;
     let shapes = Shape::for_defs(&defs);
     let sample = sentiment_sample(args)?;
-    let mut pipeline = Pipeline::new(CountOptions {
-        spec: WindowSpec {
-            shapes,
-            lateness_ms: 5_000,
-            max_hashtags: 0,
-        },
-        retweets: RetweetPolicy::Count,
-        idle_timeout: Duration::from_secs(3600),
-        early_updates: None,
-        max_message_bytes: 1 << 20,
-        max_clock_skew: Duration::from_secs(3600),
-        earliest_event_ms: TWITTER_BEGAN_MS,
-        sentiment: args.sentiment.then(|| Sample::new(sample)),
-    });
+    let spec = WindowSpec {
+        shapes,
+        lateness_ms: 5_000,
+        max_hashtags: 0,
+    };
+    let sentiment = args.sentiment.then(|| Sample::new(sample));
+    let mut pipeline = Pipeline::new(CountOptions::in_memory(spec, sentiment));
     let mut merger = Merger::new(args.partitions, None);
     let mut publisher = Publisher::new(&defs, args.top);
     let (mut merge_offset, mut windows, mut records, mut table_bytes) = (0i64, 0u64, 0u64, 0usize);
