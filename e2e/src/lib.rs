@@ -292,39 +292,67 @@ pub fn reference_counts(file: &Path, window_ms: i64) -> (WindowCounts, WindowTwe
     reference_hopping(file, window_ms, window_ms)
 }
 
-/// The same for hopping windows of `size_ms` starting every `slide_ms`: a tweet at t is in
-/// every window [s, s + size) with s a multiple of the slide and s <= t < s + size.
+/// The same for hopping windows of `size_ms` starting every `slide_ms`.
 pub fn reference_hopping(file: &Path, size_ms: i64, slide_ms: i64) -> (WindowCounts, WindowTweets) {
-    let text = std::fs::read_to_string(file).expect("read tweet file");
     let mut counts = WindowCounts::new();
     let mut tweets = WindowTweets::new();
-    for line in text.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let Some(created) = v["created_at"].as_str() else {
-            continue;
-        };
-        let t = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
-            .expect("created_at")
-            .timestamp_millis();
-        let mut seen: Vec<String> = Vec::new();
-        for h in v["entities"]["hashtags"].as_array().into_iter().flatten() {
-            let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
-            if !seen.contains(&tag) {
-                seen.push(tag);
-            }
-        }
-        let mut start = t.div_euclid(slide_ms) * slide_ms;
-        while start + size_ms > t {
+    for tweet in reference_tweets(file) {
+        for start in window_starts(tweet.created_ms, size_ms, slide_ms) {
             *tweets.entry(start).or_default() += 1;
-            for tag in &seen {
+            for tag in &tweet.tags {
                 *counts.entry((start, tag.clone())).or_default() += 1;
             }
-            start -= slide_ms;
         }
     }
     (counts, tweets)
+}
+
+/// A tweet as the independent references read it, with a generic JSON parser.
+pub struct ReferenceTweet {
+    pub created_ms: i64,
+    /// Its distinct lower-cased entity hashtags, in order of first mention.
+    pub tags: Vec<String>,
+    /// The whole tweet, for what a particular reference needs besides.
+    pub json: serde_json::Value,
+}
+
+/// The tweets of a JSON-lines file; lines that are not tweets (not JSON, or no `created_at`)
+/// are left out.
+pub fn reference_tweets(file: &Path) -> Vec<ReferenceTweet> {
+    let text = std::fs::read_to_string(file).expect("read tweet file");
+    text.lines()
+        .filter_map(|line| {
+            let json: serde_json::Value = serde_json::from_str(line).ok()?;
+            let created = json["created_at"].as_str()?;
+            let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
+                .expect("created_at")
+                .timestamp_millis();
+            let mut tags: Vec<String> = Vec::new();
+            for h in json["entities"]["hashtags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+            Some(ReferenceTweet {
+                created_ms,
+                tags,
+                json,
+            })
+        })
+        .collect()
+}
+
+/// The starts of the windows of `size_ms` starting every `slide_ms` that hold time `t_ms`:
+/// every multiple s of the slide with s <= t < s + size, latest first.
+pub fn window_starts(t_ms: i64, size_ms: i64, slide_ms: i64) -> impl Iterator<Item = i64> {
+    let latest = t_ms.div_euclid(slide_ms) * slide_ms;
+    std::iter::successors(Some(latest), move |s| Some(s - slide_ms))
+        .take_while(move |s| s + size_ms > t_ms)
 }
 
 /// Reads the consumer's counts files (one JSON line per merged window) into the same shape,
@@ -389,6 +417,26 @@ pub fn ids_of(file: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The arguments every test consumer starts with: the broker, the raw topic it reads, its group
+/// (each test run has one of its own) and the result topic; the run's own flags follow.
+pub fn consumer_args<'a>(
+    bootstrap: &'a str,
+    topic: &'a str,
+    group: &'a str,
+    results: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "--bootstrap-servers",
+        bootstrap,
+        "--topic",
+        topic,
+        "--group-id",
+        group,
+        "--results-topic",
+        results,
+    ]
+}
+
 /// Runs a fresh consumer group over `topic` to its end (`--until-end`, 10 s tumbling windows)
 /// and returns the finished process and its counts, to compare with [`reference_counts`].
 pub fn count_until_end(dir: &Path, topic: &str) -> (Proc, (WindowCounts, WindowTweets)) {
@@ -398,21 +446,14 @@ pub fn count_until_end(dir: &Path, topic: &str) -> (Proc, (WindowCounts, WindowT
     );
     let (group, results) = (unique("count-group"), unique("count-results"));
     let counts_arg = counts.display().to_string();
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        topic,
-        "--group-id",
-        &group,
-        "--results-topic",
-        &results,
+    let mut args = consumer_args(&bootstrap, topic, &group, &results);
+    args.extend([
         "--window",
         "10s",
         "--counts-file",
         &counts_arg,
         "--until-end",
-    ];
+    ]);
     let mut c = Proc::spawn(dir, "counter", "consumer", &args, &[]);
     assert!(
         c.wait(Duration::from_secs(180)).success(),
@@ -582,6 +623,17 @@ pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_
     }
     std::fs::write(path, out).expect("write generated file");
 }
+
+/// The flags of a consumer a test watches over HTTP (see [`http_url`]): a free port, early
+/// updates every 300 ms, and an idle timeout above this machine's broker stalls.
+pub const LIVE_VIEW_ARGS: [&str; 6] = [
+    "--http",
+    "127.0.0.1:0",
+    "--early-updates",
+    "300ms",
+    "--idle-timeout",
+    "8s",
+];
 
 /// Waits for a consumer started with `--http 127.0.0.1:0` to log where it listens; returns
 /// the base URL, e.g. `http://127.0.0.1:41234/`.

@@ -34,32 +34,15 @@ impl Stand {
         let results = unique(&format!("{name}-results"));
         let bootstrap = bootstrap();
         let group = unique(&format!("{name}-group"));
-        let mut consumer = Proc::spawn(
-            dir.path(),
-            "consumer",
-            "consumer",
-            &[
-                "--bootstrap-servers",
-                &bootstrap,
-                "--topic",
-                &topic,
-                "--group-id",
-                &group,
-                "--results-topic",
-                &results,
-                "--http",
-                "127.0.0.1:0",
-                "--early-updates",
-                "300ms",
-                "--idle-timeout",
-                "8s",
-                "--sentiment",
-                if sentiment { "true" } else { "false" },
-                "--sentiment-sample",
-                "1",
-            ],
-            &[],
-        );
+        let mut args = consumer_args(&bootstrap, &topic, &group, &results);
+        args.extend(LIVE_VIEW_ARGS);
+        args.extend([
+            "--sentiment",
+            if sentiment { "true" } else { "false" },
+            "--sentiment-sample",
+            "1",
+        ]);
+        let mut consumer = Proc::spawn(dir.path(), "consumer", "consumer", &args, &[]);
         let base = http_url(&mut consumer);
         let browser = Browser::start(dir.path(), 1280, 1000);
         browser.goto(&base);

@@ -41,18 +41,8 @@ fn consumer(
 ) -> Proc {
     let bootstrap = broker.bootstrap();
     let group = unique(&format!("{name}-group"));
-    let mut args = vec![
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        topic,
-        "--group-id",
-        &group,
-        "--results-topic",
-        results,
-        "--window",
-        "10s,hopping:20s/10s,cumulative:10s",
-    ];
+    let mut args = consumer_args(&bootstrap, topic, &group, results);
+    args.extend(["--window", "10s,hopping:20s/10s,cumulative:10s"]);
     args.extend_from_slice(extra);
     Proc::spawn(dir, name, "consumer", &args, &[])
 }

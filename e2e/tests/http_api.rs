@@ -136,30 +136,10 @@ impl Input {
     /// A consumer serving HTTP on a free port; returns it and its base URL.
     fn consumer(&self, name: &str, group: &str, results: &str) -> (Proc, String) {
         let bootstrap = bootstrap();
-        let mut consumer = Proc::spawn(
-            self.dir.path(),
-            name,
-            "consumer",
-            &[
-                "--bootstrap-servers",
-                &bootstrap,
-                "--topic",
-                &self.topic,
-                "--group-id",
-                group,
-                "--results-topic",
-                results,
-                "--http",
-                "127.0.0.1:0",
-                "--early-updates",
-                "300ms",
-                "--idle-timeout",
-                "8s",
-                "--commit-interval",
-                "1s",
-            ],
-            &[],
-        );
+        let mut args = consumer_args(&bootstrap, &self.topic, group, results);
+        args.extend(LIVE_VIEW_ARGS);
+        args.extend(["--commit-interval", "1s"]);
+        let mut consumer = Proc::spawn(self.dir.path(), name, "consumer", &args, &[]);
         let base = http_url(&mut consumer);
         (consumer, base)
     }

@@ -62,22 +62,15 @@ impl Fixture {
     fn consumer_in(&self, group: &str, name: &str, counts: &Path, extra: &[&str]) -> Proc {
         let bootstrap = bootstrap();
         let counts = counts.display().to_string();
-        let mut args = vec![
-            "--bootstrap-servers",
-            &bootstrap,
-            "--topic",
-            &self.topic,
-            "--group-id",
-            group,
-            "--results-topic",
-            &self.results,
+        let mut args = consumer_args(&bootstrap, &self.topic, group, &self.results);
+        args.extend([
             "--window",
             "10s",
             "--commit-interval",
             "1s",
             "--counts-file",
             &counts,
-        ];
+        ]);
         args.extend_from_slice(extra);
         Proc::spawn(self.dir.path(), name, "consumer", &args, &[])
     }

@@ -85,19 +85,8 @@ fn kafka_and_twitter_secrets_never_reach_the_logs() {
 
     let group = unique("secrets-group");
     let results = unique("secrets-results");
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        &topic,
-        "--group-id",
-        &group,
-        "--results-topic",
-        &results,
-        "--until-end",
-        "--log-format",
-        "json",
-    ];
+    let mut args = consumer_args(&bootstrap, &topic, &group, &results);
+    args.extend(["--until-end", "--log-format", "json"]);
     let mut c = Proc::spawn(dir.path(), "consumer", "consumer", &args, &verbose_env());
     assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
 

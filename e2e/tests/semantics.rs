@@ -58,20 +58,8 @@ impl Run<'_> {
         env: &[(&str, &str)],
     ) -> Proc {
         let bootstrap = bootstrap();
-        let mut args = vec![
-            "--bootstrap-servers",
-            &bootstrap,
-            "--topic",
-            self.topic,
-            "--group-id",
-            group,
-            "--results-topic",
-            results,
-            "--window",
-            WINDOWS,
-            "--commit-interval",
-            "1s",
-        ];
+        let mut args = consumer_args(&bootstrap, self.topic, group, results);
+        args.extend(["--window", WINDOWS, "--commit-interval", "1s"]);
         args.extend_from_slice(extra);
         let env: Vec<(&str, &str)> = SHORT_SESSION.iter().chain(env).copied().collect();
         Proc::spawn(self.dir, name, "consumer", &args, &env)
@@ -542,14 +530,16 @@ fn reference_sentiment(
     slide_ms: i64,
     sample: Sample,
 ) -> (BTreeMap<i64, Scored>, BTreeMap<(i64, String), Scored>) {
-    let text = std::fs::read_to_string(file).expect("read tweet file");
+    let tweets = reference_tweets(file);
+    let lines = std::fs::read_to_string(file).expect("read tweet file");
+    assert_eq!(
+        tweets.len(),
+        lines.lines().count(),
+        "every generated line is a tweet"
+    );
     let (mut windows, mut tags) = (BTreeMap::new(), BTreeMap::new());
-    for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("generated tweets are JSON");
-        let created = v["created_at"].as_str().expect("created_at");
-        let t = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
-            .expect("created_at")
-            .timestamp_millis();
+    for tweet in tweets {
+        let v = &tweet.json;
         let id: u64 = v["id_str"].as_str().expect("id_str").parse().expect("id");
         let body = v["extended_tweet"]["full_text"]
             .as_str()
@@ -559,25 +549,16 @@ fn reference_sentiment(
             true => vec![(Score::of(body).units(), id)],
             false => Vec::new(),
         };
-        let mut seen: Vec<String> = Vec::new();
-        for h in v["entities"]["hashtags"].as_array().into_iter().flatten() {
-            let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
-            if !seen.contains(&tag) {
-                seen.push(tag);
-            }
-        }
-        let mut start = t.div_euclid(slide_ms) * slide_ms;
-        while start + size_ms > t {
+        for start in window_starts(tweet.created_ms, size_ms, slide_ms) {
             windows
                 .entry(start)
                 .or_insert_with(Vec::new)
                 .extend(&scored);
-            for tag in &seen {
+            for tag in &tweet.tags {
                 tags.entry((start, tag.clone()))
                     .or_insert_with(Vec::new)
                     .extend(&scored);
             }
-            start -= slide_ms;
         }
     }
     (windows, tags)
