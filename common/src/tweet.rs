@@ -473,13 +473,23 @@ fn string(bytes: &[u8], at: usize) -> Option<(Option<Str<'_>>, usize)> {
             return None;
         }
         match json_scan::string_end(bytes, at)? {
-            (end, false) => {
-                let text = simdutf8::basic::from_utf8(&bytes[at + 1..end - 1]).ok()?;
-                Some((Str(Cow::Borrowed(text)), end))
-            }
+            (end, false) => Some((Str(Cow::Borrowed(utf8(&bytes[at + 1..end - 1])?)), end)),
             (end, true) => Some((serde_json::from_slice(&bytes[at..end]).ok()?, end)),
         }
     })
+}
+
+/// `raw` as text if it is UTF-8. Short ASCII strings (ids, dates, language codes, most
+/// hashtags) are checked a word at a time, which costs a fraction of a UTF-8 validator's
+/// set-up; the rest (the text) go through simdutf8, which checks 32 bytes at a time.
+fn utf8(raw: &[u8]) -> Option<&str> {
+    const SHORT: usize = 64;
+    if raw.len() < SHORT && raw.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(raw) })
+    } else {
+        simdutf8::basic::from_utf8(raw).ok()
+    }
 }
 
 /// A v1.1 numeric `id` (or null) as serde_json reads a `u64`: digits without a leading zero
@@ -495,9 +505,16 @@ fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
         if number.is_empty() || (number.len() > 1 && number[0] == b'0') {
             return None;
         }
-        let id = number.iter().try_fold(0u64, |id, &digit| {
-            id.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-        })?;
+        // Nineteen digits always fit a u64 (2^64 is about 1.8e19); only longer ones can overflow.
+        let id = if number.len() <= 19 {
+            number
+                .iter()
+                .fold(0u64, |id, &digit| id * 10 + u64::from(digit - b'0'))
+        } else {
+            number.iter().try_fold(0u64, |id, &digit| {
+                id.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+            })?
+        };
         Some((id, at + digits))
     })
 }
@@ -1126,6 +1143,24 @@ mod tests {
             );
             let (fast, serde) = both_paths(input);
             assert_eq!(fast, serde);
+        }
+    }
+
+    #[test]
+    fn numeric_ids_are_read_as_serde_json_reads_a_u64() {
+        let max = format!("{}", u64::MAX);
+        for (id, fits) in [
+            ("9999999999999999999", true),
+            (max.as_str(), true),
+            ("18446744073709551616", false),
+            ("99999999999999999999", false),
+            ("184467440737095516150", false),
+        ] {
+            let input = format!(r#"{{"id":{id},"text":"t"}}"#);
+            let (fast, serde) = both_paths(input.as_bytes());
+            assert_eq!(fast, serde, "{id}");
+            let read = lean_wire(input.as_bytes()).and_then(|wire| wire.id);
+            assert_eq!(read, fits.then(|| id.parse().unwrap()), "{id}");
         }
     }
 
