@@ -208,10 +208,23 @@ fn is_mark(c: char) -> bool {
 
 /// The key a hashtag is counted under: `#Rust`, `#rust` and `#RUST` are one trend.
 pub fn fold(tag: &str) -> String {
-    if tag.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
-        tag.to_owned()
+    let mut key = String::with_capacity(tag.len());
+    fold_into(tag, &mut key);
+    key
+}
+
+/// Appends [`fold`]`(tag)` to `key`, so that a caller folding every tweet's hashtags can reuse
+/// one buffer instead of allocating a key per hashtag.
+pub fn fold_into(tag: &str, key: &mut String) {
+    if tag.is_ascii() {
+        let start = key.len();
+        key.push_str(tag);
+        key[start..].make_ascii_lowercase();
+    } else if tag.contains('Σ') {
+        // Only `str::to_lowercase` knows that a word-final capital sigma becomes `ς`.
+        key.push_str(&tag.to_lowercase());
     } else {
-        tag.to_lowercase()
+        key.extend(tag.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -271,6 +284,13 @@ mod tests {
         assert_eq!(fold("rust"), "rust");
         assert_eq!(fold("МОСКВА"), "москва");
         assert_eq!(fold("日本"), "日本");
+        assert_eq!(fold("ΟΔΟΣ"), "οδο\u{3c2}", "a word-final sigma");
+        let mut key = String::from("kept ");
+        fold_into("İstanbul", &mut key);
+        assert_eq!(
+            key, "kept i\u{307}stanbul",
+            "appended, and İ lowercases to two chars"
+        );
     }
 
     /// Regression: every `#` of one long run of printable ASCII used to rescan the run from its
@@ -320,6 +340,12 @@ mod tests {
                 let incremental = scanner.covers(text.as_bytes(), at);
                 prop_assert_eq!(incremental, UrlScan::default().covers(text.as_bytes(), at), "{} at {}", text, at);
             }
+        }
+
+        /// Folding is Unicode lowercasing, whichever way [`fold_into`] takes.
+        #[test]
+        fn fold_is_lowercasing(tag in "([a-zA-Z_]|\\PC|Σ|İ){0,20}") {
+            prop_assert_eq!(fold(&tag), tag.to_lowercase());
         }
 
         #[test]

@@ -21,7 +21,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 
 use common::hashtag::fold;
 use common::tweet::Tweet;
-use consumer::counts::TagCount;
+use consumer::counts::{TagCount, TweetTags};
 use consumer::pipeline::{CountOptions, Pipeline};
 use consumer::sentiment::aggregate::Scoring;
 use consumer::sentiment::{Sample, Score};
@@ -54,19 +54,6 @@ fn typical(payloads: &[&'static [u8]]) -> &'static [u8] {
             !t.is_retweet && t.hashtags().count() == 3
         })
         .expect("the fixture has a tweet with three hashtags")
-}
-
-/// A tweet's hashtags as the pipeline hands them to the windows: (case-folded key, spelling),
-/// each key once.
-fn folded_tags(tweet: &Tweet<'_>) -> Vec<(String, String)> {
-    let mut tags: Vec<(String, String)> = Vec::new();
-    for tag in tweet.hashtags() {
-        let key = fold(tag);
-        if !tags.iter().any(|(k, _)| *k == key) {
-            tags.push((key, tag.to_owned()));
-        }
-    }
-    tags
 }
 
 /// The window definition of the windowing benchmarks: one-minute tumbling windows, exact counts.
@@ -134,26 +121,18 @@ fn parse(c: &mut Criterion) {
 /// of its keys already exist, as for all but the first tweets of a window).
 fn window_observe(c: &mut Criterion) {
     let all = payloads();
-    let tweets: Vec<(i64, Vec<(String, String)>)> = all
+    let tweets: Vec<(i64, TweetTags)> = all
         .iter()
         .map(|p| {
             let t = Tweet::parse(p).expect("fixture tweets parse");
             (
                 t.created_at_ms.expect("v1.1 tweets have created_at"),
-                folded_tags(&t),
+                t.hashtags().collect(),
             )
         })
-        .filter(|(_, tags)| !tags.is_empty())
+        .filter(|(_, tags): &(i64, TweetTags)| !tags.is_empty())
         .collect();
-    let borrowed: Vec<(i64, Vec<(String, &str)>)> = tweets
-        .iter()
-        .map(|(ms, tags)| {
-            let tags = tags.iter().map(|(k, f)| (k.clone(), f.as_str())).collect();
-            (*ms, tags)
-        })
-        .collect();
-    let mean_tags =
-        borrowed.iter().map(|(_, t)| t.len()).sum::<usize>() as f64 / borrowed.len() as f64;
+    let mean_tags = tweets.iter().map(|(_, t)| t.len()).sum::<usize>() as f64 / tweets.len() as f64;
 
     let mut g = c.benchmark_group("window");
     g.throughput(Throughput::Elements(1));
@@ -162,7 +141,7 @@ fn window_observe(c: &mut Criterion) {
         let mut windows = PartitionWindows::new(minute_windows(), None);
         let mut offset = 0i64;
         b.iter(|| {
-            let (event_ms, tags) = &borrowed[offset as usize % borrowed.len()];
+            let (event_ms, tags) = &tweets[offset as usize % tweets.len()];
             let seen = windows.observe(offset, *event_ms, black_box(tags), Scoring::Off);
             offset += 1;
             seen

@@ -10,10 +10,86 @@
 
 use std::collections::HashMap;
 
+use common::hashtag::fold_into;
 use serde::{Deserialize, Serialize};
 
 use crate::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
 use crate::spacesaving::SpaceSaving;
+
+/// One tweet's hashtags as they are counted: each case-folded key once, with the spelling it
+/// was first written in, sorted by key. The pipeline refills one for every tweet, so counting
+/// allocates nothing per message once the buffers have grown.
+#[derive(Debug, Default)]
+pub struct TweetTags {
+    /// Every hashtag's key followed by its spelling.
+    text: String,
+    tags: Vec<Span>,
+}
+
+/// Where one hashtag lies in [`TweetTags::text`]: its key at `start..form`, its spelling at
+/// `form..end`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    form: usize,
+    end: usize,
+}
+
+impl Span {
+    fn key(self, text: &str) -> &str {
+        &text[self.start..self.form]
+    }
+}
+
+impl TweetTags {
+    /// Replaces the contents with `spellings`, a tweet's hashtags in the order written.
+    pub fn fill<'a>(&mut self, spellings: impl IntoIterator<Item = &'a str>) {
+        self.text.clear();
+        self.tags.clear();
+        for form in spellings {
+            let start = self.text.len();
+            fold_into(form, &mut self.text);
+            let key_end = self.text.len();
+            self.text.push_str(form);
+            self.tags.push(Span {
+                start,
+                form: key_end,
+                end: self.text.len(),
+            });
+        }
+        // Sorting keeps a tweet with thousands of hashtags linear-logarithmic; the sort is
+        // stable, so the first spelling of a key is the one kept.
+        let text = self.text.as_str();
+        self.tags.sort_by(|a, b| a.key(text).cmp(b.key(text)));
+        self.tags
+            .dedup_by(|later, first| later.key(text) == first.key(text));
+    }
+
+    /// Distinct hashtags.
+    pub fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// True when the tweet has no hashtag.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// (key, spelling) pairs, by key.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.tags
+            .iter()
+            .map(|s| (s.key(&self.text), &self.text[s.form..s.end]))
+    }
+}
+
+impl<'a> FromIterator<&'a str> for TweetTags {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(spellings: I) -> Self {
+        let mut tags = TweetTags::default();
+        tags.fill(spellings);
+        tags
+    }
+}
 
 /// The spellings of one hashtag and how often each was used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,13 +266,18 @@ pub struct WindowCounts {
     sentiment: Option<WindowSentiment>,
 }
 
+/// The per-mention maps hash with foldhash: several times cheaper than the standard SipHash
+/// for short keys, and still seeded randomly per process, so hashtags cannot be chosen to
+/// collide (hash flooding).
+type TagMap<V> = foldhash::HashMap<String, V>;
+
 #[derive(Debug)]
 enum Tags {
     /// Count, details, and whether it changed since the last early update.
-    Exact(HashMap<String, (u64, Detail, bool)>),
+    Exact(TagMap<(u64, Detail, bool)>),
     Bounded {
         summary: SpaceSaving<String>,
-        details: HashMap<String, Detail>,
+        details: TagMap<Detail>,
     },
 }
 
@@ -204,10 +285,10 @@ impl WindowCounts {
     /// Exact counts when `max_hashtags` is 0, else Space-Saving with that many counters.
     pub fn new(max_hashtags: usize) -> Self {
         let tags = match max_hashtags {
-            0 => Tags::Exact(HashMap::new()),
+            0 => Tags::Exact(TagMap::default()),
             k => Tags::Bounded {
                 summary: SpaceSaving::new(k),
-                details: HashMap::new(),
+                details: TagMap::default(),
             },
         };
         WindowCounts {
@@ -218,18 +299,17 @@ impl WindowCounts {
         }
     }
 
-    /// Counts one tweet mentioning `hashtags`, given as (case-folded key, spelling) pairs with
-    /// each key at most once, and its sentiment.
-    pub fn add_tweet(&mut self, hashtags: &[(String, &str)], sentiment: Scoring<'_>) {
+    /// Counts one tweet mentioning `hashtags`, with its sentiment.
+    pub fn add_tweet(&mut self, hashtags: &TweetTags, sentiment: Scoring<'_>) {
         self.tweets += 1;
         sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
-        for (key, form) in hashtags {
+        for (key, form) in hashtags.iter() {
             match &mut self.tags {
                 Tags::Exact(map) => {
-                    let entry = match map.get_mut(key.as_str()) {
+                    let entry = match map.get_mut(key) {
                         Some(entry) => entry,
-                        None => map.entry(key.clone()).or_default(),
+                        None => map.entry(key.to_owned()).or_default(),
                     };
                     entry.0 += 1;
                     entry.1.add(form, sentiment);
@@ -239,9 +319,12 @@ impl WindowCounts {
                     if let Some(evicted) = summary.insert(key) {
                         details.remove(&evicted);
                     }
-                    match details.get_mut(key.as_str()) {
+                    match details.get_mut(key) {
                         Some(d) => d.add(form, sentiment),
-                        None => details.entry(key.clone()).or_default().add(form, sentiment),
+                        None => details
+                            .entry(key.to_owned())
+                            .or_default()
+                            .add(form, sentiment),
                     }
                 }
             }
@@ -314,10 +397,8 @@ mod tests {
     use crate::sentiment::Score;
     use proptest::prelude::*;
 
-    fn tweet<'a>(tags: &[&'a str]) -> Vec<(String, &'a str)> {
-        tags.iter()
-            .map(|t| (common::hashtag::fold(t), *t))
-            .collect()
+    fn tweet(tags: &[&str]) -> TweetTags {
+        tags.iter().copied().collect()
     }
 
     fn counts(t: &WindowTotals) -> Vec<(&str, u64, &str)> {
@@ -325,6 +406,25 @@ mod tests {
             .iter()
             .map(|c| (c.key.as_str(), c.count, c.display()))
             .collect()
+    }
+
+    #[test]
+    fn a_tweets_hashtags_are_folded_each_key_once_in_its_first_spelling() {
+        let mut tags = tweet(&["Rust", "kafka", "RUST", "Größe", "rust", "GRÖSSE", "Kafka"]);
+        let pairs: Vec<(&str, &str)> = tags.iter().collect();
+        assert_eq!(
+            pairs,
+            [
+                ("grösse", "GRÖSSE"),
+                ("größe", "Größe"),
+                ("kafka", "kafka"),
+                ("rust", "Rust")
+            ]
+        );
+        tags.fill(["b", "B"]);
+        assert_eq!(tags.iter().collect::<Vec<_>>(), [("b", "b")], "refilled");
+        tags.fill([]);
+        assert!(tags.is_empty());
     }
 
     #[test]
@@ -501,13 +601,7 @@ mod tests {
             let one = |slice: &[(u64, Vec<String>, i32)]| {
                 let mut w = WindowCounts::new(0);
                 for (id, t, units) in slice {
-                    let mut keyed: Vec<(String, &str)> = Vec::new();
-                    for form in t {
-                        let key = common::hashtag::fold(form);
-                        if !keyed.iter().any(|(k, _)| *k == key) {
-                            keyed.push((key, form));
-                        }
-                    }
+                    let keyed: TweetTags = t.iter().map(String::as_str).collect();
                     let text = format!("tweet {id}");
                     let sentiment = match scored {
                         true => Scoring::Scored(Scored {

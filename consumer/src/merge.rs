@@ -354,7 +354,7 @@ mod tests {
     fn part(source: i32, start: i64, is_final: bool, tags: &[&str]) -> PartialMessage {
         let mut counts = WindowCounts::new(0);
         for t in tags {
-            counts.add_tweet(&[(t.to_string(), t)], Scoring::Off);
+            counts.add_tweet(&[*t].into_iter().collect(), Scoring::Off);
         }
         PartialMessage::Window {
             source,
@@ -482,7 +482,7 @@ mod tests {
         // Source 0's next update: only `a` changed, now 3 there (absolute, not +3).
         let mut counts0 = WindowCounts::new(0);
         for _ in 0..3 {
-            counts0.add_tweet(&[("a".to_string(), "a")], Scoring::Off);
+            counts0.add_tweet(&["a"].into_iter().collect(), Scoring::Off);
         }
         let mut delta = counts0.totals();
         delta.tweets = 4;
@@ -519,7 +519,7 @@ mod tests {
                 text: "text",
                 score: Score::from_units(units),
             };
-            counts.add_tweet(&[(tag.to_string(), tag)], Scoring::Scored(scored));
+            counts.add_tweet(&[tag].into_iter().collect(), Scoring::Scored(scored));
         }
         PartialMessage::Window {
             source,

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::hashtag::fold;
 use common::settings::RetweetPolicy;
 use common::timestamp::rfc3339;
 use common::tweet::{ParseError, Tweet};
 
+use crate::counts::TweetTags;
 use crate::dedup::SeenIds;
 use crate::partial::PartialMessage;
 use crate::sentiment::aggregate::{Scored, Scoring};
@@ -148,6 +148,8 @@ pub struct Pipeline {
     /// future; `None` accepts any time.
     wall_ms: Option<i64>,
     stats: Stats,
+    /// The hashtags of the message being counted, kept to reuse their buffers.
+    tags: TweetTags,
 }
 
 /// Checkpoints to commit, by partition.
@@ -163,6 +165,7 @@ impl Pipeline {
             last_tick: None,
             wall_ms: None,
             stats: Stats::default(),
+            tags: TweetTags::default(),
         }
     }
 
@@ -232,6 +235,7 @@ impl Pipeline {
             &self.options,
             self.wall_ms,
             p,
+            &mut self.tags,
             offset,
             payload,
             kafka_timestamp_ms,
@@ -369,6 +373,7 @@ fn count(
     options: &CountOptions,
     wall_ms: Option<i64>,
     p: &mut Partition,
+    tags: &mut TweetTags,
     offset: i64,
     payload: Option<&[u8]>,
     kafka_timestamp_ms: Option<i64>,
@@ -415,11 +420,7 @@ fn count(
     if !p.seen.first_sight(tweet.id, expires_ms) {
         return Ok(Counted::Duplicate);
     }
-    // Each hashtag once per tweet, spelled as first written; sorting keeps a tweet with
-    // thousands of hashtags linear-logarithmic.
-    let mut tags: Vec<(String, &str)> = tweet.hashtags().map(|t| (fold(t), t)).collect();
-    tags.sort_by(|a, b| a.0.cmp(&b.0));
-    tags.dedup_by(|later, first| later.0 == first.0);
+    tags.fill(tweet.hashtags());
     let sentiment = match options.sentiment {
         None => Scoring::Off,
         Some(sample) if !sample.includes(tweet.id) => Scoring::Skipped,
@@ -430,7 +431,7 @@ fn count(
         }),
     };
     Ok(Counted::Tweet(
-        p.windows.observe(offset, event_ms, &tags, sentiment),
+        p.windows.observe(offset, event_ms, tags, sentiment),
     ))
 }
 

@@ -403,7 +403,7 @@ fn counts_line(span: &Span, totals: &WindowTotals) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::WindowCounts;
+    use crate::counts::{TweetTags, WindowCounts};
     use crate::sentiment::aggregate::{Scored, Scoring};
     use crate::window::{Shape, WindowId};
 
@@ -415,11 +415,7 @@ mod tests {
     fn window(start_ms: i64, is_final: bool, tweets: &[&[&str]]) -> MergedWindow {
         let mut counts = WindowCounts::new(0);
         for tags in tweets {
-            let keyed: Vec<(String, &str)> = tags
-                .iter()
-                .map(|t| (common::hashtag::fold(t), *t))
-                .collect();
-            counts.add_tweet(&keyed, Scoring::Off);
+            counts.add_tweet(&tags.iter().copied().collect(), Scoring::Off);
         }
         let totals = counts.totals();
         MergedWindow {
@@ -486,10 +482,7 @@ mod tests {
             (13, "the bus is here", &[]),
         ];
         for (id, text, tags) in tweets {
-            let keyed: Vec<(String, &str)> = tags
-                .iter()
-                .map(|t| (common::hashtag::fold(t), *t))
-                .collect();
+            let keyed: TweetTags = tags.iter().copied().collect();
             let scored = Scored {
                 id,
                 text,
@@ -549,7 +542,7 @@ mod tests {
 
         // On, but no tweet of the window in the sample: counts and mean of zero.
         let mut skipped = WindowCounts::new(0);
-        skipped.add_tweet(&[("a".to_string(), "a")], Scoring::Skipped);
+        skipped.add_tweet(&["a"].into_iter().collect(), Scoring::Skipped);
         let totals = skipped.totals();
         let w = MergedWindow {
             id: WindowId {

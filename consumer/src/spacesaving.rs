@@ -2,6 +2,7 @@
 //! order-independent n-way merge (mergeable summaries), so that per-partition summaries of one
 //! time window can be combined in one place while keeping sound error bounds.
 
+use std::borrow::Borrow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
@@ -49,8 +50,13 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     ///
     /// When full and `key` is untracked, the key with the minimum estimate is replaced; among
     /// equal minima the *largest* key (by `Ord`) is evicted, so the outcome is deterministic.
-    /// The newcomer gets estimate `min + 1` and error `min`. The key is cloned only when new.
-    pub fn insert(&mut self, key: &K) -> Option<K> {
+    /// The newcomer gets estimate `min + 1` and error `min`. The key is borrowed (a `&str` for
+    /// `String` keys) and made owned only when new.
+    pub fn insert<Q>(&mut self, key: &Q) -> Option<K>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + Ord + ToOwned<Owned = K> + ?Sized,
+    {
         self.total += 1;
         if let Some(entry) = self.counters.get_mut(key) {
             let old = entry.0;
@@ -80,12 +86,12 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
             if min_entry.get().is_empty() {
                 min_entry.remove();
             }
-            self.counters.remove(&victim);
+            self.counters.remove::<K>(&victim);
             // The victim's true count is <= min, so min now bounds untracked keys.
             self.floor = self.floor.max(min);
             evicted = Some(victim);
         }
-        self.track(key.clone(), self.floor + 1, self.floor);
+        self.track(key.to_owned(), self.floor + 1, self.floor);
         evicted
     }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use common::window_spec::WindowDef;
 
-use crate::counts::{WindowCounts, WindowTotals};
+use crate::counts::{TweetTags, WindowCounts, WindowTotals};
 use crate::sentiment::aggregate::Scoring;
 
 /// A family of windows: `size_ms` long, one starting every `slide_ms` (tumbling when equal),
@@ -153,13 +153,12 @@ impl PartitionWindows {
         self.closed_through_ms
     }
 
-    /// Counts a tweet at `offset` with event time `event_ms` and its hashtags as (case-folded
-    /// key, spelling) pairs, each key once, and its sentiment.
+    /// Counts a tweet at `offset` with event time `event_ms`, its hashtags and its sentiment.
     pub fn observe(
         &mut self,
         offset: i64,
         event_ms: i64,
-        hashtags: &[(String, &str)],
+        hashtags: &TweetTags,
         sentiment: Scoring<'_>,
     ) -> Observed {
         self.next_offset = Some(offset + 1);
@@ -292,8 +291,8 @@ mod tests {
         PartitionWindows::new(spec(&[TUMBLING]), None)
     }
 
-    fn tags<'a>(list: &[&'a str]) -> Vec<(String, &'a str)> {
-        list.iter().map(|s| (s.to_string(), *s)).collect()
+    fn tags(list: &[&str]) -> TweetTags {
+        list.iter().copied().collect()
     }
 
     fn count(w: &WindowResult, key: &str) -> u64 {
