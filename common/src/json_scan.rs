@@ -40,23 +40,38 @@ fn is_whitespace(b: u8) -> bool {
 /// Where the string whose opening quote is at `at` ends (just past its closing quote), and
 /// whether it has escapes. `None` when it is unterminated, holds a raw control character or an
 /// invalid escape.
-/// Inlined for the common case: a plain run, sixteen bytes at a time, up to the closing quote.
 #[inline(always)]
 pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
+    let (end, escaped, _) = scan_string(bytes, at)?;
+    Some((end, escaped))
+}
+
+/// [`string_end`], and whether the string is known to be plain ASCII (no escape, no byte
+/// above 0x7f; `false` when unknown), for keys, which must be UTF-8. Inlined for the common
+/// case, a plain run up to the closing quote sixteen bytes at a time, where the ASCII check
+/// costs a move mask per block (and nothing where the flag is unused).
+#[inline(always)]
+fn scan_string(bytes: &[u8], at: usize) -> Option<(usize, bool, bool)> {
     debug_assert_eq!(bytes.get(at), Some(&b'"'));
     let mut i = at + 1;
+    let mut non_ascii = 0;
     while let Some(block) = bytes.get(i..i + 16) {
-        let mask = special_mask(block.try_into().expect("sixteen bytes"));
+        let block = block.try_into().expect("sixteen bytes");
+        let mask = special_mask(block);
         if mask != 0 {
             let j = mask.trailing_zeros() as usize;
             if block[j] == b'"' {
-                return Some((i + j + 1, false));
+                non_ascii |= non_ascii_mask(block) & ((1 << j) - 1);
+                return Some((i + j + 1, false, non_ascii == 0));
             }
-            return rest_of_string_end(bytes, i + j);
+            let (end, escaped) = rest_of_string_end(bytes, i + j)?;
+            return Some((end, escaped, false));
         }
+        non_ascii |= non_ascii_mask(block);
         i += 16;
     }
-    rest_of_string_end(bytes, i)
+    let (end, escaped) = rest_of_string_end(bytes, i)?;
+    Some((end, escaped, false))
 }
 
 /// [`string_end`] from `at` inside a string on, the long way: escapes, control characters and
@@ -97,9 +112,9 @@ pub(crate) fn object_end(
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
-        let (key_end, escaped) = string_end(bytes, i)?;
+        let (key_end, escaped, ascii) = scan_string(bytes, i)?;
         let key = &bytes[i + 1..key_end - 1];
-        if escaped || !(key.is_ascii() || std::str::from_utf8(key).is_ok()) {
+        if escaped || !(ascii || std::str::from_utf8(key).is_ok()) {
             return None;
         }
         let colon = token_at(bytes, key_end, b':')?;
@@ -369,6 +384,22 @@ fn special_mask(block: &[u8; 16]) -> u32 {
         .iter()
         .enumerate()
         .fold(0, |mask, (j, &b)| mask | u32::from(is_special(b)) << j)
+}
+
+/// Bit `j` set where `block[j]` is not ASCII (above 0x7f). On x86-64, the move mask alone.
+#[cfg(target_arch = "x86_64")]
+fn non_ascii_mask(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{_mm_loadu_si128, _mm_movemask_epi8};
+    // SAFETY: as in `special_mask`.
+    unsafe { _mm_movemask_epi8(_mm_loadu_si128(block.as_ptr().cast())) as u32 }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn non_ascii_mask(block: &[u8; 16]) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (j, &b)| mask | u32::from(!b.is_ascii()) << j)
 }
 
 #[cfg(test)]
@@ -659,6 +690,26 @@ pub(crate) mod tests {
         }
 
         #[test]
+        fn object_keys_are_walked_if_and_only_if_they_are_utf8(
+            before in 0..20usize,
+            key in prop::collection::vec(
+                prop::sample::select(vec![&b"a"[..], b"abcdefgh", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\xff", b"\xc3"]),
+                0..12,
+            ),
+        ) {
+            let key = key.concat();
+            let json = [&b"{"[..], &b" ".repeat(before), b"\"", &key, b"\":1,\"after\":\"sixteen bytes or more\"}"].concat();
+            let mut keys = Vec::new();
+            let end = object_end(&json, 0, |key, at| {
+                keys.push(key.to_vec());
+                value_end(&json, at)
+            });
+            let utf8 = std::str::from_utf8(&key).is_ok();
+            prop_assert_eq!(end, utf8.then_some(json.len()));
+            prop_assert_eq!(keys.first(), utf8.then_some(&key));
+        }
+
+        #[test]
         fn whitespace_anywhere_as_serde_json_says(
             value in json_value(),
             spaces in prop::collection::vec((any::<usize>(), prop::sample::select(b" \n\t\r".to_vec())), 1..4),
@@ -697,10 +748,11 @@ pub(crate) mod tests {
         }
 
         #[test]
-        fn the_block_mask_flags_exactly_the_special_bytes(block: [u8; 16]) {
-            let mask = special_mask(&block);
+        fn the_block_masks_flag_exactly_the_special_and_non_ascii_bytes(block: [u8; 16]) {
+            let (special, non_ascii) = (special_mask(&block), non_ascii_mask(&block));
             for (j, &b) in block.iter().enumerate() {
-                prop_assert_eq!(mask >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+                prop_assert_eq!(special >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+                prop_assert_eq!(non_ascii >> j & 1 == 1, !b.is_ascii(), "byte {} of {:?}", j, block);
             }
         }
     }
