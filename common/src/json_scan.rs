@@ -3,11 +3,12 @@
 //! It is the fast half of [`Tweet::parse_for_counting`](crate::tweet::Tweet::parse_for_counting):
 //! most of a tweet (the author, counters, URLs, a retweeted original) is only skipped, and
 //! serde_json spends most of its time stepping through those tokens one by one. These functions
-//! skip them with fewer instructions (strings sixteen bytes at a time) while accepting no more than
-//! serde_json does when it ignores a value: same grammar, same string rules (no raw control
-//! characters, only valid escapes; UTF-8 is not checked inside ignored values, as serde_json does
-//! not check it either). They may accept less: every `None` only sends the caller back to
-//! serde_json, which then decides and explains.
+//! skip them with fewer instructions (strings sixteen bytes at a time, thirty-two in skipped
+//! containers where the CPU has AVX2) while accepting no more than serde_json does when it
+//! ignores a value: same grammar, same string rules (no raw control characters, only valid
+//! escapes; UTF-8 is not checked inside ignored values, as serde_json does not check it
+//! either). They may accept less: every `None` only sends the caller back to serde_json, which
+//! then decides and explains.
 
 /// Containers nested deeper than this give up (`None`), keeping the nesting on one `u64`.
 const MAX_DEPTH: u32 = u64::BITS;
@@ -42,33 +43,32 @@ fn is_whitespace(b: u8) -> bool {
 /// invalid escape.
 #[inline(always)]
 pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
-    let (end, escaped, _) = scan_string(bytes, at)?;
+    let (end, escaped, _) = scan_string(Sixteen, bytes, at)?;
     Some((end, escaped))
 }
 
 /// [`string_end`], and whether the string is known to be plain ASCII (no escape, no byte
 /// above 0x7f; `false` when unknown), for keys, which must be UTF-8. Inlined for the common
-/// case, a plain run up to the closing quote sixteen bytes at a time, where the ASCII check
-/// costs a move mask per block (and nothing where the flag is unused).
+/// case, a plain run up to the closing quote a block at a time, where the ASCII check costs a
+/// move mask per block (and nothing where the flag is unused).
 #[inline(always)]
-fn scan_string(bytes: &[u8], at: usize) -> Option<(usize, bool, bool)> {
+fn scan_string<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<(usize, bool, bool)> {
     debug_assert_eq!(bytes.get(at), Some(&b'"'));
     let mut i = at + 1;
     let mut non_ascii = 0;
-    while let Some(block) = bytes.get(i..i + 16) {
-        let block = block.try_into().expect("sixteen bytes");
-        let mask = special_mask(block);
-        if mask != 0 {
-            let j = mask.trailing_zeros() as usize;
+    while let Some(block) = bytes.get(i..i + B::WIDTH) {
+        let (special, high) = blocks.masks(block);
+        if special != 0 {
+            let j = special.trailing_zeros() as usize;
             if block[j] == b'"' {
-                non_ascii |= non_ascii_mask(block) & ((1 << j) - 1);
+                non_ascii |= high & ((1 << j) - 1);
                 return Some((i + j + 1, false, non_ascii == 0));
             }
             let (end, escaped) = rest_of_string_end(bytes, i + j)?;
             return Some((end, escaped, false));
         }
-        non_ascii |= non_ascii_mask(block);
-        i += 16;
+        non_ascii |= high;
+        i += B::WIDTH;
     }
     let (end, escaped) = rest_of_string_end(bytes, i)?;
     Some((end, escaped, false))
@@ -112,7 +112,7 @@ pub(crate) fn object_end(
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
-        let (key_end, escaped, ascii) = scan_string(bytes, i)?;
+        let (key_end, escaped, ascii) = scan_string(Sixteen, bytes, i)?;
         let key = &bytes[i + 1..key_end - 1];
         if escaped || !(ascii || std::str::from_utf8(key).is_ok()) {
             return None;
@@ -163,9 +163,35 @@ pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// [`value_end`] of the object or array whose opening bracket is at `at`.
-#[inline(never)]
+/// [`value_end`] of the object or array whose opening bracket is at `at`, its strings read
+/// thirty-two bytes at a time where the CPU has AVX2.
+#[inline(always)]
 fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = Avx2::detect() {
+        // SAFETY: an `Avx2` exists only where the CPU has AVX2.
+        return unsafe { avx2_container_end(avx2, bytes, at) };
+    }
+    sixteen_container_end(bytes, at)
+}
+
+/// [`walk_container`] sixteen bytes at a time.
+#[inline(never)]
+fn sixteen_container_end(bytes: &[u8], at: usize) -> Option<usize> {
+    walk_container(Sixteen, bytes, at)
+}
+
+/// [`walk_container`] thirty-two bytes at a time, compiled for AVX2 (so that [`avx2_masks`]
+/// inlines into it).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn avx2_container_end(avx2: Avx2, bytes: &[u8], at: usize) -> Option<usize> {
+    walk_container(avx2, bytes, at)
+}
+
+/// [`container_end`] with strings read `blocks` at a time.
+#[inline(always)]
+fn walk_container<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<usize> {
     // One bit per open container, innermost lowest: 1 for an object, 0 for an array.
     let mut objects: u64 = 0;
     let mut depth = 0;
@@ -174,7 +200,7 @@ fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
         // A value is expected at `i`.
         let first = *bytes.get(i)?;
         i = match first {
-            b'"' => string_end(bytes, i)?.0,
+            b'"' => scan_string(blocks, bytes, i)?.0,
             b'{' | b'[' => {
                 if depth == MAX_DEPTH {
                     return None;
@@ -185,7 +211,7 @@ fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
                 i = skip_whitespace(bytes, i + 1);
                 match (object, *bytes.get(i)?) {
                     (true, b'"') => {
-                        i = member_value(bytes, i)?;
+                        i = member_value(blocks, bytes, i)?;
                         continue;
                     }
                     (true, b'}') | (false, b']') => i, // closed below
@@ -207,7 +233,7 @@ fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
             if next == b',' {
                 i += 1;
                 if in_object {
-                    i = member_value(bytes, token_at(bytes, i, b'"')?)?;
+                    i = member_value(blocks, bytes, token_at(bytes, i, b'"')?)?;
                 }
                 break;
             }
@@ -230,8 +256,8 @@ fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
 /// Past the key whose opening quote is at `at` and its colon: where the member's value starts
 /// (before whitespace).
 #[inline(always)]
-fn member_value(bytes: &[u8], at: usize) -> Option<usize> {
-    let (end, _) = string_end(bytes, at)?;
+fn member_value<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<usize> {
+    let (end, ..) = scan_string(blocks, bytes, at)?;
     Some(token_at(bytes, end, b':')? + 1)
 }
 
@@ -356,6 +382,73 @@ fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
 
+/// How a string's plain run is read: a block of bytes at a time, with its masks.
+trait Blocks: Copy {
+    /// Bytes per block, at most 32 (one bit each in a `u32`).
+    const WIDTH: usize;
+
+    /// Bits `j` set where `block[j]` [`is_special`], and where it is not ASCII. `block` has
+    /// [`Self::WIDTH`] bytes.
+    fn masks(self, block: &[u8]) -> (u32, u32);
+}
+
+/// Sixteen bytes at a time ([`special_mask`], [`non_ascii_mask`]): SSE2 on x86-64.
+#[derive(Clone, Copy)]
+struct Sixteen;
+
+impl Blocks for Sixteen {
+    const WIDTH: usize = 16;
+
+    #[inline(always)]
+    fn masks(self, block: &[u8]) -> (u32, u32) {
+        let block = block.try_into().expect("sixteen bytes");
+        (special_mask(block), non_ascii_mask(block))
+    }
+}
+
+/// Thirty-two bytes at a time with AVX2. Only [`Avx2::detect`] makes one, where the CPU has it.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Avx2(());
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2 {
+    /// An `Avx2` if the CPU has AVX2 (the standard library caches the answer).
+    fn detect() -> Option<Avx2> {
+        is_x86_feature_detected!("avx2").then_some(Avx2(()))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Blocks for Avx2 {
+    const WIDTH: usize = 32;
+
+    #[inline(always)]
+    fn masks(self, block: &[u8]) -> (u32, u32) {
+        let block = block.try_into().expect("thirty-two bytes");
+        // SAFETY: `self` exists only where the CPU has AVX2 (`detect`).
+        unsafe { avx2_masks(block) }
+    }
+}
+
+/// [`Blocks::masks`] of thirty-two bytes: as [`special_mask`], in one AVX2 register.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn avx2_masks(block: &[u8; 32]) -> (u32, u32) {
+    use std::arch::x86_64::{
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_xor_si256,
+    };
+    // SAFETY: the load reads exactly the thirty-two bytes `block` borrows (unaligned allowed).
+    let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
+    let x = _mm256_xor_si256(v, _mm256_set1_epi8(2));
+    let quote_or_control = _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x20)), x);
+    let backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8));
+    let special = _mm256_movemask_epi8(_mm256_or_si256(quote_or_control, backslash));
+    (special as u32, _mm256_movemask_epi8(v) as u32)
+}
+
 /// Bit `j` set where `block[j]` [`is_special`]. On x86-64, SSE2 (part of the baseline, so no
 /// detection or target flags): three compares and a move mask for the sixteen bytes, which
 /// the compiler does not find by itself.
@@ -414,7 +507,14 @@ pub(crate) mod tests {
     }
 
     fn skips_whole(bytes: &[u8]) -> bool {
-        value_end(bytes, 0).is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
+        let end = value_end(bytes, 0);
+        let at = skip_whitespace(bytes, 0);
+        if let Some(b'{' | b'[') = bytes.get(at) {
+            // Where value_end reads strings with AVX2, sixteen bytes at a time must agree.
+            let sixteen = sixteen_container_end(bytes, at);
+            assert_eq!(sixteen, end, "{:?}", String::from_utf8_lossy(bytes));
+        }
+        end.is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
     }
 
     #[test]
@@ -753,6 +853,18 @@ pub(crate) mod tests {
             for (j, &b) in block.iter().enumerate() {
                 prop_assert_eq!(special >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
                 prop_assert_eq!(non_ascii >> j & 1 == 1, !b.is_ascii(), "byte {} of {:?}", j, block);
+            }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[test]
+        fn the_avx2_masks_flag_exactly_the_special_and_non_ascii_bytes(block: [u8; 32]) {
+            if let Some(avx2) = Avx2::detect() {
+                let (special, non_ascii) = avx2.masks(&block);
+                for (j, &b) in block.iter().enumerate() {
+                    prop_assert_eq!(special >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+                    prop_assert_eq!(non_ascii >> j & 1 == 1, !b.is_ascii(), "byte {} of {:?}", j, block);
+                }
             }
         }
     }
