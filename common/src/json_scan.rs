@@ -153,7 +153,10 @@ pub(crate) fn array_end(
 
 /// Where the JSON value starting at `at` ends, or `None` if there is no valid value there (or
 /// it nests deeper than [`MAX_DEPTH`]). Leading whitespace is skipped; trailing is not.
-/// Scalars, most of the values a caller skips, end here without the container walk's setup.
+/// Scalars, most of the values a caller skips, end here without the container walk's setup,
+/// and inline in the caller (a call's register saves and restores cost ~14 instructions per
+/// value, more than the rest for a `null` or a small count).
+#[inline(always)]
 pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
     let at = skip_whitespace(bytes, at);
     match *bytes.get(at)? {
