@@ -75,7 +75,7 @@ fn scan_string<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<(usize, 
 }
 
 /// [`string_end`] from `at` inside a string on, the long way: escapes, control characters and
-/// the input's last fifteen bytes.
+/// the input's last bytes (fewer than a block).
 #[inline(never)]
 fn rest_of_string_end(bytes: &[u8], mut i: usize) -> Option<(usize, bool)> {
     let mut escaped = false;
