@@ -3,21 +3,39 @@
 //! It is the fast half of [`Tweet::parse_for_counting`](crate::tweet::Tweet::parse_for_counting):
 //! most of a tweet (the author, counters, URLs, a retweeted original) is only skipped, and
 //! serde_json spends most of its time stepping through those tokens one by one. These functions
-//! skip them with fewer instructions (strings sixteen bytes at a time) while accepting no more than
-//! serde_json does when it ignores a value: same grammar, same string rules (no raw control
-//! characters, only valid escapes; UTF-8 is not checked inside ignored values, as serde_json does
-//! not check it either). They may accept less: every `None` only sends the caller back to
-//! serde_json, which then decides and explains.
+//! skip them with fewer instructions (strings sixteen bytes at a time, thirty-two in skipped
+//! containers where the CPU has AVX2) while accepting no more than serde_json does when it
+//! ignores a value: same grammar, same string rules (no raw control characters, only valid
+//! escapes; UTF-8 is not checked inside ignored values, as serde_json does not check it
+//! either). They may accept less: every `None` only sends the caller back to serde_json, which
+//! then decides and explains.
 
 /// Containers nested deeper than this give up (`None`), keeping the nesting on one `u64`.
 const MAX_DEPTH: u32 = u64::BITS;
 
 /// The first index at or after `at` that is not JSON whitespace (the four bytes serde_json skips).
-pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(at) {
+/// Inlined for its first compare: every whitespace byte is at most `b' '`, every token's first
+/// byte above it, and compact JSON has a token nearly everywhere this is asked.
+#[inline(always)]
+pub(crate) fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(&b) if b > b' ' => at,
+        _ => whitespace_end(bytes, at),
+    }
+}
+
+/// [`skip_whitespace`] past its first compare.
+#[inline(never)]
+fn whitespace_end(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(|&b| is_whitespace(b)) {
         at += 1;
     }
     at
+}
+
+/// `' '`, `'\n'`, `'\t'` or `'\r'`.
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\t' | b'\r')
 }
 
 /// Where the string whose opening quote is at `at` ends (just past its closing quote), and
@@ -25,8 +43,41 @@ pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
 /// invalid escape.
 #[inline(always)]
 pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
+    let (end, escaped, _) = scan_string(Sixteen, bytes, at)?;
+    Some((end, escaped))
+}
+
+/// [`string_end`], and whether the string is known to be plain ASCII (no escape, no byte
+/// above 0x7f; `false` when unknown), for keys, which must be UTF-8. Inlined for the common
+/// case, a plain run up to the closing quote a block at a time, where the ASCII check costs a
+/// move mask per block (and nothing where the flag is unused).
+#[inline(always)]
+fn scan_string<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<(usize, bool, bool)> {
     debug_assert_eq!(bytes.get(at), Some(&b'"'));
     let mut i = at + 1;
+    let mut non_ascii = 0;
+    while let Some(block) = bytes.get(i..i + B::WIDTH) {
+        let (special, high) = blocks.masks(block);
+        if special != 0 {
+            let j = special.trailing_zeros() as usize;
+            if block[j] == b'"' {
+                non_ascii |= high & ((1 << j) - 1);
+                return Some((i + j + 1, false, non_ascii == 0));
+            }
+            let (end, escaped) = rest_of_string_end(bytes, i + j)?;
+            return Some((end, escaped, false));
+        }
+        non_ascii |= high;
+        i += B::WIDTH;
+    }
+    let (end, escaped) = rest_of_string_end(bytes, i)?;
+    Some((end, escaped, false))
+}
+
+/// [`string_end`] from `at` inside a string on, the long way: escapes, control characters and
+/// the input's last bytes (fewer than a block).
+#[inline(never)]
+fn rest_of_string_end(bytes: &[u8], mut i: usize) -> Option<(usize, bool)> {
     let mut escaped = false;
     loop {
         i = special_byte(bytes, i)?;
@@ -61,15 +112,12 @@ pub(crate) fn object_end(
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
-        let (key_end, escaped) = string_end(bytes, i)?;
+        let (key_end, escaped, ascii) = scan_string(Sixteen, bytes, i)?;
         let key = &bytes[i + 1..key_end - 1];
-        if escaped || !(key.is_ascii() || std::str::from_utf8(key).is_ok()) {
+        if escaped || !(ascii || std::str::from_utf8(key).is_ok()) {
             return None;
         }
-        let colon = skip_whitespace(bytes, key_end);
-        if bytes.get(colon) != Some(&b':') {
-            return None;
-        }
+        let colon = token_at(bytes, key_end, b':')?;
         i = skip_whitespace(bytes, member(key, skip_whitespace(bytes, colon + 1))?);
         match bytes.get(i) {
             Some(b',') => i = skip_whitespace(bytes, i + 1),
@@ -105,70 +153,105 @@ pub(crate) fn array_end(
 
 /// Where the JSON value starting at `at` ends, or `None` if there is no valid value there (or
 /// it nests deeper than [`MAX_DEPTH`]). Leading whitespace is skipped; trailing is not.
+/// Scalars, most of the values a caller skips, end here without the container walk's setup,
+/// and inline in the caller (a call's register saves and restores cost ~14 instructions per
+/// value, more than the rest for a `null` or a small count).
+#[inline(always)]
 pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let at = skip_whitespace(bytes, at);
+    match *bytes.get(at)? {
+        b'"' => Some(string_end(bytes, at)?.0),
+        b'{' | b'[' => container_end(bytes, at),
+        first => scalar_end(bytes, at, first),
+    }
+}
+
+/// [`value_end`] of the object or array whose opening bracket is at `at`, its strings read
+/// thirty-two bytes at a time where the CPU has AVX2.
+#[inline(always)]
+fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = Avx2::detect() {
+        // SAFETY: an `Avx2` exists only where the CPU has AVX2.
+        return unsafe { avx2_container_end(avx2, bytes, at) };
+    }
+    sixteen_container_end(bytes, at)
+}
+
+/// [`walk_container`] sixteen bytes at a time.
+#[inline(never)]
+fn sixteen_container_end(bytes: &[u8], at: usize) -> Option<usize> {
+    walk_container(Sixteen, bytes, at)
+}
+
+/// [`walk_container`] thirty-two bytes at a time, compiled for AVX2 (so that [`avx2_masks`]
+/// inlines into it).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn avx2_container_end(avx2: Avx2, bytes: &[u8], at: usize) -> Option<usize> {
+    walk_container(avx2, bytes, at)
+}
+
+/// [`container_end`] with strings read `blocks` at a time.
+#[inline(always)]
+fn walk_container<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<usize> {
     // One bit per open container, innermost lowest: 1 for an object, 0 for an array.
     let mut objects: u64 = 0;
     let mut depth = 0;
     let mut i = at;
     loop {
         // A value is expected at `i`.
-        i = skip_whitespace(bytes, i);
-        match *bytes.get(i)? {
-            open @ (b'{' | b'[') => {
+        let first = *bytes.get(i)?;
+        i = match first {
+            b'"' => scan_string(blocks, bytes, i)?.0,
+            b'{' | b'[' => {
                 if depth == MAX_DEPTH {
                     return None;
                 }
                 depth += 1;
-                objects = objects << 1 | u64::from(open == b'{');
+                let object = first == b'{';
+                objects = objects << 1 | u64::from(object);
                 i = skip_whitespace(bytes, i + 1);
-                match *bytes.get(i)? {
-                    b'}' | b']' => {} // closed below, if it matches
-                    b'"' if open == b'{' => {
-                        i = member_value(bytes, i)?;
+                match (object, *bytes.get(i)?) {
+                    (true, b'"') => {
+                        i = member_value(blocks, bytes, i)?;
                         continue;
                     }
-                    _ if open == b'[' => continue,
-                    _ => return None,
+                    (true, b'}') | (false, b']') => i, // closed below
+                    (true, _) => return None,
+                    (false, _) => continue,
                 }
             }
-            b'"' => i = string_end(bytes, i)?.0,
-            b't' => i = literal_end(bytes, i, b"true")?,
-            b'f' => i = literal_end(bytes, i, b"false")?,
-            b'n' => i = literal_end(bytes, i, b"null")?,
-            b'-' | b'0'..=b'9' => i = number_end(bytes, i)?,
-            _ => return None,
-        }
-        // A value or an opening bracket is behind `i`: close containers until one goes on.
+            b' ' | b'\n' | b'\t' | b'\r' => {
+                i = whitespace_end(bytes, i + 1);
+                continue;
+            }
+            _ => scalar_end(bytes, i, first)?,
+        };
+        // A value is behind `i`, or an empty container's closer at it: close containers until
+        // one goes on. (Only a closer can leave `depth` at 0, so only a closer checks it.)
         loop {
-            if depth == 0 {
-                return Some(i);
-            }
-            let in_object = objects & 1 == 1;
             let next = *bytes.get(i)?;
-            match next {
-                b',' if in_object => {
-                    i = skip_whitespace(bytes, i + 1);
-                    if bytes.get(i) != Some(&b'"') {
-                        return None;
-                    }
-                    i = member_value(bytes, i)?;
-                    break;
+            let in_object = objects & 1 == 1;
+            if next == b',' {
+                i += 1;
+                if in_object {
+                    i = member_value(blocks, bytes, token_at(bytes, i, b'"')?)?;
                 }
-                b',' => {
-                    i += 1;
-                    break;
-                }
-                b'}' if in_object => {}
-                b']' if !in_object => {}
-                b' ' | b'\n' | b'\t' | b'\r' => {
-                    i = skip_whitespace(bytes, i);
-                    continue;
-                }
-                _ => return None,
+                break;
             }
-            i += 1;
-            depth -= 1;
-            objects >>= 1;
+            if next == if in_object { b'}' } else { b']' } {
+                i += 1;
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+                objects >>= 1;
+            } else if is_whitespace(next) {
+                i = whitespace_end(bytes, i + 1);
+            } else {
+                return None;
+            }
         }
     }
 }
@@ -176,10 +259,32 @@ pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
 /// Past the key whose opening quote is at `at` and its colon: where the member's value starts
 /// (before whitespace).
 #[inline(always)]
-fn member_value(bytes: &[u8], at: usize) -> Option<usize> {
-    let (end, _) = string_end(bytes, at)?;
-    let colon = skip_whitespace(bytes, end);
-    (bytes.get(colon) == Some(&b':')).then_some(colon + 1)
+fn member_value<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<usize> {
+    let (end, ..) = scan_string(blocks, bytes, at)?;
+    Some(token_at(bytes, end, b':')? + 1)
+}
+
+/// The index of `token` at `at` or after whitespace there (compact JSON has it at `at`).
+#[inline(always)]
+fn token_at(bytes: &[u8], at: usize, token: u8) -> Option<usize> {
+    if bytes.get(at) == Some(&token) {
+        return Some(at);
+    }
+    let at = whitespace_end(bytes, at);
+    (bytes.get(at) == Some(&token)).then_some(at)
+}
+
+/// Past the number, `true`, `false` or `null` whose first byte `first` is at `at`.
+#[inline(always)]
+fn scalar_end(bytes: &[u8], at: usize, first: u8) -> Option<usize> {
+    match first {
+        b'-' | b'0'..=b'9' => number_end(bytes, at),
+        b't' => literal_end(bytes, at, b"true"),
+        // Four bytes compare as one: the `f` is known.
+        b'f' => literal_end(bytes, at + 1, b"alse"),
+        b'n' => literal_end(bytes, at, b"null"),
+        _ => None,
+    }
 }
 
 /// Past an escape whose backslash is just before `at`: `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`,
@@ -205,21 +310,27 @@ fn literal_end<const N: usize>(bytes: &[u8], at: usize, literal: &[u8; N]) -> Op
 }
 
 /// Past the number starting at `at`: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
-/// What follows is the caller's to check (a digit after a leading `0` fails there).
+/// What follows is the caller's to check (a digit after a leading `0` fails there). Inlined up
+/// to the integer's end, which is where most numbers (counts, ids) end.
+#[inline(always)]
 fn number_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let digits_end = |from: usize| {
-        from + bytes.get(from..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_digit()).count()
-        })
-    };
     let mut i = at + usize::from(bytes.get(at) == Some(&b'-'));
-    i = match *bytes.get(i)? {
+    i = match bytes.get(i)? {
         b'0' => i + 1,
-        b'1'..=b'9' => digits_end(i + 1),
+        b'1'..=b'9' => digits_end(bytes, i + 1),
         _ => return None,
     };
+    match bytes.get(i) {
+        Some(b'.' | b'e' | b'E') => fraction_exponent_end(bytes, i),
+        _ => Some(i),
+    }
+}
+
+/// Past the fraction and exponent (either optional) of the number whose integer ends at `at`.
+#[inline(never)]
+fn fraction_exponent_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     if bytes.get(i) == Some(&b'.') {
-        let end = digits_end(i + 1);
+        let end = digits_end(bytes, i + 1);
         if end == i + 1 {
             return None;
         }
@@ -230,7 +341,7 @@ fn number_end(bytes: &[u8], at: usize) -> Option<usize> {
         if let Some(b'+' | b'-') = bytes.get(i) {
             i += 1;
         }
-        let end = digits_end(i);
+        let end = digits_end(bytes, i);
         if end == i {
             return None;
         }
@@ -239,9 +350,16 @@ fn number_end(bytes: &[u8], at: usize) -> Option<usize> {
     Some(i)
 }
 
+/// The first index at or after `at` that is not an ASCII digit.
+fn digits_end(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    at
+}
+
 /// The index of the first `"`, `\` or control character at or after `at`: the only bytes that
 /// end or interrupt a string's plain run. Sixteen bytes at a time.
-#[inline(always)]
 fn special_byte(bytes: &[u8], mut at: usize) -> Option<usize> {
     while let Some(block) = bytes.get(at..at + 16) {
         let mask = special_mask(block.try_into().expect("sixteen bytes"));
@@ -251,12 +369,87 @@ fn special_byte(bytes: &[u8], mut at: usize) -> Option<usize> {
         at += 16;
     }
     let tail = bytes.get(at..)?;
-    tail.iter().position(|&b| is_special(b)).map(|i| at + i)
+    match bytes.len().checked_sub(16) {
+        // The input's last sixteen bytes, those before `at` shifted out.
+        Some(start) => {
+            let last = bytes[start..].try_into().expect("sixteen bytes");
+            let mask = special_mask(last) >> (at - start);
+            (mask != 0).then(|| at + mask.trailing_zeros() as usize)
+        }
+        None => tail.iter().position(|&b| is_special(b)).map(|i| at + i),
+    }
 }
 
 /// `"`, `\` or a control character (below 0x20).
 fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// How a string's plain run is read: a block of bytes at a time, with its masks.
+trait Blocks: Copy {
+    /// Bytes per block, at most 32 (one bit each in a `u32`).
+    const WIDTH: usize;
+
+    /// Bits `j` set where `block[j]` [`is_special`], and where it is not ASCII. `block` has
+    /// [`Self::WIDTH`] bytes.
+    fn masks(self, block: &[u8]) -> (u32, u32);
+}
+
+/// Sixteen bytes at a time ([`special_mask`], [`non_ascii_mask`]): SSE2 on x86-64.
+#[derive(Clone, Copy)]
+struct Sixteen;
+
+impl Blocks for Sixteen {
+    const WIDTH: usize = 16;
+
+    #[inline(always)]
+    fn masks(self, block: &[u8]) -> (u32, u32) {
+        let block = block.try_into().expect("sixteen bytes");
+        (special_mask(block), non_ascii_mask(block))
+    }
+}
+
+/// Thirty-two bytes at a time with AVX2. Only [`Avx2::detect`] makes one, where the CPU has it.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Avx2(());
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2 {
+    /// An `Avx2` if the CPU has AVX2 (the standard library caches the answer).
+    fn detect() -> Option<Avx2> {
+        is_x86_feature_detected!("avx2").then_some(Avx2(()))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Blocks for Avx2 {
+    const WIDTH: usize = 32;
+
+    #[inline(always)]
+    fn masks(self, block: &[u8]) -> (u32, u32) {
+        let block = block.try_into().expect("thirty-two bytes");
+        // SAFETY: `self` exists only where the CPU has AVX2 (`detect`).
+        unsafe { avx2_masks(block) }
+    }
+}
+
+/// [`Blocks::masks`] of thirty-two bytes: as [`special_mask`], in one AVX2 register.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn avx2_masks(block: &[u8; 32]) -> (u32, u32) {
+    use std::arch::x86_64::{
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_xor_si256,
+    };
+    // SAFETY: the load reads exactly the thirty-two bytes `block` borrows (unaligned allowed).
+    let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
+    let x = _mm256_xor_si256(v, _mm256_set1_epi8(2));
+    let quote_or_control = _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x20)), x);
+    let backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8));
+    let special = _mm256_movemask_epi8(_mm256_or_si256(quote_or_control, backslash));
+    (special as u32, _mm256_movemask_epi8(v) as u32)
 }
 
 /// Bit `j` set where `block[j]` [`is_special`]. On x86-64, SSE2 (part of the baseline, so no
@@ -266,17 +459,18 @@ fn is_special(b: u8) -> bool {
 fn special_mask(block: &[u8; 16]) -> u32 {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        _mm_set1_epi8, _mm_xor_si128,
     };
     // SAFETY: every x86-64 CPU has SSE2, and the load reads exactly the sixteen bytes `block`
     // borrows (unaligned loads allowed).
     unsafe {
         let v = _mm_loadu_si128(block.as_ptr().cast());
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        // `b ^ 2` keeps the control characters below 0x20 and turns `"` (0x22) into 0x20, the
+        // one other byte it brings to 0x20 or below: one unsigned compare, min(x, 0x20) == x.
+        let x = _mm_xor_si128(v, _mm_set1_epi8(2));
+        let quote_or_control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
         let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        // Unsigned b < 0x20 is min(b, 0x1f) == b.
-        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+        _mm_movemask_epi8(_mm_or_si128(quote_or_control, backslash)) as u32
     }
 }
 
@@ -286,6 +480,22 @@ fn special_mask(block: &[u8; 16]) -> u32 {
         .iter()
         .enumerate()
         .fold(0, |mask, (j, &b)| mask | u32::from(is_special(b)) << j)
+}
+
+/// Bit `j` set where `block[j]` is not ASCII (above 0x7f). On x86-64, the move mask alone.
+#[cfg(target_arch = "x86_64")]
+fn non_ascii_mask(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{_mm_loadu_si128, _mm_movemask_epi8};
+    // SAFETY: as in `special_mask`.
+    unsafe { _mm_movemask_epi8(_mm_loadu_si128(block.as_ptr().cast())) as u32 }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn non_ascii_mask(block: &[u8; 16]) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (j, &b)| mask | u32::from(!b.is_ascii()) << j)
 }
 
 #[cfg(test)]
@@ -300,7 +510,14 @@ pub(crate) mod tests {
     }
 
     fn skips_whole(bytes: &[u8]) -> bool {
-        value_end(bytes, 0).is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
+        let end = value_end(bytes, 0);
+        let at = skip_whitespace(bytes, 0);
+        if let Some(b'{' | b'[') = bytes.get(at) {
+            // Where value_end reads strings with AVX2, sixteen bytes at a time must agree.
+            let sixteen = sixteen_container_end(bytes, at);
+            assert_eq!(sixteen, end, "{:?}", String::from_utf8_lossy(bytes));
+        }
+        end.is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
     }
 
     #[test]
@@ -396,6 +613,67 @@ pub(crate) mod tests {
         assert_eq!(object_end(b"{\"\xff\":1}", 0, |_, at| Some(at + 1)), None);
     }
 
+    /// A v1.1 tweet as the stream writes it, shortened: escapes, non-ASCII, every kind of value,
+    /// strings and numbers ending on both sides of sixteen-byte blocks and near the end.
+    const TWEET: &str = concat!(
+        r#"{"created_at":"Thu Jan 01 00:00:00 +0000 2026","id":2006515713441506351,"#,
+        r#""id_str":"2006515713441506351","text":"caf\u00e9 \"quoted\" \ud83d\ude00 #TBT","#,
+        r#""source":"<a href=\"http://twitter.com\" rel=\"nofollow\">Twitter</a>","#,
+        r#""truncated":false,"in_reply_to_status_id":null,"#,
+        r#""user":{"id":3319830775,"name":"伊藤翔太 😎","protected":false,"verified":true,"#,
+        r#""followers_count":94,"friends_count":-2,"listed_count":0,"score":-0.5e+10,"#,
+        r#""ratio":1.25,"big":1E3,"profile_background_color":"F5F8FA","url":null},"#,
+        r#""coordinates":null,"quote_count":0,"entities":{"hashtags":[{"text":"TBT","#,
+        r#""indices":[240,249]}],"urls":[],"user_mentions":[[],{}]},"favorited":false,"#,
+        r#""lang":"en","timestamp_ms":"1767225600000"}"#
+    );
+
+    /// Whether `object_end` walks the whole message, every member skipped with `value_end`.
+    fn walks_whole(bytes: &[u8]) -> bool {
+        object_end(bytes, skip_whitespace(bytes, 0), |_, at| {
+            value_end(bytes, at)
+        })
+        .is_some_and(|end| skip_whitespace(bytes, end) == bytes.len())
+    }
+
+    #[test]
+    fn every_cut_of_a_tweet_is_rejected() {
+        let tweet = TWEET.as_bytes();
+        assert!(serde_accepts(tweet) && skips_whole(tweet) && walks_whole(tweet));
+        let pretty =
+            serde_json::to_vec_pretty(&serde_json::from_str::<serde_json::Value>(TWEET).unwrap())
+                .unwrap();
+        assert!(skips_whole(&pretty) && walks_whole(&pretty));
+        for json in [tweet, &pretty] {
+            for cut in 0..json.len() {
+                let bytes = &json[..cut];
+                assert!(!serde_accepts(bytes));
+                assert!(!skips_whole(bytes) && !walks_whole(bytes), "{cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_anywhere_in_a_tweet_as_serde_json_says() {
+        let tweet = TWEET.as_bytes();
+        for at in 0..=tweet.len() {
+            for space in [b' ', b'\n', b'\t', b'\r'] {
+                let mut bytes = tweet.to_vec();
+                bytes.insert(at, space);
+                let expected = serde_accepts(&bytes);
+                assert_eq!(skips_whole(&bytes), expected, "{space} at {at}");
+                assert_eq!(walks_whole(&bytes), expected, "{space} at {at}");
+                // And the byte that was there overwritten, e.g. `,` or `:` turned into whitespace.
+                if at < tweet.len() {
+                    bytes.remove(at + 1);
+                    let expected = serde_accepts(&bytes);
+                    assert_eq!(skips_whole(&bytes), expected, "{space} over {at}");
+                    assert_eq!(walks_whole(&bytes), expected, "{space} over {at}");
+                }
+            }
+        }
+    }
+
     /// Any JSON value, its keys often the names the tweet parser looks for.
     pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
         use serde_json::Value;
@@ -473,7 +751,79 @@ pub(crate) mod tests {
         prop::collection::vec(byte, 0..40)
     }
 
+    /// A string's raw bytes between its quotes: plain, escapes valid and not, control
+    /// characters, quotes, non-ASCII and invalid UTF-8.
+    fn string_ish() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            &b"a"[..],
+            b"abcdefgh",
+            b"\"",
+            b"\\",
+            b"\\\"",
+            b"\\\\",
+            b"\\n",
+            b"\\/",
+            b"\\u00e9",
+            b"\\uD83D",
+            b"\\u12g4",
+            b"\\x",
+            b"\x01",
+            b"\x1f",
+            b"\t",
+            b" ",
+            b"\x7f",
+            b"\xc3\xa9",
+            b"\xff",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
+        #[test]
+        fn strings_end_where_serde_json_says_at_every_offset(
+            before in 0..40usize,
+            content in string_ish(),
+            after in 0..20usize,
+        ) {
+            let bytes = [&b" ".repeat(before)[..], b"\"", &content, b"\"", &b" ".repeat(after)].concat();
+            prop_assert_eq!(skips_whole(&bytes), serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+            // In a container, the string's end is followed by more than the input's end.
+            let bytes = [b"[", &bytes[..], b",0]"].concat();
+            prop_assert_eq!(skips_whole(&bytes), serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn object_keys_are_walked_if_and_only_if_they_are_utf8(
+            before in 0..20usize,
+            key in prop::collection::vec(
+                prop::sample::select(vec![&b"a"[..], b"abcdefgh", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\xff", b"\xc3"]),
+                0..12,
+            ),
+        ) {
+            let key = key.concat();
+            let json = [&b"{"[..], &b" ".repeat(before), b"\"", &key, b"\":1,\"after\":\"sixteen bytes or more\"}"].concat();
+            let mut keys = Vec::new();
+            let end = object_end(&json, 0, |key, at| {
+                keys.push(key.to_vec());
+                value_end(&json, at)
+            });
+            let utf8 = std::str::from_utf8(&key).is_ok();
+            prop_assert_eq!(end, utf8.then_some(json.len()));
+            prop_assert_eq!(keys.first(), utf8.then_some(&key));
+        }
+
+        #[test]
+        fn whitespace_anywhere_as_serde_json_says(
+            value in json_value(),
+            spaces in prop::collection::vec((any::<usize>(), prop::sample::select(b" \n\t\r".to_vec())), 1..4),
+        ) {
+            let mut bytes = serde_json::to_vec(&value).unwrap();
+            for (at, space) in spaces {
+                bytes.insert(at % (bytes.len() + 1), space);
+            }
+            prop_assert_eq!(skips_whole(&bytes), serde_accepts(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+        }
+
         #[test]
         fn never_accepts_what_serde_json_rejects(bytes in json_ish()) {
             if skips_whole(&bytes) {
@@ -501,10 +851,23 @@ pub(crate) mod tests {
         }
 
         #[test]
-        fn the_block_mask_flags_exactly_the_special_bytes(block: [u8; 16]) {
-            let mask = special_mask(&block);
+        fn the_block_masks_flag_exactly_the_special_and_non_ascii_bytes(block: [u8; 16]) {
+            let (special, non_ascii) = (special_mask(&block), non_ascii_mask(&block));
             for (j, &b) in block.iter().enumerate() {
-                prop_assert_eq!(mask >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+                prop_assert_eq!(special >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+                prop_assert_eq!(non_ascii >> j & 1 == 1, !b.is_ascii(), "byte {} of {:?}", j, block);
+            }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[test]
+        fn the_avx2_masks_flag_exactly_the_special_and_non_ascii_bytes(block: [u8; 32]) {
+            if let Some(avx2) = Avx2::detect() {
+                let (special, non_ascii) = avx2.masks(&block);
+                for (j, &b) in block.iter().enumerate() {
+                    prop_assert_eq!(special >> j & 1 == 1, is_special(b), "byte {} of {:?}", j, block);
+                    prop_assert_eq!(non_ascii >> j & 1 == 1, !b.is_ascii(), "byte {} of {:?}", j, block);
+                }
             }
         }
     }
