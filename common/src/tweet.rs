@@ -437,6 +437,7 @@ struct Seen(u32);
 impl Seen {
     /// Stores a field's value read from the message and gives where it ends; `None` if the
     /// field was already given.
+    #[inline(always)]
     fn put<T>(&mut self, bit: u32, field: &mut T, (value, end): (T, usize)) -> Option<usize> {
         if self.0 & 1 << bit != 0 {
             return None;
@@ -497,25 +498,23 @@ fn utf8(raw: &[u8]) -> Option<&str> {
 /// the digits, and the object walk then rejects what follows.
 fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
     nullable(bytes, at, || {
-        let digits = bytes[at..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let number = &bytes[at..at + digits];
-        if number.is_empty() || (number.len() > 1 && number[0] == b'0') {
+        // Digits are read as they are found; nineteen always fit a u64 (2^64 is about 1.8e19),
+        // so only a longer number needs overflow checks.
+        let mut id = 0u64;
+        let mut end = at;
+        while let Some(&digit @ b'0'..=b'9') = bytes.get(end) {
+            if end - at >= 19 {
+                id = id.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
+            } else {
+                id = id * 10 + u64::from(digit - b'0');
+            }
+            end += 1;
+        }
+        let digits = end - at;
+        if digits == 0 || (digits > 1 && bytes[at] == b'0') {
             return None;
         }
-        // Nineteen digits always fit a u64 (2^64 is about 1.8e19); only longer ones can overflow.
-        let id = if number.len() <= 19 {
-            number
-                .iter()
-                .fold(0u64, |id, &digit| id * 10 + u64::from(digit - b'0'))
-        } else {
-            number.iter().try_fold(0u64, |id, &digit| {
-                id.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-            })?
-        };
-        Some((id, at + digits))
+        Some((id, end))
     })
 }
 
