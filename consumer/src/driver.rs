@@ -353,8 +353,10 @@ fn log_client_error(error: &KafkaError, reason: &str) {
     }
 }
 
-/// The context of [`read_topic`]'s reader: it stops at end-of-partition, which is no error.
-struct Reader;
+/// The context of the clients that read a topic to its end ([`read_topic`]'s reader, the live
+/// view's result reader): end-of-partition is how they know they caught up, no error, and
+/// librdkafka's default context would log each one.
+pub(crate) struct Reader;
 
 impl ClientContext for Reader {
     fn error(&self, error: KafkaError, reason: &str) {

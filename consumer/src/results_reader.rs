@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 
 use common::kafka::SETUP_TIMEOUT;
 
+use crate::driver::Reader;
 use crate::results_view::ResultsView;
 
 /// Records applied under one lock of the view, so that catching up does not notify listeners
@@ -141,7 +142,9 @@ fn follow(
     live: &LiveView,
     stop: &AtomicBool,
 ) -> Result<(), ReadError> {
-    let consumer: BaseConsumer = config.create().map_err(ReadError::Client)?;
+    let consumer: BaseConsumer<Reader> = config
+        .create_with_context(Reader)
+        .map_err(ReadError::Client)?;
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -204,7 +207,7 @@ fn follow(
 /// Every partition of `topic`, each at its first record published since `since_ms`, or at its
 /// current end when it has none.
 fn start_positions(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<Reader>,
     topic: &str,
     since_ms: i64,
 ) -> Result<TopicPartitionList, ReadError> {

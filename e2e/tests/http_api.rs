@@ -302,6 +302,14 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
         "{}",
         consumer.stderr()
     );
+    // Reaching the end of a partition is how the readers know they caught up, not an error.
+    let logged_eof: Vec<_> = consumer
+        .stderr()
+        .lines()
+        .filter(|l| l.contains("PartitionEOF"))
+        .map(str::to_owned)
+        .collect();
+    assert!(logged_eof.is_empty(), "{logged_eof:#?}");
 }
 
 #[test]
