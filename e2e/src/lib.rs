@@ -151,6 +151,15 @@ impl Proc {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
+    /// The stderr lines so far that contain `needle`: the log lines of one kind.
+    pub fn stderr_lines_containing(&self, needle: &str) -> Vec<String> {
+        self.stderr()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(String::from)
+            .collect()
+    }
+
     /// Waits for exit; panics with the process's stderr if it takes longer than `timeout`.
     pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
         if let Some(s) = self.status {

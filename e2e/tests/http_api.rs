@@ -303,12 +303,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
         consumer.stderr()
     );
     // Reaching the end of a partition is how the readers know they caught up, not an error.
-    let logged_eof: Vec<_> = consumer
-        .stderr()
-        .lines()
-        .filter(|l| l.contains("PartitionEOF"))
-        .map(str::to_owned)
-        .collect();
+    let logged_eof = consumer.stderr_lines_containing("PartitionEOF");
     assert!(logged_eof.is_empty(), "{logged_eof:#?}");
 }
 

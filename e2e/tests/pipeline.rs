@@ -487,12 +487,7 @@ fn an_unreachable_broker_exits_4_without_hanging() {
             "{}",
             p.stderr()
         );
-        let errors: Vec<String> = p
-            .stderr()
-            .lines()
-            .filter(|l| l.contains("ERROR"))
-            .map(String::from)
-            .collect();
+        let errors = p.stderr_lines_containing("ERROR");
         assert_eq!(errors.len(), 1, "one error line: {errors:?}");
         assert!(
             errors[0].contains("cannot reach Kafka at 127.0.0.1:1 within 15s"),
