@@ -926,46 +926,58 @@ pub(crate) mod tests {
     /// A string's raw bytes between its quotes: plain, escapes valid and not, control
     /// characters, quotes, non-ASCII and invalid UTF-8.
     fn string_ish() -> impl Strategy<Value = Vec<u8>> {
-        let piece = prop::sample::select(vec![
-            &b"a"[..],
-            b"abcdefgh",
-            b"\"",
-            b"\\",
-            b"\\\"",
-            b"\\\\",
-            b"\\n",
-            b"\\/",
-            b"\\u00e9",
-            b"\\uD83D",
-            b"\\u12g4",
-            b"\\x",
-            b"\x01",
-            b"\x1f",
-            b"\t",
-            b" ",
-            b"\x7f",
-            b"\xc3\xa9",
-            b"\xff",
-        ]);
-        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+        concatenated(
+            vec![
+                &b"a"[..],
+                b"abcdefgh",
+                b"\"",
+                b"\\",
+                b"\\\"",
+                b"\\\\",
+                b"\\n",
+                b"\\/",
+                b"\\u00e9",
+                b"\\uD83D",
+                b"\\u12g4",
+                b"\\x",
+                b"\x01",
+                b"\x1f",
+                b"\t",
+                b" ",
+                b"\x7f",
+                b"\xc3\xa9",
+                b"\xff",
+            ],
+            0..24,
+        )
+    }
+
+    /// A `count` of `pieces`, chosen with repetition, one after the other.
+    fn concatenated(
+        pieces: Vec<&'static [u8]>,
+        count: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(prop::sample::select(pieces), count).prop_map(|p| p.concat())
     }
 
     /// A number's raw bytes: valid and not (signs, leading zeros, fractions and exponents cut
     /// short, runs of digits longer than a window's rest).
     fn number_ish() -> impl Strategy<Value = Vec<u8>> {
-        let piece = prop::sample::select(vec![
-            &b"-"[..],
-            b"0",
-            b"7",
-            b"123456789",
-            b"1234567890123456789012345",
-            b".",
-            b"e",
-            b"E",
-            b"+",
-            b"x",
-        ]);
-        prop::collection::vec(piece, 1..6).prop_map(|pieces| pieces.concat())
+        concatenated(
+            vec![
+                &b"-"[..],
+                b"0",
+                b"7",
+                b"123456789",
+                b"1234567890123456789012345",
+                b".",
+                b"e",
+                b"E",
+                b"+",
+                b"x",
+            ],
+            1..6,
+        )
     }
 
     /// `value` in an array after a string of `filler` bytes: the container walk's window
