@@ -350,7 +350,8 @@ impl Window {
     }
 
     /// [`number_end`] of the number at `at`, its digits found in the window where they end
-    /// inside it.
+    /// inside it. (It counts the run before looking at the first digit: `number_end` with
+    /// only its digit loop replaced by the mask measured 2–5% slower over the whole engine.)
     #[inline(always)]
     fn number_end(&self, bytes: &[u8], at: usize) -> Option<usize> {
         let i = at + usize::from(bytes[at] == b'-');
