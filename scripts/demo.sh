@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The whole demo on a fresh machine, no Twitter credentials needed: starts the local broker (Tansu) on
-# 127.0.0.1:9092 with topic raw-twitter, builds the binaries, runs the synthetic producer in the
+# The whole demo on a fresh machine, no Twitter credentials needed: starts the local broker (Apache
+# Kafka from Maven Central, or Tansu with BROKER=tansu) on 127.0.0.1:9092 with topic raw-twitter, builds the binaries, runs the synthetic producer in the
 # background and the consumer in the foreground, which prints the trending hashtags of every closed
 # 10-second window, and serves the live dashboard on http://127.0.0.1:$DEMO_HTTP_PORT/. Ctrl-C stops the
 # producer and the consumer; the broker keeps running.
 #
-# Environment: DEMO_RATE tweets per second from the synthetic source [500]; BROKER_PORT [9092];
-# DEMO_HTTP_PORT for the dashboard, API and metrics [8080].
+# Environment: DEMO_RATE tweets per second from the synthetic source [500]; BROKER [kafka];
+# BROKER_PORT [9092]; DEMO_HTTP_PORT for the dashboard, API and metrics [8080].
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +33,7 @@ command -v cargo >/dev/null || die "cargo not found; install the Rust toolchain 
 step "checking build tools (make, cc, c++ for rdkafka's bundled librdkafka)"
 ensure_build_tools
 
-step "starting the local broker on 127.0.0.1:$BROKER_PORT (topic raw-twitter)"
+step "starting the local broker (${BROKER:-kafka}) on 127.0.0.1:$BROKER_PORT (topic raw-twitter)"
 BROKER_PORT="$BROKER_PORT" BROKER_DIR="$DEMO_DIR" TOPICS="raw-twitter" bash scripts/broker.sh start
 # Overrides kafka.bootstrap_servers from config/ (same variable as in docker-compose.yml).
 export TRENDS__KAFKA__BOOTSTRAP_SERVERS="127.0.0.1:$BROKER_PORT"

@@ -40,3 +40,14 @@ ensure_chromium() {
   fi
   apt_install "${missing[@]}"
 }
+
+# Prints $1 TCP ports on 127.0.0.1 that are free now, on one line.
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}

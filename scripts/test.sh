@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throw-away local broker
-# (Tansu) on a free port, then runs rustfmt, clippy and `cargo test --workspace`.
+# (Apache Kafka, fetched from Maven Central) on free ports, then runs rustfmt, clippy and
+# `cargo test --workspace`.
 #
 # Usage: scripts/test.sh [extra cargo test args, e.g. -- --nocapture]
 #
-# Set TRENDS_TEST_BOOTSTRAP=host:port to run the tests against your own broker (e.g. Apache Kafka from
-# docker-compose.yml: TRENDS_TEST_BOOTSTRAP=localhost:9092); no local broker is started then.
+# BROKER=tansu runs the suite on Tansu instead (a machine without Java; README, "Tests", says which
+# tests skip there). Set TRENDS_TEST_BOOTSTRAP=host:port to run the tests against your own Apache
+# Kafka (e.g. docker-compose.yml's: TRENDS_TEST_BOOTSTRAP=localhost:9092); no local broker is
+# started then. The fault tests always start brokers of their own (scripts/kafka.sh).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,14 +43,25 @@ ensure_rust_components
 step "checking the headless browser for the dashboard tests (chromium, chromedriver)"
 ensure_chromium
 
+BROKER="${BROKER:-kafka}"
+export BROKER
+# What the e2e tests may rely on (e2e::broker): the kind of broker at TRENDS_TEST_BOOTSTRAP.
+export TRENDS_TEST_BROKER="$BROKER"
+case "$BROKER" in
+  kafka) BROKER_LOG=logs/server.log ;;
+  tansu) BROKER_LOG=tansu.log ;;
+  *) die "BROKER must be kafka or tansu, got '$BROKER'" ;;
+esac
 BROKER_TMP=""
 BROKER_PORT=""
+CONTROLLER_PORT=""
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local status=$?
   if [[ -n $BROKER_TMP ]]; then
     step "stopping test broker"
-    BROKER_DIR="$BROKER_TMP" BROKER_PORT="$BROKER_PORT" bash scripts/broker.sh stop || true
+    BROKER_DIR="$BROKER_TMP" BROKER_PORT="$BROKER_PORT" CONTROLLER_PORT="$CONTROLLER_PORT" \
+      bash scripts/broker.sh stop || true
     rm -rf "$BROKER_TMP"
   fi
   exit "$status"
@@ -58,9 +72,19 @@ trap 'exit 143' TERM
 
 if [[ -n ${TRENDS_TEST_BOOTSTRAP:-} ]]; then
   step "using the broker at TRENDS_TEST_BOOTSTRAP=$TRENDS_TEST_BOOTSTRAP (no local broker started)"
-else
+  TRENDS_TEST_BROKER=kafka
+fi
+if [[ $BROKER == kafka ]]; then
+  step "installing Apache Kafka (the local broker, and the fault tests' own brokers and clusters)"
+  bash scripts/kafka.sh install
+elif [[ -z ${TRENDS_TEST_BOOTSTRAP:-} ]]; then
   step "installing the local broker (tansu)"
-  bash scripts/broker.sh install
+  bash scripts/tansu.sh install
+fi
+
+if docker compose version >/dev/null 2>&1; then
+  step "docker compose config (docker-compose.yml is valid)"
+  docker compose config --quiet
 fi
 
 step "cargo fmt --all -- --check"
@@ -71,12 +95,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 if [[ -z ${TRENDS_TEST_BOOTSTRAP:-} ]]; then
   step "starting a throw-away local broker"
-  BROKER_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  read -r BROKER_PORT CONTROLLER_PORT < <(free_ports 2)
   BROKER_TMP="$(mktemp -d "${TMPDIR:-/tmp}/trends-test-broker.XXXXXX")"
   # TOPICS empty: the tests create their own topics.
-  BROKER_DIR="$BROKER_TMP" BROKER_PORT="$BROKER_PORT" TOPICS="" bash scripts/broker.sh start >/dev/null
+  BROKER_DIR="$BROKER_TMP" BROKER_PORT="$BROKER_PORT" CONTROLLER_PORT="$CONTROLLER_PORT" TOPICS="" \
+    bash scripts/broker.sh start >/dev/null
   export TRENDS_TEST_BOOTSTRAP="127.0.0.1:$BROKER_PORT"
-  echo "TRENDS_TEST_BOOTSTRAP=$TRENDS_TEST_BOOTSTRAP (broker log: $BROKER_TMP/tansu.log)" >&2
+  echo "TRENDS_TEST_BOOTSTRAP=$TRENDS_TEST_BOOTSTRAP (broker log: $BROKER_TMP/$BROKER_LOG)" >&2
 fi
 
 step "cargo test --workspace $*"
@@ -86,9 +111,9 @@ status=$?
 set -e
 
 if ((status != 0)); then
-  if [[ -n $BROKER_TMP && -f $BROKER_TMP/tansu.log ]]; then
+  if [[ -n $BROKER_TMP && -f $BROKER_TMP/$BROKER_LOG ]]; then
     step "tests failed; last 50 lines of the broker log"
-    tail -n 50 "$BROKER_TMP/tansu.log" >&2 || true
+    tail -n 50 "$BROKER_TMP/$BROKER_LOG" >&2 || true
   fi
   step "cargo test failed (exit $status)"
 else
