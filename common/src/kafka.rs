@@ -130,6 +130,35 @@ fn admin_error_code(error: &KafkaError) -> Option<RDKafkaErrorCode> {
     }
 }
 
+/// Whether `error` is one that librdkafka recovers from by itself, retrying: a broker down or
+/// restarting, a partition's leadership or a group's coordinator moving to another node. A
+/// client that meets one waits and tries again instead of giving up.
+pub fn is_transient(error: &KafkaError) -> bool {
+    if matches!(error, KafkaError::MessageConsumptionFatal(_)) {
+        return false;
+    }
+    matches!(
+        admin_error_code(error),
+        Some(
+            RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::RequestTimedOut
+                | RDKafkaErrorCode::NetworkException
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::NotCoordinator
+                | RDKafkaErrorCode::CoordinatorNotAvailable
+                | RDKafkaErrorCode::CoordinatorLoadInProgress
+                | RDKafkaErrorCode::NotEnoughReplicas
+                | RDKafkaErrorCode::NotEnoughReplicasAfterAppend
+                | RDKafkaErrorCode::FencedLeaderEpoch
+                | RDKafkaErrorCode::UnknownLeaderEpoch
+                | RDKafkaErrorCode::OffsetNotAvailable
+        )
+    )
+}
+
 /// A topic a binary needs, created when missing.
 #[derive(Debug, Clone)]
 pub struct TopicSpec<'a> {

@@ -26,7 +26,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use common::kafka::SETUP_TIMEOUT;
+use common::kafka::{is_transient, SETUP_TIMEOUT};
 
 use crate::window::Checkpoint;
 
@@ -49,6 +49,23 @@ pub enum CheckpointError {
         topic: String,
         reason: String,
     },
+    #[error("the checkpoints topic {topic} did not answer within {}s: {source}", SETUP_TIMEOUT.as_secs())]
+    Unavailable {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+}
+
+impl CheckpointError {
+    /// Whether trying again later can succeed: the broker or a leadership was away.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CheckpointError::Kafka(e) => is_transient(e),
+            CheckpointError::Unavailable { .. } => true,
+            _ => false,
+        }
+    }
 }
 
 /// The record of one partition's checkpoint; the key names the partition as well, so a record
@@ -263,6 +280,7 @@ impl CheckpointStore {
             topic: self.topic.clone(),
         };
         let deadline = Instant::now() + SETUP_TIMEOUT;
+        let mut away = None;
         while Instant::now() < deadline {
             match reader.poll(Duration::from_millis(100)) {
                 Some(Ok(m)) if m.key() == Some(key.as_bytes()) => {
@@ -283,11 +301,19 @@ impl CheckpointStore {
                 }
                 Some(Ok(_)) => {}
                 Some(Err(KafkaError::PartitionEOF(_))) => return Err(missing()),
+                // librdkafka retries; the record may still come once the leader is back.
+                Some(Err(e)) if is_transient(&e) => away = Some(e),
                 Some(Err(e)) => return Err(e.into()),
                 None => {}
             }
         }
-        Err(missing())
+        Err(match away {
+            Some(source) => CheckpointError::Unavailable {
+                topic: self.topic.clone(),
+                source,
+            },
+            None => missing(),
+        })
     }
 }
 

@@ -31,13 +31,13 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
 use common::kafka::{
-    consumer_config, counting_producer, results_producer_config, send_waiting, CountingProducer,
-    Deliveries, SETUP_TIMEOUT,
+    consumer_config, counting_producer, is_transient, results_producer_config, send_waiting,
+    CountingProducer, Deliveries, SETUP_TIMEOUT,
 };
 use common::settings::{OffsetReset, Settings};
 use common::window_spec::WindowDef;
 
-use crate::checkpoint::CheckpointStore;
+use crate::checkpoint::{CheckpointError, CheckpointStore};
 use crate::merge::{MergeStats, Merger};
 use crate::metrics::Metrics;
 use crate::partial::PartialMessage;
@@ -62,11 +62,15 @@ const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
 /// (the broker may be restarting; librdkafka keeps retrying the sends meanwhile).
 const COMMIT_BUDGET: Duration = Duration::from_secs(5);
 
-/// The same inside a rebalance callback and at shutdown, where waiting costs more than a longer
-/// replay: Tansu counts a member's whole rebalance against its session timeout (a slow callback
-/// gets the member evicted, which starts another rebalance), and a stop has 5 s in all. A
-/// checkpoint not saved in time is no loss: the next owner resumes from the one before.
-const HURRIED_BUDGET: Duration = Duration::from_secs(1);
+/// The same at shutdown, where a stop has 5 s in all. A checkpoint not saved in time is no loss:
+/// the next owner resumes from the one before.
+const SHUTDOWN_BUDGET: Duration = Duration::from_secs(1);
+
+/// How long partitions arriving in a rebalance wait for their checkpoints while the broker
+/// that holds them is away: long enough for the cluster to move its leadership (Kafka fences
+/// a dead node after 9 s), well inside the group's rebalance timeout (`max.poll.interval.ms`,
+/// 300 s by default).
+const LOAD_BUDGET: Duration = Duration::from_secs(90);
 
 /// How long a batch run (`--until-end`) waits at its end for its results to be acknowledged
 /// before it fails (exit 1) instead of reporting success.
@@ -77,13 +81,6 @@ const FINAL_FLUSH: Duration = Duration::from_secs(60);
 /// broker expires its session; a member that never gets it (another live member merges) stops
 /// after this.
 const MERGE_JOIN_WAIT: Duration = Duration::from_secs(120);
-
-/// With `--until-end`, when counting is done but the merge has not completed after this long,
-/// both groups are left and joined again, once. Kafka reassigns a dead member's partitions
-/// when its session expires; Tansu 0.6 can keep an assignment that gives them to a member that
-/// died during a rebalance, and a join under a new member id makes it form a new generation.
-/// Best effort: it does not help a group that Tansu keeps in a join loop.
-const REJOIN_AFTER: Duration = Duration::from_secs(20);
 
 fn header<'a>(key: &'a str, value: &'a str) -> Header<'a, &'a str> {
     Header {
@@ -275,7 +272,7 @@ impl<S: Stage> GroupContext<S> {
     fn assign(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {
         let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
         let started = Instant::now();
-        let saved = match self.shared.checkpoints.load(&self.topic, &partitions) {
+        let saved = match self.load_checkpoints(&partitions) {
             Ok(saved) => saved,
             Err(error) => {
                 // Without its checkpoint a partition cannot tell emitted windows from open ones.
@@ -319,12 +316,32 @@ impl<S: Stage> GroupContext<S> {
         }
     }
 
+    /// The checkpoints of arriving partitions, waiting up to [`LOAD_BUDGET`] while the broker
+    /// holding them is away (a node failing over): without them the partitions cannot start.
+    fn load_checkpoints(
+        &self,
+        partitions: &[i32],
+    ) -> Result<HashMap<i32, Checkpoint>, CheckpointError> {
+        let deadline = Instant::now() + LOAD_BUDGET;
+        loop {
+            match self.shared.checkpoints.load(&self.topic, partitions) {
+                Err(error) if error.is_transient() && Instant::now() < deadline => {
+                    warn!(%error, topic = %self.topic, "checkpoints not readable yet; retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
     /// Partitions leave: what is due is sent and checkpointed before they go.
     fn revoke(&self, consumer: &BaseConsumer<Self>, tpl: &TopicPartitionList) {
         let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
         info!(topic = %self.topic, ?partitions, "partitions revoked");
         match self.stage.revoked(&partitions) {
-            Ok(checkpoints) => self.commit(consumer, checkpoints, HURRIED_BUDGET),
+            // The group waits for this member's callback (up to max.poll.interval.ms), so the
+            // partitions' next owner starts from checkpoints saved here.
+            Ok(checkpoints) => self.commit(consumer, checkpoints, COMMIT_BUDGET),
             Err(e) => self.shared.fail(e),
         }
         let mut committed = lock(&self.committed);
@@ -699,6 +716,8 @@ fn read_topic(
             Some(Err(KafkaError::PartitionEOF(p))) => {
                 ends.remove(&p);
             }
+            // librdkafka retries; the deadline bounds the wait.
+            Some(Err(e)) if is_transient(&e) => {}
             Some(Err(e)) => return Err(e.into()),
             None => {}
         }
@@ -720,7 +739,6 @@ fn poll_until_done(
     let mut last_close = Instant::now();
     let mut last_commit = Instant::now();
     let mut finished: Option<(Instant, i64)> = None;
-    let mut rejoined = false;
     let commit_all = |budget| {
         let checkpoints = lock(&count_ctx.stage.pipeline).checkpoints();
         count_ctx.commit(raw, checkpoints, budget);
@@ -814,12 +832,6 @@ fn poll_until_done(
                 info!("every window merged and published");
                 return Ok(());
             }
-            if !rejoined && now.duration_since(at) >= REJOIN_AFTER {
-                rejoined = true;
-                warn!("the merge has not completed since counting finished; joining both groups again in case a departed member still holds partitions");
-                rejoin(raw, &count_ctx.topic)?;
-                rejoin(merge, &shared.partials_topic)?;
-            }
             if now.duration_since(at) >= MERGE_JOIN_WAIT {
                 warn!("the merge stage was not assigned here or did not finish in time; stopping after counting");
                 return Ok(());
@@ -835,17 +847,8 @@ fn poll_until_done(
     shared.send_partials(messages)?;
     drain_partials(merge)?;
     merge_ctx.stage.emit(false)?;
-    commit_all(HURRIED_BUDGET);
+    commit_all(SHUTDOWN_BUDGET);
     Ok(())
-}
-
-/// Leaves the group and joins it again with a new member id: the broker forms a new generation
-/// from the members alive now.
-fn rejoin<C: ConsumerContext>(consumer: &BaseConsumer<C>, topic: &str) -> anyhow::Result<()> {
-    consumer.unsubscribe();
-    consumer
-        .subscribe(&[topic])
-        .with_context(|| format!("cannot subscribe to {topic} again"))
 }
 
 /// Feeds every partials message already fetched to the merge stage; whether any arrived.
