@@ -5,8 +5,9 @@
 //! broker and sets it; point it at your own Apache Kafka to test against that instead).
 //! Every test uses its own topic and consumer group, so tests can run in parallel.
 
+pub mod brokers;
 pub mod browser;
-pub mod own_broker;
+pub mod run;
 pub mod standin;
 
 use std::collections::BTreeMap;
@@ -51,11 +52,29 @@ pub fn create_topic(topic: &str, partitions: i32) {
 
 /// Creates a topic on the broker at `bootstrap`.
 pub fn create_topic_at(bootstrap: &str, topic: &str, partitions: i32) {
+    create_topic_configured(bootstrap, topic, partitions, 1, &[])
+}
+
+/// Creates a topic with `replication` copies of each partition and topic configuration
+/// `config` (e.g. `max.message.bytes`). Every test topic keeps its records forever: the tests
+/// replay tweets created on 2026-01-01, and Kafka's time retention (7 days by default) deletes a
+/// segment whose records' timestamps are older within minutes of their arrival.
+pub fn create_topic_configured(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+    replication: i32,
+    config: &[(&str, &str)],
+) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
         .expect("admin client");
-    let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    let mut new = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication))
+        .set("retention.ms", "-1");
+    for (key, value) in config {
+        new = new.set(key, value);
+    }
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     let results = futures_executor::block_on(admin.create_topics([&new], &opts))
         .expect("create_topics request");
@@ -66,8 +85,13 @@ pub fn create_topic_at(bootstrap: &str, topic: &str, partitions: i32) {
 
 /// Number of messages in `topic` (sum of high watermarks; topics start at offset 0).
 pub fn message_count(topic: &str, partitions: i32) -> i64 {
+    message_count_at(&bootstrap(), topic, partitions)
+}
+
+/// The same on the broker at `bootstrap`.
+pub fn message_count_at(bootstrap: &str, topic: &str, partitions: i32) -> i64 {
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
+        .set("bootstrap.servers", bootstrap)
         .set("group.id", unique("watermarks"))
         .create()
         .expect("consumer");
@@ -557,6 +581,8 @@ pub fn read_all_at(bootstrap: &str, topic: &str) -> Vec<Record> {
             Some(Err(KafkaError::PartitionEOF(p))) => {
                 remaining.remove(&p);
             }
+            // A node of the cluster is down: librdkafka retries on the others.
+            Some(Err(e)) if common::kafka::is_transient(&e) => {}
             Some(Err(e)) => panic!("reading {topic}: {e}"),
             None => {}
         }

@@ -1,12 +1,13 @@
 //! Faults survived, nothing lost: the broker is killed (SIGKILL) and restarted while the
-//! producer publishes and while the consumer counts. Each test runs its own broker (Tansu, see
-//! `e2e::own_broker`) so that it can kill it; they skip when no `tansu` is installed.
+//! producer publishes and while the consumer counts. Each test runs a broker of its own (one
+//! Apache Kafka node, see `e2e::brokers`) so that it can kill it; they skip on Tansu.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use e2e::own_broker::OwnBroker;
+use e2e::brokers::OwnBroker;
+use e2e::run::assert_each_tweet_once;
 use e2e::*;
 
 const PARTITIONS: i32 = 3;
@@ -71,14 +72,6 @@ impl Outage {
             file,
         })
     }
-}
-
-/// The topic's keys are the file's tweet ids, each exactly once.
-fn assert_each_tweet_once(keys: &[String], file: &Path) {
-    let distinct: BTreeSet<&String> = keys.iter().collect();
-    let want = ids_of(file);
-    assert_eq!(keys.len(), want.len(), "no duplicates, nothing lost");
-    assert_eq!(distinct, want.iter().collect(), "every tweet of the file");
 }
 
 /// Kills the broker once `ready` holds, and restarts it after the outage.

@@ -1,0 +1,210 @@
+//! One input topic and the processes a test runs over it: producers publishing a generated file,
+//! consumers of every window kind joining and leaving one group, and the uninterrupted single
+//! consumer whose result topic is what every disturbed run must equal, key for key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::{
+    consumer_args, create_topic_configured, generate, ids_of, read_results_at, tail, test_dir,
+    unique, Proc,
+};
+
+/// The latest value of every key of a result topic.
+pub type Results = BTreeMap<String, serde_json::Value>;
+
+/// Partitions of every test's raw topic.
+pub const PARTITIONS: i32 = 3;
+/// Where generated input starts in event time.
+pub const START: &str = "2026-01-01T00:00:00Z";
+/// Every window kind at once.
+pub const WINDOWS: &str = "10s,hopping:20s/10s,cumulative:10s";
+/// How long one process of a run may take.
+pub const LONG: Duration = Duration::from_secs(180);
+
+/// A killed member stays in its groups until its session times out (librdkafka's default: 45 s),
+/// and a rebalance waits for it; the tests keep that short so that they are not held up by the
+/// ghost, with heartbeats every second (librdkafka's 3 s default would leave a live member one
+/// late heartbeat from eviction on a busy machine).
+pub const SHORT_SESSION: [(&str, &str); 2] = [
+    ("TRENDS__KAFKA__PROPERTIES__SESSION_TIMEOUT_MS", "6000"),
+    ("TRENDS__KAFKA__PROPERTIES__HEARTBEAT_INTERVAL_MS", "1000"),
+];
+
+/// Live runs end when their partitions go idle. A partition that the broker holds back for
+/// longer than this (a stall on a loaded machine) is closed early, by design, so the timeout
+/// must be well above such stalls; 2-3 s was not, on 2 shared cores.
+pub const LIVE_IDLE: [&str; 2] = ["--idle-timeout", "8s"];
+
+/// Logged by the member that has just taken the merge stage.
+pub const MERGING: &str = "merging windows of all partitions here";
+
+/// A fresh raw topic holding nothing yet, and generated tweets in a file to publish to it.
+pub struct Scenario {
+    pub dir: tempfile::TempDir,
+    pub topic: String,
+    pub file: PathBuf,
+    bootstrap: String,
+    env: Vec<(&'static str, String)>,
+}
+
+impl Scenario {
+    /// `n` tweets at `per_second` of event time, on the broker at `bootstrap`; the topic is
+    /// created with `replication` copies of each partition, and every process of the run gets
+    /// `env` (e.g. the replication factor of the topics the consumers create).
+    pub fn new(
+        name: &str,
+        bootstrap: &str,
+        replication: i32,
+        (n, seed, per_second): (u64, u64, u64),
+        env: &[(&'static str, String)],
+    ) -> Scenario {
+        let dir = test_dir(name);
+        let topic = unique(name);
+        create_topic_configured(bootstrap, &topic, PARTITIONS, replication, &[]);
+        let file = dir.path().join("tweets.jsonl");
+        generate(dir.path(), &file, n, seed, START, per_second);
+        Scenario {
+            dir,
+            topic,
+            file,
+            bootstrap: bootstrap.to_owned(),
+            env: env.to_vec(),
+        }
+    }
+
+    pub fn bootstrap(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// A consumer of every window kind committing every second, with a short session; `extra`
+    /// adds flags (a batch run: `--until-end`).
+    pub fn consumer(&self, name: &str, group: &str, results: &str, extra: &[&str]) -> Proc {
+        self.consumer_with_env(name, group, results, extra, &[])
+    }
+
+    /// The same with more environment.
+    pub fn consumer_with_env(
+        &self,
+        name: &str,
+        group: &str,
+        results: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Proc {
+        let mut args = consumer_args(&self.bootstrap, &self.topic, group, results);
+        args.extend(["--window", WINDOWS, "--commit-interval", "1s"]);
+        args.extend_from_slice(extra);
+        let own: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let env: Vec<(&str, &str)> = SHORT_SESSION
+            .iter()
+            .chain(&own)
+            .chain(env)
+            .copied()
+            .collect();
+        Proc::spawn(self.dir.path(), name, "consumer", &args, &env)
+    }
+
+    /// A producer replaying the file at `speed` times its event time (0: as fast as it can).
+    pub fn producer(&self, speed: &str) -> Proc {
+        let file = self.file.display().to_string();
+        let args = [
+            "--bootstrap-servers",
+            &self.bootstrap,
+            "--topic",
+            &self.topic,
+            "--file",
+            &file,
+            "--speed",
+            speed,
+        ];
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Proc::spawn(self.dir.path(), "producer", "producer", &args, &env)
+    }
+
+    /// An uninterrupted single consumer over the whole topic: the expected result topic.
+    pub fn reference(&self) -> Results {
+        let results = unique("reference-results");
+        let group = unique("reference");
+        let mut c = self.consumer("reference", &group, &results, &["--until-end"]);
+        assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
+        read_results_at(&self.bootstrap, &results)
+    }
+
+    /// Whether `line` logs an assignment of this run's raw topic.
+    pub fn assigned(&self, line: &str) -> bool {
+        line.contains("partitions assigned") && line.contains(&format!("topic={} ", self.topic))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The topic's keys are the file's tweet ids, each exactly once.
+pub fn assert_each_tweet_once(keys: &[String], file: &Path) {
+    let distinct: BTreeSet<&String> = keys.iter().collect();
+    let want = ids_of(file);
+    assert_eq!(keys.len(), want.len(), "no duplicates, nothing lost");
+    assert_eq!(distinct, want.iter().collect(), "every tweet of the file");
+}
+
+/// Reads `results` until it equals `want` (live consumers finish their windows when their
+/// partitions go idle), or [`LONG`] has passed; returns what it read last.
+pub fn await_results(bootstrap: &str, results: &str, want: &Results) -> Results {
+    let deadline = Instant::now() + LONG;
+    let mut got = read_results_at(bootstrap, results);
+    while got != *want && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(2));
+        got = read_results_at(bootstrap, results);
+    }
+    got
+}
+
+/// How many keys differ per window label, then the first keys of each label that differ,
+/// for a readable failure.
+pub fn differences(got: &Results, want: &Results) -> Vec<String> {
+    let keys: BTreeSet<&String> = got.keys().chain(want.keys()).collect();
+    let mut by_label: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for k in keys.into_iter().filter(|k| got.get(*k) != want.get(*k)) {
+        let label = k.split('|').next().unwrap_or_default();
+        by_label.entry(label).or_default().push(k);
+    }
+    let mut out = vec![format!(
+        "differing keys per window: {:?}",
+        by_label
+            .iter()
+            .map(|(l, ks)| (l, ks.len()))
+            .collect::<Vec<_>>()
+    )];
+    for k in by_label.values().flat_map(|ks| ks.iter().take(3)) {
+        out.push(format!(
+            "{k}: got {:?}, want {:?}",
+            got.get(*k),
+            want.get(*k)
+        ));
+    }
+    out
+}
+
+/// A small deterministic generator for kill moments (printed, so a failure can be replayed).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// Seeded from the clock; print the seed.
+    pub fn from_clock() -> Lcg {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Lcg(nanos)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
