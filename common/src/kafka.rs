@@ -5,11 +5,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::{Message, ToBytes};
 use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
@@ -157,6 +157,23 @@ pub fn is_transient(error: &KafkaError) -> bool {
                 | RDKafkaErrorCode::OffsetNotAvailable
         )
     )
+}
+
+/// `request`'s outcome, asked again every 200 ms while it fails with a [transient](is_transient)
+/// error and `deadline` has not passed: a metadata or watermark request made while a node
+/// restarts, or just after a topic was created, before every node knows its leader.
+pub fn retry_transient<T>(
+    deadline: Instant,
+    mut request: impl FnMut() -> KafkaResult<T>,
+) -> KafkaResult<T> {
+    loop {
+        match request() {
+            Err(error) if is_transient(&error) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            outcome => return outcome,
+        }
+    }
 }
 
 /// A topic a binary needs, created when missing.

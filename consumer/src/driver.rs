@@ -31,8 +31,8 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
 use common::kafka::{
-    consumer_config, counting_producer, is_transient, results_producer_config, send_waiting,
-    CountingProducer, Deliveries, SETUP_TIMEOUT,
+    consumer_config, counting_producer, is_transient, results_producer_config, retry_transient,
+    send_waiting, CountingProducer, Deliveries, SETUP_TIMEOUT,
 };
 use common::settings::{OffsetReset, Settings};
 use common::window_spec::WindowDef;
@@ -680,11 +680,17 @@ fn read_topic(
     mut each: impl FnMut(&str, &[u8]),
 ) -> anyhow::Result<u64> {
     let reader: BaseConsumer<Reader> = config.create_with_context(Reader)?;
-    let metadata = reader.fetch_metadata(Some(topic), SETUP_TIMEOUT)?;
+    // A rebalance after a node restarts can bring the merge stage here before it serves again.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let metadata = retry_transient(deadline, || {
+        reader.fetch_metadata(Some(topic), SETUP_TIMEOUT)
+    })?;
     let mut tpl = TopicPartitionList::new();
     let mut ends = HashMap::new();
     for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
-        let (low, high) = reader.fetch_watermarks(topic, p.id(), SETUP_TIMEOUT)?;
+        let (low, high) = retry_transient(deadline, || {
+            reader.fetch_watermarks(topic, p.id(), SETUP_TIMEOUT)
+        })?;
         if high > low {
             tpl.add_partition_offset(topic, p.id(), Offset::Beginning)?;
             ends.insert(p.id(), high);
@@ -694,7 +700,6 @@ fn read_topic(
         return Ok(0);
     }
     reader.assign(&tpl)?;
-    let deadline = Instant::now() + Duration::from_secs(120);
     let mut read = 0;
     while !ends.is_empty() {
         if Instant::now() > deadline {

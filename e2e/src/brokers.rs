@@ -233,9 +233,9 @@ impl OwnCluster {
             .set("bootstrap.servers", self.bootstrap())
             .create()
             .expect("metadata client");
-        let metadata = client
-            .fetch_metadata(topic, Duration::from_secs(20))
-            .expect("metadata");
+        let metadata = crate::retry_transient("metadata", || {
+            client.fetch_metadata(topic, Duration::from_secs(20))
+        });
         metadata
             .topics()
             .iter()

@@ -56,9 +56,7 @@ pub fn create_topic_at(bootstrap: &str, topic: &str, partitions: i32) {
 }
 
 /// Creates a topic with `replication` copies of each partition and topic configuration
-/// `config` (e.g. `max.message.bytes`). Every test topic keeps its records forever: the tests
-/// replay tweets created on 2026-01-01, and Kafka's time retention (7 days by default) deletes a
-/// segment whose records' timestamps are older within minutes of their arrival.
+/// `config` (e.g. `max.message.bytes`).
 pub fn create_topic_configured(
     bootstrap: &str,
     topic: &str,
@@ -70,8 +68,7 @@ pub fn create_topic_configured(
         .set("bootstrap.servers", bootstrap)
         .create()
         .expect("admin client");
-    let mut new = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication))
-        .set("retention.ms", "-1");
+    let mut new = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
     for (key, value) in config {
         new = new.set(key, value);
     }
@@ -97,9 +94,9 @@ pub fn message_count_at(bootstrap: &str, topic: &str, partitions: i32) -> i64 {
         .expect("consumer");
     (0..partitions)
         .map(|p| {
-            let (low, high) = consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(20))
-                .expect("fetch watermarks");
+            let (low, high) = retry_transient("fetch watermarks", || {
+                consumer.fetch_watermarks(topic, p, Duration::from_secs(20))
+            });
             high - low
         })
         .sum()
@@ -497,6 +494,13 @@ pub fn count_until_end(dir: &Path, topic: &str) -> (Proc, (WindowCounts, WindowT
     (c, got)
 }
 
+/// `request`'s answer, asked again for up to 60 s while it fails with an error the client
+/// recovers from, as the binaries do; panics naming `what` on any other error.
+pub fn retry_transient<T>(what: &str, request: impl FnMut() -> Result<T, KafkaError>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    common::kafka::retry_transient(deadline, request).unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
 /// A record as read back by [`read_all`].
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -505,6 +509,8 @@ pub struct Record {
     pub key: Option<Vec<u8>>,
     pub payload: Option<Vec<u8>>,
     pub headers: BTreeMap<String, String>,
+    /// The Kafka timestamp, in milliseconds since the Unix epoch.
+    pub timestamp_ms: Option<i64>,
 }
 
 impl Record {
@@ -528,15 +534,14 @@ pub fn read_all_at(bootstrap: &str, topic: &str) -> Vec<Record> {
         .set("enable.auto.commit", "false")
         .create()
         .expect("consumer");
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(20))
-        .expect("metadata");
+    let timeout = Duration::from_secs(20);
+    let metadata = retry_transient("metadata", || consumer.fetch_metadata(Some(topic), timeout));
     let mut tpl = TopicPartitionList::new();
     let mut remaining = BTreeMap::new();
     for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, p.id(), Duration::from_secs(20))
-            .expect("fetch watermarks");
+        let (low, high) = retry_transient("fetch watermarks", || {
+            consumer.fetch_watermarks(topic, p.id(), timeout)
+        });
         if high > low {
             tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
                 .expect("partition");
@@ -570,6 +575,7 @@ pub fn read_all_at(bootstrap: &str, topic: &str) -> Vec<Record> {
                     key: m.key().map(<[u8]>::to_vec),
                     payload: m.payload().map(<[u8]>::to_vec),
                     headers,
+                    timestamp_ms: m.timestamp().to_millis(),
                 });
                 if remaining
                     .get(&m.partition())

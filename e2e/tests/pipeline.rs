@@ -265,9 +265,9 @@ fn a_restart_resumes_from_its_checkpoints_not_the_group_offsets() {
         .expect("consumer");
     let mut ends = TopicPartitionList::new();
     for p in 0..PARTITIONS {
-        let (_, high) = group
-            .fetch_watermarks(&f.topic, p, Duration::from_secs(20))
-            .expect("fetch watermarks");
+        let (_, high) = retry_transient("fetch watermarks", || {
+            group.fetch_watermarks(&f.topic, p, Duration::from_secs(20))
+        });
         ends.add_partition_offset(&f.topic, p, Offset::Offset(high))
             .unwrap();
     }

@@ -29,19 +29,6 @@ pub trait TweetSink {
     }
 }
 
-/// The Kafka timestamp of a tweet created at `created_ms`: its creation time, or the producer's
-/// clock `now_ms` for a tweet that claims to be from the future. Kafka rejects a record stamped
-/// further ahead of the broker's clock than `log.message.timestamp.after.max.ms` (one hour by
-/// default), and a producer must not fail on a skewed clock upstream: the tweet is published, and
-/// the consumer, which reads `created_at` itself, decides whether it is too far ahead.
-fn kafka_timestamp(created_ms: i64, now_ms: i64) -> i64 {
-    created_ms.min(now_ms)
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 /// A sink that cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -97,6 +84,14 @@ impl ProducerContext for TrackingContext {
 
 /// Publishes to Kafka with an idempotent producer; counts broker acknowledgements and knows
 /// which input lines are safely in the topic.
+///
+/// Records carry the time they were published as their Kafka timestamp, not the tweet's
+/// `created_at` (the consumer reads event time from the tweet itself). The broker ages an
+/// idempotent producer's state by its records' timestamps: stamped with a replayed archive's
+/// dates, the state counts as expired (`producer.id.expiration.ms`, one day) when a restarted
+/// broker reloads it, and a batch retried across the restart was written twice. Time retention
+/// and the broker's limit on future timestamps then also apply to publishing time, as operators
+/// expect, whatever the age of the tweets.
 pub struct KafkaSink {
     producer: ThreadedProducer<TrackingContext>,
     topic: String,
@@ -120,8 +115,7 @@ impl TweetSink for KafkaSink {
         let line = record.line.unwrap_or(0);
         let message = BaseRecord::with_opaque_to(&self.topic, line as usize)
             .key(record.key.as_bytes())
-            .payload(record.payload.as_slice())
-            .timestamp(kafka_timestamp(record.timestamp_ms, now_ms()));
+            .payload(record.payload.as_slice());
         if line > 0 {
             self.producer.context().get().lines.sent(line);
         }
@@ -167,19 +161,5 @@ impl<W: Write> TweetSink for StdoutSink<W> {
     fn finish(&mut self, _timeout: Duration) -> Result<(u64, u64), SinkError> {
         self.out.flush().map_err(SinkError::Stdout)?;
         Ok((self.written, 0))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::kafka_timestamp;
-
-    #[test]
-    fn a_tweet_from_the_future_is_stamped_with_the_producers_clock() {
-        let now = 1_767_225_600_000;
-        assert_eq!(kafka_timestamp(now - 5_000, now), now - 5_000);
-        assert_eq!(kafka_timestamp(now, now), now);
-        let year_2100 = 4_102_444_805_000;
-        assert_eq!(kafka_timestamp(year_2100, now), now);
     }
 }

@@ -5,7 +5,7 @@ pub mod synthetic;
 
 use common::tweet::{ParseError, Tweet};
 
-/// One tweet ready to publish: the original JSON bytes plus the key and timestamp Kafka needs.
+/// One tweet ready to publish: the original JSON bytes, the key Kafka needs, and its event time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// Tweet id as a decimal string; used as the Kafka message key so a tweet always lands on the
@@ -13,7 +13,8 @@ pub struct Record {
     pub key: String,
     /// The tweet's JSON exactly as the source delivered it.
     pub payload: Vec<u8>,
-    /// The tweet's `created_at`, in milliseconds since the Unix epoch (the Kafka message timestamp).
+    /// The tweet's `created_at`, in milliseconds since the Unix epoch: the event time a replay
+    /// is paced by. It is not the Kafka timestamp (see [`crate::sink::KafkaSink`]).
     pub timestamp_ms: i64,
     /// The input file line it came from, for resuming a replay; `None` for other sources.
     pub line: Option<u64>,
