@@ -5,14 +5,17 @@
 #   engine  the consumer's processing engine alone, in memory (target/release/engine FILE), and
 #           the tutorials' Python counting on the same tweets in memory
 #           (bench/python/tutorial_memory.py)
-#   e2e     end to end through a throw-away local broker (Tansu), side by side on one topic:
+#   e2e     end to end through a throw-away local broker (Apache Kafka; Tansu with BROKER=tansu),
+#           side by side on one topic:
 #             1. producer vs. a no-op produce loop of the same bytes (bench/src/bin/produce_noop.rs)
 #             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, the
 #                tutorials' Python loop (bench/python/tutorial_kafka.py) and Quix Streams
 #                (bench/python/quix_windows.py)
 #   all     both
+#   transactions  what Kafka transactions would cost the consumer's output, on a throw-away Apache
+#           Kafka node (bench/python/transactions.py; not part of all)
 #
-# Usage: scripts/bench.sh [engine|e2e|all]          (default: all)
+# Usage: scripts/bench.sh [engine|e2e|transactions|all]          (default: all)
 #
 # Environment: BENCH_ENGINE_TWEETS tweets for the engine step [1000000], BENCH_TWEETS tweets for the
 # e2e step [200000]. Everything goes under .bench/: the tweet files, the Python venv, the broker's
@@ -28,9 +31,9 @@ export PYTHONDONTWRITEBYTECODE=1
 
 MODE="${1:-all}"
 case "$MODE" in
-  engine | e2e | all) ;;
+  engine | e2e | transactions | all) ;;
   *)
-    echo "usage: $0 [engine|e2e|all]" >&2
+    echo "usage: $0 [engine|e2e|transactions|all]" >&2
     exit 2
     ;;
 esac
@@ -49,6 +52,7 @@ LOG_DIR="$BENCH_DIR/logs/$RUN_ID"
 RESULTS="$LOG_DIR/results.jsonl"
 BROKER_DIR="$BENCH_DIR/broker"
 BROKER_PORT=""
+BROKER_KIND="${BROKER:-kafka}"
 
 step() { printf '\n==> %s\n' "$*"; }
 die() {
@@ -72,7 +76,7 @@ cleanup() {
     step "stopping the benchmark broker"
     BROKER_DIR="$BROKER_DIR" BROKER_PORT="$BROKER_PORT" bash scripts/broker.sh stop || true
     # The topics hold the whole input several times over; keep only the log.
-    rm -f "$BROKER_DIR"/tansu.db*
+    rm -rf "$BROKER_DIR"/tansu.db* "$BROKER_DIR/data"
   fi
   exit "$status"
 }
@@ -146,29 +150,44 @@ setup_python() {
   "$VENV_PYTHON" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(confluent-kafka|quixstreams) ' || true
 }
 
+# Starts a throw-away broker of kind BROKER [kafka] on a free port; sets BOOTSTRAP and BROKER_PID.
+start_broker() {
+  local pid_file broker_log
+  case "$BROKER_KIND" in
+    kafka) pid_file="$BROKER_DIR/kafka.pid" broker_log="$BROKER_DIR/logs/server.log" ;;
+    *) pid_file="$BROKER_DIR/tansu.pid" broker_log="$BROKER_DIR/tansu.log" ;;
+  esac
+  step "starting a throw-away broker ($BROKER_KIND)"
+  BROKER_DIR="$BROKER_DIR" bash scripts/broker.sh stop >/dev/null 2>&1 || true
+  rm -rf "$BROKER_DIR"/tansu.db* "$BROKER_DIR"/tansu.log "$BROKER_DIR/data" "$BROKER_DIR/logs"
+  BROKER_PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  BROKER_DIR="$BROKER_DIR" BROKER_PORT="$BROKER_PORT" TOPICS="" bash scripts/broker.sh start >/dev/null
+  BOOTSTRAP="127.0.0.1:$BROKER_PORT"
+  BROKER_PID="$(tr -dc '0-9' <"$pid_file")"
+  echo "broker $BOOTSTRAP (pid $BROKER_PID, log $broker_log)"
+}
+
 run_e2e() {
   generate_tweets "$TWEETS"
   setup_python
-
-  step "starting a throw-away broker"
-  BROKER_DIR="$BROKER_DIR" bash scripts/broker.sh stop >/dev/null 2>&1 || true
-  rm -f "$BROKER_DIR"/tansu.db* "$BROKER_DIR"/tansu.log
-  BROKER_PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-  BROKER_DIR="$BROKER_DIR" BROKER_PORT="$BROKER_PORT" TOPICS="" bash scripts/broker.sh start >/dev/null
-  local bootstrap="127.0.0.1:$BROKER_PORT" broker_pid
-  broker_pid="$(tr -dc '0-9' <"$BROKER_DIR/tansu.pid")"
-  echo "broker $bootstrap (pid $broker_pid, log $BROKER_DIR/tansu.log)"
+  start_broker
+  local bootstrap="$BOOTSTRAP" broker_pid="$BROKER_PID"
 
   local id raw noop
   id="$(date +%H%M%S)-$$"
   raw="bench-raw-$id" noop="bench-noop-$id"
-  # Created with Kafka's default retention.ms set explicitly: Tansu reports only the configs a topic
-  # was created with, and Quix Streams reads retention.ms of its input topic to create its
-  # repartition topic (KeyError: 'retention.ms' otherwise).
   local topic
   for topic in "$raw" "$noop"; do
-    tansu topic create "$topic" --broker "tcp://$bootstrap" --partitions 3 --config retention.ms=604800000 >/dev/null ||
-      die "cannot create topic $topic"
+    if [[ $BROKER_KIND == kafka ]]; then
+      BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$topic" --partitions 3 \
+        --replication-factor 1 >/dev/null || die "cannot create topic $topic"
+    else
+      # With Kafka's default retention.ms set explicitly: Tansu reports only the configs a topic
+      # was created with, and Quix Streams reads retention.ms of its input topic to create its
+      # repartition topic (KeyError: 'retention.ms' otherwise).
+      tansu topic create "$topic" --broker "tcp://$bootstrap" --partitions 3 --config retention.ms=604800000 >/dev/null ||
+        die "cannot create topic $topic"
+    fi
     echo "topic $topic created (3 partitions)"
   done
   local run=("${RUNNER[@]}" run --tweets "$TWEETS" --results "$RESULTS" --log-dir "$LOG_DIR" --broker-pid "$broker_pid")
@@ -224,13 +243,28 @@ run_e2e() {
   fi
 }
 
+# What Kafka transactions would cost the consumer's output (README, "Exactly once and Kafka
+# transactions"): bench/python/transactions.py prints its own RESULT lines.
+run_transactions() {
+  [[ $BROKER_KIND == kafka ]] || die "transactions need Apache Kafka (Tansu has none): run without BROKER=tansu"
+  setup_python
+  ((PY_OK)) || die "$PY_REASON"
+  start_broker
+  step "transactions: visibility to a second reader and throughput, idempotent vs transactional"
+  "$VENV_PYTHON" bench/python/transactions.py --bootstrap-servers "$BOOTSTRAP" | tee "$LOG_DIR/transactions.out" ||
+    failed=1
+}
+
 [[ $MODE == engine || $MODE == all ]] && run_engine
 [[ $MODE == e2e || $MODE == all ]] && run_e2e
+[[ $MODE == transactions ]] && run_transactions
 
 step "summary (logs and results in $LOG_DIR)"
-"${RUNNER[@]}" report --results "$RESULTS" \
-  --pair engine python-memory --pair engine-sentiment-off python-memory \
-  --pair producer produce-noop \
-  --pair ours drain --pair ours python-tutorial --pair ours quix \
-  --pair drain-again drain
+if [[ $MODE != transactions ]]; then
+  "${RUNNER[@]}" report --results "$RESULTS" \
+    --pair engine python-memory --pair engine-sentiment-off python-memory \
+    --pair producer produce-noop \
+    --pair ours drain --pair ours python-tutorial --pair ours quix \
+    --pair drain-again drain
+fi
 exit "$failed"
