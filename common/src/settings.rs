@@ -10,7 +10,7 @@ use std::time::Duration;
 use config::{Config, Environment, File, FileFormat};
 use serde::{Deserialize, Deserializer};
 
-use crate::window_spec::{parse_windows, WindowDef};
+use model::window_spec::{parse_windows, WindowDef};
 
 /// Built-in defaults, compiled in so the binaries work from any directory.
 const DEFAULTS: &str = include_str!("../../config/default.toml");

@@ -19,14 +19,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 
-use common::hashtag::fold;
-use common::tweet::Tweet;
 use consumer::counts::{TagCount, TweetTags};
 use consumer::pipeline::{CountOptions, Pipeline};
 use consumer::sentiment::aggregate::Scoring;
 use consumer::sentiment::{Sample, Score};
 use consumer::topn::top_n;
 use consumer::window::{PartitionWindows, Shape, WindowSpec};
+use model::hashtag::fold;
+use model::tweet::Tweet;
 
 /// The checked-in sample of synthetic tweets, one JSON document per line.
 const FIXTURE: &str = include_str!("tweets.jsonl");

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use common::hashtag::fold_into;
+use model::hashtag::fold_into;
 use serde::{Deserialize, Serialize};
 
 use crate::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};

@@ -35,7 +35,7 @@ use common::kafka::{
     send_waiting, CountingProducer, Deliveries, SETUP_TIMEOUT,
 };
 use common::settings::{OffsetReset, Settings};
-use common::window_spec::WindowDef;
+use model::window_spec::WindowDef;
 
 use crate::checkpoint::{CheckpointError, CheckpointStore};
 use crate::merge::{MergeStats, Merger};

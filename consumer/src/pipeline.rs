@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::settings::RetweetPolicy;
-use common::timestamp::rfc3339;
-use common::tweet::{ParseError, Tweet};
+use model::timestamp::rfc3339;
+use model::tweet::{ParseError, Tweet};
 
 use crate::counts::TweetTags;
 use crate::dedup::SeenIds;
@@ -472,7 +472,7 @@ mod tests {
     }
 
     fn tweet(id: u64, secs: i64, text: &str) -> Vec<u8> {
-        let created = common::timestamp::format_v1(secs * 1000);
+        let created = model::timestamp::format_v1(secs * 1000);
         serde_json::json!({"id_str": id.to_string(), "created_at": created, "text": text})
             .to_string()
             .into_bytes()

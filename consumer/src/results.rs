@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use common::timestamp::{format_human, rfc3339};
-use common::window_spec::WindowDef;
+use model::timestamp::{format_human, rfc3339};
+use model::window_spec::WindowDef;
 
 use crate::counts::{Forms, TagCount, WindowTotals};
 use crate::merge::MergedWindow;
@@ -437,7 +437,7 @@ mod tests {
     }
 
     fn defs(text: &str) -> Vec<WindowDef> {
-        common::window_spec::parse_windows(text).unwrap()
+        model::window_spec::parse_windows(text).unwrap()
     }
 
     #[test]

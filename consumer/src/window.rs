@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use common::window_spec::WindowDef;
+use model::window_spec::WindowDef;
 
 use crate::counts::{TweetTags, WindowCounts, WindowTotals};
 use crate::sentiment::aggregate::Scoring;

@@ -9,13 +9,13 @@ use anyhow::Context;
 use clap::Parser;
 
 use common::settings::Settings;
-use common::window_spec::parse_windows;
 use consumer::merge::Merger;
 use consumer::partial::PartialMessage;
 use consumer::pipeline::{CountOptions, Pipeline};
 use consumer::results::{Published, Publisher};
 use consumer::sentiment::Sample;
 use consumer::window::{Shape, WindowSpec};
+use model::window_spec::parse_windows;
 
 /// Measure the consumer's processing engine without a broker.
 #[derive(Debug, Parser)]

@@ -746,7 +746,7 @@ fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::tweet::Tweet;
+    use model::tweet::Tweet;
 
     #[test]
     fn generated_tweets_parse_with_their_time_and_hashtags() {

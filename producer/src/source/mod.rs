@@ -3,7 +3,7 @@
 pub mod file;
 pub mod synthetic;
 
-use common::tweet::{ParseError, Tweet};
+use model::tweet::{ParseError, Tweet};
 
 /// One tweet ready to publish: the original JSON bytes, the key Kafka needs, and its event time.
 #[derive(Debug, Clone, PartialEq, Eq)]

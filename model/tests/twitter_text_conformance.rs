@@ -2,7 +2,7 @@
 //! (`tests/data/twitter-text-extract-hashtags.yml`, Apache-2.0, vendored from
 //! github.com/twitter/twitter-text `conformance/extract.yml`).
 
-use common::hashtag::extract;
+use model::hashtag::extract;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

@@ -1,0 +1,12 @@
+//! The pure core of the pipeline's data: the tweet model (v1.1 and v2 shapes) and its parsers,
+//! hashtag extraction, `created_at` timestamps and the `--window` syntax. Nothing here talks to
+//! Kafka, the network or files, so the fuzz target and the benchmarks link only this.
+
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
+pub mod hashtag;
+mod json_scan;
+mod snippet;
+pub mod timestamp;
+pub mod tweet;
+pub mod window_spec;
