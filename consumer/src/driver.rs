@@ -41,8 +41,9 @@ use crate::checkpoint::{CheckpointError, CheckpointStore};
 use crate::merge::{MergeStats, Merger};
 use crate::metrics::Metrics;
 use crate::partial::PartialMessage;
-use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Rejection, Stats, TWITTER_BEGAN_MS};
+use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Rejection, TWITTER_BEGAN_MS};
 use crate::results::{Published, Publisher};
+use crate::run_stats::RunStats;
 use crate::sentiment::Sample;
 use crate::sink::Sink;
 use crate::window::{Checkpoint, Shape, WindowSpec};
@@ -520,13 +521,6 @@ impl Stage for MergeStage {
         }
         Ok(checkpoints)
     }
-}
-
-/// Both stages' totals.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct RunStats {
-    pub count: Stats,
-    pub merge: MergeStats,
 }
 
 /// Runs the consumer until `stop` is set, or until every partition is read to its end and

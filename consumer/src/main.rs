@@ -2,6 +2,7 @@
 //! windows and prints the top trends of every closed window.
 
 use consumer::metrics::Metrics;
+use consumer::run_stats::RunStats;
 use consumer::{driver, http};
 
 use std::net::SocketAddr;
@@ -207,7 +208,7 @@ fn main() -> ExitCode {
     }
 
     match driver::run(&settings, &stop, metrics) {
-        Ok(driver::RunStats { count, merge }) => {
+        Ok(RunStats { count, merge }) => {
             info!(
                 consumed = count.consumed,
                 counted = count.counted,

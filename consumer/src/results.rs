@@ -21,7 +21,7 @@ use crate::counts::{Forms, TagCount, WindowTotals};
 use crate::merge::MergedWindow;
 use crate::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
 use crate::sentiment::Score;
-use crate::sink::render_table;
+use crate::table::{render_table, Summary};
 use crate::topn::top_n;
 
 /// One record of the result topic.
@@ -319,17 +319,6 @@ impl Publisher {
             totals.totals.insert(v.key, (tag, v.span.window_end_ms));
         }
     }
-}
-
-/// A window's totals as shown and published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Summary {
-    pub tweets: u64,
-    pub mentions: u64,
-    pub distinct: usize,
-    pub untracked_bound: u64,
-    /// The window's mean sentiment, shown in the table's header; `None` when off.
-    pub mean_sentiment: Option<Score>,
 }
 
 /// Adds one record per hashtag.

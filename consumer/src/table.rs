@@ -1,0 +1,143 @@
+//! The console's view of a window: a Spark-style table of its top hashtags under a header of its
+//! totals. Pure text, shown by `sink` and built by `results`.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::counts::TagCount;
+use crate::sentiment::Score;
+
+/// A window's totals as shown and published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub tweets: u64,
+    pub mentions: u64,
+    pub distinct: usize,
+    pub untracked_bound: u64,
+    /// The window's mean sentiment, shown in the table's header; `None` when off.
+    pub mean_sentiment: Option<Score>,
+}
+
+/// Renders a table like Spark's console sink: a title, totals, then a bordered table.
+pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> String {
+    let approximate = rows.iter().any(|t| t.error > 0);
+    let cells: Vec<(String, String)> = rows
+        .iter()
+        .map(|t| {
+            let count = match t.error {
+                0 => t.count.to_string(),
+                e => format!("{}±{}", t.count, e),
+            };
+            (format!("#{}", t.display()), count)
+        })
+        .collect();
+    let tag_width = cells
+        .iter()
+        .map(|(tag, _)| tag.width())
+        .chain(["hashtag".len()])
+        .max()
+        .unwrap_or(7);
+    let count_width = cells
+        .iter()
+        .map(|(_, n)| n.width())
+        .chain(["count".len()])
+        .max()
+        .unwrap_or(5);
+    let rule = format!("+{}+{}+\n", "-".repeat(tag_width), "-".repeat(count_width));
+    let mut out = String::new();
+    out.push_str("-------------------------------------------\n");
+    out.push_str(title);
+    out.push('\n');
+    let sentiment = summary
+        .mean_sentiment
+        .map(|mean| format!("  Sentiment: {:+.4}", mean.as_f64()))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "Tweets: {}  Distinct hashtags: {}{sentiment}{}\n",
+        summary.tweets,
+        summary.distinct,
+        if approximate {
+            "  (top-K estimates: count±error)"
+        } else {
+            ""
+        }
+    ));
+    out.push_str("-------------------------------------------\n");
+    out.push_str(&rule);
+    out.push_str(&format!(
+        "|{:<tw$}|{:>cw$}|\n",
+        "hashtag",
+        "count",
+        tw = tag_width,
+        cw = count_width
+    ));
+    out.push_str(&rule);
+    for (tag, n) in cells {
+        let pad = tag_width.saturating_sub(tag.width());
+        let npad = count_width.saturating_sub(n.width());
+        out.push_str(&format!(
+            "|{tag}{}|{}{n}|\n",
+            " ".repeat(pad),
+            " ".repeat(npad)
+        ));
+    }
+    out.push_str(&rule);
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::Forms;
+    use std::collections::BTreeSet;
+
+    fn tag(key: &str, display: &str, count: u64) -> TagCount {
+        let mut forms = Forms::default();
+        forms.add(display, count);
+        TagCount {
+            key: key.to_owned(),
+            count,
+            error: 0,
+            forms,
+            sentiment: None,
+        }
+    }
+
+    const SUMMARY: Summary = Summary {
+        tweets: 7,
+        mentions: 20,
+        distinct: 3,
+        untracked_bound: 0,
+        mean_sentiment: None,
+    };
+
+    fn widths(t: &str) -> BTreeSet<usize> {
+        t.lines()
+            .filter(|l| l.starts_with(['|', '+']))
+            .map(|l| l.width())
+            .collect()
+    }
+
+    #[test]
+    fn table_lists_hashtags_in_their_display_spelling_aligned() {
+        let rows = [tag("rust", "Rust", 12), tag("kafka", "kafka", 5)];
+        let t = render_table("Window: x", SUMMARY, rows.iter().collect());
+        assert!(
+            t.contains("Window: x\nTweets: 7  Distinct hashtags: 3\n"),
+            "{t}"
+        );
+        let lines: Vec<&str> = t.lines().filter(|l| l.starts_with("|#")).collect();
+        assert_eq!(lines, ["|#Rust  |   12|", "|#kafka |    5|"]);
+        assert_eq!(widths(&t).len(), 1, "all table lines equally wide:\n{t}");
+    }
+
+    #[test]
+    fn wide_characters_and_error_bounds_keep_the_table_aligned() {
+        let mut approx = tag("a", "a", 9);
+        approx.error = 2;
+        let rows = [tag("日本語", "日本語", 1), approx];
+        let t = render_table("w", SUMMARY, rows.iter().collect());
+        assert_eq!(widths(&t).len(), 1, "{t}");
+        assert!(t.contains("9±2") && t.contains("top-K estimates"), "{t}");
+    }
+}
