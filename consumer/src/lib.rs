@@ -16,6 +16,7 @@ pub mod results;
 pub mod results_reader;
 pub mod results_view;
 pub mod run_stats;
+pub mod schema;
 pub mod sentiment;
 pub mod sink;
 pub mod spacesaving;

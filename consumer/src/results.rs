@@ -6,19 +6,20 @@
 //! result topic when the merge stage moves to another consumer: each total records the end of
 //! the last window added to it, which makes adding a replayed window a no-op.
 //!
-//! With sentiment on, tumbling and hopping records carry a `sentiment` object (see
-//! [`SentimentValue`]); cumulative records do not: their totals are restored from the published
-//! records, and a rounded mean could not restore an exact sum.
+//! The records' JSON is declared in `schema`. With sentiment on, tumbling and hopping records
+//! carry a `sentiment` object (see [`Sentiment`]); cumulative records do not: their totals are
+//! restored from the published records, and a rounded mean could not restore an exact sum.
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use model::timestamp::{format_human, rfc3339};
 use model::window_spec::WindowDef;
 
 use crate::counts::{Forms, TagCount, WindowTotals};
 use crate::merge::MergedWindow;
+use crate::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
 use crate::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
 use crate::sentiment::Score;
 use crate::table::{render_table, Summary};
@@ -40,90 +41,9 @@ pub struct Published {
     pub lines: Vec<String>,
 }
 
-/// The window of a result record; cumulative totals have an end ("through") but no start.
-#[derive(Debug, Serialize, Deserialize)]
-struct Span {
-    window: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    window_start: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    window_start_ms: Option<i64>,
-    window_end: String,
-    window_end_ms: i64,
-    #[serde(rename = "final")]
-    is_final: bool,
-}
-
-/// A hashtag's count in a window (key `window|start|hashtag`, cumulative `window|hashtag`).
-#[derive(Debug, Serialize, Deserialize)]
-struct HashtagValue {
-    #[serde(flatten)]
-    span: Span,
-    /// The most used spelling.
-    hashtag: String,
-    /// The case-folded key counts are kept under.
-    key: String,
-    count: u64,
-    /// Space-Saving only: the count is at most this much too high.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    error: u64,
-    /// Cumulative only: spelling counts, so totals can be restored with their display form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    forms: Option<Forms>,
-    /// Tumbling and hopping windows, with sentiment on.
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
-    sentiment: Option<SentimentValue>,
-}
-
-/// A window's totals (key `window|start|*`, cumulative `window|*`).
-#[derive(Debug, Serialize, Deserialize)]
-struct SummaryValue {
-    #[serde(flatten)]
-    span: Span,
-    tweets: u64,
-    mentions: u64,
-    distinct_hashtags: usize,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    untracked_bound: u64,
-    /// Tumbling and hopping windows, with sentiment on.
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
-    sentiment: Option<SentimentValue>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-/// The published sentiment of a window or of a hashtag in it: how many tweets were scored,
-/// their mean compound score (4 decimals; 0 when none was scored), how many were positive
-/// (score >= 0.05), neutral and negative (<= -0.05), and for a window its most positive and most
-/// negative tweet (each absent when the window has no positive, or no negative, tweet).
-#[derive(Debug, Serialize)]
-struct SentimentValue {
-    scored: u64,
-    /// Always present, so readers need no special case: `scored` says whether it means anything.
-    mean: f64,
-    positive: u64,
-    neutral: u64,
-    negative: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    most_positive: Option<ExtremeValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    most_negative: Option<ExtremeValue>,
-}
-
-/// A tweet as published: the id as a string, since JSON readers in JavaScript lose precision
-/// on 64-bit numbers.
-#[derive(Debug, Serialize)]
-struct ExtremeValue {
-    id: String,
-    text: String,
-    score: f64,
-}
-
-impl From<&Tally> for SentimentValue {
+impl From<&Tally> for Sentiment {
     fn from(t: &Tally) -> Self {
-        SentimentValue {
+        Sentiment {
             scored: t.scored,
             mean: t.mean().map_or(0.0, Score::as_f64),
             positive: t.positive,
@@ -135,17 +55,17 @@ impl From<&Tally> for SentimentValue {
     }
 }
 
-impl From<&WindowSentiment> for SentimentValue {
+impl From<&WindowSentiment> for Sentiment {
     fn from(w: &WindowSentiment) -> Self {
-        let extreme = |e: &Extreme| ExtremeValue {
+        let extreme = |e: &Extreme| ExtremeTweet {
             id: e.id.to_string(),
             text: e.text.clone(),
             score: e.score.as_f64(),
         };
-        SentimentValue {
+        Sentiment {
             most_positive: w.most_positive.as_ref().map(extreme),
             most_negative: w.most_negative.as_ref().map(extreme),
-            ..SentimentValue::from(&w.tally)
+            ..Sentiment::from(&w.tally)
         }
     }
 }
@@ -303,12 +223,12 @@ impl Publisher {
         };
         let totals = self.cumulative.entry(def).or_default();
         if rest == "*" {
-            if let Ok(v) = serde_json::from_slice::<SummaryValue>(value) {
+            if let Ok(v) = serde_json::from_slice::<SummaryRecord>(value) {
                 totals.tweets = v.tweets;
                 totals.mentions = v.mentions;
                 totals.through_ms = Some(v.span.window_end_ms);
             }
-        } else if let Ok(v) = serde_json::from_slice::<HashtagValue>(value) {
+        } else if let Ok(v) = serde_json::from_slice::<HashtagRecord>(value) {
             let tag = TagCount {
                 key: v.key.clone(),
                 count: v.count,
@@ -330,14 +250,14 @@ fn push_tags(
     with_forms: bool,
 ) {
     for tag in tags {
-        let value = HashtagValue {
+        let value = HashtagRecord {
             span: span(),
             hashtag: tag.display().to_owned(),
             key: tag.key.clone(),
             count: tag.count,
             error: tag.error,
             forms: with_forms.then(|| tag.forms.clone()),
-            sentiment: tag.sentiment.as_ref().map(SentimentValue::from),
+            sentiment: tag.sentiment.as_ref().map(Sentiment::from),
         };
         out.records.push(Record {
             key: format!("{prefix}{}", tag.key),
@@ -354,13 +274,13 @@ fn push_summary(
     s: Summary,
     sentiment: Option<&WindowSentiment>,
 ) {
-    let value = SummaryValue {
+    let value = SummaryRecord {
         span,
         tweets: s.tweets,
         mentions: s.mentions,
-        distinct_hashtags: s.distinct,
+        distinct_hashtags: s.distinct as u64,
         untracked_bound: s.untracked_bound,
-        sentiment: sentiment.map(SentimentValue::from),
+        sentiment: sentiment.map(Sentiment::from),
     };
     out.records.push(Record {
         key: format!("{prefix}*"),

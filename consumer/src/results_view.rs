@@ -17,39 +17,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// One hashtag's sentiment in a window, as the engine publishes it when scoring is on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TagSentiment {
-    pub scored: u64,
-    pub mean: f64,
-    pub positive: u64,
-    pub neutral: u64,
-    pub negative: u64,
-}
-
-/// The most positive or most negative tweet of a window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExtremeTweet {
-    pub id: String,
-    pub text: String,
-    pub score: f64,
-}
-
-/// A window's sentiment, as the engine publishes it in the window's summary record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WindowSentiment {
-    pub scored: u64,
-    pub mean: f64,
-    pub positive: u64,
-    pub neutral: u64,
-    pub negative: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub most_positive: Option<ExtremeTweet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub most_negative: Option<ExtremeTweet>,
-}
+use crate::schema::{ResultRecord, Sentiment, Span};
 
 /// A hashtag's count in a window, as served.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,7 +33,7 @@ pub struct TagView {
     #[serde(skip_serializing_if = "is_zero")]
     pub error: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<TagSentiment>,
+    pub sentiment: Option<Sentiment>,
 }
 
 /// A window's totals, from its `*` record.
@@ -75,7 +45,7 @@ pub struct SummaryView {
     #[serde(skip_serializing_if = "is_zero")]
     pub untracked_bound: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<WindowSentiment>,
+    pub sentiment: Option<Sentiment>,
 }
 
 /// Where a window lies and whether its counts are final.
@@ -143,45 +113,6 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// A result-topic value; the key is not needed, everything is in the value.
-#[derive(Debug, Deserialize)]
-struct RecordValue {
-    window: String,
-    #[serde(default)]
-    window_start: Option<String>,
-    #[serde(default)]
-    window_start_ms: Option<i64>,
-    window_end: String,
-    window_end_ms: i64,
-    #[serde(rename = "final")]
-    is_final: bool,
-    #[serde(flatten)]
-    body: RecordBody,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RecordBody {
-    Tag {
-        hashtag: String,
-        key: String,
-        count: u64,
-        #[serde(default)]
-        error: u64,
-        #[serde(default)]
-        sentiment: Option<TagSentiment>,
-    },
-    Summary {
-        tweets: u64,
-        mentions: u64,
-        distinct_hashtags: u64,
-        #[serde(default)]
-        untracked_bound: u64,
-        #[serde(default)]
-        sentiment: Option<WindowSentiment>,
-    },
-}
-
 /// A window being built from its records.
 #[derive(Debug, Clone)]
 struct WindowState {
@@ -190,56 +121,45 @@ struct WindowState {
 }
 
 impl WindowState {
-    fn new(v: &RecordValue) -> Self {
+    fn new(span: &Span) -> Self {
         WindowState {
             info: WindowInfo {
-                window_start: v.window_start.clone(),
-                window_start_ms: v.window_start_ms,
-                window_end: v.window_end.clone(),
-                window_end_ms: v.window_end_ms,
-                is_final: v.is_final,
+                window_start: span.window_start.clone(),
+                window_start_ms: span.window_start_ms,
+                window_end: span.window_end.clone(),
+                window_end_ms: span.window_end_ms,
+                is_final: span.is_final,
                 summary: None,
             },
             tags: HashMap::new(),
         }
     }
 
-    fn apply(&mut self, v: RecordValue) {
+    fn apply(&mut self, record: ResultRecord) {
         // Cumulative records: the summary's end is the latest period.
-        if v.window_end_ms > self.info.window_end_ms {
-            self.info.window_end = v.window_end;
-            self.info.window_end_ms = v.window_end_ms;
+        let span = record.span();
+        if span.window_end_ms > self.info.window_end_ms {
+            self.info.window_end = span.window_end.clone();
+            self.info.window_end_ms = span.window_end_ms;
         }
-        match v.body {
-            RecordBody::Tag {
-                hashtag,
-                key,
-                count,
-                error,
-                sentiment,
-            } => {
+        match record {
+            ResultRecord::Hashtag(h) => {
                 let tag = TagView {
-                    hashtag,
-                    key: key.clone(),
-                    count,
-                    error,
-                    sentiment,
+                    hashtag: h.hashtag,
+                    key: h.key.clone(),
+                    count: h.count,
+                    error: h.error,
+                    sentiment: h.sentiment,
                 };
-                self.tags.insert(key, tag);
+                self.tags.insert(h.key, tag);
             }
-            RecordBody::Summary {
-                tweets,
-                mentions,
-                distinct_hashtags,
-                untracked_bound,
-                sentiment,
-            } => {
+            ResultRecord::Summary(s) => {
                 self.info.summary = Some(SummaryView {
-                    tweets,
-                    mentions,
-                    distinct_hashtags,
-                    untracked_bound,
-                    sentiment,
+                    tweets: s.tweets,
+                    mentions: s.mentions,
+                    distinct_hashtags: s.distinct_hashtags,
+                    untracked_bound: s.untracked_bound,
+                    sentiment: s.sentiment,
                 });
             }
         }
@@ -269,11 +189,11 @@ struct LabelState {
 
 impl LabelState {
     /// Applies a record of a window with a start; returns whether anything changed.
-    fn apply_windowed(&mut self, start: i64, v: RecordValue, history: usize) -> bool {
+    fn apply_windowed(&mut self, start: i64, v: ResultRecord, history: usize) -> bool {
         if self.dropped_through.is_some_and(|d| start <= d) {
             return false;
         }
-        if v.is_final {
+        if v.span().is_final {
             if !self.closed.contains_key(&start) {
                 // The final records replace the early counts.
                 self.open.remove(&start);
@@ -284,7 +204,7 @@ impl LabelState {
             }
             self.closed
                 .entry(start)
-                .or_insert_with(|| WindowState::new(&v))
+                .or_insert_with(|| WindowState::new(v.span()))
                 .apply(v);
             while self.closed.len() > history {
                 if let Some((dropped, _)) = self.closed.pop_first() {
@@ -305,7 +225,7 @@ impl LabelState {
             }
             self.open
                 .entry(start)
-                .or_insert_with(|| WindowState::new(&v))
+                .or_insert_with(|| WindowState::new(v.span()))
                 .apply(v);
             while self.open.len() > history {
                 self.open.pop_first();
@@ -342,20 +262,21 @@ impl ResultsView {
             return false;
         };
         self.records += 1;
-        let v: RecordValue = match serde_json::from_slice(value) {
+        let v: ResultRecord = match serde_json::from_slice(value) {
             Ok(v) => v,
             Err(_) => {
                 self.unreadable += 1;
                 return false;
             }
         };
-        let label = self.labels.entry(v.window.clone()).or_default();
-        match v.window_start_ms {
+        let span = v.span();
+        let label = self.labels.entry(span.window.clone()).or_default();
+        match span.window_start_ms {
             Some(start) => label.apply_windowed(start, v, self.history),
             None => {
                 label
                     .totals
-                    .get_or_insert_with(|| WindowState::new(&v))
+                    .get_or_insert_with(|| WindowState::new(v.span()))
                     .apply(v);
                 true
             }
@@ -445,7 +366,7 @@ impl ResultsView {
     }
 
     /// The sentiment of each window definition's latest closed window, where it has one.
-    pub fn latest_sentiments(&self) -> Vec<(&str, &WindowSentiment)> {
+    pub fn latest_sentiments(&self) -> Vec<(&str, &Sentiment)> {
         self.labels
             .iter()
             .filter_map(|(label, s)| {

@@ -1,0 +1,194 @@
+//! The result topic's records: one set of types for the merge stage that writes them
+//! (`results`) and for the readers that rebuild the served view from them (`results_view`), so
+//! the JSON every reader of `hashtag-counts` sees is declared once.
+//!
+//! A record is a hashtag's count in a window (key `window|start|hashtag`, cumulative
+//! `window|hashtag`) or a window's totals (key `window|start|*`, cumulative `window|*`); both
+//! carry the window they belong to, flattened into the same object.
+
+use serde::{Deserialize, Serialize};
+
+use crate::counts::Forms;
+
+/// The window of a result record; cumulative totals have an end ("through") but no start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub window: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_start_ms: Option<i64>,
+    pub window_end: String,
+    pub window_end_ms: i64,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+}
+
+/// A hashtag's count in a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HashtagRecord {
+    #[serde(flatten)]
+    pub span: Span,
+    /// The most used spelling.
+    pub hashtag: String,
+    /// The case-folded key counts are kept under.
+    pub key: String,
+    pub count: u64,
+    /// Space-Saving only: the count is at most this much too high.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub error: u64,
+    /// Cumulative only: spelling counts, so totals can be restored with their display form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forms: Option<Forms>,
+    /// Tumbling and hopping windows, with sentiment on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Sentiment>,
+}
+
+/// A window's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRecord {
+    #[serde(flatten)]
+    pub span: Span,
+    pub tweets: u64,
+    pub mentions: u64,
+    pub distinct_hashtags: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub untracked_bound: u64,
+    /// Tumbling and hopping windows, with sentiment on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Sentiment>,
+}
+
+/// The published sentiment of a window or of a hashtag in it: how many tweets were scored,
+/// their mean compound score (4 decimals; 0 when none was scored), how many were positive
+/// (score >= 0.05), neutral and negative (<= -0.05), and for a window its most positive and most
+/// negative tweet (each absent when the window has no positive, or no negative, tweet; always
+/// absent for a hashtag).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    pub scored: u64,
+    /// Always present, so readers need no special case: `scored` says whether it means anything.
+    pub mean: f64,
+    pub positive: u64,
+    pub neutral: u64,
+    pub negative: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub most_positive: Option<ExtremeTweet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub most_negative: Option<ExtremeTweet>,
+}
+
+/// A tweet as published: the id as a string, since JSON readers in JavaScript lose precision
+/// on 64-bit numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtremeTweet {
+    pub id: String,
+    pub text: String,
+    pub score: f64,
+}
+
+/// Any record of the result topic, as a reader meets it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ResultRecord {
+    Hashtag(HashtagRecord),
+    Summary(SummaryRecord),
+}
+
+impl ResultRecord {
+    /// The window the record belongs to.
+    pub fn span(&self) -> &Span {
+        match self {
+            ResultRecord::Hashtag(h) => &h.span,
+            ResultRecord::Summary(s) => &s.span,
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: Option<i64>) -> Span {
+        Span {
+            window: "tumbling-10s".into(),
+            window_start: start.map(|_| "2026-01-01T00:00:00Z".into()),
+            window_start_ms: start,
+            window_end: "2026-01-01T00:00:10Z".into(),
+            window_end_ms: 1_767_225_610_000,
+            is_final: true,
+        }
+    }
+
+    #[test]
+    fn what_the_writer_publishes_the_reader_reads_as_the_same_record() {
+        let tag = HashtagRecord {
+            span: span(Some(1_767_225_600_000)),
+            hashtag: "Rust".into(),
+            key: "rust".into(),
+            count: 3,
+            error: 0,
+            forms: None,
+            sentiment: Some(Sentiment {
+                scored: 2,
+                mean: 0.25,
+                positive: 1,
+                neutral: 1,
+                negative: 0,
+                most_positive: None,
+                most_negative: None,
+            }),
+        };
+        let summary = SummaryRecord {
+            span: span(None),
+            tweets: 7,
+            mentions: 9,
+            distinct_hashtags: 4,
+            untracked_bound: 0,
+            sentiment: None,
+        };
+        let read = |json: Vec<u8>| serde_json::from_slice::<ResultRecord>(&json).unwrap();
+        assert_eq!(
+            read(serde_json::to_vec(&tag).unwrap()),
+            ResultRecord::Hashtag(tag)
+        );
+        assert_eq!(
+            read(serde_json::to_vec(&summary).unwrap()),
+            ResultRecord::Summary(summary)
+        );
+    }
+
+    #[test]
+    fn optional_fields_are_left_out_and_the_span_is_flattened() {
+        let summary = SummaryRecord {
+            span: span(None),
+            tweets: 1,
+            mentions: 0,
+            distinct_hashtags: 0,
+            untracked_bound: 0,
+            sentiment: None,
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        let keys: std::collections::BTreeSet<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let want = [
+            "distinct_hashtags",
+            "final",
+            "mentions",
+            "tweets",
+            "window",
+            "window_end",
+            "window_end_ms",
+        ];
+        assert_eq!(keys, want.into_iter().collect());
+    }
+}
