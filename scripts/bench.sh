@@ -243,7 +243,7 @@ run_e2e() {
   fi
 }
 
-# What Kafka transactions would cost the consumer's output (README, "Exactly once and Kafka
+# What Kafka transactions would cost the consumer's output (docs/src/consumer.md, "Exactly once and Kafka
 # transactions"): bench/python/transactions.py prints its own RESULT lines.
 run_transactions() {
   [[ $BROKER_KIND == kafka ]] || die "transactions need Apache Kafka (Tansu has none): run without BROKER=tansu"

@@ -10,7 +10,8 @@
 #   TOPICS       topics to create, separated by spaces or commas; may be empty [raw-twitter]
 #   PARTITIONS   partitions per created topic [3]
 #
-# Tansu is installed from crates.io with cargo; README, "The local broker", lists its known gaps.
+# Tansu is installed from crates.io with cargo; docs/src/operations.md, "The local broker", lists
+# its known gaps.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

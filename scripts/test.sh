@@ -5,8 +5,8 @@
 #
 # Usage: scripts/test.sh [extra cargo test args, e.g. -- --nocapture]
 #
-# BROKER=tansu runs the suite on Tansu instead (a machine without Java; README, "Tests", says which
-# tests skip there). Set TRENDS_TEST_BOOTSTRAP=host:port to run the tests against your own Apache
+# BROKER=tansu runs the suite on Tansu instead (a machine without Java; docs/src/testing.md,
+# "Tests", says which tests skip there). Set TRENDS_TEST_BOOTSTRAP=host:port to run the tests against your own Apache
 # Kafka (e.g. docker-compose.yml's: TRENDS_TEST_BOOTSTRAP=localhost:9092); no local broker is
 # started then. The fault tests always start brokers of their own (scripts/kafka.sh).
 set -euo pipefail

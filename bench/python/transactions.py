@@ -1,7 +1,7 @@
 """What Kafka transactions would cost the consumer's output, measured on a real broker.
 
 The consumer writes its partials, checkpoints and results with an idempotent producer, and a
-replay after a crash writes identical records again (README, "Exactly once"). Writing them in
+replay after a crash writes identical records again (docs/src/consumer.md, "Exactly once and Kafka transactions"). Writing them in
 transactions instead (Kafka Streams' exactly_once_v2) would hide replayed records from
 read_committed readers, but a read_committed reader sees a record only once its transaction
 commits. This measures both sides on one topic:

@@ -1,4 +1,5 @@
-//! Process exit codes, shared so that both binaries mean the same thing by each (see README).
+//! Process exit codes, shared so that both binaries mean the same thing by each (see
+//! docs/src/operations.md, "Exit codes").
 
 /// A run that failed at runtime (e.g. tweets the broker never acknowledged).
 pub const FAILURE: i32 = 1;

@@ -72,7 +72,7 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// The process exit code for this failure (see README).
+    /// The process exit code for this failure (docs/src/operations.md, "Exit codes").
     pub fn exit_code(&self) -> i32 {
         match self {
             SourceError::File { .. } | SourceError::Config(_) => common::exit::USAGE,
