@@ -19,12 +19,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 
-use consumer::counts::{TagCount, TweetTags};
-use consumer::pipeline::{CountOptions, Pipeline};
-use consumer::sentiment::aggregate::Scoring;
-use consumer::sentiment::{Sample, Score};
-use consumer::topn::top_n;
-use consumer::window::{PartitionWindows, Shape, WindowSpec};
+use consumer::engine::count::{CountOptions, Pipeline};
+use consumer::engine::counts::{TagCount, TweetTags};
+use consumer::engine::sentiment::aggregate::Scoring;
+use consumer::engine::sentiment::{Sample, Score};
+use consumer::engine::topn::top_n;
+use consumer::engine::window::{PartitionWindows, Shape, WindowSpec};
 use model::hashtag::fold;
 use model::tweet::Tweet;
 

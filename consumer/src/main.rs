@@ -1,9 +1,10 @@
 //! `consumer`: a consumer-group member that reads raw tweets, counts hashtags in event-time
 //! windows and prints the top trends of every closed window.
 
-use consumer::metrics::Metrics;
-use consumer::run_stats::RunStats;
-use consumer::{driver, http};
+use consumer::driver;
+use consumer::engine::stats::RunStats;
+use consumer::serve::http;
+use consumer::serve::metrics::Metrics;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use consumer::checkpoint::{CheckpointError, CheckpointRecord, CheckpointStore};
-use consumer::window::Checkpoint;
+use consumer::driver::checkpoint::{CheckpointError, CheckpointRecord, CheckpointStore};
+use consumer::engine::window::Checkpoint;
 use e2e::*;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use consumer::sentiment::{Sample, Score};
+use consumer::engine::sentiment::{Sample, Score};
 use e2e::brokers::needs_kafka;
 use e2e::run::*;
 use e2e::*;

@@ -9,12 +9,12 @@ use anyhow::Context;
 use clap::Parser;
 
 use common::settings::Settings;
-use consumer::merge::Merger;
-use consumer::partial::PartialMessage;
-use consumer::pipeline::{CountOptions, Pipeline};
-use consumer::results::{Published, Publisher};
-use consumer::sentiment::Sample;
-use consumer::window::{Shape, WindowSpec};
+use consumer::engine::count::{CountOptions, Pipeline};
+use consumer::engine::merge::Merger;
+use consumer::engine::partial::PartialMessage;
+use consumer::engine::sentiment::Sample;
+use consumer::engine::window::{Shape, WindowSpec};
+use consumer::output::records::{Published, Publisher};
 use model::window_spec::parse_windows;
 
 /// Measure the consumer's processing engine without a broker.

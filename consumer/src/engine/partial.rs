@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::counts::WindowTotals;
-use crate::window::WindowId;
+use crate::engine::counts::WindowTotals;
+use crate::engine::window::WindowId;
 
 /// One message from a counting stage, about one source partition of the raw topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ impl PartialMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::window::Shape;
+    use crate::engine::window::Shape;
 
     #[test]
     fn round_trips_and_is_readable_json() {

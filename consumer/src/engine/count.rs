@@ -12,12 +12,12 @@ use common::settings::RetweetPolicy;
 use model::timestamp::rfc3339;
 use model::tweet::{ParseError, Tweet};
 
-use crate::counts::TweetTags;
-use crate::dedup::SeenIds;
-use crate::partial::PartialMessage;
-use crate::sentiment::aggregate::{Scored, Scoring};
-use crate::sentiment::{Sample, Score};
-use crate::window::{Checkpoint, Observed, PartitionWindows, WindowResult, WindowSpec};
+use crate::engine::counts::TweetTags;
+use crate::engine::dedup::SeenIds;
+use crate::engine::partial::PartialMessage;
+use crate::engine::sentiment::aggregate::{Scored, Scoring};
+use crate::engine::sentiment::{Sample, Score};
+use crate::engine::window::{Checkpoint, Observed, PartitionWindows, WindowResult, WindowSpec};
 
 /// How often each partition's progress is re-sent even when unchanged, so a merge stage that
 /// just took over learns every source's position quickly.

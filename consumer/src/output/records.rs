@@ -17,13 +17,13 @@ use serde::Serialize;
 use model::timestamp::{format_human, rfc3339};
 use model::window_spec::WindowDef;
 
-use crate::counts::{Forms, TagCount, WindowTotals};
-use crate::merge::MergedWindow;
-use crate::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
-use crate::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
-use crate::sentiment::Score;
-use crate::table::{render_table, Summary};
-use crate::topn::top_n;
+use crate::engine::counts::{Forms, TagCount, WindowTotals};
+use crate::engine::merge::MergedWindow;
+use crate::engine::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
+use crate::engine::sentiment::Score;
+use crate::engine::topn::top_n;
+use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
+use crate::output::table::{render_table, Summary};
 
 /// One record of the result topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,9 +312,9 @@ fn counts_line(span: &Span, totals: &WindowTotals) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::{TweetTags, WindowCounts};
-    use crate::sentiment::aggregate::{Scored, Scoring};
-    use crate::window::{Shape, WindowId};
+    use crate::engine::counts::{TweetTags, WindowCounts};
+    use crate::engine::sentiment::aggregate::{Scored, Scoring};
+    use crate::engine::window::{Shape, WindowId};
 
     const TEN: Shape = Shape {
         size_ms: 10_000,

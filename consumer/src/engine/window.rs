@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use model::window_spec::WindowDef;
 
-use crate::counts::{TweetTags, WindowCounts, WindowTotals};
-use crate::sentiment::aggregate::Scoring;
+use crate::engine::counts::{TweetTags, WindowCounts, WindowTotals};
+use crate::engine::sentiment::aggregate::Scoring;
 
 /// A family of windows: `size_ms` long, one starting every `slide_ms` (tumbling when equal),
 /// aligned to the epoch.

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use model::hashtag::fold_into;
 use serde::{Deserialize, Serialize};
 
-use crate::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
-use crate::spacesaving::SpaceSaving;
+use crate::engine::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
+use crate::engine::spacesaving::SpaceSaving;
 
 /// One tweet's hashtags as they are counted: each case-folded key once, with the spelling it
 /// was first written in, sorted by key. The pipeline refills one for every tweet, so counting
@@ -393,8 +393,8 @@ impl WindowCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sentiment::aggregate::Scored;
-    use crate::sentiment::Score;
+    use crate::engine::sentiment::aggregate::Scored;
+    use crate::engine::sentiment::Score;
     use proptest::prelude::*;
 
     fn tweet(tags: &[&str]) -> TweetTags {

@@ -67,7 +67,7 @@ fn other_rules_match_the_reference_release() {
 /// made: `consumer/tests/data/vader_reference.py`.
 #[test]
 fn random_sentences_score_as_the_reference_release_scores_them() {
-    let file = include_str!("../../tests/data/vader_reference.jsonl");
+    let file = include_str!("../../../tests/data/vader_reference.jsonl");
     let mut wrong = Vec::new();
     for line in file.lines() {
         let (text, want): (String, f64) = serde_json::from_str(line).unwrap();

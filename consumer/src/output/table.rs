@@ -3,8 +3,8 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::counts::TagCount;
-use crate::sentiment::Score;
+use crate::engine::counts::TagCount;
+use crate::engine::sentiment::Score;
 
 /// A window's totals as shown and published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::Forms;
+    use crate::engine::counts::Forms;
     use std::collections::BTreeSet;
 
     fn tag(key: &str, display: &str, count: u64) -> TagCount {

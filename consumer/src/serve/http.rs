@@ -22,8 +22,8 @@ use tracing::{error, info};
 use common::kafka::consumer_config;
 use common::settings::Settings;
 
-use crate::metrics::{render, Metrics};
-use crate::results_reader::{self, LiveView};
+use crate::serve::metrics::{render, Metrics};
+use crate::serve::results_reader::{self, LiveView};
 
 /// Most hashtags one request may ask for.
 const MAX_N: usize = 200;
@@ -33,9 +33,9 @@ const MAX_N: usize = 200;
 const STREAM_COALESCE: Duration = Duration::from_millis(200);
 
 /// The dashboard, compiled in.
-const INDEX_HTML: &str = include_str!("../assets/index.html");
-const APP_JS: &str = include_str!("../assets/app.js");
-const STYLE_CSS: &str = include_str!("../assets/style.css");
+const INDEX_HTML: &str = include_str!("../../assets/index.html");
+const APP_JS: &str = include_str!("../../assets/app.js");
+const STYLE_CSS: &str = include_str!("../../assets/style.css");
 
 /// Only our own scripts, styles and connections: data that slipped into markup could not run.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

@@ -14,10 +14,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::counts::{Forms, TagCount, WindowTotals};
-use crate::partial::PartialMessage;
-use crate::sentiment::aggregate::{merge_all, Merge};
-use crate::window::{Checkpoint, WindowId};
+use crate::engine::counts::{Forms, TagCount, WindowTotals};
+use crate::engine::partial::PartialMessage;
+use crate::engine::sentiment::aggregate::{merge_all, Merge};
+use crate::engine::window::{Checkpoint, WindowId};
 
 /// A window summed over all source partitions; final, or an early update. An early update of
 /// exact counts holds only the hashtags that changed since the previous one.
@@ -333,10 +333,10 @@ impl Merger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::WindowCounts;
-    use crate::sentiment::aggregate::{Scored, Scoring};
-    use crate::sentiment::Score;
-    use crate::window::Shape;
+    use crate::engine::counts::WindowCounts;
+    use crate::engine::sentiment::aggregate::{Scored, Scoring};
+    use crate::engine::sentiment::Score;
+    use crate::engine::window::Shape;
     use proptest::prelude::*;
 
     const SHAPE: Shape = Shape {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::window::Shape;
+use crate::engine::window::Shape;
 
 const SHAPE: Shape = Shape {
     size_ms: 10_000,

@@ -9,8 +9,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rdkafka::statistics::Statistics;
 
-use crate::results_view::ResultsView;
-use crate::run_stats::RunStats;
+use crate::engine::stats::RunStats;
+use crate::serve::results_view::ResultsView;
 
 /// Figures the driver updates as it runs and the HTTP server reads.
 #[derive(Debug, Default)]

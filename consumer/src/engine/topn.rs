@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use crate::counts::TagCount;
+use crate::engine::counts::TagCount;
 
 /// The `n` largest counts, highest first; ties broken by key so output is stable.
 pub fn top_n<'a>(tags: impl IntoIterator<Item = &'a TagCount>, n: usize) -> Vec<&'a TagCount> {

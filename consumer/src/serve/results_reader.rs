@@ -20,7 +20,7 @@ use tracing::{debug, info, warn};
 use common::kafka::SETUP_TIMEOUT;
 
 use crate::driver::Reader;
-use crate::results_view::ResultsView;
+use crate::serve::results_view::ResultsView;
 
 /// Records applied under one lock of the view, so that catching up does not notify listeners
 /// once per record.

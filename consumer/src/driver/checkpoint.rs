@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use common::kafka::{is_transient, SETUP_TIMEOUT};
 
-use crate::window::Checkpoint;
+use crate::engine::window::Checkpoint;
 
 /// A failure to read or write checkpoints.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::counts::Forms;
+use crate::engine::counts::Forms;
 
 /// The window of a result record; cumulative totals have an end ("through") but no start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::schema::{ResultRecord, Sentiment, Span};
+use crate::output::schema::{ResultRecord, Sentiment, Span};
 
 /// A hashtag's count in a window, as served.
 #[derive(Debug, Clone, PartialEq, Serialize)]

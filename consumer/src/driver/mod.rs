@@ -1,5 +1,5 @@
 //! The Kafka side of the consumer: two group memberships, rebalance hooks, polling, sending
-//! and commits around the pure counting (`pipeline`) and merging (`merge`) stages.
+//! and commits around the pure counting (`engine::count`) and merging (`engine::merge`) stages.
 //!
 //! * Counting: group `<group.id>` reads the raw topic; each partition's closed windows go to the
 //!   partials topic, followed by the partition's progress.
@@ -12,6 +12,9 @@
 //! before it has been acknowledged by the broker (and written to the counts file), and after
 //! the stage's watermark has been saved (see `watermarks`). Whoever owns the partition next
 //! rebuilds the open windows from there and skips what was already emitted.
+
+pub mod checkpoint;
+pub mod sink;
 
 use std::collections::HashMap;
 use std::io::{self, Stdout};
@@ -37,16 +40,16 @@ use common::kafka::{
 use common::settings::{OffsetReset, Settings};
 use model::window_spec::WindowDef;
 
-use crate::checkpoint::{CheckpointError, CheckpointStore};
-use crate::merge::{MergeStats, Merger};
-use crate::metrics::Metrics;
-use crate::partial::PartialMessage;
-use crate::pipeline::{Checkpoints, CountOptions, Pipeline, Rejection, TWITTER_BEGAN_MS};
-use crate::results::{Published, Publisher};
-use crate::run_stats::RunStats;
-use crate::sentiment::Sample;
-use crate::sink::Sink;
-use crate::window::{Checkpoint, Shape, WindowSpec};
+use crate::driver::checkpoint::{CheckpointError, CheckpointStore};
+use crate::driver::sink::Sink;
+use crate::engine::count::{Checkpoints, CountOptions, Pipeline, Rejection, TWITTER_BEGAN_MS};
+use crate::engine::merge::{MergeStats, Merger};
+use crate::engine::partial::PartialMessage;
+use crate::engine::sentiment::Sample;
+use crate::engine::stats::RunStats;
+use crate::engine::window::{Checkpoint, Shape, WindowSpec};
+use crate::output::records::{Published, Publisher};
+use crate::serve::metrics::Metrics;
 
 /// Dead-lettered payloads are cut to this size, below Kafka's default 1 MB message limit, so an
 /// oversized message cannot block the commits behind it; `dlq.truncated_from` gives its size.

@@ -1,0 +1,13 @@
+//! Counting and merging, pure: parsed tweets in, per-partition window counts, exact merged
+//! windows and run totals out. No Kafka, no network, no files.
+
+pub mod count;
+pub mod counts;
+pub mod dedup;
+pub mod merge;
+pub mod partial;
+pub mod sentiment;
+pub mod spacesaving;
+pub mod stats;
+pub mod topn;
+pub mod window;

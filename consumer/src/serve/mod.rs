@@ -1,0 +1,7 @@
+//! The HTTP side: the API, live stream and dashboard, rebuilt from the result topic by a reader
+//! of its own, and the Prometheus metrics the driver records.
+
+pub mod http;
+pub mod metrics;
+pub mod results_reader;
+pub mod results_view;
