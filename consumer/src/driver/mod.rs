@@ -14,7 +14,10 @@
 //! rebuilds the open windows from there and skips what was already emitted.
 
 pub mod checkpoint;
+mod group;
+mod read;
 pub mod sink;
+mod stages;
 
 use std::collections::HashMap;
 use std::io::{self, Stdout};
@@ -24,33 +27,34 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer};
-use rdkafka::statistics::Statistics;
-use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
-use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
+use rdkafka::Offset;
 use tracing::{info, warn};
 
 use common::kafka::{
-    consumer_config, counting_producer, is_transient, results_producer_config, retry_transient,
-    send_waiting, CountingProducer, Deliveries, SETUP_TIMEOUT,
+    consumer_config, counting_producer, results_producer_config, send_waiting, CountingProducer,
+    Deliveries, SETUP_TIMEOUT,
 };
 use common::settings::{OffsetReset, Settings};
 use model::window_spec::WindowDef;
 
-use crate::driver::checkpoint::{CheckpointError, CheckpointStore};
+use crate::driver::checkpoint::CheckpointStore;
 use crate::driver::sink::Sink;
-use crate::engine::count::{Checkpoints, CountOptions, Pipeline, Rejection, TWITTER_BEGAN_MS};
-use crate::engine::merge::{MergeStats, Merger};
+use crate::engine::count::{CountOptions, Pipeline, Rejection, TWITTER_BEGAN_MS};
+use crate::engine::merge::MergeStats;
 use crate::engine::partial::PartialMessage;
 use crate::engine::sentiment::Sample;
 use crate::engine::stats::RunStats;
-use crate::engine::window::{Checkpoint, Shape, WindowSpec};
+use crate::engine::window::{Shape, WindowSpec};
 use crate::output::records::{Published, Publisher};
 use crate::serve::metrics::Metrics;
 
+use group::GroupContext;
+pub(crate) use read::Reader;
+use stages::{CountStage, MergeStage};
 /// Dead-lettered payloads are cut to this size, below Kafka's default 1 MB message limit, so an
 /// oversized message cannot block the commits behind it; `dlq.truncated_from` gives its size.
 const DLQ_MAX_BYTES: usize = 900_000;
@@ -212,320 +216,6 @@ impl NotDurable {
     }
 }
 
-/// What a stage does when its group moves partitions.
-trait Stage: Send + Sync + 'static {
-    /// Partitions arrive with the watermarks saved with their resume offsets.
-    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()>;
-    /// Partitions leave: send what is due and return their checkpoints.
-    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints>;
-}
-
-/// A group membership of one stage.
-struct GroupContext<S> {
-    stage: S,
-    shared: Arc<Shared>,
-    topic: String,
-    /// Where a partition with no checkpoint starts.
-    start: Offset,
-    /// Last checkpoint saved per partition, to skip redundant saves.
-    committed: Mutex<HashMap<i32, Checkpoint>>,
-}
-
-impl<S: Stage> GroupContext<S> {
-    /// Makes output durable, then saves the checkpoints, then commits the group's offsets (for
-    /// lag tools; resuming uses the checkpoints), each step waiting at most `budget`.
-    fn commit(&self, consumer: &BaseConsumer<Self>, checkpoints: Checkpoints, budget: Duration) {
-        let mut committed = lock(&self.committed);
-        let changed: Checkpoints = checkpoints
-            .into_iter()
-            .filter(|(p, cp)| committed.get(p) != Some(cp))
-            .collect();
-        if changed.is_empty() {
-            return;
-        }
-        match self.shared.make_durable(budget) {
-            Ok(()) => {}
-            Err(NotDurable::Pending(error)) => {
-                warn!(%error, topic = %self.topic, "output not acknowledged yet; checkpoint deferred");
-                return;
-            }
-            Err(NotDurable::Lost(error)) => {
-                self.shared.fail(error);
-                return;
-            }
-        }
-        if let Err(error) = self.shared.checkpoints.save(&self.topic, &changed, budget) {
-            warn!(%error, topic = %self.topic, "saving checkpoints failed; will retry");
-            return;
-        }
-        let mut tpl = TopicPartitionList::new();
-        for (partition, cp) in changed {
-            committed.insert(partition, cp);
-            if let Err(error) =
-                tpl.add_partition_offset(&self.topic, partition, Offset::Offset(cp.offset))
-            {
-                warn!(partition, %error, "invalid offset to commit");
-            }
-        }
-        if let Err(error) = consumer.commit(&tpl, CommitMode::Async) {
-            warn!(%error, topic = %self.topic, "group offset commit failed (checkpoints are saved)");
-        }
-    }
-
-    /// Partitions arrive: each resumes from its checkpoint, with the watermark saved in it.
-    fn assign(&self, consumer: &BaseConsumer<Self>, tpl: &mut TopicPartitionList) {
-        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-        let started = Instant::now();
-        let saved = match self.load_checkpoints(&partitions) {
-            Ok(saved) => saved,
-            Err(error) => {
-                // Without its checkpoint a partition cannot tell emitted windows from open ones.
-                self.shared.fail(anyhow!(
-                    "cannot read the checkpoints of assigned partitions of {}: {error}",
-                    self.topic
-                ));
-                return;
-            }
-        };
-        for &p in &partitions {
-            let offset = saved
-                .get(&p)
-                .map_or(self.start, |cp| Offset::Offset(cp.offset));
-            if let Err(error) = tpl.set_partition_offset(&self.topic, p, offset) {
-                self.shared.fail(anyhow!(
-                    "cannot resume partition {p} of {}: {error}",
-                    self.topic
-                ));
-                return;
-            }
-        }
-        let with_watermarks: Vec<(i32, Option<i64>)> = partitions
-            .iter()
-            .map(|p| (*p, saved.get(p).and_then(|cp| cp.watermark_ms)))
-            .collect();
-        let resume: Vec<Option<i64>> = partitions
-            .iter()
-            .map(|p| saved.get(p).map(|cp| cp.offset))
-            .collect();
-        let watermarks: Vec<Option<i64>> = with_watermarks.iter().map(|(_, wm)| *wm).collect();
-        let load_ms = started.elapsed().as_millis();
-        info!(topic = %self.topic, ?partitions, offsets = ?resume, ?watermarks, load_ms, "partitions assigned");
-        if let Err(e) = self.stage.assigned(&with_watermarks) {
-            self.shared.fail(e);
-            return;
-        }
-        if let Err(error) = consumer.assign(tpl) {
-            self.shared
-                .fail(anyhow!("cannot take partitions of {}: {error}", self.topic));
-        }
-    }
-
-    /// The checkpoints of arriving partitions, waiting up to [`LOAD_BUDGET`] while the broker
-    /// holding them is away (a node failing over): without them the partitions cannot start.
-    fn load_checkpoints(
-        &self,
-        partitions: &[i32],
-    ) -> Result<HashMap<i32, Checkpoint>, CheckpointError> {
-        let deadline = Instant::now() + LOAD_BUDGET;
-        loop {
-            match self.shared.checkpoints.load(&self.topic, partitions) {
-                Err(error) if error.is_transient() && Instant::now() < deadline => {
-                    warn!(%error, topic = %self.topic, "checkpoints not readable yet; retrying");
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-                outcome => return outcome,
-            }
-        }
-    }
-
-    /// Partitions leave: what is due is sent and checkpointed before they go.
-    fn revoke(&self, consumer: &BaseConsumer<Self>, tpl: &TopicPartitionList) {
-        let partitions: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-        info!(topic = %self.topic, ?partitions, "partitions revoked");
-        match self.stage.revoked(&partitions) {
-            // The group waits for this member's callback (up to max.poll.interval.ms), so the
-            // partitions' next owner starts from checkpoints saved here.
-            Ok(checkpoints) => self.commit(consumer, checkpoints, COMMIT_BUDGET),
-            Err(e) => self.shared.fail(e),
-        }
-        let mut committed = lock(&self.committed);
-        for p in &partitions {
-            committed.remove(p);
-        }
-    }
-}
-
-impl<S: Stage> ClientContext for GroupContext<S> {
-    fn error(&self, error: KafkaError, reason: &str) {
-        log_client_error(&error, reason);
-    }
-
-    /// Consumer lag per partition for the metrics (statistics are on with `consumer.http`).
-    fn stats(&self, statistics: Statistics) {
-        self.shared.metrics.record_lag(&self.topic, &statistics);
-    }
-}
-
-/// librdkafka reports consumer errors both to the client context and through `poll`; the
-/// poll loops handle end-of-partition, so only client-level problems are logged.
-fn log_client_error(error: &KafkaError, reason: &str) {
-    if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
-        warn!(%error, reason, "Kafka client error");
-    }
-}
-
-/// The context of the clients that read a topic to its end ([`read_topic`]'s reader, the live
-/// view's result reader): end-of-partition is how they know they caught up, no error, and
-/// librdkafka's default context would log each one.
-pub(crate) struct Reader;
-
-impl ClientContext for Reader {
-    fn error(&self, error: KafkaError, reason: &str) {
-        log_client_error(&error, reason);
-    }
-}
-
-impl ConsumerContext for Reader {}
-
-impl<S: Stage> ConsumerContext for GroupContext<S> {
-    /// Assigns with explicit offsets (the checkpoints'), which the default handling, starting
-    /// from the group's committed offsets, cannot do.
-    fn rebalance(
-        &self,
-        consumer: &BaseConsumer<Self>,
-        err: RDKafkaRespErr,
-        tpl: &mut TopicPartitionList,
-    ) {
-        let outcome = match err {
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                self.assign(consumer, tpl);
-                return;
-            }
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
-                self.revoke(consumer, tpl);
-                consumer.unassign()
-            }
-            other => {
-                warn!(topic = %self.topic, error = %RDKafkaErrorCode::from(other), "rebalance failed");
-                consumer.unassign()
-            }
-        };
-        if let Err(error) = outcome {
-            warn!(topic = %self.topic, %error, "cannot give up partitions");
-        }
-    }
-}
-
-/// The counting stage over the raw topic.
-struct CountStage {
-    pipeline: Mutex<Pipeline>,
-    shared: Arc<Shared>,
-}
-
-impl Stage for CountStage {
-    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
-        let mut pipeline = lock(&self.pipeline);
-        for &(partition, watermark_ms) in partitions {
-            pipeline.assign(partition, watermark_ms, Instant::now());
-        }
-        Ok(())
-    }
-
-    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints> {
-        let (messages, checkpoints) = lock(&self.pipeline).revoke(partitions, Instant::now());
-        self.shared.send_partials(messages)?;
-        Ok(checkpoints)
-    }
-}
-
-/// The merge stage over the partials topic; `merger` is `None` unless this member owns it.
-struct MergeStage {
-    merger: Mutex<Option<Merger>>,
-    /// Totals of mergers this member owned earlier in the run.
-    past: Mutex<MergeStats>,
-    publisher: Mutex<Publisher>,
-    sources: i32,
-    /// Whether cumulative totals must be restored from the result topic on takeover.
-    restore: Option<ClientConfig>,
-    shared: Arc<Shared>,
-}
-
-impl MergeStage {
-    /// Publishes the windows that became complete, and early updates when asked for.
-    fn emit(&self, early: bool) -> anyhow::Result<()> {
-        let mut merger = lock(&self.merger);
-        let Some(merger) = merger.as_mut() else {
-            return Ok(());
-        };
-        let mut publisher = lock(&self.publisher);
-        let mut published = Published::default();
-        if early {
-            for w in merger.take_changed() {
-                publisher.publish(&w, &mut published);
-            }
-        }
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        for w in merger.take_complete() {
-            self.shared.metrics.record_emit(w.id.end_ms(), now_ms);
-            publisher.publish(&w, &mut published);
-        }
-        self.shared.publish(published)
-    }
-
-    /// Totals over the whole run.
-    fn stats(&self) -> MergeStats {
-        let mut stats = *lock(&self.past);
-        if let Some(merger) = lock(&self.merger).as_ref() {
-            stats.add(merger.stats());
-        }
-        stats
-    }
-
-    fn checkpoints(&self) -> Checkpoints {
-        lock(&self.merger)
-            .as_ref()
-            .and_then(Merger::checkpoint)
-            .map(|cp| (0, cp))
-            .into_iter()
-            .collect()
-    }
-}
-
-impl Stage for MergeStage {
-    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
-        let Some(&(_, emitted_through)) = partitions.iter().find(|(p, _)| *p == 0) else {
-            return Ok(());
-        };
-        if let Some(config) = &self.restore {
-            let mut publisher = lock(&self.publisher);
-            publisher.reset();
-            let read = read_topic(config, &self.shared.results_topic, |key, value| {
-                publisher.restore(key, value)
-            })
-            .context("cannot restore cumulative totals from the result topic")?;
-            info!(
-                records = read,
-                "cumulative totals restored from the result topic"
-            );
-        }
-        *lock(&self.merger) = Some(Merger::new(self.sources, emitted_through));
-        info!("merging windows of all partitions here");
-        Ok(())
-    }
-
-    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints> {
-        if !partitions.contains(&0) {
-            return Ok(Vec::new());
-        }
-        self.emit(false)?;
-        let checkpoints = self.checkpoints();
-        if let Some(merger) = lock(&self.merger).take() {
-            lock(&self.past).add(merger.stats());
-        }
-        Ok(checkpoints)
-    }
-}
-
 /// Runs the consumer until `stop` is set, or until every partition is read to its end and
 /// merged when `consumer.until_end` is on, keeping `metrics` up to date. Returns the totals.
 pub fn run(
@@ -667,64 +357,6 @@ fn partition_count<C: ConsumerContext>(
         bail!("topic {topic} has no partitions");
     }
     Ok(partitions as i32)
-}
-
-/// Reads every record of `topic` from the beginning to its current end, oldest first per
-/// partition. Returns how many were read.
-fn read_topic(
-    config: &ClientConfig,
-    topic: &str,
-    mut each: impl FnMut(&str, &[u8]),
-) -> anyhow::Result<u64> {
-    let reader: BaseConsumer<Reader> = config.create_with_context(Reader)?;
-    // A rebalance after a node restarts can bring the merge stage here before it serves again.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let metadata = retry_transient(deadline, || {
-        reader.fetch_metadata(Some(topic), SETUP_TIMEOUT)
-    })?;
-    let mut tpl = TopicPartitionList::new();
-    let mut ends = HashMap::new();
-    for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
-        let (low, high) = retry_transient(deadline, || {
-            reader.fetch_watermarks(topic, p.id(), SETUP_TIMEOUT)
-        })?;
-        if high > low {
-            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)?;
-            ends.insert(p.id(), high);
-        }
-    }
-    if ends.is_empty() {
-        return Ok(0);
-    }
-    reader.assign(&tpl)?;
-    let mut read = 0;
-    while !ends.is_empty() {
-        if Instant::now() > deadline {
-            bail!("timed out reading {topic}");
-        }
-        match reader.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                read += 1;
-                if let (Some(key), Some(value)) = (m.key(), m.payload()) {
-                    each(&String::from_utf8_lossy(key), value);
-                }
-                if ends
-                    .get(&m.partition())
-                    .is_some_and(|&end| m.offset() + 1 >= end)
-                {
-                    ends.remove(&m.partition());
-                }
-            }
-            Some(Err(KafkaError::PartitionEOF(p))) => {
-                ends.remove(&p);
-            }
-            // librdkafka retries; the deadline bounds the wait.
-            Some(Err(e)) if is_transient(&e) => {}
-            Some(Err(e)) => return Err(e.into()),
-            None => {}
-        }
-    }
-    Ok(read)
 }
 
 /// Polls both stages, processes, sends and periodically commits until `stop` is set or, with

@@ -1,0 +1,94 @@
+//! Reading a topic to its end without a group: the merge stage's restore of cumulative totals,
+//! and the context the live view's result reader shares.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
+use tracing::warn;
+
+use common::kafka::{is_transient, retry_transient, SETUP_TIMEOUT};
+
+/// librdkafka reports consumer errors both to the client context and through `poll`; the
+/// poll loops handle end-of-partition, so only client-level problems are logged.
+pub(super) fn log_client_error(error: &KafkaError, reason: &str) {
+    if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
+        warn!(%error, reason, "Kafka client error");
+    }
+}
+
+/// The context of the clients that read a topic to its end ([`read_topic`]'s reader, the live
+/// view's result reader): end-of-partition is how they know they caught up, no error, and
+/// librdkafka's default context would log each one.
+pub(crate) struct Reader;
+
+impl ClientContext for Reader {
+    fn error(&self, error: KafkaError, reason: &str) {
+        log_client_error(&error, reason);
+    }
+}
+
+impl ConsumerContext for Reader {}
+
+/// Reads every record of `topic` from the beginning to its current end, oldest first per
+/// partition. Returns how many were read.
+pub(super) fn read_topic(
+    config: &ClientConfig,
+    topic: &str,
+    mut each: impl FnMut(&str, &[u8]),
+) -> anyhow::Result<u64> {
+    let reader: BaseConsumer<Reader> = config.create_with_context(Reader)?;
+    // A rebalance after a node restarts can bring the merge stage here before it serves again.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let metadata = retry_transient(deadline, || {
+        reader.fetch_metadata(Some(topic), SETUP_TIMEOUT)
+    })?;
+    let mut tpl = TopicPartitionList::new();
+    let mut ends = HashMap::new();
+    for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
+        let (low, high) = retry_transient(deadline, || {
+            reader.fetch_watermarks(topic, p.id(), SETUP_TIMEOUT)
+        })?;
+        if high > low {
+            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)?;
+            ends.insert(p.id(), high);
+        }
+    }
+    if ends.is_empty() {
+        return Ok(0);
+    }
+    reader.assign(&tpl)?;
+    let mut read = 0;
+    while !ends.is_empty() {
+        if Instant::now() > deadline {
+            bail!("timed out reading {topic}");
+        }
+        match reader.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                read += 1;
+                if let (Some(key), Some(value)) = (m.key(), m.payload()) {
+                    each(&String::from_utf8_lossy(key), value);
+                }
+                if ends
+                    .get(&m.partition())
+                    .is_some_and(|&end| m.offset() + 1 >= end)
+                {
+                    ends.remove(&m.partition());
+                }
+            }
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                ends.remove(&p);
+            }
+            // librdkafka retries; the deadline bounds the wait.
+            Some(Err(e)) if is_transient(&e) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => {}
+        }
+    }
+    Ok(read)
+}
