@@ -429,9 +429,14 @@ pub fn read_results_at(bootstrap: &str, topic: &str) -> BTreeMap<String, serde_j
 
 /// The message keys of `topic` on the broker at `bootstrap`, as text.
 pub fn keys_at(bootstrap: &str, topic: &str) -> Vec<String> {
-    read_all_at(bootstrap, topic)
-        .into_iter()
-        .map(|r| String::from_utf8(r.key.expect("keyed")).expect("UTF-8 key"))
+    keys_of(&read_all_at(bootstrap, topic))
+}
+
+/// The keys of records read back by [`read_all`], as text.
+pub fn keys_of(records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| String::from_utf8(r.key.clone().expect("keyed")).expect("UTF-8 key"))
         .collect()
 }
 
