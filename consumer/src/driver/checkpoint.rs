@@ -173,7 +173,7 @@ impl CheckpointStore {
         let mut producer = producer_config.clone();
         producer.set("client.id", "trends-consumer-checkpoints");
         let mut reader = consumer_config.clone();
-        // Loading runs inside the rebalance callback: one record per partition, fetched without
+        // Loading holds up a rebalance (the group waits for it): one record per partition, fetched without
         // waiting for more (Tansu holds a fetch for the whole wait even when it has data).
         reader
             .set("enable.partition.eof", "true")

@@ -1,127 +1,186 @@
-//! The two stages as the groups see them: counting over the raw topic, merging over the
-//! partials topic, each wrapping its pure engine part.
+//! The two stages as their groups see them: counting over the raw topic, merging over the
+//! partials topic, each wrapping its pure engine part. The poll loop owns both; they reach
+//! Kafka only through [`StageIo`].
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use rdkafka::ClientConfig;
-use tracing::info;
+use rdkafka::message::{BorrowedMessage, Message};
+use tracing::{info, warn};
 
-use crate::engine::count::{Checkpoints, Pipeline};
+use crate::engine::count::{Checkpoints, Pipeline, Rejection};
 use crate::engine::merge::{MergeStats, Merger};
+use crate::engine::partial::PartialMessage;
 use crate::output::records::{Published, Publisher};
+use crate::serve::metrics::Metrics;
 
-use super::group::Stage;
-use super::read::read_topic;
-use super::{lock, Shared};
+use super::output::StageIo;
+
+/// A partition arriving in a rebalance, with the watermark saved in its checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Arrival {
+    pub(super) partition: i32,
+    pub(super) watermark_ms: Option<i64>,
+}
+
+/// What a stage does when its group moves partitions.
+pub(super) trait Stage {
+    /// Partitions arrive, resuming from their checkpoints.
+    fn assigned(&mut self, arrivals: &[Arrival], io: &mut impl StageIo) -> anyhow::Result<()>;
+    /// Partitions leave: send what is due and return their checkpoints.
+    fn revoked(&mut self, partitions: &[i32], io: &mut impl StageIo)
+        -> anyhow::Result<Checkpoints>;
+}
 
 /// The counting stage over the raw topic.
 pub(super) struct CountStage {
-    pub(super) pipeline: Mutex<Pipeline>,
-    pub(super) shared: Arc<Shared>,
+    pub(super) pipeline: Pipeline,
+}
+
+impl CountStage {
+    /// Counts one raw message; a message that is not a usable tweet is returned as rejected
+    /// (for the dead-letter topic).
+    pub(super) fn count(&mut self, m: &BorrowedMessage<'_>) -> Result<(), Rejection> {
+        self.pipeline.process(
+            m.partition(),
+            m.offset(),
+            m.payload(),
+            m.timestamp().to_millis(),
+            Instant::now(),
+        )
+    }
 }
 
 impl Stage for CountStage {
-    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
-        let mut pipeline = lock(&self.pipeline);
-        for &(partition, watermark_ms) in partitions {
-            pipeline.assign(partition, watermark_ms, Instant::now());
+    fn assigned(&mut self, arrivals: &[Arrival], _io: &mut impl StageIo) -> anyhow::Result<()> {
+        for arrival in arrivals {
+            self.pipeline
+                .assign(arrival.partition, arrival.watermark_ms, Instant::now());
         }
         Ok(())
     }
 
-    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints> {
-        let (messages, checkpoints) = lock(&self.pipeline).revoke(partitions, Instant::now());
-        self.shared.send_partials(messages)?;
+    fn revoked(
+        &mut self,
+        partitions: &[i32],
+        io: &mut impl StageIo,
+    ) -> anyhow::Result<Checkpoints> {
+        let (messages, checkpoints) = self.pipeline.revoke(partitions, Instant::now());
+        io.send_partials(messages)?;
         Ok(checkpoints)
     }
 }
 
 /// The merge stage over the partials topic; `merger` is `None` unless this member owns it.
 pub(super) struct MergeStage {
-    pub(super) merger: Mutex<Option<Merger>>,
+    pub(super) merger: Option<Merger>,
     /// Totals of mergers this member owned earlier in the run.
-    pub(super) past: Mutex<MergeStats>,
-    pub(super) publisher: Mutex<Publisher>,
+    pub(super) past: MergeStats,
+    pub(super) publisher: Publisher,
+    /// How many partitions the raw topic has: a window is complete once all have passed it.
     pub(super) sources: i32,
     /// Whether cumulative totals must be restored from the result topic on takeover.
-    pub(super) restore: Option<ClientConfig>,
-    pub(super) shared: Arc<Shared>,
+    pub(super) restore: bool,
+    pub(super) metrics: Arc<Metrics>,
 }
 
 impl MergeStage {
+    /// Feeds one message of the partials topic to the merger, if this member owns it.
+    pub(super) fn observe(&mut self, offset: i64, payload: &[u8]) {
+        let Some(merger) = self.merger.as_mut() else {
+            return;
+        };
+        match PartialMessage::decode(payload) {
+            Ok(message) => merger.observe(offset, message),
+            Err(error) => {
+                warn!(offset, %error, "skipping a message the merge stage cannot read");
+                merger.skip(offset);
+            }
+        }
+    }
+
     /// Publishes the windows that became complete, and early updates when asked for.
-    pub(super) fn emit(&self, early: bool) -> anyhow::Result<()> {
-        let mut merger = lock(&self.merger);
-        let Some(merger) = merger.as_mut() else {
+    pub(super) fn emit(&mut self, early: bool, io: &mut impl StageIo) -> anyhow::Result<()> {
+        let Some(merger) = self.merger.as_mut() else {
             return Ok(());
         };
-        let mut publisher = lock(&self.publisher);
         let mut published = Published::default();
         if early {
             for w in merger.take_changed() {
-                publisher.publish(&w, &mut published);
+                self.publisher.publish(&w, &mut published);
             }
         }
         let now_ms = chrono::Utc::now().timestamp_millis();
         for w in merger.take_complete() {
-            self.shared.metrics.record_emit(w.id.end_ms(), now_ms);
-            publisher.publish(&w, &mut published);
+            self.metrics.record_emit(w.id.end_ms(), now_ms);
+            self.publisher.publish(&w, &mut published);
         }
-        self.shared.publish(published)
+        io.publish(published)
     }
 
     /// Totals over the whole run.
     pub(super) fn stats(&self) -> MergeStats {
-        let mut stats = *lock(&self.past);
-        if let Some(merger) = lock(&self.merger).as_ref() {
+        let mut stats = self.past;
+        if let Some(merger) = &self.merger {
             stats.add(merger.stats());
         }
         stats
     }
 
+    /// Where the partials topic resumes, when this member merges.
     pub(super) fn checkpoints(&self) -> Checkpoints {
-        lock(&self.merger)
+        self.merger
             .as_ref()
             .and_then(Merger::checkpoint)
             .map(|cp| (0, cp))
             .into_iter()
             .collect()
     }
+
+    /// Whether this member merges and has read the partials topic up to `end`.
+    pub(super) fn caught_up(&self, end: i64) -> Option<bool> {
+        self.merger.as_ref().map(|m| m.caught_up(end))
+    }
 }
 
 impl Stage for MergeStage {
-    fn assigned(&self, partitions: &[(i32, Option<i64>)]) -> anyhow::Result<()> {
-        let Some(&(_, emitted_through)) = partitions.iter().find(|(p, _)| *p == 0) else {
+    fn assigned(&mut self, arrivals: &[Arrival], io: &mut impl StageIo) -> anyhow::Result<()> {
+        let Some(arrival) = arrivals.iter().find(|a| a.partition == 0) else {
             return Ok(());
         };
-        if let Some(config) = &self.restore {
-            let mut publisher = lock(&self.publisher);
+        if self.restore {
+            let publisher = &mut self.publisher;
             publisher.reset();
-            let read = read_topic(config, &self.shared.results_topic, |key, value| {
-                publisher.restore(key, value)
-            })
-            .context("cannot restore cumulative totals from the result topic")?;
+            let read = io
+                .read_results(&mut |key, value| publisher.restore(key, value))
+                .context("cannot restore cumulative totals from the result topic")?;
             info!(
                 records = read,
                 "cumulative totals restored from the result topic"
             );
         }
-        *lock(&self.merger) = Some(Merger::new(self.sources, emitted_through));
+        self.merger = Some(Merger::new(self.sources, arrival.watermark_ms));
         info!("merging windows of all partitions here");
         Ok(())
     }
 
-    fn revoked(&self, partitions: &[i32]) -> anyhow::Result<Checkpoints> {
+    fn revoked(
+        &mut self,
+        partitions: &[i32],
+        io: &mut impl StageIo,
+    ) -> anyhow::Result<Checkpoints> {
         if !partitions.contains(&0) {
             return Ok(Vec::new());
         }
-        self.emit(false)?;
+        self.emit(false, io)?;
         let checkpoints = self.checkpoints();
-        if let Some(merger) = lock(&self.merger).take() {
-            lock(&self.past).add(merger.stats());
+        if let Some(merger) = self.merger.take() {
+            self.past.add(merger.stats());
         }
         Ok(checkpoints)
     }
 }
+
+#[cfg(test)]
+mod tests;

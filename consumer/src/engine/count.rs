@@ -24,7 +24,7 @@ use crate::engine::window::{Checkpoint, Observed, PartitionWindows, WindowResult
 const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// A longer pause between two [`Pipeline::close_ready`] calls means the consumer was not
-/// reading (a blocking rebalance callback, a slow flush): messages may have arrived unseen,
+/// reading (serving a rebalance, a slow flush): messages may have arrived unseen,
 /// so the pause does not count towards a partition's idle timeout.
 const STALL: Duration = Duration::from_secs(1);
 

@@ -212,7 +212,7 @@ fn time_the_consumer_was_not_reading_is_not_idle_time() {
     let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
     p.mark_end(0);
     p.close_ready(t0);
-    // Stalled for 9 s (say, in a rebalance callback), then reading again.
+    // Stalled for 9 s (say, serving a rebalance), then reading again.
     let resumed = t0 + Duration::from_secs(9);
     let soon = ticks(&mut p, resumed, Duration::from_millis(9_900));
     assert!(progress(&soon).iter().all(|&(_, _, idle)| !idle));

@@ -1,0 +1,342 @@
+//! The stages' decisions on rebalances, with Kafka replaced by a recording [`StageIo`].
+
+use std::time::Duration;
+
+use anyhow::bail;
+use common::settings::RetweetPolicy;
+use model::window_spec::WindowDef;
+use serde_json::Value;
+
+use super::*;
+use crate::engine::count::CountOptions;
+use crate::engine::window::{Shape, WindowSpec};
+
+const TEN_SECONDS: Shape = Shape {
+    size_ms: 10_000,
+    slide_ms: 10_000,
+};
+
+/// What the stages sent, and what the result topic holds for a restore.
+#[derive(Default)]
+struct Recorded {
+    partials: Vec<PartialMessage>,
+    published: Vec<Published>,
+    results: Vec<(String, Vec<u8>)>,
+    result_reads: usize,
+    results_unreadable: bool,
+}
+
+impl StageIo for Recorded {
+    fn send_partials(&mut self, messages: Vec<PartialMessage>) -> anyhow::Result<()> {
+        self.partials.extend(messages);
+        Ok(())
+    }
+
+    fn publish(&mut self, published: Published) -> anyhow::Result<()> {
+        self.published.push(published);
+        Ok(())
+    }
+
+    fn read_results(&mut self, each: &mut dyn FnMut(&str, &[u8])) -> anyhow::Result<u64> {
+        self.result_reads += 1;
+        if self.results_unreadable {
+            bail!("broker away");
+        }
+        for (key, value) in &self.results {
+            each(key, value);
+        }
+        Ok(self.results.len() as u64)
+    }
+}
+
+impl Recorded {
+    /// The counts-file lines published so far, parsed.
+    fn lines(&self) -> Vec<Value> {
+        self.published
+            .iter()
+            .flat_map(|p| &p.lines)
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn count_stage() -> CountStage {
+    CountStage {
+        pipeline: Pipeline::new(CountOptions {
+            spec: WindowSpec {
+                shapes: vec![TEN_SECONDS],
+                lateness_ms: 0,
+                max_hashtags: 0,
+            },
+            retweets: RetweetPolicy::Count,
+            idle_timeout: Duration::from_secs(10),
+            early_updates: None,
+            max_message_bytes: 1 << 20,
+            max_clock_skew: Duration::from_secs(3600),
+            earliest_event_ms: 0,
+            sentiment: None,
+        }),
+    }
+}
+
+fn merge_stage(sources: i32, defs: &[WindowDef]) -> MergeStage {
+    MergeStage {
+        merger: None,
+        past: MergeStats::default(),
+        publisher: Publisher::new(defs, 10),
+        sources,
+        restore: defs
+            .iter()
+            .any(|d| matches!(d, WindowDef::Cumulative { .. })),
+        metrics: Arc::new(Metrics::default()),
+    }
+}
+
+fn tumbling() -> Vec<WindowDef> {
+    vec![WindowDef::Tumbling { size_ms: 10_000 }]
+}
+
+fn arrivals(partitions: &[i32]) -> Vec<Arrival> {
+    partitions
+        .iter()
+        .map(|&partition| Arrival {
+            partition,
+            watermark_ms: None,
+        })
+        .collect()
+}
+
+fn tweet(id: u64, secs: i64, text: &str) -> Vec<u8> {
+    let created = model::timestamp::format_v1(secs * 1000);
+    serde_json::json!({"id_str": id.to_string(), "created_at": created, "text": text})
+        .to_string()
+        .into_bytes()
+}
+
+/// Counts `(partition, offset, event second, text)` messages.
+fn count(stage: &mut CountStage, messages: &[(i32, i64, i64, &str)]) {
+    for (i, &(partition, offset, secs, text)) in messages.iter().enumerate() {
+        let payload = tweet(i as u64 + 1, secs, text);
+        let counted =
+            stage
+                .pipeline
+                .process(partition, offset, Some(&payload), None, Instant::now());
+        counted.expect("a valid tweet");
+    }
+}
+
+/// Two partitions; each has a window [0 s, 10 s) closed by a later tweet.
+const INPUT: [(i32, i64, i64, &str); 5] = [
+    (0, 0, 1, "#rust is fast"),
+    (0, 1, 2, "#Rust again #go"),
+    (0, 2, 15, "#later"),
+    (1, 0, 3, "#go"),
+    (1, 1, 16, "#later"),
+];
+
+#[test]
+fn a_revoked_partition_sends_what_is_due_and_returns_only_its_checkpoint() {
+    let mut io = Recorded::default();
+    let mut stage = count_stage();
+    stage.assigned(&arrivals(&[0, 1]), &mut io).unwrap();
+    count(&mut stage, &INPUT);
+
+    let checkpoints = stage.revoked(&[0], &mut io).unwrap();
+
+    let partitions: Vec<i32> = checkpoints.iter().map(|(p, _)| *p).collect();
+    assert_eq!(partitions, [0]);
+    // Partition 0's open window [10 s, 20 s) starts at its third message, offset 2.
+    assert_eq!(checkpoints[0].1.offset, 2);
+    let closed: Vec<(i32, i64)> = io
+        .partials
+        .iter()
+        .filter_map(|m| match m {
+            PartialMessage::Window {
+                source,
+                window,
+                is_final: true,
+                ..
+            } => Some((*source, window.start_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        closed,
+        [(0, 0), (1, 0)],
+        "both partitions' closed windows go out"
+    );
+    let remaining: Vec<i32> = stage
+        .pipeline
+        .checkpoints()
+        .iter()
+        .map(|(p, _)| *p)
+        .collect();
+    assert_eq!(remaining, [1], "partition 0 left, partition 1 stays");
+}
+
+#[test]
+fn the_merge_stage_publishes_a_window_once_every_partition_closed_it() {
+    let mut io = Recorded::default();
+    let mut counting = count_stage();
+    counting.assigned(&arrivals(&[0, 1]), &mut io).unwrap();
+    count(&mut counting, &INPUT);
+    counting.revoked(&[0, 1], &mut io).unwrap();
+
+    let mut merging = merge_stage(2, &tumbling());
+    merging.assigned(&arrivals(&[0]), &mut io).unwrap();
+    let partials = std::mem::take(&mut io.partials);
+    let (first, rest) = partials.split_at(1);
+    merging.observe(0, &first[0].encode());
+    merging.emit(false, &mut io).unwrap();
+    assert!(
+        io.lines().is_empty(),
+        "one partition's part is not the window"
+    );
+    for (offset, message) in (1..).zip(rest) {
+        merging.observe(offset, &message.encode());
+    }
+    merging.emit(false, &mut io).unwrap();
+
+    let lines = io.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["window_start_ms"], 0);
+    // Independently of the code: #rust twice (case-folded), #go once in each partition.
+    assert_eq!(lines[0]["counts"], serde_json::json!({"rust": 2, "go": 2}));
+    assert_eq!(lines[0]["tweets"], 3);
+}
+
+#[test]
+fn only_the_partials_partition_makes_a_member_merge() {
+    let mut io = Recorded::default();
+    let mut merging = merge_stage(1, &tumbling());
+    merging.assigned(&arrivals(&[1]), &mut io).unwrap();
+    assert!(merging.merger.is_none());
+    assert_eq!(merging.caught_up(0), None, "not merged here");
+    merging.assigned(&arrivals(&[0]), &mut io).unwrap();
+    assert!(merging.caught_up(0).is_some(), "merged here");
+    assert!(merging.revoked(&[1], &mut io).unwrap().is_empty());
+    assert!(
+        merging.merger.is_some(),
+        "revoking another partition keeps merging"
+    );
+}
+
+#[test]
+fn a_member_giving_up_the_merge_keeps_its_totals_and_hands_over_its_position() {
+    let mut io = Recorded::default();
+    let mut merging = merge_stage(1, &tumbling());
+    merging.assigned(&arrivals(&[0]), &mut io).unwrap();
+    let progress = PartialMessage::Progress {
+        source: 0,
+        watermark_ms: Some(20_000),
+        idle: false,
+    };
+    for offset in 0..3 {
+        merging.observe(offset, &progress.encode());
+    }
+    merging.observe(3, b"not a partial message");
+    let merged_before = merging.stats();
+
+    let checkpoints = merging.revoked(&[0], &mut io).unwrap();
+
+    assert_eq!(checkpoints.len(), 1);
+    assert_eq!((checkpoints[0].0, checkpoints[0].1.offset), (0, 4));
+    assert!(merging.merger.is_none());
+    assert_eq!(
+        merging.stats(),
+        merged_before,
+        "totals survive the handover"
+    );
+    merging.assigned(&arrivals(&[0]), &mut io).unwrap();
+    assert_eq!(
+        merging.stats(),
+        merged_before,
+        "and add up after a new takeover"
+    );
+}
+
+/// One partition's partials for `messages`, counted and handed over by a revocation.
+fn partials_of(messages: &[(i32, i64, i64, &str)]) -> Vec<PartialMessage> {
+    let mut io = Recorded::default();
+    let mut counting = count_stage();
+    counting.assigned(&arrivals(&[0]), &mut io).unwrap();
+    count(&mut counting, messages);
+    counting.revoked(&[0], &mut io).unwrap();
+    io.partials
+}
+
+/// Merges `partials` from offset `first` on and publishes what completed.
+fn merge(stage: &mut MergeStage, first: i64, partials: &[PartialMessage], io: &mut Recorded) {
+    for (offset, message) in (first..).zip(partials) {
+        stage.observe(offset, &message.encode());
+    }
+    stage.emit(false, io).unwrap();
+}
+
+/// The count in the last published record keyed `key`.
+fn last_count(io: &Recorded, key: &str) -> Option<u64> {
+    let record = io
+        .published
+        .iter()
+        .flat_map(|p| &p.records)
+        .rfind(|r| r.key == key)?;
+    let value: Value = serde_json::from_slice(&record.value).unwrap();
+    value["count"].as_u64()
+}
+
+#[test]
+fn a_takeover_continues_cumulative_totals_from_the_result_topic() {
+    let cumulative = vec![WindowDef::Cumulative { every_ms: 10_000 }];
+    let first = partials_of(&[(0, 0, 1, "#rust"), (0, 1, 15, "#x")]);
+    let second = partials_of(&[(0, 2, 12, "#rust #go"), (0, 3, 25, "#y")]);
+    let mut before = Recorded::default();
+    let mut owner = merge_stage(1, &cumulative);
+    owner.assigned(&arrivals(&[0]), &mut before).unwrap();
+    merge(&mut owner, 0, &first, &mut before);
+    assert_eq!(last_count(&before, "cumulative-10s|rust"), Some(1));
+
+    let mut after = Recorded {
+        results: before
+            .published
+            .iter()
+            .flat_map(|p| &p.records)
+            .map(|r| (r.key.clone(), r.value.clone()))
+            .collect(),
+        ..Recorded::default()
+    };
+    let mut successor = merge_stage(1, &cumulative);
+    successor.assigned(&arrivals(&[0]), &mut after).unwrap();
+    merge(&mut successor, first.len() as i64, &second, &mut after);
+
+    assert_eq!(after.result_reads, 1);
+    assert_eq!(last_count(&after, "cumulative-10s|rust"), Some(2));
+    assert_eq!(last_count(&after, "cumulative-10s|go"), Some(1));
+}
+
+#[test]
+fn a_takeover_fails_without_the_cumulative_totals() {
+    let cumulative = vec![WindowDef::Cumulative { every_ms: 10_000 }];
+    let mut io = Recorded::default();
+    let mut plain = merge_stage(1, &tumbling());
+    plain.assigned(&arrivals(&[0]), &mut io).unwrap();
+    assert_eq!(
+        io.result_reads, 0,
+        "no cumulative windows, nothing to restore"
+    );
+
+    let mut unreadable = Recorded {
+        results_unreadable: true,
+        ..Recorded::default()
+    };
+    let mut merging = merge_stage(1, &cumulative);
+    let error = merging
+        .assigned(&arrivals(&[0]), &mut unreadable)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("cannot restore cumulative totals"),
+        "{error:#}"
+    );
+    assert!(merging.merger.is_none(), "no merging without the totals");
+}
