@@ -118,7 +118,15 @@ struct Partition {
     /// Closed all its windows at the end of input (`--until-end`); cleared by the next message.
     finished: bool,
     /// The progress last sent and when.
-    sent: Option<(Option<i64>, bool, Instant)>,
+    sent: Option<SentProgress>,
+}
+
+/// A partition's progress as last sent to the merge stage.
+#[derive(Clone, Copy)]
+struct SentProgress {
+    watermark_ms: Option<i64>,
+    idle: bool,
+    at: Instant,
 }
 
 impl Partition {
@@ -278,16 +286,21 @@ impl Pipeline {
             }
             self.stats.windows += closed.len() as u64;
             out.extend(closed.into_iter().map(|w| window_message(source, w, true)));
-            let position = (p.windows.closed_through_ms(), p.idle);
-            let due = p.sent.is_none_or(|(wm, idle, at)| {
-                (wm, idle) != position || now.duration_since(at) >= HEARTBEAT
+            let (watermark_ms, idle) = (p.windows.closed_through_ms(), p.idle);
+            let due = p.sent.is_none_or(|sent| {
+                (sent.watermark_ms, sent.idle) != (watermark_ms, idle)
+                    || now.duration_since(sent.at) >= HEARTBEAT
             });
             if due {
-                p.sent = Some((position.0, position.1, now));
+                p.sent = Some(SentProgress {
+                    watermark_ms,
+                    idle,
+                    at: now,
+                });
                 out.push(PartialMessage::Progress {
                     source,
-                    watermark_ms: position.0,
-                    idle: position.1,
+                    watermark_ms,
+                    idle,
                 });
             }
         }
