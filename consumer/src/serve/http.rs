@@ -22,7 +22,7 @@ use tracing::{error, info};
 use common::kafka::consumer_config;
 use common::settings::Settings;
 
-use crate::serve::metrics::{render, Metrics};
+use crate::serve::metrics::{render, Metrics, CONTENT_TYPE};
 use crate::serve::results_reader::{self, LiveView};
 
 /// Most hashtags one request may ask for.
@@ -237,10 +237,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     let snapshot = app.metrics.snapshot();
     let text = render(&snapshot, &app.live.view());
     (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
+        [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))],
         text,
     )
         .into_response()
