@@ -32,11 +32,7 @@ pub(super) fn admin_config(kafka: &KafkaSettings) -> ClientConfig {
 /// Settings for publishing tweets: no loss and no duplicates on retry (idempotent, acks=all),
 /// batched for throughput.
 ///
-/// Uncompressed by default, for the local broker: Tansu 0.6 stores records decompressed, and a
-/// fetch of a compressed topic re-reads the partition several times over (it charges the fetch
-/// budget the compressed size), which made draining a 200,000-tweet lz4 topic 4.7x slower than
-/// an uncompressed one; it cannot serve snappy at all. On Apache Kafka, turn lz4 on with
-/// `kafka.properties.compression.type` (docker-compose.yml does).
+/// Uncompressed by default, for Tansu: docs/src/operations.md#tansu-compressed-topics.
 pub fn producer_config(kafka: &KafkaSettings) -> ClientConfig {
     idempotent_producer(kafka, "trends-producer", 10)
 }
@@ -73,12 +69,9 @@ pub fn consumer_config(kafka: &KafkaSettings, consumer: &ConsumerSettings) -> Cl
         .set("auto.offset.reset", consumer.auto_offset_reset.as_str())
         // End-of-partition events tell idle partitions apart from slow ones.
         .set("enable.partition.eof", "true")
-        // Kafka honours the per-partition limit; Tansu 0.6 caps a whole response at 5 MB, so
-        // fetch.max.bytes (default 50 MB) must not go below that.
+        // docs/src/operations.md#tansu-capped-fetch-responses
         .set("max.partition.fetch.bytes", "16777216")
-        // Tansu holds every fetch response for the whole wait even when it has data: with
-        // librdkafka's 500 ms default a consumer tops out at about 5 MB per half second, and
-        // every wait is paid again on each hop of a live update (raw, partials, results).
+        // docs/src/operations.md#tansu-fetches-held-for-the-whole-wait
         .set("fetch.wait.max.ms", "10");
     with_user_properties(config, kafka)
 }

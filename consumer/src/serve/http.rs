@@ -83,8 +83,8 @@ pub fn start(
     let c = &settings.consumer;
     let live = Arc::new(LiveView::new(c.http_history));
     let mut config = consumer_config(&settings.kafka, c);
-    // It assigns itself every partition and commits nothing, so it never joins this group;
-    // librdkafka needs a group id to assign partitions at all.
+    // It assigns itself every partition and commits nothing, so it never joins this group
+    // (why it has one: docs/src/operations.md#librdkafka-group-id-for-assign).
     config
         .set("group.id", format!("{}.http-view", c.group_id))
         .set("client.id", "trends-consumer-http-view");
