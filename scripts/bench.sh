@@ -182,9 +182,7 @@ run_e2e() {
       BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$topic" --partitions 3 \
         --replication-factor 1 >/dev/null || die "cannot create topic $topic"
     else
-      # With Kafka's default retention.ms set explicitly: Tansu reports only the configs a topic
-      # was created with, and Quix Streams reads retention.ms of its input topic to create its
-      # repartition topic (KeyError: 'retention.ms' otherwise).
+      # Kafka's default retention.ms, set explicitly: docs/src/operations.md#tansu-topic-configs
       tansu topic create "$topic" --broker "tcp://$bootstrap" --partitions 3 --config retention.ms=604800000 >/dev/null ||
         die "cannot create topic $topic"
     fi
@@ -194,10 +192,8 @@ run_e2e() {
 
   step "1. producing $TWEETS tweets: our producer vs. a no-op produce loop"
   # Both load their client settings through common::settings, so this applies to both alike.
-  # librdkafka's default local queue (100,000 messages, ~270 MB of tweets) takes longer than the
-  # producer's 30 s end-of-input flush to drain through this broker (~3,000 msg/s on a busy
-  # machine), and the producer then rightly exits 1 with tweets unacknowledged. A 10,000-message
-  # queue still batches fully and drains within a few seconds.
+  # A queue that drains within the producer's end-of-input flush:
+  # docs/src/operations.md#tansu-throughput
   local queue="TRENDS__KAFKA__PROPERTIES__QUEUE_BUFFERING_MAX_MESSAGES=${BENCH_PRODUCE_QUEUE:-10000}"
   echo "both with $queue (queue.buffering.max.messages; env BENCH_PRODUCE_QUEUE)"
   "${run[@]}" --step produce --name producer --count-regex 'delivered (\d+)' --show 'producer summary' -- \

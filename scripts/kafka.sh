@@ -50,7 +50,7 @@ CLUSTER_DIR="${CLUSTER_DIR:-$REPO_ROOT/.cluster}"
 IFS=', ' read -r -a CLUSTER_PORT_LIST <<<"${CLUSTER_PORTS:-19092,29092,39092}"
 IFS=', ' read -r -a CONTROLLER_PORT_LIST <<<"${CONTROLLER_PORTS:-19093,29093,39093}"
 START_TIMEOUT_SECS="${BROKER_START_TIMEOUT:-120}"
-# A controlled shutdown waits for the controller's approval; a node left alone never gets it.
+# How long a node may take after SIGTERM before SIGKILL: docs/src/operations.md#kafka-controlled-shutdown
 STOP_TIMEOUT_SECS="${BROKER_STOP_TIMEOUT:-30}"
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }

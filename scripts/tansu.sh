@@ -149,8 +149,7 @@ cmd_start() {
   # nohup: survives the shell that started it. Both exec, so $! is tansu's pid.
   local launcher=(nohup)
   if command -v setsid >/dev/null; then launcher=(setsid nohup); fi
-  # tansu resolves the sqlite URL's path relative to its working directory (sqlite:///abs/x.db opens
-  # ./abs/x.db), so it runs inside BROKER_DIR with a relative URL.
+  # Inside BROKER_DIR, with a relative URL: docs/src/operations.md#tansu-sqlite-path
   pid="$(
     cd "$BROKER_DIR"
     NO_COLOR=1 "${launcher[@]}" tansu broker \

@@ -29,8 +29,8 @@ impl SharedBroker {
 }
 
 /// Whether a test that needs Apache Kafka must skip, saying why: on Tansu (a machine without
-/// Java) there is no Kafka to start, and Tansu's group coordinator can strand a killed member's
-/// partitions (docs/src/operations.md, "The local broker"). Tests call it first:
+/// Java) there is no Kafka to start, and Tansu's group coordinator cannot be relied on
+/// (docs/src/operations.md#tansu-group-coordinator). Tests call it first:
 /// `if needs_kafka("...") { return; }`.
 pub fn needs_kafka(what: &str) -> bool {
     let skip = SharedBroker::under_test() == SharedBroker::Tansu;

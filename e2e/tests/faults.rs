@@ -107,9 +107,7 @@ fn the_producer_survives_a_broker_restart_and_publishes_every_tweet_once() {
 
     let records = read_all_at(&o.broker.bootstrap(), &topic);
     assert_each_tweet_once(&keys_of(&records), &file);
-    // Stamped with the tweets' 2026-01-01 dates instead, the producer's state on the broker is
-    // older than producer.id.expiration.ms and is dropped when the restarted broker reloads it,
-    // so a batch retried across the restart is written twice (seen here one run in three).
+    // Not the tweets' 2026-01-01 dates: docs/src/operations.md#kafka-producer-state-expiry
     let first = records.iter().filter_map(|r| r.timestamp_ms).min();
     assert!(
         first.is_some_and(|ms| ms >= started_ms),

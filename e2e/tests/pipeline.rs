@@ -525,7 +525,8 @@ fn two_consumers_split_the_partitions_and_process_everything() {
 
     f.publish(&file, TWEETS);
     // Stop A while tweets are still being processed; B takes over all partitions, resuming
-    // A's from A's checkpoints. Then stop B (one at a time: see BROKER.md).
+    // A's from A's checkpoints. Then stop B (one at a time:
+    // docs/src/operations.md#tansu-group-coordinator).
     std::thread::sleep(Duration::from_secs(2));
     assert!(
         a.terminate(Duration::from_secs(30)).success(),

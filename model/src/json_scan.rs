@@ -155,8 +155,8 @@ pub(crate) fn array_end(
 /// Where the JSON value starting at `at` ends, or `None` if there is no valid value there (or
 /// it nests deeper than [`MAX_DEPTH`]). Leading whitespace is skipped; trailing is not.
 /// Scalars, most of the values a caller skips, end here without the container walk's setup,
-/// and inline in the caller (a call's register saves and restores cost ~14 instructions per
-/// value, more than the rest for a `null` or a small count).
+/// and inline in the caller (a call's register saves and restores cost more than the rest for
+/// a `null` or a small count; BENCHMARKS.md, "Second pass").
 #[inline(always)]
 pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
     let at = skip_whitespace(bytes, at);
@@ -351,7 +351,7 @@ impl Window {
 
     /// [`number_end`] of the number at `at`, its digits found in the window where they end
     /// inside it. (It counts the run before looking at the first digit: `number_end` with
-    /// only its digit loop replaced by the mask measured 2–5% slower over the whole engine.)
+    /// only its digit loop replaced by the mask was slower; BENCHMARKS.md, "Third pass".)
     #[inline(always)]
     fn number_end(&self, bytes: &[u8], at: usize) -> Option<usize> {
         let i = at + usize::from(bytes[at] == b'-');

@@ -86,12 +86,8 @@ impl ProducerContext for TrackingContext {
 /// which input lines are safely in the topic.
 ///
 /// Records carry the time they were published as their Kafka timestamp, not the tweet's
-/// `created_at` (the consumer reads event time from the tweet itself). The broker ages an
-/// idempotent producer's state by its records' timestamps: stamped with a replayed archive's
-/// dates, the state counts as expired (`producer.id.expiration.ms`, one day) when a restarted
-/// broker reloads it, and a batch retried across the restart was written twice. Time retention
-/// and the broker's limit on future timestamps then also apply to publishing time, as operators
-/// expect, whatever the age of the tweets.
+/// `created_at` (the consumer reads event time from the tweet itself), so that a retried batch
+/// is not written twice: docs/src/operations.md#kafka-producer-state-expiry.
 pub struct KafkaSink {
     producer: ThreadedProducer<TrackingContext>,
     topic: String,

@@ -1,10 +1,10 @@
 //! No-op drain: the ceiling of any consumer of a topic on this broker.
 //!
-//! Why it exists: through the local broker the broker, not our code, limits end-to-end
-//! throughput (see `/work/shared/BROKER.md`), so the consumer's end-to-end rate only means
-//! something next to the rate of a consumer that does nothing with the messages. This one joins
-//! a group with exactly the consumer's client settings (`common::kafka::consumer_config`: fetch
-//! sizes, `enable.partition.eof`), reads every message of the topic from the earliest offset,
+//! Why it exists: through the local broker the broker, not our code, limits end-to-end throughput
+//! (see BENCHMARKS.md, "End to end through the local broker"), so the consumer's end-to-end rate
+//! only means something next to the rate of a consumer that does nothing with the messages. This
+//! one joins a group with exactly the consumer's client settings (`common::kafka::consumer_config`:
+//! fetch sizes, `enable.partition.eof`), reads every message of the topic from the earliest offset,
 //! touches only each payload's length, and stops once every partition has reached its end.
 //!
 //! Prints a human line and a machine-readable `RESULT count=<messages> seconds=<s>` line

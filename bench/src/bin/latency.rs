@@ -12,7 +12,7 @@
 //! record's Kafka timestamp (set when the consumer published it) is reported too, which leaves
 //! out the reader's own fetch delay. With `--raw-hop` a second reader follows the raw topic, so
 //! that one broker hop (produce to fetch) is measured in the same run as a baseline: the local
-//! broker, not our code, is often the limit (see /work/shared/BROKER.md). The delays are also
+//! broker, not our code, is often the limit (see BENCHMARKS.md, "Latency"). The delays are also
 //! broken down by phase of the run, which tells a steady delay from a growing backlog.
 //!
 //! The consumer under test runs as its own process, started by the caller or, with

@@ -1,11 +1,12 @@
 //! No-op produce loop: the ceiling of any producer of these tweets on this broker.
 //!
 //! Why it exists: through the local broker the broker, not our code, limits publishing (see
-//! `/work/shared/BROKER.md`), so the producer's rate only means something next to the rate of a
-//! loop that publishes the same bytes with the same client settings and does nothing else. This
-//! one loads a JSON-lines file into memory, then hands every line, unparsed, to a producer built
-//! exactly like the producer's (`common::kafka::producer_config`, `counting_producer`,
-//! `send_waiting`), keyed by its line index, and waits until the broker acknowledged every one.
+//! BENCHMARKS.md, "End to end through the local broker"), so the producer's rate only means
+//! something next to the rate of a loop that publishes the same bytes with the same client settings
+//! and does nothing else. This one loads a JSON-lines file into memory, then hands every line,
+//! unparsed, to a producer built exactly like the producer's (`common::kafka::producer_config`,
+//! `counting_producer`, `send_waiting`), keyed by its line index, and waits until the broker
+//! acknowledged every one.
 //!
 //! Prints a human line and a machine-readable `RESULT count=<acknowledged> seconds=<s>` line
 //! (seconds from the first send to the last acknowledgement). Exits 1 if any message was not

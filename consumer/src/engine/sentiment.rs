@@ -6,8 +6,8 @@
 //! This is our own implementation of the rules as the reference Python package (vaderSentiment
 //! 3.3.2) applies them, over its lexicon and emoji lexicon, vendored unchanged under
 //! `sentiment/` with their MIT licence (`LICENSE-VADER.txt`). The crate `vader_sentiment` 0.1.1
-//! was measured first and not used: it misses 5 of the 16 published example scores and takes
-//! about 54 µs per tweet, several times the rest of the consumer's work per tweet.
+//! was tried first and not used: it misses 5 of the 16 published example scores and is several
+//! times slower than the rest of the consumer's work per tweet (BENCHMARKS.md, "Sentiment").
 //!
 //! One deliberate difference from the reference: its "but" rule looks each score up by value,
 //! so two words with the same score can be scaled as if they stood elsewhere; here every word

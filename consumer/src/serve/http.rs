@@ -22,7 +22,7 @@ use tracing::{error, info};
 use common::kafka::consumer_config;
 use common::settings::Settings;
 
-use crate::serve::metrics::{render, Metrics};
+use crate::serve::metrics::{render, Metrics, CONTENT_TYPE};
 use crate::serve::results_reader::{self, LiveView};
 
 /// Most hashtags one request may ask for.
@@ -83,8 +83,8 @@ pub fn start(
     let c = &settings.consumer;
     let live = Arc::new(LiveView::new(c.http_history));
     let mut config = consumer_config(&settings.kafka, c);
-    // It assigns itself every partition and commits nothing, so it never joins this group;
-    // librdkafka needs a group id to assign partitions at all.
+    // It assigns itself every partition and commits nothing, so it never joins this group
+    // (why it has one: docs/src/operations.md#librdkafka-group-id-for-assign).
     config
         .set("group.id", format!("{}.http-view", c.group_id))
         .set("client.id", "trends-consumer-http-view");
@@ -237,10 +237,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     let snapshot = app.metrics.snapshot();
     let text = render(&snapshot, &app.live.view());
     (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
+        [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))],
         text,
     )
         .into_response()

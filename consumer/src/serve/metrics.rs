@@ -1,12 +1,24 @@
 //! What this instance exports to Prometheus: the driver records its stages' totals, consumer
 //! lag and window publication delay here; `render` turns them, with the results view's figures,
-//! into the Prometheus text format. Counters are this instance's own (sum them over instances);
-//! sentiment figures come from the merged results, so every instance shows the same.
+//! into the Prometheus text format 0.0.4 (encoded by `prometheus-client`, so names, label
+//! escaping and the format's details follow the reference client). Counters are this
+//! instance's own (sum them over instances); sentiment figures come from the merged results,
+//! so every instance shows the same.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use prometheus_client::collector::Collector;
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+use prometheus_client::encoding::{
+    prometheus_text, DescriptorEncoder, EncodeGaugeValue, EncodeLabelSet, EncodeMetric,
+    MetricEncoder,
+};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
 use rdkafka::statistics::Statistics;
 
 use crate::engine::stats::RunStats;
@@ -67,129 +79,227 @@ impl Metrics {
     }
 }
 
-/// One metric family: name, type and help, then its samples.
-struct Family<'a> {
-    out: &'a mut String,
+/// A metric family's name and help. Counter names leave out `_total`: the encoder appends it.
+struct Family {
+    name: &'static str,
+    help: &'static str,
 }
 
-impl Family<'_> {
-    fn new<'a>(out: &'a mut String, name: &str, kind: &str, help: &str) -> Family<'a> {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        Family { out }
-    }
+const TWEETS_CONSUMED: Family = Family {
+    name: "trends_tweets_consumed",
+    help: "Messages read from the raw topic by this instance's counting stage.",
+};
+const TWEETS_COUNTED: Family = Family {
+    name: "trends_tweets_counted",
+    help: "Tweets counted in at least one window.",
+};
+const PARSE_REJECTS: Family = Family {
+    name: "trends_parse_rejects",
+    help: "Messages that were not usable tweets (sent to the dead-letter topic).",
+};
+const DUPLICATES: Family = Family {
+    name: "trends_duplicates",
+    help: "Tweets not counted again because their id was already counted in their windows.",
+};
+const LATE_RECORDS: Family = Family {
+    name: "trends_late_records",
+    help: "Window assignments dropped because the window had already closed.",
+};
+const RETWEETS_SKIPPED: Family = Family {
+    name: "trends_retweets_skipped",
+    help: "Retweets not counted (consumer.retweets = skip).",
+};
+const PARTITION_WINDOWS_CLOSED: Family = Family {
+    name: "trends_partition_windows_closed",
+    help: "Per-partition windows the counting stage closed and sent to the merge stage.",
+};
+const WINDOWS_PUBLISHED: Family = Family {
+    name: "trends_windows_published",
+    help: "Final merged windows this instance published to the result topic.",
+};
+const LATE_PARTS: Family = Family {
+    name: "trends_late_parts",
+    help: "Window parts the merge stage received after publishing the window (replays after a crash, or a partition that woke from idle).",
+};
+const CONSUMER_LAG: Family = Family {
+    name: "trends_consumer_lag_records",
+    help: "Records between this instance's read position and the end of each partition it reads.",
+};
+const EMIT_DELAY: Family = Family {
+    name: "trends_window_emit_delay_seconds",
+    help: "Wall-clock time from the end of the last final window this instance published to its publication (event time: large when replaying old tweets).",
+};
+const RESULTS_READ: Family = Family {
+    name: "trends_results_records_read",
+    help: "Result-topic records the HTTP view has read.",
+};
+const RESULTS_UNREADABLE: Family = Family {
+    name: "trends_results_records_unreadable",
+    help: "Result-topic records the HTTP view could not read.",
+};
+const SENTIMENT_TWEETS: Family = Family {
+    name: "trends_window_sentiment_tweets",
+    help: "Tweets of the latest closed window per sentiment class (when sentiment scoring is on).",
+};
+const SENTIMENT_MEAN: Family = Family {
+    name: "trends_window_sentiment_mean",
+    help: "Mean compound sentiment score of the latest closed window's tweets (-1 to 1).",
+};
 
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-        self.out.push_str(name);
-        if !labels.is_empty() {
-            self.out.push('{');
-            for (i, (label, text)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                let _ = write!(self.out, "{label}=\"{}\"", escape_label(text));
-            }
-            self.out.push('}');
+#[derive(Debug, EncodeLabelSet)]
+struct LagLabels {
+    topic: String,
+    partition: i32,
+}
+
+#[derive(Debug, EncodeLabelSet)]
+struct SentimentLabels {
+    window: String,
+    sentiment: &'static str,
+}
+
+#[derive(Debug, EncodeLabelSet)]
+struct WindowLabels {
+    window: String,
+}
+
+/// One labelled value of a family.
+#[derive(Debug)]
+struct Sample<L, V> {
+    labels: L,
+    value: V,
+}
+
+/// The figures of one scrape. A registry's collectors must own what they encode, so this
+/// copies them out of the snapshot and the results view (a handful of values).
+#[derive(Debug)]
+struct Scrape {
+    run: RunStats,
+    lag: Vec<Sample<LagLabels, i64>>,
+    emit_delay_seconds: Option<f64>,
+    results_read: u64,
+    results_unreadable: u64,
+    sentiment_tweets: Vec<Sample<SentimentLabels, u64>>,
+    sentiment_mean: Vec<Sample<WindowLabels, f64>>,
+}
+
+impl Scrape {
+    fn new(metrics: &Snapshot, view: &ResultsView) -> Scrape {
+        let lag = metrics
+            .lag
+            .iter()
+            .flat_map(|(topic, partitions)| {
+                partitions.iter().map(|(&partition, &lag)| Sample {
+                    labels: LagLabels {
+                        topic: topic.clone(),
+                        partition,
+                    },
+                    value: lag,
+                })
+            })
+            .collect();
+        let sentiments = view.latest_sentiments();
+        let sentiment_tweets = sentiments
+            .iter()
+            .flat_map(|&(window, s)| {
+                [
+                    ("positive", s.positive),
+                    ("neutral", s.neutral),
+                    ("negative", s.negative),
+                ]
+                .map(|(sentiment, tweets)| Sample {
+                    labels: SentimentLabels {
+                        window: window.to_owned(),
+                        sentiment,
+                    },
+                    value: tweets,
+                })
+            })
+            .collect();
+        let sentiment_mean = sentiments
+            .iter()
+            .map(|&(window, s)| Sample {
+                labels: WindowLabels {
+                    window: window.to_owned(),
+                },
+                value: s.mean,
+            })
+            .collect();
+        let (results_read, results_unreadable) = view.records();
+        Scrape {
+            run: metrics.run,
+            lag,
+            emit_delay_seconds: metrics.emit_delay_ms.map(|ms| ms as f64 / 1000.0),
+            results_read,
+            results_unreadable,
+            sentiment_tweets,
+            sentiment_mean,
         }
-        let _ = writeln!(self.out, " {value}");
     }
 }
 
-/// Escapes a label value as the text format requires (window labels come from the data).
-fn escape_label(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-/// The Prometheus text exposition of `metrics` and `view`.
-pub fn render(metrics: &Snapshot, view: &ResultsView) -> String {
-    let mut out = String::new();
-    let (count, merge) = (metrics.run.count, metrics.run.merge);
-    let counters: [(&str, &str, u64); 9] = [
-        ("trends_tweets_consumed_total", "Messages read from the raw topic by this instance's counting stage.", count.consumed),
-        ("trends_tweets_counted_total", "Tweets counted in at least one window.", count.counted),
-        ("trends_parse_rejects_total", "Messages that were not usable tweets (sent to the dead-letter topic).", count.rejected),
-        ("trends_duplicates_total", "Tweets not counted again because their id was already counted in their windows.", count.duplicates),
-        ("trends_late_records_total", "Window assignments dropped because the window had already closed.", count.late),
-        ("trends_retweets_skipped_total", "Retweets not counted (consumer.retweets = skip).", count.retweets_skipped),
-        ("trends_partition_windows_closed_total", "Per-partition windows the counting stage closed and sent to the merge stage.", count.windows),
-        ("trends_windows_published_total", "Final merged windows this instance published to the result topic.", merge.windows),
-        ("trends_late_parts_total", "Window parts the merge stage received after publishing the window (replays after a crash, or a partition that woke from idle).", merge.late_parts),
-    ];
-    for (name, help, value) in counters {
-        Family::new(&mut out, name, "counter", help).sample(name, &[], value);
-    }
-
-    let name = "trends_consumer_lag_records";
-    let mut family = Family::new(
-        &mut out,
-        name,
-        "gauge",
-        "Records between this instance's read position and the end of each partition it reads.",
-    );
-    for (topic, partitions) in &metrics.lag {
-        for (partition, lag) in partitions {
-            let partition = partition.to_string();
-            family.sample(name, &[("topic", topic), ("partition", &partition)], lag);
-        }
-    }
-
-    let name = "trends_window_emit_delay_seconds";
-    let mut family = Family::new(
-        &mut out,
-        name,
-        "gauge",
-        "Wall-clock time from the end of the last final window this instance published to its publication (event time: large when replaying old tweets).",
-    );
-    if let Some(ms) = metrics.emit_delay_ms {
-        family.sample(name, &[], ms as f64 / 1000.0);
-    }
-
-    let (records, unreadable) = view.records();
-    let name = "trends_results_records_read_total";
-    Family::new(
-        &mut out,
-        name,
-        "counter",
-        "Result-topic records the HTTP view has read.",
-    )
-    .sample(name, &[], records);
-    let name = "trends_results_records_unreadable_total";
-    Family::new(
-        &mut out,
-        name,
-        "counter",
-        "Result-topic records the HTTP view could not read.",
-    )
-    .sample(name, &[], unreadable);
-
-    let sentiments = view.latest_sentiments();
-    let name = "trends_window_sentiment_tweets";
-    let mut family = Family::new(
-        &mut out,
-        name,
-        "gauge",
-        "Tweets of the latest closed window per sentiment class (when sentiment scoring is on).",
-    );
-    for (label, s) in &sentiments {
-        for (class, n) in [
-            ("positive", s.positive),
-            ("neutral", s.neutral),
-            ("negative", s.negative),
+impl Collector for Scrape {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let (count, merge) = (self.run.count, self.run.merge);
+        for (family, total) in [
+            (TWEETS_CONSUMED, count.consumed),
+            (TWEETS_COUNTED, count.counted),
+            (PARSE_REJECTS, count.rejected),
+            (DUPLICATES, count.duplicates),
+            (LATE_RECORDS, count.late),
+            (RETWEETS_SKIPPED, count.retweets_skipped),
+            (PARTITION_WINDOWS_CLOSED, count.windows),
+            (WINDOWS_PUBLISHED, merge.windows),
+            (LATE_PARTS, merge.late_parts),
         ] {
-            family.sample(name, &[("window", label), ("sentiment", class)], n);
+            counter(&mut encoder, &family, total)?;
         }
+        gauges(&mut encoder, &CONSUMER_LAG, &self.lag)?;
+        let delay = describe(&mut encoder, &EMIT_DELAY, MetricType::Gauge)?;
+        if let Some(seconds) = self.emit_delay_seconds {
+            ConstGauge::new(seconds).encode(delay)?;
+        }
+        counter(&mut encoder, &RESULTS_READ, self.results_read)?;
+        counter(&mut encoder, &RESULTS_UNREADABLE, self.results_unreadable)?;
+        gauges(&mut encoder, &SENTIMENT_TWEETS, &self.sentiment_tweets)?;
+        gauges(&mut encoder, &SENTIMENT_MEAN, &self.sentiment_mean)
     }
-    let name = "trends_window_sentiment_mean";
-    let mut family = Family::new(
-        &mut out,
-        name,
-        "gauge",
-        "Mean compound sentiment score of the latest closed window's tweets (-1 to 1).",
-    );
-    for (label, s) in &sentiments {
-        family.sample(name, &[("window", label)], s.mean);
+}
+
+/// Writes `family`'s HELP and TYPE lines, even when no sample follows, so that every family
+/// is documented from the first scrape on.
+fn describe<'e>(
+    encoder: &'e mut DescriptorEncoder,
+    family: &'e Family,
+    kind: MetricType,
+) -> Result<MetricEncoder<'e>, fmt::Error> {
+    encoder.encode_descriptor(family.name, family.help, None, kind)
+}
+
+fn counter(encoder: &mut DescriptorEncoder, family: &Family, total: u64) -> fmt::Result {
+    ConstCounter::new(total).encode(describe(encoder, family, MetricType::Counter)?)
+}
+
+fn gauges<L: EncodeLabelSet, V: EncodeGaugeValue + Copy>(
+    encoder: &mut DescriptorEncoder,
+    family: &Family,
+    samples: &[Sample<L, V>],
+) -> fmt::Result {
+    let mut metric = describe(encoder, family, MetricType::Gauge)?;
+    for sample in samples {
+        ConstGauge::new(sample.value).encode(metric.encode_family(&sample.labels)?)?;
     }
+    Ok(())
+}
+
+/// The Prometheus text exposition (format 0.0.4, [`CONTENT_TYPE`]) of `metrics` and `view`.
+pub fn render(metrics: &Snapshot, view: &ResultsView) -> String {
+    // A registry per scrape: every figure is read at scrape time, none lives in the registry.
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(Scrape::new(metrics, view)));
+    let mut out = String::new();
+    prometheus_text::encode(&mut out, &registry)
+        .expect("encoding into a String fails only if a collector fails, and Scrape never does");
     out
 }
 

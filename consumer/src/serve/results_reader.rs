@@ -1,9 +1,8 @@
 //! Feeds the HTTP view from the result topic: its own consumer, in no group, reading every
 //! partition, so every instance serves the same merged results whichever member merges. On
 //! start it reads back what was published within `consumer.http_lookback` (by record time),
-//! then follows the topic. It asks the broker where that time begins; a broker that does not
-//! look offsets up by time (Tansu 0.6 answers with the first offset) costs a longer read, and
-//! older records are skipped either way.
+//! then follows the topic. It asks the broker where that time begins, and skips older records
+//! either way (Tansu: docs/src/operations.md#tansu-offsets-by-time).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
