@@ -173,8 +173,9 @@ impl CheckpointStore {
         let mut producer = producer_config.clone();
         producer.set("client.id", "trends-consumer-checkpoints");
         let mut reader = consumer_config.clone();
-        // Loading holds up a rebalance (the group waits for it): one record per partition, fetched without
-        // waiting for more (Tansu holds a fetch for the whole wait even when it has data).
+        // Loading holds up a rebalance (the group waits for it): one record per partition,
+        // fetched without waiting for more (Tansu:
+        // docs/src/operations.md#tansu-fetches-held-for-the-whole-wait).
         reader
             .set("enable.partition.eof", "true")
             .set("fetch.wait.max.ms", "5");

@@ -14,8 +14,8 @@ use tracing::warn;
 
 use common::kafka::{is_transient, retry_transient, SETUP_TIMEOUT};
 
-/// librdkafka reports consumer errors both to the client context and through `poll`; the
-/// poll loops handle end-of-partition, so only client-level problems are logged.
+/// The poll loops handle end-of-partition, so only client-level problems are logged
+/// (docs/src/operations.md#librdkafka-consumer-errors-reported-twice).
 pub(super) fn log_client_error(error: &KafkaError, reason: &str) {
     if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
         warn!(%error, reason, "Kafka client error");
