@@ -381,17 +381,8 @@ enum Counted {
     Duplicate,
 }
 
-/// Parses and checks one message and adds it to its partition's windows.
-fn count(
-    options: &CountOptions,
-    wall_ms: Option<i64>,
-    p: &mut Partition,
-    tags: &mut TweetTags,
-    offset: i64,
-    payload: Option<&[u8]>,
-    kafka_timestamp_ms: Option<i64>,
-) -> Result<Counted, Rejection> {
-    let payload = payload.unwrap_or_default();
+/// The payload, unless it is empty or larger than the limit.
+fn checked_size<'a>(options: &CountOptions, payload: &'a [u8]) -> Result<&'a [u8], Rejection> {
     if payload.is_empty() {
         return Err(Rejection::Empty);
     }
@@ -401,11 +392,17 @@ fn count(
             limit: options.max_message_bytes,
         });
     }
-    let tweet = Tweet::parse_for_counting(payload)?;
-    let event_ms = tweet
-        .created_at_ms
-        .or(kafka_timestamp_ms)
-        .ok_or(Rejection::NoTime)?;
+    Ok(payload)
+}
+
+/// The tweet's event time, unless it has none or it is before Twitter began or too far ahead of
+/// the wall clock.
+fn event_time(
+    options: &CountOptions,
+    wall_ms: Option<i64>,
+    event_ms: Option<i64>,
+) -> Result<i64, Rejection> {
+    let event_ms = event_ms.ok_or(Rejection::NoTime)?;
     if event_ms < options.earliest_event_ms {
         return Err(Rejection::TooOld {
             at_ms: event_ms,
@@ -420,6 +417,22 @@ fn count(
             skew,
         });
     }
+    Ok(event_ms)
+}
+
+/// Parses and checks one message and adds it to its partition's windows.
+fn count(
+    options: &CountOptions,
+    wall_ms: Option<i64>,
+    p: &mut Partition,
+    tags: &mut TweetTags,
+    offset: i64,
+    payload: Option<&[u8]>,
+    kafka_timestamp_ms: Option<i64>,
+) -> Result<Counted, Rejection> {
+    let payload = checked_size(options, payload.unwrap_or_default())?;
+    let tweet = Tweet::parse_for_counting(payload)?;
+    let event_ms = event_time(options, wall_ms, tweet.created_at_ms.or(kafka_timestamp_ms))?;
     if tweet.is_retweet && options.retweets == RetweetPolicy::Skip {
         return Ok(Counted::SkippedRetweet);
     }

@@ -140,72 +140,89 @@ impl Publisher {
     /// Adds what a merged window means for every definition computed from its shape.
     pub fn publish(&mut self, w: &MergedWindow, out: &mut Published) {
         let shape = (w.id.shape.size_ms, w.id.shape.slide_ms);
-        for &def in self.defs.iter().filter(|d| d.shape() == shape) {
-            let label = def.to_string();
+        let defs: Vec<WindowDef> = self
+            .defs
+            .iter()
+            .copied()
+            .filter(|d| d.shape() == shape)
+            .collect();
+        for def in defs {
             match def {
                 WindowDef::Tumbling { .. } | WindowDef::Hopping { .. } => {
-                    let start = rfc3339(w.id.start_ms);
-                    let span = || Span {
-                        window: label.clone(),
-                        window_start: Some(start.clone()),
-                        window_start_ms: Some(w.id.start_ms),
-                        window_end: rfc3339(w.id.end_ms()),
-                        window_end_ms: w.id.end_ms(),
-                        is_final: w.is_final,
-                    };
-                    let prefix = format!("{label}|{start}|");
-                    push_tags(out, &prefix, &span, &w.totals.tags, false);
-                    let t = &w.totals;
-                    let summary = Summary {
-                        tweets: t.tweets,
-                        mentions: t.mentions,
-                        distinct: w.distinct,
-                        untracked_bound: t.untracked_bound,
-                        mean_sentiment: t.sentiment.as_ref().and_then(|s| s.tally.mean()),
-                    };
-                    push_summary(out, &prefix, span(), summary, t.sentiment.as_ref());
-                    if w.is_final {
-                        let title = format!(
-                            "Window: {} - {} UTC  [{label}]",
-                            format_human(w.id.start_ms),
-                            &format_human(w.id.end_ms())[11..],
-                        );
-                        out.tables
-                            .push(render_table(&title, summary, top_n(&t.tags, self.top)));
-                        out.lines.push(counts_line(&span(), t));
-                    }
+                    self.publish_window(def, w, out)
                 }
-                WindowDef::Cumulative { .. } if w.is_final => {
-                    let totals = self.cumulative.entry(def).or_default();
-                    let changed = totals.add(w);
-                    let span = |end_ms: i64| Span {
-                        window: label.clone(),
-                        window_start: None,
-                        window_start_ms: None,
-                        window_end: rfc3339(end_ms),
-                        window_end_ms: end_ms,
-                        is_final: true,
-                    };
-                    let prefix = format!("{label}|");
-                    push_tags(out, &prefix, &|| span(w.id.end_ms()), &changed, true);
-                    let summary = Summary {
-                        tweets: totals.tweets,
-                        mentions: totals.mentions,
-                        distinct: totals.totals.len(),
-                        untracked_bound: 0,
-                        mean_sentiment: None,
-                    };
-                    // A replayed period changes nothing: the summary still says how far the
-                    // totals reach, so a later restore does not add the periods after it again.
-                    let through = totals.through_ms.unwrap_or(w.id.end_ms());
-                    push_summary(out, &prefix, span(through), summary, None);
-                    let title = format!("Totals through {} UTC  [{label}]", format_human(through));
-                    let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
-                    out.tables.push(render_table(&title, summary, rows));
-                }
+                WindowDef::Cumulative { .. } if w.is_final => self.publish_totals(def, w, out),
                 WindowDef::Cumulative { .. } => {}
             }
         }
+    }
+
+    /// A tumbling or hopping window: its hashtags and summary, and once final its table and
+    /// counts-file line.
+    fn publish_window(&self, def: WindowDef, w: &MergedWindow, out: &mut Published) {
+        let label = def.to_string();
+        let start = rfc3339(w.id.start_ms);
+        let span = || Span {
+            window: label.clone(),
+            window_start: Some(start.clone()),
+            window_start_ms: Some(w.id.start_ms),
+            window_end: rfc3339(w.id.end_ms()),
+            window_end_ms: w.id.end_ms(),
+            is_final: w.is_final,
+        };
+        let prefix = format!("{label}|{start}|");
+        push_tags(out, &prefix, &span, &w.totals.tags, false);
+        let t = &w.totals;
+        let summary = Summary {
+            tweets: t.tweets,
+            mentions: t.mentions,
+            distinct: w.distinct,
+            untracked_bound: t.untracked_bound,
+            mean_sentiment: t.sentiment.as_ref().and_then(|s| s.tally.mean()),
+        };
+        push_summary(out, &prefix, span(), summary, t.sentiment.as_ref());
+        if w.is_final {
+            let title = format!(
+                "Window: {} - {} UTC  [{label}]",
+                format_human(w.id.start_ms),
+                &format_human(w.id.end_ms())[11..],
+            );
+            out.tables
+                .push(render_table(&title, summary, top_n(&t.tags, self.top)));
+            out.lines.push(counts_line(&span(), t));
+        }
+    }
+
+    /// A cumulative definition: a final window adds to its running totals, and the hashtags
+    /// that changed, the summary and the table are published.
+    fn publish_totals(&mut self, def: WindowDef, w: &MergedWindow, out: &mut Published) {
+        let label = def.to_string();
+        let totals = self.cumulative.entry(def).or_default();
+        let changed = totals.add(w);
+        let span = |end_ms: i64| Span {
+            window: label.clone(),
+            window_start: None,
+            window_start_ms: None,
+            window_end: rfc3339(end_ms),
+            window_end_ms: end_ms,
+            is_final: true,
+        };
+        let prefix = format!("{label}|");
+        push_tags(out, &prefix, &|| span(w.id.end_ms()), &changed, true);
+        let summary = Summary {
+            tweets: totals.tweets,
+            mentions: totals.mentions,
+            distinct: totals.totals.len(),
+            untracked_bound: 0,
+            mean_sentiment: None,
+        };
+        // A replayed period changes nothing: the summary still says how far the totals reach,
+        // so a later restore does not add the periods after it again.
+        let through = totals.through_ms.unwrap_or(w.id.end_ms());
+        push_summary(out, &prefix, span(through), summary, None);
+        let title = format!("Totals through {} UTC  [{label}]", format_human(through));
+        let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
+        out.tables.push(render_table(&title, summary, rows));
     }
 
     /// Restores cumulative totals from one record of the result topic (records of other

@@ -20,49 +20,68 @@ pub struct Summary {
 /// Renders a table like Spark's console sink: a title, totals, then a bordered table.
 pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> String {
     let approximate = rows.iter().any(|t| t.error > 0);
-    let cells: Vec<(String, String)> = rows
-        .iter()
-        .map(|t| {
-            let count = match t.error {
-                0 => t.count.to_string(),
-                e => format!("{}±{}", t.count, e),
-            };
-            (format!("#{}", t.display()), count)
-        })
-        .collect();
-    let tag_width = cells
-        .iter()
-        .map(|(tag, _)| tag.width())
-        .chain(["hashtag".len()])
-        .max()
-        .unwrap_or(7);
-    let count_width = cells
-        .iter()
-        .map(|(_, n)| n.width())
-        .chain(["count".len()])
-        .max()
-        .unwrap_or(5);
-    let rule = format!("+{}+{}+\n", "-".repeat(tag_width), "-".repeat(count_width));
+    let cells: Vec<Cells> = rows.iter().map(|t| Cells::of(t)).collect();
     let mut out = String::new();
     out.push_str("-------------------------------------------\n");
     out.push_str(title);
     out.push('\n');
+    out.push_str(&header(summary, approximate));
+    out.push_str("-------------------------------------------\n");
+    out.push_str(&bordered(&cells));
+    out.push('\n');
+    out
+}
+
+/// One row's text: the hashtag and its count (with its error bound when estimated).
+struct Cells {
+    tag: String,
+    count: String,
+}
+
+impl Cells {
+    fn of(t: &TagCount) -> Self {
+        let count = match t.error {
+            0 => t.count.to_string(),
+            e => format!("{}±{}", t.count, e),
+        };
+        Cells {
+            tag: format!("#{}", t.display()),
+            count,
+        }
+    }
+}
+
+/// The totals line under the title.
+fn header(summary: Summary, approximate: bool) -> String {
     let sentiment = summary
         .mean_sentiment
         .map(|mean| format!("  Sentiment: {:+.4}", mean.as_f64()))
         .unwrap_or_default();
-    out.push_str(&format!(
-        "Tweets: {}  Distinct hashtags: {}{sentiment}{}\n",
-        summary.tweets,
-        summary.distinct,
-        if approximate {
-            "  (top-K estimates: count±error)"
-        } else {
-            ""
-        }
-    ));
-    out.push_str("-------------------------------------------\n");
-    out.push_str(&rule);
+    let estimates = if approximate {
+        "  (top-K estimates: count±error)"
+    } else {
+        ""
+    };
+    format!(
+        "Tweets: {}  Distinct hashtags: {}{sentiment}{estimates}\n",
+        summary.tweets, summary.distinct,
+    )
+}
+
+/// The bordered two-column table, columns as wide as their widest cell on screen.
+fn bordered(cells: &[Cells]) -> String {
+    let widest = |header: &str, width: &dyn Fn(&Cells) -> usize| {
+        cells
+            .iter()
+            .map(width)
+            .chain([header.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let tag_width = widest("hashtag", &|c| c.tag.width());
+    let count_width = widest("count", &|c| c.count.width());
+    let rule = format!("+{}+{}+\n", "-".repeat(tag_width), "-".repeat(count_width));
+    let mut out = rule.clone();
     out.push_str(&format!(
         "|{:<tw$}|{:>cw$}|\n",
         "hashtag",
@@ -71,17 +90,16 @@ pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> Stri
         cw = count_width
     ));
     out.push_str(&rule);
-    for (tag, n) in cells {
+    for Cells { tag, count } in cells {
         let pad = tag_width.saturating_sub(tag.width());
-        let npad = count_width.saturating_sub(n.width());
+        let npad = count_width.saturating_sub(count.width());
         out.push_str(&format!(
-            "|{tag}{}|{}{n}|\n",
+            "|{tag}{}|{}{count}|\n",
             " ".repeat(pad),
             " ".repeat(npad)
         ));
     }
     out.push_str(&rule);
-    out.push('\n');
     out
 }
 
