@@ -17,13 +17,14 @@ use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
+use common::kafka::log_client_error;
+
 use crate::driver::checkpoint::CheckpointError;
 use crate::engine::count::Checkpoints;
 use crate::engine::window::Checkpoint;
 use crate::serve::metrics::Metrics;
 
 use super::output::{NotDurable, Output};
-use super::read::log_client_error;
 use super::stages::{Arrival, Stage};
 use super::{COMMIT_BUDGET, LOAD_BUDGET};
 

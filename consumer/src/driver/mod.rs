@@ -21,7 +21,6 @@ pub mod checkpoint;
 mod group;
 mod output;
 mod poll;
-mod read;
 mod schedule;
 pub mod sink;
 mod stages;
@@ -54,7 +53,6 @@ use crate::serve::metrics::Metrics;
 use group::Member;
 use output::{Output, OutputTopics};
 use poll::{Driver, RunLimits};
-pub(crate) use read::Reader;
 use stages::{CountStage, MergeStage};
 
 /// How often closed windows are looked for and sent.

@@ -12,10 +12,9 @@ use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::ClientConfig;
 use tracing::warn;
 
-use common::kafka::{send_waiting, CountingProducer, Deliveries};
+use common::kafka::{read_topic, send_waiting, CountingProducer, Deliveries};
 
 use crate::driver::checkpoint::CheckpointStore;
-use crate::driver::read::read_topic;
 use crate::driver::sink::Sink;
 use crate::engine::count::Rejection;
 use crate::engine::partial::PartialMessage;
@@ -158,7 +157,7 @@ impl StageIo for Output {
     }
 
     fn read_results(&mut self, each: &mut dyn FnMut(&str, &[u8])) -> anyhow::Result<u64> {
-        read_topic(&self.reader_config, &self.topics.results, each)
+        Ok(read_topic(&self.reader_config, &self.topics.results, each)?)
     }
 }
 

@@ -16,9 +16,8 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
-use common::kafka::SETUP_TIMEOUT;
+use common::kafka::{Reader, SETUP_TIMEOUT};
 
-use crate::driver::Reader;
 use crate::serve::results_view::ResultsView;
 
 /// Records applied under one lock of the view, so that catching up does not notify listeners

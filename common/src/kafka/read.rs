@@ -1,10 +1,9 @@
-//! Reading a topic to its end without a group: the merge stage's restore of cumulative totals,
-//! and the context the live view's result reader shares.
+//! Reading a topic to its end without a group (the consumer's restore of cumulative totals,
+//! test and benchmark readers), and the client context such readers share.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -12,11 +11,11 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::warn;
 
-use common::kafka::{is_transient, retry_transient, SETUP_TIMEOUT};
+use super::{is_transient, retry_transient, SETUP_TIMEOUT};
 
 /// The poll loops handle end-of-partition, so only client-level problems are logged
 /// (docs/src/operations.md#librdkafka-consumer-errors-reported-twice).
-pub(super) fn log_client_error(error: &KafkaError, reason: &str) {
+pub fn log_client_error(error: &KafkaError, reason: &str) {
     if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
         warn!(%error, reason, "Kafka client error");
     }
@@ -25,7 +24,7 @@ pub(super) fn log_client_error(error: &KafkaError, reason: &str) {
 /// The context of the clients that read a topic to its end ([`read_topic`]'s reader, the live
 /// view's result reader): end-of-partition is how they know they caught up, no error, and
 /// librdkafka's default context would log each one.
-pub(crate) struct Reader;
+pub struct Reader;
 
 impl ClientContext for Reader {
     fn error(&self, error: KafkaError, reason: &str) {
@@ -35,13 +34,22 @@ impl ClientContext for Reader {
 
 impl ConsumerContext for Reader {}
 
+/// Why a topic could not be read to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
+    #[error("timed out reading {topic}")]
+    TimedOut { topic: String },
+}
+
 /// Reads every record of `topic` from the beginning to its current end, oldest first per
 /// partition. Returns how many were read.
-pub(super) fn read_topic(
+pub fn read_topic(
     config: &ClientConfig,
     topic: &str,
     mut each: impl FnMut(&str, &[u8]),
-) -> anyhow::Result<u64> {
+) -> Result<u64, ReadError> {
     let reader: BaseConsumer<Reader> = config.create_with_context(Reader)?;
     // A rebalance after a node restarts can bring the merge stage here before it serves again.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -66,7 +74,9 @@ pub(super) fn read_topic(
     let mut read = 0;
     while !ends.is_empty() {
         if Instant::now() > deadline {
-            bail!("timed out reading {topic}");
+            return Err(ReadError::TimedOut {
+                topic: topic.to_owned(),
+            });
         }
         match reader.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
