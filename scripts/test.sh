@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throw-away local broker
-# (Apache Kafka, fetched from Maven Central) on free ports, then runs rustfmt, clippy and
-# `cargo test --workspace`.
+# (Apache Kafka, fetched from Maven Central) on free ports, then runs rustfmt, clippy, a check
+# of the documentation's cross-references and `cargo test --workspace`.
 #
 # Usage: scripts/test.sh [extra cargo test args, e.g. -- --nocapture]
 #
@@ -92,6 +92,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "documentation cross-references (scripts/check_docs.py)"
+python3 scripts/check_docs.py
 
 if [[ -z ${TRENDS_TEST_BOOTSTRAP:-} ]]; then
   step "starting a throw-away local broker"
