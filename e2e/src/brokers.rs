@@ -3,13 +3,15 @@
 //! with their data in the test's directory. And the one place that knows which broker the shared
 //! one is (`TRENDS_TEST_BROKER`), for the tests that need what only Apache Kafka has.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
+
+use crate::kafka::retry_transient;
+use crate::proc::free_ports;
 
 /// The broker behind `TRENDS_TEST_BOOTSTRAP`: Apache Kafka unless scripts/test.sh was run with
 /// `BROKER=tansu`.
@@ -38,17 +40,6 @@ pub fn needs_kafka(what: &str) -> bool {
         eprintln!("skipped on Tansu: {what} needs Apache Kafka");
     }
     skip
-}
-
-/// `n` TCP ports on 127.0.0.1 that are free now.
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("local address").port())
-        .collect()
 }
 
 /// `scripts/kafka.sh` with `args` and `env`, ready to run.
@@ -234,7 +225,7 @@ impl OwnCluster {
             .set("bootstrap.servers", self.bootstrap())
             .create()
             .expect("metadata client");
-        let metadata = crate::retry_transient("metadata", || {
+        let metadata = retry_transient("metadata", || {
             client.fetch_metadata(topic, Duration::from_secs(20))
         });
         metadata

@@ -2,14 +2,15 @@
 //! which scripts/test.sh installs), for tests of the consumer's dashboard. Synchronous wrappers
 //! over `fantoccini`, so tests read like the other end-to-end tests.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+use crate::proc::free_ports;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -22,11 +23,41 @@ pub struct Browser {
     profile: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// chromedriver listening on `port`, its output in `dir/chromedriver.log`.
+fn chromedriver(dir: &Path, port: u16) -> Child {
+    let log = std::fs::File::create(dir.join("chromedriver.log")).expect("log file");
+    Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
+        .spawn()
+        .expect("start chromedriver")
+}
+
+/// A headless Chromium with the profile at `profile`, a window of `width`×`height`, and none
+/// of its own network use (updates, sync, background requests).
+fn capabilities(profile: &Path, width: u32, height: u32) -> Map<String, Value> {
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        &format!("--user-data-dir={}", profile.display()),
+        &format!("--window-size={width},{height}"),
+    ];
+    let capabilities = json!({
+        "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+    });
+    match capabilities {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    }
 }
 
 impl Browser {
@@ -39,15 +70,8 @@ impl Browser {
                 "{program} is missing: run scripts/test.sh, or apt-get install chromium chromium-driver"
             );
         }
-        let port = free_port();
-        let log = std::fs::File::create(dir.join("chromedriver.log")).expect("log file");
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .expect("start chromedriver");
+        let port = free_ports(1)[0];
+        let driver = chromedriver(dir, port);
         let profile = tempfile::tempdir().expect("profile dir");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -59,32 +83,19 @@ impl Browser {
             driver,
             profile,
         };
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            &format!("--user-data-dir={}", browser.profile.path().display()),
-            &format!("--window-size={width},{height}"),
-        ];
-        let capabilities = json!({
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-        });
-        let capabilities = match capabilities {
-            Value::Object(map) => map,
-            _ => unreachable!(),
-        };
+        let capabilities = capabilities(browser.profile.path(), width, height);
+        browser.client = Some(browser.connect(port, capabilities));
+        browser
+    }
+
+    /// A session through the chromedriver at `port`, retried for up to 60 s while it starts.
+    fn connect(&self, port: u16, capabilities: Map<String, Value>) -> Client {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
-        let client = loop {
-            match browser.runtime.block_on(builder.connect(&url)) {
+        loop {
+            match self.runtime.block_on(builder.connect(&url)) {
                 Ok(client) => break client,
                 // chromedriver is still starting.
                 Err(_) if Instant::now() < deadline => {
@@ -92,9 +103,7 @@ impl Browser {
                 }
                 Err(e) => panic!("cannot start a Chromium session through chromedriver: {e}"),
             }
-        };
-        browser.client = Some(client);
-        browser
+        }
     }
 
     fn client(&self) -> &Client {

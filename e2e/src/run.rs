@@ -1,23 +1,25 @@
 //! One input topic and the processes a test runs over it: producers publishing a generated file,
-//! consumers of every window kind joining and leaving one group, and the uninterrupted single
-//! consumer whose result topic is what every disturbed run must equal, key for key.
+//! consumers of every window kind joining and leaving one group, the uninterrupted single
+//! consumer whose result topic is what every disturbed run must equal, key for key, and a
+//! batch count of a topic to compare with the reference.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::{
-    consumer_args, create_topic_configured, generate, ids_of, read_results_at, tail, test_dir,
-    unique, Proc,
-};
-
-/// The latest value of every key of a result topic.
-pub type Results = BTreeMap<String, serde_json::Value>;
+use crate::input::generate;
+use crate::kafka::{bootstrap, create_topic_configured, read_results_at, unique, Results};
+use crate::proc::{consumer_args, tail, test_dir, Proc};
+use crate::reference::counts::{consumer_counts, Counts};
+use crate::reference::ids_of;
 
 /// Partitions of every test's raw topic.
 pub const PARTITIONS: i32 = 3;
 /// Where generated input starts in event time.
 pub const START: &str = "2026-01-01T00:00:00Z";
+/// How densely generated input is spread over event time: 12,000 tweets span 60 s, six 10 s
+/// windows.
+pub const EVENTS_PER_SECOND: u64 = 200;
 /// Every window kind at once.
 pub const WINDOWS: &str = "10s,hopping:20s/10s,cumulative:10s";
 /// How long one process of a run may take.
@@ -40,6 +42,14 @@ pub const LIVE_IDLE: [&str; 2] = ["--idle-timeout", "8s"];
 /// Logged by the member that has just taken the merge stage.
 pub const MERGING: &str = "merging windows of all partitions here";
 
+/// The generated input of a [`Scenario`]: `tweets` synthetic tweets from `seed`, at
+/// [`EVENTS_PER_SECOND`] from [`START`].
+#[derive(Debug, Clone, Copy)]
+pub struct Generated {
+    pub tweets: u64,
+    pub seed: u64,
+}
+
 /// A fresh raw topic holding nothing yet, and generated tweets in a file to publish to it.
 pub struct Scenario {
     pub dir: tempfile::TempDir,
@@ -50,21 +60,22 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// `n` tweets at `per_second` of event time, on the broker at `bootstrap`; the topic is
-    /// created with `replication` copies of each partition, and every process of the run gets
-    /// `env` (e.g. the replication factor of the topics the consumers create).
+    /// `input` on the broker at `bootstrap`; the topic is created with `replication` copies of
+    /// each partition, and every process of the run gets `env` (e.g. the replication factor of
+    /// the topics the consumers create).
     pub fn new(
         name: &str,
         bootstrap: &str,
         replication: i32,
-        (n, seed, per_second): (u64, u64, u64),
+        input: Generated,
         env: &[(&'static str, String)],
     ) -> Scenario {
         let dir = test_dir(name);
         let topic = unique(name);
         create_topic_configured(bootstrap, &topic, PARTITIONS, replication, &[]);
         let file = dir.path().join("tweets.jsonl");
-        generate(dir.path(), &file, n, seed, START, per_second);
+        let Generated { tweets, seed } = input;
+        generate(dir.path(), &file, tweets, seed, START, EVENTS_PER_SECOND);
         Scenario {
             dir,
             topic,
@@ -72,6 +83,12 @@ impl Scenario {
             bootstrap: bootstrap.to_owned(),
             env: env.to_vec(),
         }
+    }
+
+    /// `input` on the shared broker (`TRENDS_TEST_BOOTSTRAP`), unreplicated, with no extra
+    /// environment.
+    pub fn shared(name: &str, input: Generated) -> Scenario {
+        Scenario::new(name, &bootstrap(), 1, input, &[])
     }
 
     pub fn bootstrap(&self) -> &str {
@@ -140,6 +157,40 @@ impl Scenario {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+}
+
+/// A finished batch count of a topic: the consumer (its output) and its counts.
+pub struct CountRun {
+    pub consumer: Proc,
+    pub counts: Counts,
+}
+
+/// Runs a fresh consumer group over `topic` on the shared broker to its end (`--until-end`,
+/// 10 s tumbling windows) and returns it with its counts, to compare with
+/// [`reference_counts`](crate::reference::counts::reference_counts).
+pub fn count_until_end(dir: &Path, topic: &str) -> CountRun {
+    let (bootstrap, counts) = (
+        bootstrap(),
+        dir.join(format!("{}.counts.jsonl", unique("c"))),
+    );
+    let (group, results) = (unique("count-group"), unique("count-results"));
+    let counts_arg = counts.display().to_string();
+    let mut args = consumer_args(&bootstrap, topic, &group, &results);
+    args.extend([
+        "--window",
+        "10s",
+        "--counts-file",
+        &counts_arg,
+        "--until-end",
+    ]);
+    let mut consumer = Proc::spawn(dir, "counter", "consumer", &args, &[]);
+    assert!(
+        consumer.wait(Duration::from_secs(180)).success(),
+        "{}",
+        tail(&consumer.stderr())
+    );
+    let counts = consumer_counts(&[&counts], "tumbling-10s");
+    CountRun { consumer, counts }
 }
 
 /// The topic's keys are the file's tweet ids, each exactly once.

@@ -6,7 +6,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use e2e::*;
+use e2e::input::generate;
+use e2e::kafka::{bootstrap, create_topic_configured, read_all, unique};
+use e2e::proc::{log_field, tail, test_dir, Proc};
+use e2e::reference::counts::reference_counts;
+use e2e::run::{count_until_end, CountRun};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 
@@ -153,10 +157,16 @@ fn bad_messages_are_dead_lettered_and_good_ones_counted_exactly() {
     publish_raw(&topic, &bad, half..bad.len());
 
     // Every good tweet, the 1,000-hashtag one included, counted exactly.
-    let (c, got) = count_until_end(dir.path(), &topic);
+    let CountRun {
+        consumer: c,
+        counts: got,
+    } = count_until_end(dir.path(), &topic);
     let want = reference_counts(&file, 10_000);
-    assert_eq!(got.1, want.1, "tweets per window");
-    assert!(got.0 == want.0, "hashtag counts differ from the reference");
+    assert_eq!(got.tweets, want.tweets, "tweets per window");
+    assert!(
+        got.hashtags == want.hashtags,
+        "hashtag counts differ from the reference"
+    );
 
     // Every bad message dead-lettered once, with its bytes, origin and reason.
     let dlq = read_all(&format!("{topic}-dlq"));

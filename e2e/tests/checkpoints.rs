@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use consumer::driver::checkpoint::{CheckpointError, CheckpointRecord, CheckpointStore};
 use consumer::engine::window::Checkpoint;
-use e2e::*;
+use e2e::kafka::{bootstrap, create_topic, read_all, unique};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 

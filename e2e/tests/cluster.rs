@@ -9,8 +9,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use e2e::brokers::{NodeId, OwnCluster};
-use e2e::run::*;
-use e2e::*;
+use e2e::kafka::{keys_at, message_count_at, unique};
+use e2e::proc::{tail, test_dir, timeline, wait_until, Proc};
+use e2e::run::{
+    assert_each_tweet_once, await_results, differences, Generated, Lcg, Scenario, LIVE_IDLE, LONG,
+    PARTITIONS,
+};
 
 /// 12,000 tweets at 200 per second of event time: 60 s, six tumbling windows.
 const TWEETS: u64 = 12_000;
@@ -39,7 +43,16 @@ impl ClusterRun {
         // The topics the binaries create (partials, checkpoints, results, dead letters) are
         // replicated as the raw topic is.
         let env = [("TRENDS__KAFKA__REPLICATION_FACTOR", "3".to_owned())];
-        let scenario = Scenario::new(name, &cluster.bootstrap(), 3, (TWEETS, seed, 200), &env);
+        let scenario = Scenario::new(
+            name,
+            &cluster.bootstrap(),
+            3,
+            Generated {
+                tweets: TWEETS,
+                seed,
+            },
+            &env,
+        );
         Some(ClusterRun {
             scenario,
             cluster,

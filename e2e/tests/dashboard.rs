@@ -8,7 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use e2e::browser::Browser;
-use e2e::*;
+use e2e::input::tweet_line;
+use e2e::kafka::{bootstrap, create_topic, unique};
+use e2e::proc::{consumer_args, http_url, tail, test_dir, wait_until, Proc, LIVE_VIEW_ARGS};
+use e2e::reference::counts::reference_counts;
 use serde_json::{json, Value};
 
 const PARTITIONS: i32 = 3;
@@ -120,7 +123,7 @@ impl Stand {
 
 /// The reference's top hashtags of the window at `start`, as the chart labels them.
 fn expected_chart(file: &Path, start: i64, n: usize) -> Vec<(String, u64)> {
-    let (counts, _) = reference_counts(file, 10_000);
+    let counts = reference_counts(file, 10_000).hashtags;
     let mut top: Vec<(String, u64)> = counts
         .into_iter()
         .filter(|((s, _), _)| *s == start)

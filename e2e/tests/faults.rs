@@ -7,8 +7,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use e2e::brokers::OwnBroker;
-use e2e::run::{assert_each_tweet_once, differences};
-use e2e::*;
+use e2e::input::generate;
+use e2e::kafka::{
+    bootstrap, create_topic, create_topic_at, keys_at, keys_of, message_count, read_all_at,
+    read_results_at, unique,
+};
+use e2e::proc::{consumer_args, tail, test_dir, wait_until, Proc};
+use e2e::reference::counts::reference_counts;
+use e2e::reference::ids_of;
+use e2e::run::{assert_each_tweet_once, count_until_end, differences};
 
 const PARTITIONS: i32 = 3;
 const START: &str = "2026-01-01T00:00:00Z";
@@ -216,10 +223,10 @@ fn a_killed_producer_resumes_its_replay_and_the_counts_stay_exact() {
         "resumed, not republished: {again} twice"
     );
 
-    let (_, got) = count_until_end(dir, &topic);
+    let got = count_until_end(dir, &topic).counts;
     let want = reference_counts(&file, 10_000);
-    assert_eq!(got.1, want.1, "tweets per window");
-    assert!(got.0 == want.0, "hashtag counts");
+    assert_eq!(got.tweets, want.tweets, "tweets per window");
+    assert!(got.hashtags == want.hashtags, "hashtag counts");
 }
 
 /// The Twitter stream stalls and then disconnects while the broker is down: the producer keeps

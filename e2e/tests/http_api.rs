@@ -7,7 +7,12 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use e2e::*;
+use e2e::input::generate;
+use e2e::kafka::{bootstrap, create_topic, unique};
+use e2e::proc::{
+    consumer_args, http_url, tail, test_dir, timeline, wait_until, Proc, LIVE_VIEW_ARGS,
+};
+use e2e::reference::counts::{reference_counts, Counts, WindowCounts, WindowTweets};
 use serde_json::Value;
 
 const PARTITIONS: i32 = 3;
@@ -119,7 +124,10 @@ impl Input {
         create_topic(&topic, PARTITIONS);
         let file = dir.path().join("tweets.jsonl");
         generate(dir.path(), &file, TWEETS, seed, START, EVENTS_PER_SECOND);
-        let (want, want_tweets) = reference_counts(&file, 10_000);
+        let Counts {
+            hashtags: want,
+            tweets: want_tweets,
+        } = reference_counts(&file, 10_000);
         assert_eq!(
             want_tweets.keys().copied().collect::<Vec<_>>(),
             [START_MS, LAST_MS]

@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+use e2e::input::generate;
+use e2e::kafka::{bootstrap, create_topic, unique};
+use e2e::proc::{consumer_args, tail, test_dir, Proc};
 use e2e::standin::{Connection, Credentials, StandIn, Step};
-use e2e::*;
 
 const LONG: Duration = Duration::from_secs(120);
 const SASL_PASSWORD: &str = "kafka-pw-Sup3rS3cret";

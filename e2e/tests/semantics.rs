@@ -4,28 +4,37 @@
 //! Requires a running broker (see e2e/src/lib.rs).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use consumer::engine::sentiment::{Sample, Score};
 use e2e::brokers::needs_kafka;
-use e2e::run::*;
-use e2e::*;
+use e2e::input::planted;
+use e2e::kafka::{read_results, unique, Results};
+use e2e::proc::{assigned_partitions, tail, timeline, wait_until, Proc};
+use e2e::reference::counts::{reference_counts, reference_hopping, result_counts};
+use e2e::reference::key_time;
+use e2e::reference::sentiment::{
+    expected_tally, most_negative, most_positive, reference_sentiment, Extreme,
+};
+use e2e::run::{
+    await_results, differences, Generated, Lcg, Scenario, LIVE_IDLE, LONG, MERGING, START,
+};
 
-/// 12,000 tweets at 200 per second of event time: 60 s, six tumbling windows.
+/// 12,000 tweets at 200 per second of event time (`EVENTS_PER_SECOND`): 60 s, six tumbling
+/// windows.
 const TWEETS: u64 = 12_000;
-const EVENTS_PER_SECOND: u64 = 200;
-
-/// A fresh topic on the shared broker with `n` generated tweets to publish to it.
-fn scenario(name: &str, n: u64, seed: u64) -> Scenario {
-    Scenario::new(name, &bootstrap(), 1, (n, seed, EVENTS_PER_SECOND), &[])
-}
 
 /// The uninterrupted run itself is right: tumbling and hopping windows equal an independent
 /// count of the input, and the cumulative totals equal the whole input's counts.
 #[test]
 fn every_window_kind_equals_an_independent_reference() {
-    let scenario = scenario("kinds", TWEETS, 61);
+    let scenario = Scenario::shared(
+        "kinds",
+        Generated {
+            tweets: TWEETS,
+            seed: 61,
+        },
+    );
     let (run, file) = (&scenario, &scenario.file);
     let mut p = run.producer("0");
     assert!(p.wait(LONG).success(), "{}", p.stderr());
@@ -35,14 +44,14 @@ fn every_window_kind_equals_an_independent_reference() {
     assert_eq!(result_counts(&results, "tumbling-10s"), tumbling);
     let hopping = reference_hopping(file, 20_000, 10_000);
     assert_eq!(
-        hopping.1.len(),
+        hopping.tweets.len(),
         7,
         "six tumbling windows are covered by seven hopping ones"
     );
     assert_eq!(result_counts(&results, "hopping-20s-10s"), hopping);
 
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
-    for ((_, tag), n) in &tumbling.0 {
+    for ((_, tag), n) in &tumbling.hashtags {
         *totals.entry(tag.clone()).or_default() += n;
     }
     for (tag, n) in &totals {
@@ -50,7 +59,7 @@ fn every_window_kind_equals_an_independent_reference() {
         assert_eq!(v["count"].as_u64(), Some(*n), "cumulative total of {tag}");
         // A total is republished when it changes; its end is the last period that changed it.
         let last_seen = tumbling
-            .0
+            .hashtags
             .keys()
             .filter(|(_, t)| t == tag)
             .map(|(w, _)| w)
@@ -87,15 +96,15 @@ fn every_window_kind_equals_an_independent_reference() {
     assert!(b.wait(LONG).success(), "{}", tail(&b.stderr()));
     let bounded = read_results(&bounded_results);
     let mut checked = 0;
-    for start in tumbling.1.keys() {
-        let prefix = format!("tumbling-10s|{}|", e2e_rfc3339(*start));
+    for start in tumbling.tweets.keys() {
+        let prefix = format!("tumbling-10s|{}|", key_time(*start));
         let summary = &bounded[&format!("{prefix}*")];
         let bound = summary["untracked_bound"].as_u64().unwrap_or(0);
         assert!(
             bound > 0,
             "20 counters cannot hold a window's hundreds of hashtags"
         );
-        for ((w, tag), &truth) in tumbling.0.range((*start, String::new())..) {
+        for ((w, tag), &truth) in tumbling.hashtags.range((*start, String::new())..) {
             if w != start {
                 break;
             }
@@ -122,13 +131,6 @@ fn every_window_kind_equals_an_independent_reference() {
     );
 }
 
-/// The result-key spelling of a window start.
-fn e2e_rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap()
-        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
 /// Issue 4: kill the consumer with SIGKILL at random moments, at least five times during one
 /// run, restarting it at once each time, as users do; the final result topic equals an
 /// uninterrupted run's.
@@ -137,7 +139,13 @@ fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
     if needs_kafka("restarting a killed member at once") {
         return;
     }
-    let scenario = scenario("sigkill", TWEETS, 71);
+    let scenario = Scenario::shared(
+        "sigkill",
+        Generated {
+            tweets: TWEETS,
+            seed: 71,
+        },
+    );
     let run = &scenario;
     let (group, results) = (unique("sigkill-group"), unique("sigkill-results"));
 
@@ -187,7 +195,13 @@ fn a_batch_run_takes_over_from_a_member_that_died_holding_partitions() {
     if needs_kafka("reassigning a dead member's partitions") {
         return;
     }
-    let scenario = scenario("takeover", 4_000, 101);
+    let scenario = Scenario::shared(
+        "takeover",
+        Generated {
+            tweets: 4_000,
+            seed: 101,
+        },
+    );
     let run = &scenario;
     let (group, results) = (unique("takeover-group"), unique("takeover-results"));
     let mut p = run.producer("0");
@@ -229,7 +243,13 @@ fn a_changing_group_of_consumers_equals_a_single_consumer() {
     if needs_kafka("a member leaving as another joins") {
         return;
     }
-    let scenario = scenario("scale", TWEETS, 81);
+    let scenario = Scenario::shared(
+        "scale",
+        Generated {
+            tweets: TWEETS,
+            seed: 81,
+        },
+    );
     let run = &scenario;
     let (group, results) = (unique("scale-group"), unique("scale-results"));
     // Idle partitions close their windows after the input stops, so the live group finishes.
@@ -287,7 +307,13 @@ fn a_changing_group_of_consumers_equals_a_single_consumer() {
 #[test]
 fn early_updates_show_open_windows_then_final_counts_replace_them() {
     // 20 s of event time, published at 2x: about 10 s.
-    let scenario = scenario("early", 4_000, 91);
+    let scenario = Scenario::shared(
+        "early",
+        Generated {
+            tweets: 4_000,
+            seed: 91,
+        },
+    );
     let (run, file) = (&scenario, &scenario.file);
     let results = unique("early-results");
     let mut c = run.consumer(
@@ -345,90 +371,6 @@ fn early_updates_show_open_windows_then_final_counts_replace_them() {
     );
 }
 
-/// Per-tweet scores of a window, or of a hashtag in it: (score in units of 0.0001, tweet id).
-type Scored = Vec<(i32, u64)>;
-
-/// The sentiment the result topic should hold, computed from the input file with the
-/// consumer's per-tweet scorer and sample (each tested on its own) but none of its windowing,
-/// aggregation, merging or publishing: per window start, and per (start, hashtag).
-fn reference_sentiment(
-    file: &Path,
-    size_ms: i64,
-    slide_ms: i64,
-    sample: Sample,
-) -> (BTreeMap<i64, Scored>, BTreeMap<(i64, String), Scored>) {
-    let tweets = reference_tweets(file);
-    let lines = std::fs::read_to_string(file).expect("read tweet file");
-    assert_eq!(
-        tweets.len(),
-        lines.lines().count(),
-        "every generated line is a tweet"
-    );
-    let (mut windows, mut tags) = (BTreeMap::new(), BTreeMap::new());
-    for tweet in tweets {
-        let v = &tweet.json;
-        let id: u64 = v["id_str"].as_str().expect("id_str").parse().expect("id");
-        let body = v["extended_tweet"]["full_text"]
-            .as_str()
-            .or(v["text"].as_str())
-            .expect("text");
-        let scored: Vec<(i32, u64)> = match sample.includes(id) {
-            true => vec![(Score::of(body).units(), id)],
-            false => Vec::new(),
-        };
-        for start in window_starts(tweet.created_ms, size_ms, slide_ms) {
-            windows
-                .entry(start)
-                .or_insert_with(Vec::new)
-                .extend(&scored);
-            for tag in &tweet.tags {
-                tags.entry((start, tag.clone()))
-                    .or_insert_with(Vec::new)
-                    .extend(&scored);
-            }
-        }
-    }
-    (windows, tags)
-}
-
-/// The published `sentiment` object's counts and mean for these scores.
-fn expected_tally(scores: &Scored) -> serde_json::Value {
-    let n = scores.len() as i64;
-    let sum: i64 = scores.iter().map(|&(s, _)| i64::from(s)).sum();
-    let count = |keep: fn(i32) -> bool| scores.iter().filter(|&&(s, _)| keep(s)).count();
-    // Rounded half away from zero, in floating point here (the consumer uses integers); 0
-    // when nothing was scored.
-    let mean = match n {
-        0 => 0.0,
-        n => (sum as f64 / n as f64).round() / 10_000.0,
-    };
-    serde_json::json!({
-        "scored": n,
-        "mean": mean,
-        "positive": count(|s| s >= 500),
-        "neutral": count(|s| -500 < s && s < 500),
-        "negative": count(|s| s <= -500),
-    })
-}
-
-/// A tweet planted next to `line` (same `created_at`, so it is never late) with its own id,
-/// text and one hashtag.
-fn planted(line: &str, id: u64, text: &str) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(line).expect("tweet JSON");
-    let tweet = v.as_object_mut().expect("tweet object");
-    for field in ["extended_tweet", "retweeted_status", "quoted_status"] {
-        tweet.remove(field);
-    }
-    tweet.insert("id".into(), id.into());
-    tweet.insert("id_str".into(), id.to_string().into());
-    tweet.insert("text".into(), text.into());
-    tweet.insert(
-        "entities".into(),
-        serde_json::json!({"hashtags": [{"text": "Planted", "indices": [0, 8]}]}),
-    );
-    v.to_string()
-}
-
 /// Sentiment (on by default; half the tweets sampled here) flows through the whole pipeline:
 /// every window's published counts, mean and extreme tweets, and every hashtag's counts and
 /// mean, equal a computation straight from the input file; a planted glowing tweet is its
@@ -440,10 +382,16 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
     const FURIOUS: &str = "WORST day ever!!! I hate this, awful, terrible, horrible, disgusting, \
         pathetic, a miserable, hateful, depressing disaster. Damn you all, I am so angry 😡";
     // 20 s of event time: two tumbling windows, three hopping ones.
-    let scenario = scenario("sentiment", 4_000, 17);
+    let scenario = Scenario::shared(
+        "sentiment",
+        Generated {
+            tweets: 4_000,
+            seed: 17,
+        },
+    );
     let (run, file) = (&scenario, &scenario.file);
     let sample = Sample::new(0.5);
-    let (windows, _) = reference_sentiment(file, 10_000, 10_000, sample);
+    let windows = reference_sentiment(file, 10_000, 10_000, sample).windows;
     let text = std::fs::read_to_string(file).expect("read tweet file");
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let at = 3_000; // about 15 s in: the second tumbling window
@@ -463,7 +411,7 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
             .map(|k| vec![sentence; k].join(" "))
             .find(|text| {
                 let planted = Score::of(text).units();
-                others.iter().all(|&(other, _)| beats(planted, other))
+                others.iter().all(|other| beats(planted, other.units))
             })
             .expect("repetition reaches the end of the scale")
     };
@@ -491,29 +439,18 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
         ("tumbling-10s", 10_000, 10_000),
         ("hopping-20s-10s", 20_000, 10_000),
     ] {
-        let (windows, tags) = reference_sentiment(file, size, slide, sample);
-        for (start, scores) in &windows {
-            let prefix = format!("{label}|{}|", e2e_rfc3339(*start));
+        let reference = reference_sentiment(file, size, slide, sample);
+        for (start, scores) in &reference.windows {
+            let prefix = format!("{label}|{}|", key_time(*start));
             let got = &results[&format!("{prefix}*")]["sentiment"];
             let want = expected_tally(scores);
             // The most positive: highest score, ties to the lowest id; the most negative alike.
-            let pick = |extreme: Option<&(i32, u64)>| {
-                extreme.map(|&(score, id)| (f64::from(score) / 10_000.0, id.to_string()))
-            };
-            let most_positive = scores
-                .iter()
-                .filter(|&&(s, _)| s >= 500)
-                .min_by_key(|&&(s, id)| (-s, id));
-            let most_negative = scores
-                .iter()
-                .filter(|&&(s, _)| s <= -500)
-                .min_by_key(|&&(s, id)| (s, id));
             for (field, extreme) in [
-                ("most_positive", pick(most_positive)),
-                ("most_negative", pick(most_negative)),
+                ("most_positive", most_positive(scores)),
+                ("most_negative", most_negative(scores)),
             ] {
                 match extreme {
-                    Some((score, id)) => {
+                    Some(Extreme { score, id }) => {
                         assert_eq!(got[field]["id"], id, "{prefix} {field}");
                         assert_eq!(
                             got[field]["score"].as_f64(),
@@ -530,13 +467,13 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
             };
             assert_eq!(counts(got), counts(&want), "{prefix}*");
         }
-        for ((start, tag), scores) in &tags {
-            let key = format!("{label}|{}|{tag}", e2e_rfc3339(*start));
+        for ((start, tag), scores) in &reference.hashtags {
+            let key = format!("{label}|{}|{tag}", key_time(*start));
             assert_eq!(results[&key]["sentiment"], expected_tally(scores), "{key}");
         }
     }
 
-    let window = &results[&format!("tumbling-10s|{}|*", e2e_rfc3339(planted_window))]["sentiment"];
+    let window = &results[&format!("tumbling-10s|{}|*", key_time(planted_window))]["sentiment"];
     assert_eq!(window["most_positive"]["id"], ids[0].to_string());
     assert_eq!(window["most_positive"]["text"], glowing.as_str());
     assert_eq!(window["most_negative"]["id"], ids[1].to_string());

@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use e2e::input::generate;
+use e2e::kafka::{bootstrap, create_topic, message_count, unique};
+use e2e::proc::{test_dir, Proc};
 use e2e::standin::{Connection, Credentials, StandIn, Step};
-use e2e::*;
 
 const LONG: Duration = Duration::from_secs(120);
 

@@ -54,13 +54,7 @@ fn main() -> anyhow::Result<()> {
         .create()
         .context("cannot create the consumer")?;
 
-    let metadata = consumer
-        .fetch_metadata(Some(&args.topic), Duration::from_secs(15))
-        .with_context(|| format!("no metadata for topic {}", args.topic))?;
-    let partitions = match metadata.topics().first() {
-        Some(t) if t.error().is_none() && !t.partitions().is_empty() => t.partitions().len(),
-        _ => bail!("topic {} does not exist (create it first)", args.topic),
-    };
+    let partitions = partition_count(&consumer, &args.topic)?;
 
     consumer.subscribe(&[&args.topic])?;
     let start = Instant::now();
@@ -99,4 +93,15 @@ fn main() -> anyhow::Result<()> {
     );
     println!("RESULT count={count} seconds={secs:.3}");
     Ok(())
+}
+
+/// How many partitions `topic` has; an error when it does not exist.
+fn partition_count(consumer: &BaseConsumer, topic: &str) -> anyhow::Result<usize> {
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(15))
+        .with_context(|| format!("no metadata for topic {topic}"))?;
+    match metadata.topics().first() {
+        Some(t) if t.error().is_none() && !t.partitions().is_empty() => Ok(t.partitions().len()),
+        _ => bail!("topic {topic} does not exist (create it first)"),
+    }
 }

@@ -15,7 +15,7 @@ use consumer::engine::partial::PartialMessage;
 use consumer::engine::sentiment::Sample;
 use consumer::engine::window::{Shape, WindowSpec};
 use consumer::output::records::{Published, Publisher};
-use model::window_spec::parse_windows;
+use model::window_spec::{parse_windows, WindowDef};
 
 /// Measure the consumer's processing engine without a broker.
 #[derive(Debug, Parser)]
@@ -52,15 +52,7 @@ struct Outcome {
 
 fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
     let defs = parse_windows(&args.window).map_err(anyhow::Error::msg)?;
-    let shapes = Shape::for_defs(&defs);
-    let sample = sentiment_sample(args)?;
-    let spec = WindowSpec {
-        shapes,
-        lateness_ms: 5_000,
-        max_hashtags: 0,
-    };
-    let sentiment = args.sentiment.then(|| Sample::new(sample));
-    let mut pipeline = Pipeline::new(CountOptions::in_memory(spec, sentiment));
+    let mut pipeline = counting_stage(args, &defs)?;
     let mut merger = Merger::new(args.partitions, None);
     let mut publisher = Publisher::new(&defs, args.top);
     let (mut merge_offset, mut windows, mut records, mut table_bytes) = (0i64, 0u64, 0u64, 0usize);
@@ -111,6 +103,20 @@ fn run_once(args: &Args, payloads: &[Vec<u8>]) -> anyhow::Result<Outcome> {
         records,
         table_bytes,
     })
+}
+
+/// The counting stage as the consumer sets it up: `defs`' windows, the default 5 s allowed
+/// lateness, exact counts, and sentiment as asked.
+fn counting_stage(args: &Args, defs: &[WindowDef]) -> anyhow::Result<Pipeline> {
+    let shapes = Shape::for_defs(defs);
+    let sample = sentiment_sample(args)?;
+    let spec = WindowSpec {
+        shapes,
+        lateness_ms: 5_000,
+        max_hashtags: 0,
+    };
+    let sentiment = args.sentiment.then(|| Sample::new(sample));
+    Ok(Pipeline::new(CountOptions::in_memory(spec, sentiment)))
 }
 
 /// The fraction of tweets scored: as given, else the consumer's default.

@@ -1,5 +1,14 @@
-use super::*;
+//! The stand-in over HTTP, as a client sees it: authentication, scripted connections, rules.
+
+use std::time::{Duration, Instant};
+
 use futures::StreamExt as _;
+use serde_json::{json, Value};
+
+use super::auth::{oauth1_signature, oauth_encode};
+use super::script::SPLIT_PAUSE;
+use super::streams::{V1_UNAUTHORIZED, V2_UNAUTHORIZED};
+use super::*;
 
 const V1_PATH: &str = "/1.1/statuses/filter.json";
 const V2_PATH: &str = "/2/tweets/search/stream";
@@ -15,7 +24,8 @@ fn creds() -> Credentials {
     }
 }
 
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Owned name/value pairs, as requests carry them.
+pub(super) fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -136,62 +146,6 @@ async fn read_body(
             }
         }
     }
-}
-
-#[test]
-fn signature_matches_twitters_documented_example() {
-    let params = pairs(&[
-        ("include_entities", "true"),
-        (
-            "status",
-            "Hello Ladies + Gentlemen, a signed OAuth request!",
-        ),
-        ("oauth_consumer_key", "xvz1evFS4wEEPTGEFPHBog"),
-        ("oauth_nonce", "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"),
-        ("oauth_signature_method", "HMAC-SHA1"),
-        ("oauth_timestamp", "1318622958"),
-        (
-            "oauth_token",
-            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
-        ),
-        ("oauth_version", "1.0"),
-    ]);
-    let signature = oauth1_signature(
-        "POST",
-        "https://api.twitter.com/1.1/statuses/update.json",
-        &params,
-        "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
-        "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
-    );
-    assert_eq!(signature, "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
-    assert_eq!(
-            signature_base_string(
-                "post",
-                "https://api.twitter.com/1.1/statuses/update.json",
-                &params
-            ),
-            "POST&https%3A%2F%2Fapi.twitter.com%2F1.1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0%26status%3DHello%2520Ladies%2520%252B%2520Gentlemen%252C%2520a%2520signed%2520OAuth%2520request%2521"
-        );
-}
-
-#[test]
-fn oauth_header_parsing_decodes_values_and_drops_realm() {
-    let parsed = parse_oauth_header(r#"OAuth realm="x", oauth_nonce="a%2Bb", oauth_token="t""#);
-    assert_eq!(
-        parsed,
-        Some(pairs(&[("oauth_nonce", "a+b"), ("oauth_token", "t")]))
-    );
-    assert_eq!(parse_oauth_header("Bearer abc"), None);
-    assert_eq!(parse_oauth_header("OAuth oauth_nonce=unquoted"), None);
-    assert_eq!(parse_oauth_header("OAuth oauth_nonce=\"%FF\""), None);
-}
-
-#[test]
-fn rfc3339_timestamp_has_twitters_shape() {
-    let sent = now_rfc3339();
-    assert_eq!(sent.len(), 24, "{sent}");
-    assert!(sent.ends_with('Z') && sent.as_bytes()[10] == b'T', "{sent}");
-    assert!(sent.as_str() > "2024-01-01", "{sent}");
 }
 
 #[tokio::test]

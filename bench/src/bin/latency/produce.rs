@@ -1,0 +1,104 @@
+//! The producing side: tweets published at a fixed rate on an absolute schedule (a slow send is
+//! caught up instead of drifting), with when each marker was handed to the producer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rdkafka::producer::{BaseRecord, Producer};
+
+use common::kafka::{counting_producer, producer_config, send_waiting, Deliveries};
+use common::settings::KafkaSettings;
+
+use crate::tweets::{tweet_json, COMMON_TAGS};
+use crate::{Args, Clock};
+
+/// What the producing side did.
+pub(crate) struct Produced {
+    /// When each tweet was handed to the producer, by sequence number.
+    pub(crate) sent: Vec<Instant>,
+    /// The most the sender fell behind its schedule.
+    pub(crate) max_behind: Duration,
+    pub(crate) elapsed: Duration,
+    pub(crate) bytes: u64,
+    /// What the broker acknowledged.
+    pub(crate) deliveries: Arc<Deliveries>,
+}
+
+/// One tweet ready to send.
+struct Outgoing {
+    key: String,
+    payload: Vec<u8>,
+    /// Its creation time, also its record's timestamp.
+    unix_ms: i64,
+}
+
+/// Publishes `total` tweets at `rate` per second on an absolute schedule from now.
+pub(crate) fn produce(
+    args: &Args,
+    kafka: &KafkaSettings,
+    clock: &Clock,
+    run_id: u64,
+    total: u64,
+) -> anyhow::Result<Produced> {
+    let mut config = producer_config(kafka);
+    config.set("client.id", "latency-bench");
+    let (producer, deliveries) = counting_producer(&config).context("producer settings")?;
+    let mut sent = Vec::with_capacity(total as usize);
+    let (mut max_behind, mut bytes) = (Duration::ZERO, 0u64);
+    let start = Instant::now();
+    let marker_every = args.marker_every.max(1);
+    for seq in 0..total {
+        let due = start + Duration::from_secs_f64(seq as f64 / f64::from(args.rate));
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        } else {
+            max_behind = max_behind.max(now - due);
+        }
+        let tweet = outgoing(args, clock, run_id, seq);
+        bytes += tweet.payload.len() as u64;
+        let record = BaseRecord::to(&kafka.topic)
+            .key(&tweet.key)
+            .payload(&tweet.payload)
+            .timestamp(tweet.unix_ms);
+        let at = Instant::now();
+        send_waiting(&producer, record).context("cannot hand a tweet to the producer")?;
+        if seq.is_multiple_of(marker_every) {
+            sent.push(at);
+        }
+    }
+    let elapsed = start.elapsed();
+    // A broker that cannot keep up is a result, not an error: report what was acknowledged.
+    if let Err(error) = producer.flush(Duration::from_secs(30)) {
+        eprintln!(
+            "warning: not every tweet was acknowledged within 30 s of the last send: {error}"
+        );
+    }
+    Ok(Produced {
+        sent,
+        max_behind,
+        elapsed,
+        bytes,
+        deliveries,
+    })
+}
+
+/// Tweet `seq`, created now: the marker `lat<n>` if it carries one, and two common hashtags.
+fn outgoing(args: &Args, clock: &Clock, run_id: u64, seq: u64) -> Outgoing {
+    let marker_every = args.marker_every.max(1);
+    let marker = format!("lat{}", seq / marker_every);
+    let mut tags: Vec<&str> = Vec::with_capacity(3);
+    if seq.is_multiple_of(marker_every) {
+        tags.push(&marker);
+    }
+    tags.push(COMMON_TAGS[(seq % 8) as usize]);
+    tags.push(COMMON_TAGS[(seq * 3 % 7) as usize]);
+    let unix_ms = clock.unix_ms(Instant::now()) as i64;
+    let id = (run_id << 16).wrapping_add(seq);
+    Outgoing {
+        key: id.to_string(),
+        payload: tweet_json(seq, id, unix_ms, &tags, args.payload_bytes),
+        unix_ms,
+    }
+}

@@ -1,0 +1,189 @@
+//! The report: the delays of every marker that arrived, as percentiles, overall and by phase
+//! of the run (which tells a steady delay from a growing backlog), with what was sent,
+//! acknowledged and read.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::produce::Produced;
+use crate::reader::{Seen, Sightings};
+use crate::{Args, Clock, Plan};
+
+/// What one run measured.
+pub(crate) struct Outcome<'a> {
+    pub(crate) args: &'a Args,
+    pub(crate) plan: &'a Plan,
+    pub(crate) clock: &'a Clock,
+    pub(crate) produced: &'a Produced,
+    pub(crate) seen: &'a Sightings,
+}
+
+/// The delays of the markers that reached the result topic, in milliseconds.
+struct Delays {
+    /// From handing the tweet to the producer to the reader receiving its result record.
+    by_receive: Vec<f64>,
+    /// To the result record's Kafka timestamp instead, which leaves out the reader's fetch.
+    by_timestamp: Vec<f64>,
+}
+
+/// The delays of the markers sent in one phase of the run.
+#[derive(Clone, Default)]
+struct Phase {
+    delays: Vec<f64>,
+    unmatched: usize,
+}
+
+/// Prints the report; returns how many markers reached the result topic.
+pub(crate) fn print(outcome: &Outcome) -> usize {
+    let delays = result_delays(outcome);
+    let matched = delays.by_receive.len();
+    let raw_hop = (outcome.seen.raw.as_ref()).map(|raw| raw_hop_delays(outcome.produced, raw));
+    print_totals(outcome, matched);
+    println!("delay ms, receive {}", summary(delays.by_receive));
+    println!("delay ms, record  {}", summary(delays.by_timestamp));
+    if let Some(raw_hop) = raw_hop {
+        println!("raw topic hop ms  {}", summary(raw_hop));
+    }
+    // The same by phase of the run (about five), to tell a steady delay from a growing
+    // backlog.
+    let phase_secs = outcome.args.seconds.div_ceil(5);
+    for (i, phase) in phases(outcome, phase_secs).into_iter().enumerate() {
+        let from = i as u32 * phase_secs;
+        println!(
+            "  sent {from:>3}-{:<3} s {}  unmatched {}",
+            from + phase_secs,
+            summary(phase.delays),
+            phase.unmatched,
+        );
+    }
+    matched
+}
+
+/// The rate, what was sent, acknowledged, matched and read.
+fn print_totals(outcome: &Outcome, matched: usize) {
+    let Outcome {
+        args,
+        plan,
+        produced,
+        seen,
+        ..
+    } = outcome;
+    let (total, markers, results) = (plan.total, plan.markers, &seen.results);
+    println!(
+        "rate              {} tweets/s for {} s",
+        args.rate, args.seconds
+    );
+    println!(
+        "sent              {total} in {:.2} s (most behind schedule {:.1} ms)",
+        produced.elapsed.as_secs_f64(),
+        produced.max_behind.as_secs_f64() * 1e3
+    );
+    println!(
+        "acknowledged      {} (failed {})",
+        produced.deliveries.delivered.load(Ordering::Relaxed),
+        produced.deliveries.failed.load(Ordering::Relaxed)
+    );
+    println!(
+        "matched           {matched} of {markers} markers ({:.1} %)",
+        matched as f64 * 100.0 / markers as f64
+    );
+    println!(
+        "result records    {} read ({:.1} MB, {:.1} per tweet)",
+        results.records,
+        results.bytes as f64 / 1e6,
+        results.records as f64 / total as f64
+    );
+}
+
+/// Milliseconds from `sent` to `received`.
+fn delay_ms(sent: Instant, received: Instant) -> f64 {
+    received.duration_since(sent).as_secs_f64() * 1e3
+}
+
+fn result_delays(outcome: &Outcome) -> Delays {
+    let mut delays = Delays {
+        by_receive: Vec::with_capacity(outcome.plan.markers),
+        by_timestamp: Vec::with_capacity(outcome.plan.markers),
+    };
+    for (seq, sent) in outcome.produced.sent.iter().enumerate() {
+        if let Some(a) = outcome.seen.results.arrivals[seq] {
+            delays.by_receive.push(delay_ms(*sent, a.received));
+            if let Some(ms) = a.kafka_ms {
+                delays
+                    .by_timestamp
+                    .push(ms as f64 - outcome.clock.unix_ms(*sent));
+            }
+        }
+    }
+    delays
+}
+
+/// One broker hop: from handing each marker to the producer to the raw topic's reader.
+fn raw_hop_delays(produced: &Produced, raw: &Seen) -> Vec<f64> {
+    produced
+        .sent
+        .iter()
+        .zip(&raw.arrivals)
+        .filter_map(|(sent, a)| Some(delay_ms(*sent, a.as_ref()?.received)))
+        .collect()
+}
+
+/// The result delays by when their markers were sent, in phases of `phase_secs`.
+fn phases(outcome: &Outcome, phase_secs: u32) -> Vec<Phase> {
+    let Outcome {
+        args,
+        clock,
+        produced,
+        seen,
+        ..
+    } = outcome;
+    let count = args.seconds.div_ceil(phase_secs) as usize;
+    let mut phases = vec![Phase::default(); count];
+    let first = produced.sent.first().copied().unwrap_or(clock.start);
+    for (seq, sent) in produced.sent.iter().enumerate() {
+        let phase = (sent.duration_since(first).as_secs() / u64::from(phase_secs)) as usize;
+        let phase = &mut phases[phase.min(count - 1)];
+        match seen.results.arrivals[seq] {
+            Some(a) => phase.delays.push(delay_ms(*sent, a.received)),
+            None => phase.unmatched += 1,
+        }
+    }
+    phases
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// "p50 … p90 … p99 … max …" of unsorted millisecond values.
+fn summary(mut ms: Vec<f64>) -> String {
+    ms.sort_by(f64::total_cmp);
+    format!(
+        "n {:>7}  p50 {:>8.1}  p90 {:>8.1}  p99 {:>8.1}  max {:>8.1}",
+        ms.len(),
+        percentile(&ms, 50.0),
+        percentile(&ms, 90.0),
+        percentile(&ms, 99.0),
+        ms.last().copied().unwrap_or(f64::NAN)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), 50.0);
+        assert_eq!(percentile(&v, 99.0), 99.0);
+        assert_eq!(percentile(&v, 100.0), 100.0);
+        assert_eq!(percentile(&[3.0], 50.0), 3.0);
+        assert!(percentile(&[], 50.0).is_nan());
+    }
+}

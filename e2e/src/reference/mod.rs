@@ -1,0 +1,77 @@
+//! The test oracle: what the results should be, computed straight from the input file with a
+//! generic JSON parser and none of the binaries' parsing, windowing, merging or publishing, so
+//! that a bug there cannot hide in the expectation too.
+
+pub mod counts;
+pub mod sentiment;
+
+use std::path::Path;
+
+/// A tweet as the independent references read it, with a generic JSON parser.
+pub struct ReferenceTweet {
+    pub created_ms: i64,
+    /// Its distinct lower-cased entity hashtags, in order of first mention.
+    pub tags: Vec<String>,
+    /// The whole tweet, for what a particular reference needs besides.
+    pub json: serde_json::Value,
+}
+
+/// The tweets of a JSON-lines file; lines that are not tweets (not JSON, or no `created_at`)
+/// are left out.
+pub fn reference_tweets(file: &Path) -> Vec<ReferenceTweet> {
+    let text = std::fs::read_to_string(file).expect("read tweet file");
+    text.lines().filter_map(reference_tweet).collect()
+}
+
+/// One line as a tweet, or `None` when it is not one.
+fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
+    let json: serde_json::Value = serde_json::from_str(line).ok()?;
+    let created = json["created_at"].as_str()?;
+    let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
+        .expect("created_at")
+        .timestamp_millis();
+    let mut tags: Vec<String> = Vec::new();
+    for h in json["entities"]["hashtags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Some(ReferenceTweet {
+        created_ms,
+        tags,
+        json,
+    })
+}
+
+/// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order: the keys the raw
+/// topic must hold.
+pub fn ids_of(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .expect("read tweet file")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["id_str"].as_str().expect("id_str").to_owned()
+        })
+        .collect()
+}
+
+/// The starts of the windows of `size_ms` starting every `slide_ms` that hold time `t_ms`:
+/// every multiple s of the slide with s <= t < s + size, latest first.
+pub fn window_starts(t_ms: i64, size_ms: i64, slide_ms: i64) -> impl Iterator<Item = i64> {
+    let latest = t_ms.div_euclid(slide_ms) * slide_ms;
+    std::iter::successors(Some(latest), move |s| Some(s - slide_ms))
+        .take_while(move |s| s + size_ms > t_ms)
+}
+
+/// How a window start is spelled in result keys (`tumbling-10s|<start>|<hashtag>`).
+pub fn key_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
