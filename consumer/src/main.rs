@@ -202,7 +202,7 @@ fn main() -> ExitCode {
 
     let metrics = Arc::new(Metrics::default());
     if let Some(addr) = settings.consumer.http {
-        if let Err(e) = http::start(addr, &settings, Arc::clone(&metrics), Arc::clone(&stop)) {
+        if let Err(e) = http::start(addr, &settings, Arc::clone(&metrics), stop.clone()) {
             error!("{e:#}");
             return ExitCode::from(exit::FAILURE as u8);
         }

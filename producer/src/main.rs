@@ -10,8 +10,6 @@ mod twitter;
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use clap::Parser;
 use tracing::{error, info};
@@ -20,6 +18,7 @@ use common::cli::{push, stop_on_signals, CommonArgs};
 use common::exit;
 use common::kafka::ensure_topic;
 use common::settings::{Override, Secret, Settings, SinkKind, SourceKind, TwitterSettings};
+use common::shutdown::Shutdown;
 
 use pace::Pacer;
 use publish::{publish, Limits, PublishError, Summary};
@@ -165,11 +164,11 @@ fn main() -> ExitCode {
 }
 
 fn run(settings: &Settings) -> Result<(), Fatal> {
-    let stop = stop_on_signals()
+    let shutdown = stop_on_signals()
         .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
     let mut resume = open_checkpoint(settings)?;
     let skip = resume.as_ref().map_or(0, ResumeFile::line);
-    let source = open_source(settings, &stop, skip)?;
+    let source = open_source(settings, &shutdown, skip)?;
     let pacer = match settings.producer.source {
         SourceKind::File => Pacer::event_time(settings.producer.speed),
         SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
@@ -182,14 +181,14 @@ fn run(settings: &Settings) -> Result<(), Fatal> {
     let (summary, outcome) = match settings.producer.sink {
         SinkKind::Stdout => {
             let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-            publish(source, &mut sink, pacer, limits, &stop, None)
+            publish(source, &mut sink, pacer, limits, &shutdown, None)
         }
         SinkKind::Kafka => {
             ensure_kafka_topic(settings)?;
             let mut sink =
                 KafkaSink::new(&settings.kafka).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
             info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
-            publish(source, &mut sink, pacer, limits, &stop, resume.as_mut())
+            publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }
     };
     report(summary, outcome)
@@ -240,7 +239,7 @@ fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, Fatal> {
 }
 
 /// Opens the configured source; a file replay starts after line `skip`.
-fn open_source(settings: &Settings, stop: &Arc<AtomicBool>, skip: u64) -> Result<Source, Fatal> {
+fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<Source, Fatal> {
     let now_ms = chrono::Utc::now().timestamp() * 1000;
     let fatal = |e: SourceError| Fatal(e.exit_code(), e.to_string());
     match settings.producer.source {
@@ -251,7 +250,7 @@ fn open_source(settings: &Settings, stop: &Arc<AtomicBool>, skip: u64) -> Result
                 _ => StreamSpec::v2(twitter),
             }
             .map_err(fatal)?;
-            let stream = TwitterSource::start(spec, settings.twitter.queue, Arc::clone(stop));
+            let stream = TwitterSource::start(spec, settings.twitter.queue, shutdown);
             Ok(Box::new(stream))
         }
         SourceKind::File => {

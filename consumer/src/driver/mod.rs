@@ -22,7 +22,7 @@ mod stages;
 use std::collections::HashMap;
 use std::io::{self, Stdout};
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -220,7 +220,7 @@ impl NotDurable {
 /// merged when `consumer.until_end` is on, keeping `metrics` up to date. Returns the totals.
 pub fn run(
     settings: &Settings,
-    stop: &AtomicBool,
+    stop: &common::shutdown::Shutdown,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<RunStats> {
     let c = &settings.consumer;
@@ -365,7 +365,7 @@ fn poll_until_done(
     raw: &BaseConsumer<GroupContext<CountStage>>,
     merge: &BaseConsumer<GroupContext<MergeStage>>,
     settings: &Settings,
-    stop: &AtomicBool,
+    stop: &common::shutdown::Shutdown,
 ) -> anyhow::Result<()> {
     let c = &settings.consumer;
     let (count_ctx, merge_ctx) = (raw.context(), merge.context());
@@ -380,7 +380,7 @@ fn poll_until_done(
     };
     let deadline = c.duration.map(|d| Instant::now() + d);
     lock(&count_ctx.stage.pipeline).set_wall_clock(chrono::Utc::now().timestamp_millis());
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.is_triggered() {
         if let Some(error) = lock(&shared.failure).take() {
             return Err(error);
         }
