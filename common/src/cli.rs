@@ -52,7 +52,7 @@ impl CommonArgs {
         overrides.extend(extra);
         Settings::load(self.config.as_deref(), &overrides).map_err(|e| {
             eprintln!("{program}: {e}");
-            ExitCode::from(exit::USAGE as u8)
+            exit::code(&e, &[])
         })
     }
 }

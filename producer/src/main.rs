@@ -11,19 +11,20 @@ use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::{anyhow, bail};
 use clap::Parser;
 use tracing::{error, info};
 
 use common::cli::{push, stop_on_signals, CommonArgs};
-use common::exit;
+use common::exit::{self, reason, Reason};
 use common::kafka::ensure_topic;
 use common::settings::{Override, Secret, Settings, SinkKind, SourceKind, TwitterSettings};
 use common::shutdown::Shutdown;
 
 use pace::Pacer;
 use publish::{publish, Limits, PublishError, Summary};
-use resume::ResumeFile;
-use sink::{KafkaSink, StdoutSink};
+use resume::{ResumeError, ResumeFile};
+use sink::{KafkaSink, SinkError, StdoutSink};
 use source::file::FileSource;
 use source::synthetic::{Synthetic, SyntheticConfig};
 use source::{Event, SourceError};
@@ -144,8 +145,12 @@ impl Cli {
     }
 }
 
-/// A failure and the exit code it maps to.
-struct Fatal(i32, String);
+/// The producer's typed errors that end it with an exit code other than a runtime failure.
+const EXIT_REASONS: [Reason; 3] = [
+    reason::<SourceError>,
+    reason::<ResumeError>,
+    reason::<SinkError>,
+];
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -156,16 +161,15 @@ fn main() -> ExitCode {
     common::logging::init(settings.log.format);
     match run(&settings) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Fatal(code, message)) => {
-            error!("{message}");
-            ExitCode::from(code as u8)
+        Err(error) => {
+            error!("{error}");
+            exit::code(error.as_ref(), &EXIT_REASONS)
         }
     }
 }
 
-fn run(settings: &Settings) -> Result<(), Fatal> {
-    let shutdown = stop_on_signals()
-        .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
+fn run(settings: &Settings) -> anyhow::Result<()> {
+    let shutdown = stop_on_signals().map_err(|e| anyhow!("cannot install signal handler: {e}"))?;
     let mut resume = open_checkpoint(settings)?;
     let skip = resume.as_ref().map_or(0, ResumeFile::line);
     let source = open_source(settings, &shutdown, skip)?;
@@ -185,8 +189,7 @@ fn run(settings: &Settings) -> Result<(), Fatal> {
         }
         SinkKind::Kafka => {
             ensure_kafka_topic(settings)?;
-            let mut sink =
-                KafkaSink::new(&settings.kafka).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
+            let mut sink = KafkaSink::new(&settings.kafka)?;
             info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
             publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }
@@ -194,44 +197,38 @@ fn run(settings: &Settings) -> Result<(), Fatal> {
     report(summary, outcome)
 }
 
-fn report(summary: Summary, outcome: Result<(), PublishError>) -> Result<(), Fatal> {
+fn report(summary: Summary, outcome: Result<(), PublishError>) -> anyhow::Result<()> {
     info!("producer summary: {summary}");
     match outcome {
-        Err(PublishError::Source(e)) => Err(Fatal(e.exit_code(), e.to_string())),
-        Err(PublishError::Sink(e)) => Err(Fatal(exit::FAILURE, e.to_string())),
-        Ok(()) if !summary.all_delivered() => Err(Fatal(
-            exit::FAILURE,
-            "some tweets were not acknowledged by the broker".to_owned(),
-        )),
+        Err(PublishError::Source(e)) => Err(e.into()),
+        Err(PublishError::Sink(e)) => Err(e.into()),
+        Ok(()) if !summary.all_delivered() => {
+            bail!("some tweets were not acknowledged by the broker")
+        }
         Ok(()) => Ok(()),
     }
 }
 
-fn ensure_kafka_topic(settings: &Settings) -> Result<(), Fatal> {
+fn ensure_kafka_topic(settings: &Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Fatal(exit::FAILURE, format!("cannot start runtime: {e}")))?;
-    runtime
-        .block_on(ensure_topic(&settings.kafka))
-        .map_err(|e| Fatal(e.exit_code(), e.to_string()))
+        .map_err(|e| anyhow!("cannot start runtime: {e}"))?;
+    Ok(runtime.block_on(ensure_topic(&settings.kafka))?)
 }
 
 type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
 
 /// The resume checkpoint of a file replay into Kafka, when one is configured.
-fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, Fatal> {
+fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeError> {
     let p = &settings.producer;
     let Some(path) = &p.checkpoint else {
         return Ok(None);
     };
     let (SourceKind::File, Some(file), SinkKind::Kafka) = (p.source, &p.file, p.sink) else {
-        return Err(Fatal(
-            exit::USAGE,
-            "producer.checkpoint works only for a file replay into Kafka (--file)".into(),
-        ));
+        return Err(ResumeError::NotAFileReplay);
     };
-    let resume = ResumeFile::open(path, file).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
+    let resume = ResumeFile::open(path, file)?;
     if resume.line() > 0 {
         info!(line = resume.line(), checkpoint = %path.display(), "resuming the replay after this line");
     }
@@ -239,36 +236,30 @@ fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, Fatal> {
 }
 
 /// Opens the configured source; a file replay starts after line `skip`.
-fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<Source, Fatal> {
+fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<Source, SourceError> {
     let now_ms = chrono::Utc::now().timestamp() * 1000;
-    let fatal = |e: SourceError| Fatal(e.exit_code(), e.to_string());
     match settings.producer.source {
         kind @ (SourceKind::TwitterV1 | SourceKind::TwitterV2) => {
             let twitter = twitter_settings(settings);
             let spec = match kind {
                 SourceKind::TwitterV1 => StreamSpec::v1(twitter),
                 _ => StreamSpec::v2(twitter),
-            }
-            .map_err(fatal)?;
+            }?;
             let stream = TwitterSource::start(spec, settings.twitter.queue, shutdown);
             Ok(Box::new(stream))
         }
         SourceKind::File => {
             let path = settings.producer.file.as_deref().ok_or_else(|| {
-                Fatal(
-                    exit::USAGE,
-                    "producer.file must be set for the file source".into(),
-                )
+                SourceError::Config("producer.file must be set for the file source".into())
             })?;
-            let mut file =
-                FileSource::open(path, now_ms).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
-            file.skip_lines(skip).map_err(fatal)?;
+            let mut file = FileSource::open(path, now_ms)?;
+            file.skip_lines(skip)?;
             Ok(Box::new(file))
         }
         SourceKind::Synthetic => {
             let start_ms = match &settings.synthetic.start {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-                    .map_err(|e| Fatal(exit::USAGE, format!("synthetic.start: {e}")))?
+                    .map_err(|e| SourceError::Config(format!("synthetic.start: {e}")))?
                     .timestamp_millis(),
                 None => now_ms,
             };

@@ -40,6 +40,17 @@ pub enum SinkError {
     Stdout(io::Error),
 }
 
+/// A producer that cannot be created is a bad setting (usually a pass-through property); the
+/// rest happens at runtime.
+impl common::exit::ExitReason for SinkError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            SinkError::Create(_) => common::exit::USAGE,
+            SinkError::Produce(_) | SinkError::Stdout(_) => common::exit::FAILURE,
+        }
+    }
+}
+
 /// Delivery reports of the tweets: counts, and which input lines are acknowledged.
 #[derive(Default)]
 struct Tracking {

@@ -45,14 +45,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// The address is taken, or not ours to listen on.
-    #[error("cannot listen on {addr} (consumer.http): {source}")]
+    #[error("cannot listen on {addr} (consumer.http)")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
     /// The system refused a thread or the async runtime.
-    #[error("cannot start the HTTP server thread: {0}")]
+    #[error("cannot start the HTTP server thread")]
     Thread(#[source] std::io::Error),
 }
 
