@@ -1,35 +1,20 @@
 //! `producer`: reads tweets from a source and publishes each tweet's original JSON to Kafka.
+//! This file is the command line; `app` wires the settings into a run.
 
-mod pace;
+mod app;
 mod publish;
-mod resume;
 mod sink;
 mod source;
-mod twitter;
 
-use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail};
 use clap::Parser;
-use tracing::{error, info};
+use tracing::error;
 
-use common::cli::{push, stop_on_signals, CommonArgs};
-use common::exit::{self, reason, Reason};
-use common::kafka::ensure_topic;
-use common::settings::{Override, Secret, Settings, SinkKind, SourceKind, TwitterSettings};
-use common::shutdown::Shutdown;
-
-use pace::Pacer;
-use publish::{publish, Limits, PublishError, Summary};
-use resume::{ResumeError, ResumeFile};
-use sink::{KafkaSink, SinkError, StdoutSink};
-use source::file::FileSource;
-use source::synthetic::{Synthetic, SyntheticConfig};
-use source::{Event, SourceError};
-use twitter::client::StreamSpec;
-use twitter::TwitterSource;
+use common::cli::{push, CommonArgs};
+use common::exit;
+use common::settings::Override;
 
 /// Publish tweets to Kafka from a replay file, a seeded synthetic generator or the Twitter API
 /// (twitter-v1: CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET; twitter-v2:
@@ -145,13 +130,6 @@ impl Cli {
     }
 }
 
-/// The producer's typed errors that end it with an exit code other than a runtime failure.
-const EXIT_REASONS: [Reason; 3] = [
-    reason::<SourceError>,
-    reason::<ResumeError>,
-    reason::<SinkError>,
-];
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match cli.common.load_settings("producer", cli.overrides()) {
@@ -159,134 +137,11 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     common::logging::init(settings.log.format);
-    match run(&settings) {
+    match app::run(&settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             error!("{error}");
-            exit::code(error.as_ref(), &EXIT_REASONS)
+            exit::code(error.as_ref(), &app::EXIT_REASONS)
         }
     }
-}
-
-fn run(settings: &Settings) -> anyhow::Result<()> {
-    let shutdown = stop_on_signals().map_err(|e| anyhow!("cannot install signal handler: {e}"))?;
-    let mut resume = open_checkpoint(settings)?;
-    let skip = resume.as_ref().map_or(0, ResumeFile::line);
-    let source = open_source(settings, &shutdown, skip)?;
-    let pacer = match settings.producer.source {
-        SourceKind::File => Pacer::event_time(settings.producer.speed),
-        SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
-        SourceKind::TwitterV1 | SourceKind::TwitterV2 => Pacer::Unpaced,
-    };
-    let limits = Limits {
-        max_tweets: settings.producer.limit,
-        max_duration: settings.producer.duration,
-    };
-    let (summary, outcome) = match settings.producer.sink {
-        SinkKind::Stdout => {
-            let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-            publish(source, &mut sink, pacer, limits, &shutdown, None)
-        }
-        SinkKind::Kafka => {
-            ensure_kafka_topic(settings)?;
-            let mut sink = KafkaSink::new(&settings.kafka)?;
-            info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
-            publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
-        }
-    };
-    report(summary, outcome)
-}
-
-fn report(summary: Summary, outcome: Result<(), PublishError>) -> anyhow::Result<()> {
-    info!("producer summary: {summary}");
-    match outcome {
-        Err(PublishError::Source(e)) => Err(e.into()),
-        Err(PublishError::Sink(e)) => Err(e.into()),
-        Ok(()) if !summary.all_delivered() => {
-            bail!("some tweets were not acknowledged by the broker")
-        }
-        Ok(()) => Ok(()),
-    }
-}
-
-fn ensure_kafka_topic(settings: &Settings) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow!("cannot start runtime: {e}"))?;
-    Ok(runtime.block_on(ensure_topic(&settings.kafka))?)
-}
-
-type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
-
-/// The resume checkpoint of a file replay into Kafka, when one is configured.
-fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeError> {
-    let p = &settings.producer;
-    let Some(path) = &p.checkpoint else {
-        return Ok(None);
-    };
-    let (SourceKind::File, Some(file), SinkKind::Kafka) = (p.source, &p.file, p.sink) else {
-        return Err(ResumeError::NotAFileReplay);
-    };
-    let resume = ResumeFile::open(path, file)?;
-    if resume.line() > 0 {
-        info!(line = resume.line(), checkpoint = %path.display(), "resuming the replay after this line");
-    }
-    Ok(Some(resume))
-}
-
-/// Opens the configured source; a file replay starts after line `skip`.
-fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<Source, SourceError> {
-    let now_ms = chrono::Utc::now().timestamp() * 1000;
-    match settings.producer.source {
-        kind @ (SourceKind::TwitterV1 | SourceKind::TwitterV2) => {
-            let twitter = twitter_settings(settings);
-            let spec = match kind {
-                SourceKind::TwitterV1 => StreamSpec::v1(twitter),
-                _ => StreamSpec::v2(twitter),
-            }?;
-            let stream = TwitterSource::start(spec, settings.twitter.queue, shutdown);
-            Ok(Box::new(stream))
-        }
-        SourceKind::File => {
-            let path = settings.producer.file.as_deref().ok_or_else(|| {
-                SourceError::Config("producer.file must be set for the file source".into())
-            })?;
-            let mut file = FileSource::open(path, now_ms)?;
-            file.skip_lines(skip)?;
-            Ok(Box::new(file))
-        }
-        SourceKind::Synthetic => {
-            let start_ms = match &settings.synthetic.start {
-                Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-                    .map_err(|e| SourceError::Config(format!("synthetic.start: {e}")))?
-                    .timestamp_millis(),
-                None => now_ms,
-            };
-            let generator = Synthetic::new(SyntheticConfig {
-                seed: settings.synthetic.seed,
-                start_ms,
-                events_per_second: settings.synthetic.effective_events_per_second(),
-            });
-            Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
-        }
-    }
-}
-
-/// Twitter settings with credentials from the tutorials' environment variables, which take
-/// precedence over the config file.
-fn twitter_settings(settings: &Settings) -> TwitterSettings {
-    let mut twitter = settings.twitter.clone();
-    for (var, slot) in [
-        ("CONSUMER_KEY", &mut twitter.consumer_key),
-        ("CONSUMER_SECRET", &mut twitter.consumer_secret),
-        ("ACCESS_TOKEN", &mut twitter.access_token),
-        ("ACCESS_SECRET", &mut twitter.access_secret),
-        ("TWITTER_BEARER_TOKEN", &mut twitter.bearer_token),
-    ] {
-        if let Ok(value) = std::env::var(var) {
-            *slot = Secret::new(value);
-        }
-    }
-    twitter
 }

@@ -14,7 +14,7 @@ use tracing::warn;
 use common::kafka::{producer_config, send_waiting};
 use common::settings::KafkaSettings;
 
-use crate::resume::Acked;
+use crate::publish::resume::Acked;
 use crate::source::Record;
 
 /// A destination for tweets.

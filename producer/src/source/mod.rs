@@ -2,6 +2,7 @@
 
 pub mod file;
 pub mod synthetic;
+pub mod twitter;
 
 use model::tweet::{ParseError, Tweet};
 

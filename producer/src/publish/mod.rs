@@ -1,5 +1,8 @@
 //! The producer's main loop: source → pacing → sink, with limits, signals and a summary.
 
+pub mod pace;
+pub mod resume;
+
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -7,10 +10,10 @@ use tracing::warn;
 
 use common::shutdown::Shutdown;
 
-use crate::pace::Pacer;
-use crate::resume::ResumeFile;
 use crate::sink::{SinkError, TweetSink};
 use crate::source::{Event, SourceError};
+use pace::Pacer;
+use resume::ResumeFile;
 
 /// How long the final flush waits for acknowledgements before giving up on them.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
