@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -14,6 +12,7 @@ use tracing::warn;
 
 use crate::exit;
 use crate::settings::{Override, Settings};
+use crate::shutdown::Shutdown;
 
 /// Flags shared by producer and consumer.
 #[derive(Debug, Args)]
@@ -53,7 +52,7 @@ impl CommonArgs {
         overrides.extend(extra);
         Settings::load(self.config.as_deref(), &overrides).map_err(|e| {
             eprintln!("{program}: {e}");
-            ExitCode::from(exit::USAGE as u8)
+            exit::code(&e, &[])
         })
     }
 }
@@ -70,21 +69,22 @@ pub fn push<V: Into<config::Value>>(out: &mut Vec<Override>, key: &'static str, 
 /// consumer mid-commit loses nothing: uncommitted work is replayed from its checkpoints.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// A flag that SIGINT and SIGTERM set, so the binaries can finish their batch, flush, commit
-/// and exit cleanly instead of dying mid-write. The process exits anyway [`SHUTDOWN_GRACE`]
-/// after the first signal, or at once on a second one.
-pub fn stop_on_signals() -> std::io::Result<Arc<AtomicBool>> {
-    let stop = Arc::new(AtomicBool::new(false));
+/// A shutdown that SIGINT and SIGTERM trigger, so the binaries can finish their batch, flush,
+/// commit and exit cleanly instead of dying mid-write. The process exits anyway
+/// [`SHUTDOWN_GRACE`] after the first signal, or at once on a second one.
+pub fn stop_on_signals() -> std::io::Result<Shutdown> {
+    let shutdown = Shutdown::new();
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    let flag = Arc::clone(&stop);
+    let on_signal = shutdown.clone();
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
             for signal in signals.forever() {
-                if flag.swap(true, Ordering::SeqCst) {
+                if on_signal.is_triggered() {
                     warn!(signal, "second signal; exiting now");
                     std::process::exit(exit::SHUTDOWN_TIMEOUT);
                 }
+                on_signal.trigger();
                 std::thread::spawn(|| {
                     std::thread::sleep(SHUTDOWN_GRACE);
                     warn!(
@@ -95,5 +95,5 @@ pub fn stop_on_signals() -> std::io::Result<Arc<AtomicBool>> {
                 });
             }
         })?;
-    Ok(stop)
+    Ok(shutdown)
 }

@@ -32,6 +32,12 @@ pub enum SettingsError {
     OutOfRange { key: &'static str, problem: String },
 }
 
+impl crate::exit::ExitReason for SettingsError {
+    fn exit_code(&self) -> i32 {
+        crate::exit::USAGE
+    }
+}
+
 /// The whole configuration tree.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

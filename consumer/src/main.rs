@@ -11,13 +11,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::Parser;
 use tracing::{error, info};
 
 use common::cli::{push, stop_on_signals, CommonArgs};
 use common::exit;
-use common::kafka::{ensure_topics, KafkaSetupError, TopicSpec};
-use common::settings::Override;
+use common::kafka::{ensure_topics, TopicSpec};
+use common::settings::{Override, Settings};
 
 /// Count trending hashtags from the raw-twitter topic in event-time windows.
 ///
@@ -151,15 +152,44 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     common::logging::init(settings.log.format);
-
-    let stop = match stop_on_signals() {
-        Ok(stop) => stop,
-        Err(e) => {
-            error!("cannot install signal handler: {e}");
-            return ExitCode::from(exit::FAILURE as u8);
+    match run(&settings) {
+        Ok(RunStats { count, merge }) => {
+            info!(
+                consumed = count.consumed,
+                counted = count.counted,
+                late = count.late,
+                rejected = count.rejected,
+                duplicates = count.duplicates,
+                retweets_skipped = count.retweets_skipped,
+                unowned = count.unowned,
+                windows = count.windows,
+                merged_windows = merge.windows,
+                late_parts = merge.late_parts,
+                "consumer stopped"
+            );
+            ExitCode::SUCCESS
         }
-    };
+        Err(e) => {
+            error!("{e:#}");
+            exit::code(e.as_ref(), &[])
+        }
+    }
+}
 
+/// Creates the topics, starts the HTTP server when configured, and runs the consumer until it
+/// stops.
+fn run(settings: &Settings) -> anyhow::Result<RunStats> {
+    let stop = stop_on_signals().context("cannot install signal handler")?;
+    create_topics(settings)?;
+    let metrics = Arc::new(Metrics::default());
+    if let Some(addr) = settings.consumer.http {
+        http::start(addr, settings, Arc::clone(&metrics), stop.clone())?;
+    }
+    driver::run(settings, &stop, metrics)
+}
+
+/// Creates every topic the consumer reads or writes that does not exist yet.
+fn create_topics(settings: &Settings) -> anyhow::Result<()> {
     let (partials, checkpoints) = (settings.partials_topic(), settings.checkpoints_topic());
     let dlq = settings.dlq_topic();
     let topics = [
@@ -187,47 +217,8 @@ fn main() -> ExitCode {
             config: &[("cleanup.policy", "compact")],
         },
     ];
-    let setup = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|rt| Ok(rt.block_on(ensure_topics(&settings.kafka, &topics))?));
-    if let Err(e) = setup {
-        error!("{e:#}");
-        let code = e
-            .downcast_ref::<KafkaSetupError>()
-            .map_or(exit::FAILURE, KafkaSetupError::exit_code);
-        return ExitCode::from(code as u8);
-    }
-
-    let metrics = Arc::new(Metrics::default());
-    if let Some(addr) = settings.consumer.http {
-        if let Err(e) = http::start(addr, &settings, Arc::clone(&metrics), Arc::clone(&stop)) {
-            error!("{e:#}");
-            return ExitCode::from(exit::FAILURE as u8);
-        }
-    }
-
-    match driver::run(&settings, &stop, metrics) {
-        Ok(RunStats { count, merge }) => {
-            info!(
-                consumed = count.consumed,
-                counted = count.counted,
-                late = count.late,
-                rejected = count.rejected,
-                duplicates = count.duplicates,
-                retweets_skipped = count.retweets_skipped,
-                unowned = count.unowned,
-                windows = count.windows,
-                merged_windows = merge.windows,
-                late_parts = merge.late_parts,
-                "consumer stopped"
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            error!("{e:#}");
-            ExitCode::from(exit::FAILURE as u8)
-        }
-    }
+        .build()?;
+    Ok(runtime.block_on(ensure_topics(&settings.kafka, &topics))?)
 }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use rdkafka::ClientConfig;
 use serde_json::Value;
 
 use common::settings::{Override, Settings};
+use common::shutdown::Shutdown;
 use consumer::driver;
 use consumer::serve::metrics::Metrics;
 
@@ -131,12 +131,7 @@ fn a_batch_run_counts_every_window_of_every_partition() {
     let counts_file = dir.path().join("counts.jsonl");
     let settings = settings(&cluster.bootstrap_servers(), &counts_file);
 
-    let stats = driver::run(
-        &settings,
-        &AtomicBool::new(false),
-        Arc::new(Metrics::default()),
-    )
-    .unwrap();
+    let stats = driver::run(&settings, &Shutdown::new(), Arc::new(Metrics::default())).unwrap();
 
     assert_eq!(stats.count.consumed, 200);
     assert_eq!(counted(&counts_file), expected(&input));
@@ -150,13 +145,7 @@ fn a_second_run_resumes_from_the_checkpoints_and_counts_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let counts_file = dir.path().join("counts.jsonl");
     let settings = settings(&cluster.bootstrap_servers(), &counts_file);
-    let run = || {
-        driver::run(
-            &settings,
-            &AtomicBool::new(false),
-            Arc::new(Metrics::default()),
-        )
-    };
+    let run = || driver::run(&settings, &Shutdown::new(), Arc::new(Metrics::default()));
 
     produce(&cluster, &first);
     assert_eq!(run().unwrap().count.consumed, 100);

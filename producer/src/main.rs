@@ -1,35 +1,20 @@
 //! `producer`: reads tweets from a source and publishes each tweet's original JSON to Kafka.
+//! This file is the command line; `app` wires the settings into a run.
 
-mod pace;
+mod app;
 mod publish;
-mod resume;
 mod sink;
 mod source;
-mod twitter;
 
-use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use clap::Parser;
-use tracing::{error, info};
+use tracing::error;
 
-use common::cli::{push, stop_on_signals, CommonArgs};
+use common::cli::{push, CommonArgs};
 use common::exit;
-use common::kafka::ensure_topic;
-use common::settings::{Override, Secret, Settings, SinkKind, SourceKind, TwitterSettings};
-
-use pace::Pacer;
-use publish::{publish, Limits, PublishError, Summary};
-use resume::ResumeFile;
-use sink::{KafkaSink, StdoutSink};
-use source::file::FileSource;
-use source::synthetic::{Synthetic, SyntheticConfig};
-use source::{Event, SourceError};
-use twitter::client::StreamSpec;
-use twitter::TwitterSource;
+use common::settings::Override;
 
 /// Publish tweets to Kafka from a replay file, a seeded synthetic generator or the Twitter API
 /// (twitter-v1: CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET; twitter-v2:
@@ -145,9 +130,6 @@ impl Cli {
     }
 }
 
-/// A failure and the exit code it maps to.
-struct Fatal(i32, String);
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match cli.common.load_settings("producer", cli.overrides()) {
@@ -155,148 +137,11 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     common::logging::init(settings.log.format);
-    match run(&settings) {
+    match app::run(&settings) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Fatal(code, message)) => {
-            error!("{message}");
-            ExitCode::from(code as u8)
+        Err(error) => {
+            error!("{error}");
+            exit::code(error.as_ref(), &app::EXIT_REASONS)
         }
     }
-}
-
-fn run(settings: &Settings) -> Result<(), Fatal> {
-    let stop = stop_on_signals()
-        .map_err(|e| Fatal(exit::FAILURE, format!("cannot install signal handler: {e}")))?;
-    let mut resume = open_checkpoint(settings)?;
-    let skip = resume.as_ref().map_or(0, ResumeFile::line);
-    let source = open_source(settings, &stop, skip)?;
-    let pacer = match settings.producer.source {
-        SourceKind::File => Pacer::event_time(settings.producer.speed),
-        SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
-        SourceKind::TwitterV1 | SourceKind::TwitterV2 => Pacer::Unpaced,
-    };
-    let limits = Limits {
-        max_tweets: settings.producer.limit,
-        max_duration: settings.producer.duration,
-    };
-    let (summary, outcome) = match settings.producer.sink {
-        SinkKind::Stdout => {
-            let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
-            publish(source, &mut sink, pacer, limits, &stop, None)
-        }
-        SinkKind::Kafka => {
-            ensure_kafka_topic(settings)?;
-            let mut sink =
-                KafkaSink::new(&settings.kafka).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
-            info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
-            publish(source, &mut sink, pacer, limits, &stop, resume.as_mut())
-        }
-    };
-    report(summary, outcome)
-}
-
-fn report(summary: Summary, outcome: Result<(), PublishError>) -> Result<(), Fatal> {
-    info!("producer summary: {summary}");
-    match outcome {
-        Err(PublishError::Source(e)) => Err(Fatal(e.exit_code(), e.to_string())),
-        Err(PublishError::Sink(e)) => Err(Fatal(exit::FAILURE, e.to_string())),
-        Ok(()) if !summary.all_delivered() => Err(Fatal(
-            exit::FAILURE,
-            "some tweets were not acknowledged by the broker".to_owned(),
-        )),
-        Ok(()) => Ok(()),
-    }
-}
-
-fn ensure_kafka_topic(settings: &Settings) -> Result<(), Fatal> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Fatal(exit::FAILURE, format!("cannot start runtime: {e}")))?;
-    runtime
-        .block_on(ensure_topic(&settings.kafka))
-        .map_err(|e| Fatal(e.exit_code(), e.to_string()))
-}
-
-type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
-
-/// The resume checkpoint of a file replay into Kafka, when one is configured.
-fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, Fatal> {
-    let p = &settings.producer;
-    let Some(path) = &p.checkpoint else {
-        return Ok(None);
-    };
-    let (SourceKind::File, Some(file), SinkKind::Kafka) = (p.source, &p.file, p.sink) else {
-        return Err(Fatal(
-            exit::USAGE,
-            "producer.checkpoint works only for a file replay into Kafka (--file)".into(),
-        ));
-    };
-    let resume = ResumeFile::open(path, file).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
-    if resume.line() > 0 {
-        info!(line = resume.line(), checkpoint = %path.display(), "resuming the replay after this line");
-    }
-    Ok(Some(resume))
-}
-
-/// Opens the configured source; a file replay starts after line `skip`.
-fn open_source(settings: &Settings, stop: &Arc<AtomicBool>, skip: u64) -> Result<Source, Fatal> {
-    let now_ms = chrono::Utc::now().timestamp() * 1000;
-    let fatal = |e: SourceError| Fatal(e.exit_code(), e.to_string());
-    match settings.producer.source {
-        kind @ (SourceKind::TwitterV1 | SourceKind::TwitterV2) => {
-            let twitter = twitter_settings(settings);
-            let spec = match kind {
-                SourceKind::TwitterV1 => StreamSpec::v1(twitter),
-                _ => StreamSpec::v2(twitter),
-            }
-            .map_err(fatal)?;
-            let stream = TwitterSource::start(spec, settings.twitter.queue, Arc::clone(stop));
-            Ok(Box::new(stream))
-        }
-        SourceKind::File => {
-            let path = settings.producer.file.as_deref().ok_or_else(|| {
-                Fatal(
-                    exit::USAGE,
-                    "producer.file must be set for the file source".into(),
-                )
-            })?;
-            let mut file =
-                FileSource::open(path, now_ms).map_err(|e| Fatal(exit::USAGE, e.to_string()))?;
-            file.skip_lines(skip).map_err(fatal)?;
-            Ok(Box::new(file))
-        }
-        SourceKind::Synthetic => {
-            let start_ms = match &settings.synthetic.start {
-                Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-                    .map_err(|e| Fatal(exit::USAGE, format!("synthetic.start: {e}")))?
-                    .timestamp_millis(),
-                None => now_ms,
-            };
-            let generator = Synthetic::new(SyntheticConfig {
-                seed: settings.synthetic.seed,
-                start_ms,
-                events_per_second: settings.synthetic.effective_events_per_second(),
-            });
-            Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
-        }
-    }
-}
-
-/// Twitter settings with credentials from the tutorials' environment variables, which take
-/// precedence over the config file.
-fn twitter_settings(settings: &Settings) -> TwitterSettings {
-    let mut twitter = settings.twitter.clone();
-    for (var, slot) in [
-        ("CONSUMER_KEY", &mut twitter.consumer_key),
-        ("CONSUMER_SECRET", &mut twitter.consumer_secret),
-        ("ACCESS_TOKEN", &mut twitter.access_token),
-        ("ACCESS_SECRET", &mut twitter.access_secret),
-        ("TWITTER_BEARER_TOKEN", &mut twitter.bearer_token),
-    ] {
-        if let Ok(value) = std::env::var(var) {
-            *slot = Secret::new(value);
-        }
-    }
-    twitter
 }

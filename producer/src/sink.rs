@@ -14,7 +14,7 @@ use tracing::warn;
 use common::kafka::{producer_config, send_waiting};
 use common::settings::KafkaSettings;
 
-use crate::resume::Acked;
+use crate::publish::resume::Acked;
 use crate::source::Record;
 
 /// A destination for tweets.
@@ -38,6 +38,17 @@ pub enum SinkError {
     Produce(KafkaError),
     #[error("cannot write to stdout: {0}")]
     Stdout(io::Error),
+}
+
+/// A producer that cannot be created is a bad setting (usually a pass-through property); the
+/// rest happens at runtime.
+impl common::exit::ExitReason for SinkError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            SinkError::Create(_) => common::exit::USAGE,
+            SinkError::Produce(_) | SinkError::Stdout(_) => common::exit::FAILURE,
+        }
+    }
 }
 
 /// Delivery reports of the tweets: counts, and which input lines are acknowledged.

@@ -29,9 +29,9 @@ pub enum KafkaSetupError {
     },
 }
 
-impl KafkaSetupError {
-    /// The process exit code for this failure: bad settings are a configuration error.
-    pub fn exit_code(&self) -> i32 {
+/// Bad settings are a configuration error; the rest is the cluster's.
+impl exit::ExitReason for KafkaSetupError {
+    fn exit_code(&self) -> i32 {
         match self {
             KafkaSetupError::Client(_) => exit::USAGE,
             KafkaSetupError::Unreachable { .. } | KafkaSetupError::CreateTopic { .. } => {

@@ -27,7 +27,6 @@ mod stages;
 
 use std::io;
 use std::mem::ManuallyDrop;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +37,7 @@ use tracing::info;
 
 use common::kafka::{consumer_config, counting_producer, results_producer_config, SETUP_TIMEOUT};
 use common::settings::{ConsumerSettings, OffsetReset, Settings};
+use common::shutdown::Shutdown;
 use model::window_spec::WindowDef;
 
 use crate::driver::checkpoint::CheckpointStore;
@@ -90,7 +90,7 @@ const MERGE_JOIN_WAIT: Duration = Duration::from_secs(120);
 /// merged when `consumer.until_end` is on, keeping `metrics` up to date. Returns the totals.
 pub fn run(
     settings: &Settings,
-    stop: &AtomicBool,
+    stop: &Shutdown,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<RunStats> {
     // Never dropped: dropping a consumer closes it again, which after a completed close only

@@ -1,7 +1,6 @@
 //! The poll loop: the one owner of both stages' state and of their output. It polls both
 //! groups, serves their rebalances, and closes, sends and commits on its schedule.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +11,7 @@ use rdkafka::message::Message;
 use tracing::{debug, info, warn};
 
 use common::kafka::SETUP_TIMEOUT;
+use common::shutdown::Shutdown;
 
 use crate::engine::stats::RunStats;
 use crate::serve::metrics::Metrics;
@@ -50,7 +50,7 @@ pub(super) struct Driver {
 impl Driver {
     /// Polls, processes, sends and periodically commits until `stop` is set or, with
     /// `until_end`, everything is read and merged.
-    pub(super) fn run(&mut self, stop: &AtomicBool) -> anyhow::Result<()> {
+    pub(super) fn run(&mut self, stop: &Shutdown) -> anyhow::Result<()> {
         let mut schedule = Schedule::new(
             Instant::now(),
             CLOSE_INTERVAL,
@@ -59,7 +59,7 @@ impl Driver {
         );
         let mut counted: Option<Counted> = None;
         self.count.pipeline.set_wall_clock(wall_clock_ms());
-        while !stop.load(Ordering::Relaxed) {
+        while !stop.is_triggered() {
             if schedule.expired(Instant::now()) {
                 info!("--duration reached; stopping");
                 break;

@@ -5,7 +5,6 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use tracing::{error, info};
 
 use common::kafka::consumer_config;
 use common::settings::Settings;
+use common::shutdown::Shutdown;
 
 use crate::serve::metrics::{render, Metrics, CONTENT_TYPE};
 use crate::serve::results_reader::{self, LiveView};
@@ -45,14 +45,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// The address is taken, or not ours to listen on.
-    #[error("cannot listen on {addr} (consumer.http): {source}")]
+    #[error("cannot listen on {addr} (consumer.http)")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
     /// The system refused a thread or the async runtime.
-    #[error("cannot start the HTTP server thread: {0}")]
+    #[error("cannot start the HTTP server thread")]
     Thread(#[source] std::io::Error),
 }
 
@@ -68,12 +68,12 @@ struct App {
 
 /// Starts the result-topic reader and the server on `addr`, and logs the address bound (the
 /// system picks the port when `addr` has port 0). Binding happens here, so a taken address is
-/// reported before the consumer joins its groups.
+/// reported before the consumer joins its groups. Both stop taking work on `shutdown`.
 pub fn start(
     addr: SocketAddr,
     settings: &Settings,
     metrics: Arc<Metrics>,
-    stop: Arc<AtomicBool>,
+    shutdown: Shutdown,
 ) -> Result<(), HttpError> {
     let bind_error = |source| HttpError::Bind { addr, source };
     let listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
@@ -92,7 +92,10 @@ pub fn start(
     let reader_live = Arc::clone(&live);
     std::thread::Builder::new()
         .name("results-reader".into())
-        .spawn(move || results_reader::run(&config, &topic, lookback, &reader_live, &stop))
+        .spawn({
+            let shutdown = shutdown.clone();
+            move || results_reader::run(&config, &topic, lookback, &reader_live, &shutdown)
+        })
         .map_err(HttpError::Thread)?;
 
     let app = Arc::new(App {
@@ -115,7 +118,11 @@ pub fn start(
         .spawn(move || {
             runtime.block_on(async move {
                 let served = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => axum::serve(listener, router(app)).await,
+                    Ok(listener) => {
+                        axum::serve(listener, router(app))
+                            .with_graceful_shutdown(async move { shutdown.triggered().await })
+                            .await
+                    }
                     Err(e) => Err(e),
                 };
                 if let Err(error) = served {

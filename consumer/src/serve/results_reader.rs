@@ -5,7 +5,6 @@
 //! either way (Tansu: docs/src/operations.md#tansu-offsets-by-time).
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -17,6 +16,7 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use common::kafka::{Reader, SETUP_TIMEOUT};
+use common::shutdown::Shutdown;
 
 use crate::serve::results_view::ResultsView;
 
@@ -108,26 +108,22 @@ impl LiveView {
     }
 }
 
-/// Reads `topic` into `live` until `stop` is set, starting over after failures (reported in
-/// the status and the log).
+/// Reads `topic` into `live` until `stop` is triggered, starting over after failures (reported
+/// in the status and the log).
 pub fn run(
     config: &ClientConfig,
     topic: &str,
     lookback: Duration,
     live: &LiveView,
-    stop: &AtomicBool,
+    stop: &Shutdown,
 ) {
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.is_triggered() {
         match follow(config, topic, lookback, live, stop) {
             Ok(()) => return,
             Err(error) => {
                 warn!(%error, "the HTTP view cannot read the result topic; retrying");
                 live.set_status(|s| s.error = Some(error.to_string()));
-                let mut waited = Duration::ZERO;
-                while waited < RETRY_AFTER && !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(100));
-                    waited += Duration::from_millis(100);
-                }
+                stop.sleep(RETRY_AFTER);
             }
         }
     }
@@ -138,7 +134,7 @@ fn follow(
     topic: &str,
     lookback: Duration,
     live: &LiveView,
-    stop: &AtomicBool,
+    stop: &Shutdown,
 ) -> Result<(), ReadError> {
     let consumer: BaseConsumer<Reader> = config
         .create_with_context(Reader)
@@ -167,7 +163,7 @@ fn follow(
     );
     live.set_status(|s| s.error = None);
     let mut at_end = BTreeSet::new();
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.is_triggered() {
         let mut next = consumer.poll(Duration::from_millis(100));
         let mut changed = false;
         let mut view = live.view();

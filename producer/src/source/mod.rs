@@ -2,6 +2,7 @@
 
 pub mod file;
 pub mod synthetic;
+pub mod twitter;
 
 use model::tweet::{ParseError, Tweet};
 
@@ -71,9 +72,9 @@ pub enum SourceError {
     Stream(String),
 }
 
-impl SourceError {
-    /// The process exit code for this failure (docs/src/operations.md, "Exit codes").
-    pub fn exit_code(&self) -> i32 {
+/// docs/src/operations.md, "Exit codes".
+impl common::exit::ExitReason for SourceError {
+    fn exit_code(&self) -> i32 {
         match self {
             SourceError::File { .. } | SourceError::Config(_) => common::exit::USAGE,
             SourceError::Credentials(_) => common::exit::CREDENTIALS,

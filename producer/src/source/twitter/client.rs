@@ -3,7 +3,7 @@
 //! Framing, message classification and the backoff schedule are pure modules next to this
 //! one; this loop only moves bytes between them, the network and the tweet queue.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tracing::{debug, error, info, warn};
 
 use common::settings::{Secret, StreamRule, TwitterSettings};
+use common::shutdown::Shutdown;
 
 use super::backoff::{Backoff, Decision, Failure};
 use super::framing::{Frame, LineFramer};
@@ -276,20 +277,35 @@ pub enum RunError {
     Rules(String),
 }
 
-/// How one connection ended.
-enum Ended {
-    Failed { failure: Failure, healthy: bool },
-    Stopped,
+/// How one connection ended: why, and whether it delivered anything first.
+struct Ended {
+    failure: Failure,
+    healthy: bool,
 }
 
-/// Connects, reads and reconnects until `stop` is set or the credentials are rejected. Tweets
-/// go to `out`; when it is full they are dropped and counted, so the stream is always read.
+/// Connects, reads and reconnects until `stop` is triggered or the credentials are rejected.
+/// Tweets go to `out`; when it is full they are dropped and counted, so the stream is always
+/// read.
 pub async fn run(
     spec: &StreamSpec,
     out: &SyncSender<Result<Event, SourceError>>,
     clock: &dyn Clock,
     stats: &StreamStats,
-    stop: &AtomicBool,
+    stop: &Shutdown,
+) -> Result<(), RunError> {
+    tokio::select! {
+        biased;
+        () = stop.triggered() => Ok(()),
+        outcome = follow(spec, out, clock, stats) => outcome,
+    }
+}
+
+/// Syncs the rules, then connects, reads and reconnects for as long as Twitter allows.
+async fn follow(
+    spec: &StreamSpec,
+    out: &SyncSender<Result<Event, SourceError>>,
+    clock: &dyn Clock,
+    stats: &StreamStats,
 ) -> Result<(), RunError> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -297,12 +313,8 @@ pub async fn run(
         .map_err(|e| RunError::Rules(e.to_string()))?;
     spec.sync_rules(&http).await?;
     let mut backoff = Backoff::new();
-    while !stop.load(Ordering::Relaxed) {
-        let ended = read_once(spec, &http, out, stats, stop).await;
-        let (failure, healthy) = match ended {
-            Ended::Stopped => break,
-            Ended::Failed { failure, healthy } => (failure, healthy),
-        };
+    loop {
+        let Ended { failure, healthy } = read_once(spec, &http, out, stats).await;
         if healthy {
             backoff.on_healthy();
         }
@@ -315,18 +327,16 @@ pub async fn run(
             }
         }
     }
-    Ok(())
 }
 
-/// One connection: open, then read until it fails, stalls or `stop` is set.
+/// One connection: open, then read until it fails or stalls.
 async fn read_once(
     spec: &StreamSpec,
     http: &reqwest::Client,
     out: &SyncSender<Result<Event, SourceError>>,
     stats: &StreamStats,
-    stop: &AtomicBool,
 ) -> Ended {
-    let failed = |failure, healthy| Ended::Failed { failure, healthy };
+    let failed = |failure, healthy| Ended { failure, healthy };
     let mut response = match spec.open(http).await {
         Ok(r) => r,
         Err(error) => {
@@ -343,21 +353,12 @@ async fn read_once(
     let mut framer = LineFramer::new(MAX_LINE_BYTES);
     let mut frames = Vec::new();
     let mut healthy = false;
-    // Poll in short slices so a stop request is noticed even on a quiet stream.
-    let slice = Duration::from_millis(200).min(spec.settings.stall_timeout);
-    let mut quiet = Duration::ZERO;
+    let stall_timeout = spec.settings.stall_timeout;
     loop {
-        if stop.load(Ordering::Relaxed) {
-            return Ended::Stopped;
-        }
-        let chunk = match tokio::time::timeout(slice, response.chunk()).await {
+        let chunk = match tokio::time::timeout(stall_timeout, response.chunk()).await {
             Err(_) => {
-                quiet += slice;
-                if quiet >= spec.settings.stall_timeout {
-                    warn!(timeout = ?spec.settings.stall_timeout, "stream stalled; reconnecting");
-                    return failed(Failure::Network, healthy);
-                }
-                continue;
+                warn!(timeout = ?stall_timeout, "stream stalled; reconnecting");
+                return failed(Failure::Network, healthy);
             }
             Ok(Err(error)) => {
                 warn!(%error, partial_bytes = framer.pending_bytes(), "stream connection lost");
@@ -372,7 +373,6 @@ async fn read_once(
             }
             Ok(Ok(Some(chunk))) => chunk,
         };
-        quiet = Duration::ZERO;
         healthy = true;
         framer.push(&chunk, &mut frames);
         for frame in frames.drain(..) {
@@ -521,7 +521,7 @@ mod tests {
         let (tx, rx) = sync_channel(10);
         let clock = RecordingClock::default();
         let stats = StreamStats::default();
-        let result = run(&spec, &tx, &clock, &stats, &AtomicBool::new(false)).await;
+        let result = run(&spec, &tx, &clock, &stats, &Shutdown::new()).await;
         let attempts = standin.attempts().len();
         standin.shutdown().await;
         let delays = clock.0.into_inner().unwrap();

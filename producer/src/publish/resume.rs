@@ -67,6 +67,15 @@ pub enum ResumeError {
         path: String,
         source: std::io::Error,
     },
+    #[error("producer.checkpoint works only for a file replay into Kafka (--file)")]
+    NotAFileReplay,
+}
+
+/// A checkpoint that cannot be used is the configuration's problem: it names the file.
+impl common::exit::ExitReason for ResumeError {
+    fn exit_code(&self) -> i32 {
+        common::exit::USAGE
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

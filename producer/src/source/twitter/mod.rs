@@ -9,29 +9,29 @@ pub mod client;
 pub mod framing;
 pub mod message;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{sync_channel, Receiver};
 
 use tracing::info;
+
+use common::shutdown::Shutdown;
 
 use crate::source::{Event, SourceError};
 use client::{run, RunError, StreamSpec, StreamStats, TokioClock};
 
-/// Yields tweets from a Twitter stream until a signal, the credentials failing, or drop.
+/// Yields tweets from a Twitter stream until a shutdown, the credentials failing, or drop.
 pub struct TwitterSource {
     rx: Receiver<Result<Event, SourceError>>,
-    stop: Arc<AtomicBool>,
-    halt: Arc<AtomicBool>,
+    /// The reading thread's: triggered with the process's shutdown, or when this is dropped.
+    halt: Shutdown,
 }
 
 impl TwitterSource {
-    /// Starts reading `spec`'s stream in the background; `stop` is the process's signal flag.
-    pub fn start(spec: StreamSpec, queue: usize, stop: Arc<AtomicBool>) -> Self {
+    /// Starts reading `spec`'s stream in the background until `shutdown` is triggered.
+    pub fn start(spec: StreamSpec, queue: usize, shutdown: &Shutdown) -> Self {
         let (tx, rx) = sync_channel(queue);
-        let halt = Arc::new(AtomicBool::new(false));
-        let worker_halt = Arc::clone(&halt);
+        let halt = shutdown.child();
+        let worker_halt = halt.clone();
         std::thread::spawn(move || {
             let stats = StreamStats::default();
             let outcome = tokio::runtime::Builder::new_current_thread()
@@ -56,7 +56,7 @@ impl TwitterSource {
                 let _ = tx.send(Err(error));
             }
         });
-        TwitterSource { rx, stop, halt }
+        TwitterSource { rx, halt }
     }
 }
 
@@ -64,22 +64,16 @@ impl Iterator for TwitterSource {
     type Item = Result<Event, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.stop.load(Ordering::Relaxed) {
-                self.halt.store(true, Ordering::Relaxed);
-                return None;
-            }
-            match self.rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(item) => return Some(item),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return None,
-            }
+        if self.halt.is_triggered() {
+            return None;
         }
+        // The reading thread ends, and so disconnects, as soon as `halt` is triggered.
+        self.rx.recv().ok()
     }
 }
 
 impl Drop for TwitterSource {
     fn drop(&mut self) {
-        self.halt.store(true, Ordering::Relaxed);
+        self.halt.trigger();
     }
 }

@@ -1,15 +1,19 @@
 //! The producer's main loop: source → pacing → sink, with limits, signals and a summary.
 
+pub mod pace;
+pub mod resume;
+
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use crate::pace::Pacer;
-use crate::resume::ResumeFile;
+use common::shutdown::Shutdown;
+
 use crate::sink::{SinkError, TweetSink};
 use crate::source::{Event, SourceError};
+use pace::Pacer;
+use resume::ResumeFile;
 
 /// How long the final flush waits for acknowledgements before giving up on them.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -76,7 +80,8 @@ pub enum PublishError {
     Sink(#[from] SinkError),
 }
 
-/// Publishes everything `source` yields until it ends, a limit is hit or `stop` is set, then
+/// Publishes everything `source` yields until it ends, a limit is hit or `shutdown` is
+/// triggered, then
 /// flushes the sink. A source error still flushes what was sent before returning it. With
 /// `resume`, records every second and at the end how far the input is safely published.
 pub fn publish<I, S>(
@@ -84,7 +89,7 @@ pub fn publish<I, S>(
     sink: &mut S,
     mut pacer: Pacer,
     limits: Limits,
-    stop: &AtomicBool,
+    shutdown: &Shutdown,
     mut resume: Option<&mut ResumeFile>,
 ) -> (Summary, Result<(), PublishError>)
 where
@@ -99,7 +104,7 @@ where
     let reached = |sent| limits.max_tweets.is_some_and(|max| sent >= max);
     let mut last_checkpoint = Instant::now();
     for item in source {
-        if stop.load(Ordering::Relaxed) || reached(sent) {
+        if shutdown.is_triggered() || reached(sent) {
             break;
         }
         let record = match item {
@@ -114,7 +119,7 @@ where
                 break;
             }
         };
-        if !wait_until(start + pacer.due(record.timestamp_ms), deadline, stop) {
+        if !wait_until(start + pacer.due(record.timestamp_ms), deadline, shutdown) {
             break;
         }
         if let Err(e) = sink.send(&record) {
@@ -160,23 +165,14 @@ fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
     }
 }
 
-/// Sleeps until `due`, in short slices so a signal or the deadline interrupts it. Returns false
-/// when the run must stop instead.
-fn wait_until(due: Instant, deadline: Option<Instant>, stop: &AtomicBool) -> bool {
-    loop {
-        let now = Instant::now();
-        if stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| now >= d) {
-            return false;
-        }
-        if now >= due {
-            return true;
-        }
-        let mut nap = (due - now).min(Duration::from_millis(50));
-        if let Some(d) = deadline {
-            nap = nap.min(d - now);
-        }
-        std::thread::sleep(nap);
+/// Sleeps until `due`; a shutdown or the deadline ends the sleep at once. Returns false when the
+/// run must stop instead.
+fn wait_until(due: Instant, deadline: Option<Instant>, shutdown: &Shutdown) -> bool {
+    let wake = deadline.map_or(due, |d| d.min(due));
+    if shutdown.sleep_until(wake) {
+        return false;
     }
+    deadline.is_none_or(|d| Instant::now() < d)
 }
 
 #[cfg(test)]
@@ -214,13 +210,20 @@ mod tests {
             .collect()
     }
 
-    /// Publishes `input` unpaced, without limits and without a stop signal.
+    /// Publishes `input` unpaced, without limits and without a shutdown.
     fn publish_all(
         input: Vec<Result<Event, SourceError>>,
         sink: &mut Recorder,
     ) -> (Summary, Result<(), PublishError>) {
-        let stop = AtomicBool::new(false);
-        publish(input, sink, Pacer::Unpaced, Limits::default(), &stop, None)
+        let shutdown = Shutdown::new();
+        publish(
+            input,
+            sink,
+            Pacer::Unpaced,
+            Limits::default(),
+            &shutdown,
+            None,
+        )
     }
 
     #[test]
@@ -245,7 +248,7 @@ mod tests {
             max_tweets: Some(2),
             max_duration: None,
         };
-        let go = AtomicBool::new(false);
+        let go = Shutdown::new();
         let (s, _) = publish(
             tweets(5),
             &mut Recorder::default(),
@@ -255,7 +258,8 @@ mod tests {
             None,
         );
         assert_eq!(s.sent, 2);
-        let stopped = AtomicBool::new(true);
+        let stopped = Shutdown::new();
+        stopped.trigger();
         let no_limits = Limits::default();
         let (s, _) = publish(
             tweets(5),
@@ -277,7 +281,7 @@ mod tests {
         let endless = tweets(2).into_iter().chain(std::iter::from_fn(|| {
             panic!("pulled a tweet beyond the limit")
         }));
-        let go = AtomicBool::new(false);
+        let go = Shutdown::new();
         let (s, _) = publish(
             endless,
             &mut Recorder::default(),
@@ -295,7 +299,7 @@ mod tests {
             max_tweets: None,
             max_duration: Some(Duration::from_millis(120)),
         };
-        let go = AtomicBool::new(false);
+        let go = Shutdown::new();
         let (s, _) = publish(
             tweets(1000),
             &mut Recorder::default(),
@@ -305,6 +309,27 @@ mod tests {
             None,
         );
         assert!(s.sent >= 1 && s.sent < 1000, "{s}");
+    }
+
+    #[test]
+    fn a_shutdown_ends_a_paced_wait_at_once() {
+        let shutdown = Shutdown::new();
+        let trigger = shutdown.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            trigger.trigger();
+        });
+        let start = Instant::now();
+        let (s, _) = publish(
+            tweets(3),
+            &mut Recorder::default(),
+            Pacer::rate(0.01),
+            Limits::default(),
+            &shutdown,
+            None,
+        );
+        assert_eq!(s.sent, 1, "the second tweet is due in 100 s");
+        assert!(start.elapsed() < Duration::from_secs(50), "{s}");
     }
 
     #[test]

@@ -1,0 +1,170 @@
+//! Wiring a run from the settings: the source, its pacing and limits, the sink, the resume
+//! checkpoint, and the publisher between them.
+
+use std::io::{self, BufWriter};
+
+use anyhow::{anyhow, bail};
+use tracing::info;
+
+use common::cli::stop_on_signals;
+use common::exit::{reason, Reason};
+use common::kafka::ensure_topic;
+use common::settings::{Secret, Settings, SinkKind, SourceKind, TwitterSettings};
+use common::shutdown::Shutdown;
+
+use crate::publish::pace::Pacer;
+use crate::publish::resume::{ResumeError, ResumeFile};
+use crate::publish::{publish, Limits, PublishError, Summary};
+use crate::sink::{KafkaSink, SinkError, StdoutSink};
+use crate::source::file::FileSource;
+use crate::source::synthetic::{Synthetic, SyntheticConfig};
+use crate::source::twitter::client::StreamSpec;
+use crate::source::twitter::TwitterSource;
+use crate::source::{Event, SourceError};
+
+/// The producer's typed errors that end it with an exit code other than a runtime failure.
+pub(crate) const EXIT_REASONS: [Reason; 3] = [
+    reason::<SourceError>,
+    reason::<ResumeError>,
+    reason::<SinkError>,
+];
+
+type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
+
+/// Publishes from the configured source to the configured sink until the source ends, a limit
+/// is reached or a signal arrives; fails when a tweet was not acknowledged.
+pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
+    let shutdown = stop_on_signals().map_err(|e| anyhow!("cannot install signal handler: {e}"))?;
+    let mut resume = open_checkpoint(settings)?;
+    let skip = resume.as_ref().map_or(0, ResumeFile::line);
+    let source = open_source(settings, &shutdown, skip)?;
+    let (pacer, limits) = (pacer(settings), limits(settings));
+    let (summary, outcome) = match settings.producer.sink {
+        SinkKind::Stdout => {
+            let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+            publish(source, &mut sink, pacer, limits, &shutdown, None)
+        }
+        SinkKind::Kafka => {
+            ensure_kafka_topic(settings)?;
+            let mut sink = KafkaSink::new(&settings.kafka)?;
+            info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
+            publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
+        }
+    };
+    report(summary, outcome)
+}
+
+/// A replay follows the tweets' own timing; the generator its rate; a live stream its own.
+fn pacer(settings: &Settings) -> Pacer {
+    match settings.producer.source {
+        SourceKind::File => Pacer::event_time(settings.producer.speed),
+        SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
+        SourceKind::TwitterV1 | SourceKind::TwitterV2 => Pacer::Unpaced,
+    }
+}
+
+fn limits(settings: &Settings) -> Limits {
+    Limits {
+        max_tweets: settings.producer.limit,
+        max_duration: settings.producer.duration,
+    }
+}
+
+/// Logs the summary; the run failed when the publisher stopped on an error or a tweet was not
+/// acknowledged.
+fn report(summary: Summary, outcome: Result<(), PublishError>) -> anyhow::Result<()> {
+    info!("producer summary: {summary}");
+    match outcome {
+        Err(PublishError::Source(e)) => Err(e.into()),
+        Err(PublishError::Sink(e)) => Err(e.into()),
+        Ok(()) if !summary.all_delivered() => {
+            bail!("some tweets were not acknowledged by the broker")
+        }
+        Ok(()) => Ok(()),
+    }
+}
+
+fn ensure_kafka_topic(settings: &Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow!("cannot start runtime: {e}"))?;
+    Ok(runtime.block_on(ensure_topic(&settings.kafka))?)
+}
+
+/// The resume checkpoint of a file replay into Kafka, when one is configured.
+fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeError> {
+    let p = &settings.producer;
+    let Some(path) = &p.checkpoint else {
+        return Ok(None);
+    };
+    let (SourceKind::File, Some(file), SinkKind::Kafka) = (p.source, &p.file, p.sink) else {
+        return Err(ResumeError::NotAFileReplay);
+    };
+    let resume = ResumeFile::open(path, file)?;
+    if resume.line() > 0 {
+        info!(line = resume.line(), checkpoint = %path.display(), "resuming the replay after this line");
+    }
+    Ok(Some(resume))
+}
+
+/// Opens the configured source; a file replay starts after line `skip`.
+fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<Source, SourceError> {
+    let now_ms = chrono::Utc::now().timestamp() * 1000;
+    match settings.producer.source {
+        kind @ (SourceKind::TwitterV1 | SourceKind::TwitterV2) => {
+            let twitter = twitter_settings(settings);
+            let spec = match kind {
+                SourceKind::TwitterV1 => StreamSpec::v1(twitter),
+                _ => StreamSpec::v2(twitter),
+            }?;
+            let stream = TwitterSource::start(spec, settings.twitter.queue, shutdown);
+            Ok(Box::new(stream))
+        }
+        SourceKind::File => {
+            let path = settings.producer.file.as_deref().ok_or_else(|| {
+                SourceError::Config("producer.file must be set for the file source".into())
+            })?;
+            let mut file = FileSource::open(path, now_ms)?;
+            file.skip_lines(skip)?;
+            Ok(Box::new(file))
+        }
+        SourceKind::Synthetic => {
+            let generator = Synthetic::new(synthetic_config(settings, now_ms)?);
+            Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
+        }
+    }
+}
+
+/// The generator's settings; its first tweet is at `synthetic.start`, or `now_ms` without one.
+fn synthetic_config(settings: &Settings, now_ms: i64) -> Result<SyntheticConfig, SourceError> {
+    let start_ms = match &settings.synthetic.start {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|e| SourceError::Config(format!("synthetic.start: {e}")))?
+            .timestamp_millis(),
+        None => now_ms,
+    };
+    Ok(SyntheticConfig {
+        seed: settings.synthetic.seed,
+        start_ms,
+        events_per_second: settings.synthetic.effective_events_per_second(),
+    })
+}
+
+/// Twitter settings with credentials from the tutorials' environment variables, which take
+/// precedence over the config file.
+fn twitter_settings(settings: &Settings) -> TwitterSettings {
+    let mut twitter = settings.twitter.clone();
+    for (var, slot) in [
+        ("CONSUMER_KEY", &mut twitter.consumer_key),
+        ("CONSUMER_SECRET", &mut twitter.consumer_secret),
+        ("ACCESS_TOKEN", &mut twitter.access_token),
+        ("ACCESS_SECRET", &mut twitter.access_secret),
+        ("TWITTER_BEARER_TOKEN", &mut twitter.bearer_token),
+    ] {
+        if let Ok(value) = std::env::var(var) {
+            *slot = Secret::new(value);
+        }
+    }
+    twitter
+}
