@@ -473,9 +473,11 @@ fn string(bytes: &[u8], at: usize) -> Option<(Option<Str<'_>>, usize)> {
         if bytes.get(at) != Some(&b'"') {
             return None;
         }
-        match json_scan::string_end(bytes, at)? {
-            (end, false) => Some((Str(Cow::Borrowed(utf8(&bytes[at + 1..end - 1])?)), end)),
-            (end, true) => Some((serde_json::from_slice(&bytes[at..end]).ok()?, end)),
+        let json_scan::ScannedString { end, escaped, .. } = json_scan::string_end(bytes, at)?;
+        if escaped {
+            Some((serde_json::from_slice(&bytes[at..end]).ok()?, end))
+        } else {
+            Some((Str(Cow::Borrowed(utf8(&bytes[at + 1..end - 1])?)), end))
         }
     })
 }

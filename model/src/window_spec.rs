@@ -20,18 +20,6 @@ pub enum WindowDef {
     Cumulative { every_ms: i64 },
 }
 
-impl WindowDef {
-    /// The (size, slide) of the windows counted per partition: cumulative totals are sums of
-    /// tumbling windows of their period.
-    pub fn shape(self) -> (i64, i64) {
-        match self {
-            WindowDef::Tumbling { size_ms } => (size_ms, size_ms),
-            WindowDef::Hopping { size_ms, slide_ms } => (size_ms, slide_ms),
-            WindowDef::Cumulative { every_ms } => (every_ms, every_ms),
-        }
-    }
-}
-
 /// The label used in result keys and tables, e.g. `tumbling-10s`, `hopping-20s-10s`.
 impl fmt::Display for WindowDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

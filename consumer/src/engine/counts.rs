@@ -14,7 +14,7 @@ use model::hashtag::fold_into;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
-use crate::engine::spacesaving::SpaceSaving;
+use crate::engine::spacesaving::{Counter, SpaceSaving};
 
 /// One tweet's hashtags as they are counted: each case-folded key once, with the spelling it
 /// was first written in, sorted by key. The pipeline refills one for every tweet, so counting
@@ -75,12 +75,20 @@ impl TweetTags {
         self.tags.is_empty()
     }
 
-    /// (key, spelling) pairs, by key.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.tags
-            .iter()
-            .map(|s| (s.key(&self.text), &self.text[s.form..s.end]))
+    /// The hashtags, by key.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = TweetTag<'_>> + '_ {
+        self.tags.iter().map(|s| TweetTag {
+            key: s.key(&self.text),
+            spelling: &self.text[s.form..s.end],
+        })
     }
+}
+
+/// One hashtag of a tweet: its case-folded key and the spelling it was first written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TweetTag<'a> {
+    pub key: &'a str,
+    pub spelling: &'a str,
 }
 
 impl<'a> FromIterator<&'a str> for TweetTags {
@@ -182,37 +190,55 @@ impl WindowTotals {
             details.entry(&tag.key).or_default().merge(tag);
         }
         let capacity = parts.iter().map(|p| p.capacity).max().unwrap_or(0);
-        let (entries, untracked_bound): (Vec<(String, u64, u64)>, u64) = if capacity == 0 {
+        let (entries, untracked_bound): (Vec<(String, Counter)>, u64) = if capacity == 0 {
             let mut sums: HashMap<&str, u64> = HashMap::new();
             for tag in parts.iter().flat_map(|p| &p.tags) {
                 *sums.entry(&tag.key).or_default() += tag.count;
             }
-            let entries = sums.into_iter().map(|(k, n)| (k.to_owned(), n, 0));
+            let entries = sums.into_iter().map(|(k, estimate)| {
+                let exact = Counter { estimate, error: 0 };
+                (k.to_owned(), exact)
+            });
             (entries.collect(), 0)
         } else {
             let summaries: Vec<SpaceSaving<String>> = parts
                 .iter()
                 .map(|p| {
-                    let entries = p.tags.iter().map(|t| (t.key.clone(), t.count, t.error));
+                    let entries = p.tags.iter().map(|t| {
+                        let counter = Counter {
+                            estimate: t.count,
+                            error: t.error,
+                        };
+                        (t.key.clone(), counter)
+                    });
                     SpaceSaving::from_parts(capacity, p.mentions, p.untracked_bound, entries)
                 })
                 .collect();
             let merged = SpaceSaving::merge(capacity, &summaries);
-            let entries = merged.iter().map(|(k, n, e)| (k.clone(), n, e)).collect();
+            let entries = merged.iter().map(|(k, c)| (k.clone(), c)).collect();
             (entries, merged.untracked_bound())
         };
         let mut tags: Vec<TagCount> = entries
             .into_iter()
-            .map(|(key, count, error)| {
-                let Detail { forms, sentiment } = details.remove(key.as_str()).unwrap_or_default();
-                TagCount {
+            .map(
+                |(
                     key,
-                    count,
-                    error,
-                    forms,
-                    sentiment,
-                }
-            })
+                    Counter {
+                        estimate: count,
+                        error,
+                    },
+                )| {
+                    let Detail { forms, sentiment } =
+                        details.remove(key.as_str()).unwrap_or_default();
+                    TagCount {
+                        key,
+                        count,
+                        error,
+                        forms,
+                        sentiment,
+                    }
+                },
+            )
             .collect();
         tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         WindowTotals {
@@ -304,7 +330,11 @@ impl WindowCounts {
         self.tweets += 1;
         sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
-        for (key, form) in hashtags.iter() {
+        for TweetTag {
+            key,
+            spelling: form,
+        } in hashtags.iter()
+        {
             match &mut self.tags {
                 Tags::Exact(map) => {
                     let entry = match map.get_mut(key) {
@@ -368,8 +398,11 @@ impl WindowCounts {
             }
             Tags::Bounded { summary, details } => {
                 let none = Detail::default();
-                let tags = summary.iter().map(|(key, count, error)| {
-                    details.get(key).unwrap_or(&none).tag(key, count, error)
+                let tags = summary.iter().map(|(key, c)| {
+                    details
+                        .get(key)
+                        .unwrap_or(&none)
+                        .tag(key, c.estimate, c.error)
                 });
                 (
                     summary.capacity(),
@@ -411,7 +444,7 @@ mod tests {
     #[test]
     fn a_tweets_hashtags_are_folded_each_key_once_in_its_first_spelling() {
         let mut tags = tweet(&["Rust", "kafka", "RUST", "Größe", "rust", "GRÖSSE", "Kafka"]);
-        let pairs: Vec<(&str, &str)> = tags.iter().collect();
+        let pairs: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
         assert_eq!(
             pairs,
             [
@@ -422,7 +455,8 @@ mod tests {
             ]
         );
         tags.fill(["b", "B"]);
-        assert_eq!(tags.iter().collect::<Vec<_>>(), [("b", "b")], "refilled");
+        let refilled: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
+        assert_eq!(refilled, [("b", "b")], "refilled");
         tags.fill([]);
         assert!(tags.is_empty());
     }

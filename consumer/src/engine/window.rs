@@ -34,16 +34,20 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// The distinct shapes the window definitions need (cumulative totals are sums of
-    /// tumbling windows of their period).
+    /// The windows counted per partition for `def`: cumulative totals are sums of tumbling
+    /// windows of their period.
+    pub fn of(def: WindowDef) -> Shape {
+        let (size_ms, slide_ms) = match def {
+            WindowDef::Tumbling { size_ms } => (size_ms, size_ms),
+            WindowDef::Hopping { size_ms, slide_ms } => (size_ms, slide_ms),
+            WindowDef::Cumulative { every_ms } => (every_ms, every_ms),
+        };
+        Shape { size_ms, slide_ms }
+    }
+
+    /// The distinct shapes the window definitions need.
     pub fn for_defs(defs: &[WindowDef]) -> Vec<Shape> {
-        let mut shapes: Vec<Shape> = defs
-            .iter()
-            .map(|d| {
-                let (size_ms, slide_ms) = d.shape();
-                Shape { size_ms, slide_ms }
-            })
-            .collect();
+        let mut shapes: Vec<Shape> = defs.iter().map(|&d| Shape::of(d)).collect();
         shapes.sort_unstable();
         shapes.dedup();
         shapes

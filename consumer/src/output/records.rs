@@ -22,6 +22,7 @@ use crate::engine::merge::MergedWindow;
 use crate::engine::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
 use crate::engine::sentiment::Score;
 use crate::engine::topn::top_n;
+use crate::engine::window::Shape;
 use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
 use crate::output::table::{render_table, Summary};
 
@@ -139,8 +140,7 @@ impl Publisher {
 
     /// Adds what a merged window means for every definition computed from its shape.
     pub fn publish(&mut self, w: &MergedWindow, out: &mut Published) {
-        let shape = (w.id.shape.size_ms, w.id.shape.slide_ms);
-        for &def in self.defs.iter().filter(|d| d.shape() == shape) {
+        for &def in self.defs.iter().filter(|&&d| Shape::of(d) == w.id.shape) {
             let label = def.to_string();
             match def {
                 WindowDef::Tumbling { .. } | WindowDef::Hopping { .. } => {

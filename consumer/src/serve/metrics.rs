@@ -22,7 +22,7 @@ use prometheus_client::registry::Registry;
 use rdkafka::statistics::Statistics;
 
 use crate::engine::stats::RunStats;
-use crate::serve::results_view::ResultsView;
+use crate::serve::results_view::{LatestSentiment, RecordsRead, ResultsView};
 
 /// Figures the driver updates as it runs and the HTTP server reads.
 #[derive(Debug, Default)]
@@ -201,31 +201,44 @@ impl Scrape {
         let sentiments = view.latest_sentiments();
         let sentiment_tweets = sentiments
             .iter()
-            .flat_map(|&(window, s)| {
-                [
-                    ("positive", s.positive),
-                    ("neutral", s.neutral),
-                    ("negative", s.negative),
-                ]
-                .map(|(sentiment, tweets)| Sample {
-                    labels: SentimentLabels {
-                        window: window.to_owned(),
-                        sentiment,
-                    },
-                    value: tweets,
-                })
-            })
+            .flat_map(
+                |&LatestSentiment {
+                     window,
+                     sentiment: s,
+                 }| {
+                    [
+                        ("positive", s.positive),
+                        ("neutral", s.neutral),
+                        ("negative", s.negative),
+                    ]
+                    .map(|(sentiment, tweets)| Sample {
+                        labels: SentimentLabels {
+                            window: window.to_owned(),
+                            sentiment,
+                        },
+                        value: tweets,
+                    })
+                },
+            )
             .collect();
         let sentiment_mean = sentiments
             .iter()
-            .map(|&(window, s)| Sample {
-                labels: WindowLabels {
-                    window: window.to_owned(),
+            .map(
+                |&LatestSentiment {
+                     window,
+                     sentiment: s,
+                 }| Sample {
+                    labels: WindowLabels {
+                        window: window.to_owned(),
+                    },
+                    value: s.mean,
                 },
-                value: s.mean,
-            })
+            )
             .collect();
-        let (results_read, results_unreadable) = view.records();
+        let RecordsRead {
+            read: results_read,
+            unreadable: results_unreadable,
+        } = view.records();
         Scrape {
             run: metrics.run,
             lag,

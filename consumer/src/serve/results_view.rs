@@ -240,8 +240,24 @@ impl LabelState {
 pub struct ResultsView {
     history: usize,
     labels: BTreeMap<String, LabelState>,
-    records: u64,
-    unreadable: u64,
+    records: RecordsRead,
+}
+
+/// How many result-topic records a view applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordsRead {
+    /// Every record applied (deletion markers aside).
+    pub read: u64,
+    /// Those of them that were not result records.
+    pub unreadable: u64,
+}
+
+/// The sentiment of one window definition's latest closed window.
+#[derive(Debug, Clone, Copy)]
+pub struct LatestSentiment<'a> {
+    /// The window definition's label, e.g. `tumbling-10s`.
+    pub window: &'a str,
+    pub sentiment: &'a Sentiment,
 }
 
 impl ResultsView {
@@ -250,8 +266,7 @@ impl ResultsView {
         ResultsView {
             history: history.max(1),
             labels: BTreeMap::new(),
-            records: 0,
-            unreadable: 0,
+            records: RecordsRead::default(),
         }
     }
 
@@ -261,11 +276,11 @@ impl ResultsView {
         let Some(value) = value else {
             return false;
         };
-        self.records += 1;
+        self.records.read += 1;
         let v: ResultRecord = match serde_json::from_slice(value) {
             Ok(v) => v,
             Err(_) => {
-                self.unreadable += 1;
+                self.records.unreadable += 1;
                 return false;
             }
         };
@@ -284,8 +299,8 @@ impl ResultsView {
     }
 
     /// Records applied so far, and how many of them were not result records.
-    pub fn records(&self) -> (u64, u64) {
-        (self.records, self.unreadable)
+    pub fn records(&self) -> RecordsRead {
+        self.records
     }
 
     /// Every window definition seen.
@@ -366,12 +381,15 @@ impl ResultsView {
     }
 
     /// The sentiment of each window definition's latest closed window, where it has one.
-    pub fn latest_sentiments(&self) -> Vec<(&str, &Sentiment)> {
+    pub fn latest_sentiments(&self) -> Vec<LatestSentiment<'_>> {
         self.labels
             .iter()
             .filter_map(|(label, s)| {
                 let summary = s.closed.last_key_value()?.1.info.summary.as_ref()?;
-                Some((label.as_str(), summary.sentiment.as_ref()?))
+                Some(LatestSentiment {
+                    window: label.as_str(),
+                    sentiment: summary.sentiment.as_ref()?,
+                })
             })
             .collect()
     }
@@ -608,7 +626,7 @@ mod tests {
         assert_eq!(doc["closed"]["top"][0]["sentiment"], tag_sentiment);
         let latest = view.latest_sentiments();
         assert_eq!(latest.len(), 1);
-        assert_eq!(latest[0].1.negative, 112);
+        assert_eq!(latest[0].sentiment.negative, 112);
 
         let mut plain = ResultsView::new(5);
         plain.apply(Some(&summary(START, true, 1)));
@@ -650,7 +668,13 @@ mod tests {
         let mut view = ResultsView::new(5);
         assert!(!view.apply(Some(b"not json")));
         assert!(!view.apply(None));
-        assert_eq!(view.records(), (1, 1));
+        assert_eq!(
+            view.records(),
+            RecordsRead {
+                read: 1,
+                unreadable: 1
+            }
+        );
         let doc = view.top("nope", 10);
         assert!(doc.closed.is_none() && doc.open.is_empty());
         assert!(view.history("nope", 10, 10).windows.is_empty());
