@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use config::{Config, Environment, File, FileFormat};
+use config::{Config, ConfigError, Environment, File, FileFormat};
 use serde::{Deserialize, Deserializer};
 
 use model::window_spec::{parse_windows, WindowDef};
@@ -21,12 +21,18 @@ pub const ENV_PREFIX: &str = "TRENDS";
 /// Why settings could not be loaded; the message always names the offending key or file.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// The file given with `--config` could not be read or parsed.
-    #[error("config file {path}: {message}")]
-    File { path: PathBuf, message: String },
+    /// The file given with `--config` could not be read.
+    #[error("config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file given with `--config` is not valid TOML.
+    #[error("config file {path}: {source}")]
+    ParseFile { path: PathBuf, source: ConfigError },
     /// A key holds a value of the wrong type or an unknown key was given.
     #[error("invalid configuration: {0}")]
-    Invalid(String),
+    Invalid(#[source] ConfigError),
     /// A value has the right type but is out of range.
     #[error("invalid configuration: `{key}` {problem}")]
     OutOfRange { key: &'static str, problem: String },
@@ -413,17 +419,17 @@ impl Settings {
     ) -> Result<Settings, SettingsError> {
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| SettingsError::File {
+            let text = std::fs::read_to_string(path).map_err(|source| SettingsError::ReadFile {
                 path: path.to_owned(),
-                message: e.to_string(),
+                source,
             })?;
             // Validate the file on its own first so its errors name the file.
             Config::builder()
                 .add_source(File::from_str(&text, FileFormat::Toml))
                 .build()
-                .map_err(|e| SettingsError::File {
+                .map_err(|source| SettingsError::ParseFile {
                     path: path.to_owned(),
-                    message: e.to_string(),
+                    source,
                 })?;
             builder = builder.add_source(File::from_str(&text, FileFormat::Toml));
         }
@@ -431,12 +437,12 @@ impl Settings {
         for o in overrides {
             builder = builder
                 .set_override(o.key, o.value.clone())
-                .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+                .map_err(SettingsError::Invalid)?;
         }
         let mut settings: Settings = builder
             .build()
             .and_then(Config::try_deserialize)
-            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+            .map_err(SettingsError::Invalid)?;
         settings.kafka.properties = normalise_property_names(settings.kafka.properties);
         settings.validate()?;
         Ok(settings)

@@ -39,7 +39,7 @@ pub enum ParseError {
     },
     /// Valid JSON that is not a tweet (a delete notice, a rate-limit message, an array, ...).
     #[error("not a tweet: {0}")]
-    NotATweet(NotATweet),
+    NotATweet(#[source] NotATweet),
     /// An id that is not a decimal integer (quoted, cut when long).
     #[error("invalid tweet id {0}")]
     BadId(String),
