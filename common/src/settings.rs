@@ -16,7 +16,7 @@ use model::window_spec::{parse_windows, WindowDef};
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Environment variables that override settings start with this, e.g. `TRENDS__CONSUMER__TOP`.
-pub const ENV_PREFIX: &str = "TRENDS";
+pub(crate) const ENV_PREFIX: &str = "TRENDS";
 
 /// Why settings could not be loaded; the message always names the offending key or file.
 #[derive(Debug, thiserror::Error)]
@@ -221,14 +221,14 @@ pub struct SyntheticSettings {
     pub rate: f64,
     /// Event-time density; `None` follows `rate` (so a live stream's `created_at` tracks the
     /// wall clock), or 100 per second when unthrottled.
-    pub events_per_second: Option<f64>,
+    pub(crate) events_per_second: Option<f64>,
     /// Event time of the first tweet (RFC 3339); `None` means "now".
     pub start: Option<String>,
 }
 
 impl SyntheticSettings {
     /// Event-time density used when none is configured and the rate is unthrottled.
-    pub const DEFAULT_EVENTS_PER_SECOND: f64 = 100.0;
+    pub(crate) const DEFAULT_EVENTS_PER_SECOND: f64 = 100.0;
 
     /// Tweets per second of `created_at`: configured, else the publishing rate, else 100.
     pub fn effective_events_per_second(&self) -> f64 {
@@ -250,7 +250,7 @@ pub enum OffsetReset {
 
 impl OffsetReset {
     /// The librdkafka `auto.offset.reset` value.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             OffsetReset::Earliest => "earliest",
             OffsetReset::Latest => "latest",

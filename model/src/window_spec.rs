@@ -45,7 +45,7 @@ pub struct WindowSpecError {
 
 /// What is wrong with one entry of a `--window` list.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum WindowProblem {
+pub(crate) enum WindowProblem {
     #[error("{0}")]
     Duration(#[source] humantime::DurationError),
     #[error("hopping needs SIZE/SLIDE, e.g. hopping:20s/10s")]

@@ -13,7 +13,7 @@ use std::hash::Hash;
 /// Invariants: every counter is `>= floor`, every error is `<= floor`, and `floor` bounds the
 /// true count of any untracked key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpaceSaving<K: Hash + Eq + Clone + Ord> {
+pub(crate) struct SpaceSaving<K: Hash + Eq + Clone + Ord> {
     capacity: usize,
     total: u64,
     /// Largest count an untracked key may have (raised on eviction and by merge).
@@ -26,9 +26,9 @@ pub struct SpaceSaving<K: Hash + Eq + Clone + Ord> {
 
 /// A tracked key's count: `estimate >= true count >= estimate - error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counter {
-    pub estimate: u64,
-    pub error: u64,
+pub(crate) struct Counter {
+    pub(crate) estimate: u64,
+    pub(crate) error: u64,
 }
 
 impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
@@ -36,7 +36,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     ///
     /// # Panics
     /// If `capacity == 0`, since a summary with no counters can bound nothing.
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         assert!(capacity >= 1, "SpaceSaving capacity must be >= 1");
         SpaceSaving {
             capacity,
@@ -48,7 +48,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     }
 
     /// Maximum number of tracked keys, so callers can size side data.
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }
 
@@ -59,7 +59,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     /// equal minima the *largest* key (by `Ord`) is evicted, so the outcome is deterministic.
     /// The newcomer gets estimate `min + 1` and error `min`. The key is borrowed (a `&str` for
     /// `String` keys) and made owned only when new.
-    pub fn insert<Q>(&mut self, key: &Q) -> Option<K>
+    pub(crate) fn insert<Q>(&mut self, key: &Q) -> Option<K>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + Ord + ToOwned<Owned = K> + ?Sized,
@@ -106,7 +106,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     /// [`untracked_bound`](Self::untracked_bound) reported, e.g. after it travelled between
     /// processes as JSON. Entries beyond `capacity` (largest estimates kept) are folded into the
     /// bound, so a malformed input cannot break the invariants.
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         capacity: usize,
         total: u64,
         untracked_bound: u64,
@@ -143,19 +143,19 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
 
     /// N: number of `insert` calls plus merged totals, the denominator of the error guarantee.
     #[cfg(test)]
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.total
     }
 
     /// Number of tracked keys (never above `capacity`).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.counters.len()
     }
 
     /// True when nothing is tracked, e.g. an unused window.
     #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.counters.is_empty()
     }
 
@@ -164,13 +164,13 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     /// 0 until the first eviction, then the minimum counter at the latest eviction (for a
     /// plain stream this is the current minimum counter; it is never above `total / capacity`).
     /// For a merged summary it is the bound computed by [`SpaceSaving::merge`].
-    pub fn untracked_bound(&self) -> u64 {
+    pub(crate) fn untracked_bound(&self) -> u64 {
         self.floor
     }
 
     /// Every tracked key with its counter. Order: estimate descending, then key ascending, so
     /// reports are deterministic.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, Counter)> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, Counter)> + '_ {
         self.buckets
             .iter()
             .rev()
@@ -183,7 +183,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     }
 
     /// The counter of a tracked key; `None` means its count is <= `untracked_bound()`.
-    pub fn get(&self, key: &K) -> Option<Counter> {
+    pub(crate) fn get(&self, key: &K) -> Option<Counter> {
         self.counters.get(key).copied()
     }
 
@@ -197,7 +197,10 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     ///
     /// # Panics
     /// If `capacity == 0`.
-    pub fn merge<'a>(capacity: usize, parts: impl IntoIterator<Item = &'a SpaceSaving<K>>) -> Self
+    pub(crate) fn merge<'a>(
+        capacity: usize,
+        parts: impl IntoIterator<Item = &'a SpaceSaving<K>>,
+    ) -> Self
     where
         K: 'a,
     {

@@ -7,7 +7,7 @@
 //! the last window added to it, which makes adding a replayed window a no-op.
 //!
 //! The records' JSON is declared in `schema`. With sentiment on, tumbling and hopping records
-//! carry a `sentiment` object (see [`Sentiment`]); cumulative records do not: their totals are
+//! carry a `sentiment` object (see `Sentiment`); cumulative records do not: their totals are
 //! restored from the published records, and a rounded mean could not restore an exact sum.
 
 use std::collections::{BTreeMap, HashMap};
@@ -29,8 +29,8 @@ use crate::output::table::{render_table, Summary};
 /// One record of the result topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    pub key: String,
-    pub value: Vec<u8>,
+    pub(crate) key: String,
+    pub(crate) value: Vec<u8>,
 }
 
 /// Everything one call to [`Publisher::publish`] produced, for the driver to send and print.
@@ -39,7 +39,7 @@ pub struct Published {
     pub records: Vec<Record>,
     pub tables: Vec<String>,
     /// JSON lines for the counts file.
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
 }
 
 impl From<&Tally> for Sentiment {
@@ -134,7 +134,7 @@ impl Publisher {
     }
 
     /// Forgets cumulative totals, before they are restored by a new owner of the merge stage.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.cumulative.clear();
     }
 
@@ -210,7 +210,7 @@ impl Publisher {
 
     /// Restores cumulative totals from one record of the result topic (records of other
     /// windows are ignored); records must be given oldest first.
-    pub fn restore(&mut self, key: &str, value: &[u8]) {
+    pub(crate) fn restore(&mut self, key: &str, value: &[u8]) {
         let Some((label, rest)) = key.split_once('|') else {
             return;
         };
