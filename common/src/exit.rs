@@ -79,7 +79,7 @@ mod tests {
             bootstrap: "b:1".into(),
         };
         assert_eq!(number(&unreachable, &[]), KAFKA);
-        let settings = SettingsError::Invalid("x".into());
+        let settings = SettingsError::Invalid(config::ConfigError::Message("x".into()));
         assert_eq!(number(&Starting(Box::new(settings)), &[]), USAGE);
         let own: [Reason; 1] = [reason::<NoCredentials>];
         assert_eq!(

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use config::{Config, Environment, File, FileFormat};
+use config::{Config, ConfigError, Environment, File, FileFormat};
 use serde::{Deserialize, Deserializer};
 
 use model::window_spec::{parse_windows, WindowDef};
@@ -16,17 +16,23 @@ use model::window_spec::{parse_windows, WindowDef};
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Environment variables that override settings start with this, e.g. `TRENDS__CONSUMER__TOP`.
-pub const ENV_PREFIX: &str = "TRENDS";
+pub(crate) const ENV_PREFIX: &str = "TRENDS";
 
 /// Why settings could not be loaded; the message always names the offending key or file.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// The file given with `--config` could not be read or parsed.
-    #[error("config file {path}: {message}")]
-    File { path: PathBuf, message: String },
+    /// The file given with `--config` could not be read.
+    #[error("config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file given with `--config` is not valid TOML.
+    #[error("config file {path}: {source}")]
+    ParseFile { path: PathBuf, source: ConfigError },
     /// A key holds a value of the wrong type or an unknown key was given.
     #[error("invalid configuration: {0}")]
-    Invalid(String),
+    Invalid(#[source] ConfigError),
     /// A value has the right type but is out of range.
     #[error("invalid configuration: `{key}` {problem}")]
     OutOfRange { key: &'static str, problem: String },
@@ -221,14 +227,14 @@ pub struct SyntheticSettings {
     pub rate: f64,
     /// Event-time density; `None` follows `rate` (so a live stream's `created_at` tracks the
     /// wall clock), or 100 per second when unthrottled.
-    pub events_per_second: Option<f64>,
+    pub(crate) events_per_second: Option<f64>,
     /// Event time of the first tweet (RFC 3339); `None` means "now".
     pub start: Option<String>,
 }
 
 impl SyntheticSettings {
     /// Event-time density used when none is configured and the rate is unthrottled.
-    pub const DEFAULT_EVENTS_PER_SECOND: f64 = 100.0;
+    pub(crate) const DEFAULT_EVENTS_PER_SECOND: f64 = 100.0;
 
     /// Tweets per second of `created_at`: configured, else the publishing rate, else 100.
     pub fn effective_events_per_second(&self) -> f64 {
@@ -250,7 +256,7 @@ pub enum OffsetReset {
 
 impl OffsetReset {
     /// The librdkafka `auto.offset.reset` value.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             OffsetReset::Earliest => "earliest",
             OffsetReset::Latest => "latest",
@@ -419,17 +425,17 @@ impl Settings {
     ) -> Result<Settings, SettingsError> {
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| SettingsError::File {
+            let text = std::fs::read_to_string(path).map_err(|source| SettingsError::ReadFile {
                 path: path.to_owned(),
-                message: e.to_string(),
+                source,
             })?;
             // Validate the file on its own first so its errors name the file.
             Config::builder()
                 .add_source(File::from_str(&text, FileFormat::Toml))
                 .build()
-                .map_err(|e| SettingsError::File {
+                .map_err(|source| SettingsError::ParseFile {
                     path: path.to_owned(),
-                    message: e.to_string(),
+                    source,
                 })?;
             builder = builder.add_source(File::from_str(&text, FileFormat::Toml));
         }
@@ -437,12 +443,12 @@ impl Settings {
         for o in overrides {
             builder = builder
                 .set_override(o.key, o.value.clone())
-                .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+                .map_err(SettingsError::Invalid)?;
         }
         let mut settings: Settings = builder
             .build()
             .and_then(Config::try_deserialize)
-            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+            .map_err(SettingsError::Invalid)?;
         settings.kafka.properties = normalise_property_names(settings.kafka.properties);
         settings.validate()?;
         Ok(settings)

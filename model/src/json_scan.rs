@@ -39,21 +39,29 @@ fn is_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\t' | b'\r')
 }
 
-/// Where the string whose opening quote is at `at` ends (just past its closing quote), and
-/// whether it has escapes. `None` when it is unterminated, holds a raw control character or an
-/// invalid escape.
-#[inline(always)]
-pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
-    let (end, escaped, _) = scan_string(Sixteen, bytes, at)?;
-    Some((end, escaped))
+/// What scanning a string found.
+#[derive(Clone, Copy)]
+pub(crate) struct ScannedString {
+    /// Just past its closing quote.
+    pub(crate) end: usize,
+    /// It has escapes.
+    pub(crate) escaped: bool,
+    /// It is known to be plain ASCII (no escape, no byte above 0x7f; `false` when unknown).
+    pub(crate) ascii: bool,
 }
 
-/// [`string_end`], and whether the string is known to be plain ASCII (no escape, no byte
-/// above 0x7f; `false` when unknown), for keys, which must be UTF-8. Inlined for the common
-/// case, a plain run up to the closing quote a block at a time, where the ASCII check costs a
-/// move mask per block (and nothing where the flag is unused).
+/// Where the string whose opening quote is at `at` ends, and whether it has escapes. `None`
+/// when it is unterminated, holds a raw control character or an invalid escape.
 #[inline(always)]
-fn scan_string<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<(usize, bool, bool)> {
+pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<ScannedString> {
+    scan_string(Sixteen, bytes, at)
+}
+
+/// [`string_end`], with whether the string is known to be plain ASCII, for keys, which must be
+/// UTF-8. Inlined for the common case, a plain run up to the closing quote a block at a time,
+/// where the ASCII check costs a move mask per block (and nothing where the flag is unused).
+#[inline(always)]
+fn scan_string<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<ScannedString> {
     debug_assert_eq!(bytes.get(at), Some(&b'"'));
     let mut i = at + 1;
     let mut non_ascii = 0;
@@ -63,27 +71,35 @@ fn scan_string<B: Blocks>(blocks: B, bytes: &[u8], at: usize) -> Option<(usize, 
             let j = special.trailing_zeros() as usize;
             if block[j] == b'"' {
                 non_ascii |= high & ((1 << j) - 1);
-                return Some((i + j + 1, false, non_ascii == 0));
+                return Some(ScannedString {
+                    end: i + j + 1,
+                    escaped: false,
+                    ascii: non_ascii == 0,
+                });
             }
-            let (end, escaped) = rest_of_string_end(bytes, i + j)?;
-            return Some((end, escaped, false));
+            return rest_of_string_end(bytes, i + j);
         }
         non_ascii |= high;
         i += B::WIDTH;
     }
-    let (end, escaped) = rest_of_string_end(bytes, i)?;
-    Some((end, escaped, false))
+    rest_of_string_end(bytes, i)
 }
 
 /// [`string_end`] from `at` inside a string on, the long way: escapes, control characters and
-/// the input's last bytes (fewer than a block).
+/// the input's last bytes (fewer than a block). Whether it is ASCII is left unknown.
 #[inline(never)]
-fn rest_of_string_end(bytes: &[u8], mut i: usize) -> Option<(usize, bool)> {
+fn rest_of_string_end(bytes: &[u8], mut i: usize) -> Option<ScannedString> {
     let mut escaped = false;
     loop {
         i = special_byte(bytes, i)?;
         match bytes[i] {
-            b'"' => return Some((i + 1, escaped)),
+            b'"' => {
+                return Some(ScannedString {
+                    end: i + 1,
+                    escaped,
+                    ascii: false,
+                })
+            }
             b'\\' => {
                 escaped = true;
                 i = escape_end(bytes, i + 1)?;
@@ -113,7 +129,11 @@ pub(crate) fn object_end(
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
-        let (key_end, escaped, ascii) = scan_string(Sixteen, bytes, i)?;
+        let ScannedString {
+            end: key_end,
+            escaped,
+            ascii,
+        } = scan_string(Sixteen, bytes, i)?;
         let key = &bytes[i + 1..key_end - 1];
         if escaped || !(ascii || std::str::from_utf8(key).is_ok()) {
             return None;
@@ -161,7 +181,7 @@ pub(crate) fn array_end(
 pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
     let at = skip_whitespace(bytes, at);
     match *bytes.get(at)? {
-        b'"' => Some(string_end(bytes, at)?.0),
+        b'"' => Some(string_end(bytes, at)?.end),
         b'[' => flat_array_end(bytes, at).or_else(|| container_end(bytes, at)),
         b'{' => container_end(bytes, at),
         first => scalar_end(bytes, at, first),
@@ -174,7 +194,7 @@ pub(crate) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
 #[inline(always)]
 fn flat_array_end(bytes: &[u8], at: usize) -> Option<usize> {
     array_end(bytes, at, |i| match *bytes.get(i)? {
-        b'"' => Some(string_end(bytes, i)?.0),
+        b'"' => Some(string_end(bytes, i)?.end),
         b'{' | b'[' => None,
         first => scalar_end(bytes, i, first),
     })
@@ -315,7 +335,7 @@ impl Window {
             let offset = from.wrapping_sub(self.base);
             if offset >= 64 {
                 let Some(block) = bytes.get(from..from + 64) else {
-                    return Some(scan_string(blocks, bytes, at)?.0);
+                    return Some(scan_string(blocks, bytes, at)?.end);
                 };
                 *self = Window::at(blocks, block, from);
                 continue;
@@ -330,7 +350,7 @@ impl Window {
             if bytes[j] == b'"' {
                 return Some(j + 1);
             }
-            return Some(rest_of_string_end(bytes, j)?.0);
+            return Some(rest_of_string_end(bytes, j)?.end);
         }
     }
 

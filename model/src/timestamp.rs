@@ -11,10 +11,10 @@ pub(crate) const V1_FORMAT: &str = "%a %b %d %H:%M:%S %z %Y";
 /// quoted, escaped and cut when long, so the message stays one short line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unrecognised created_at {0} (expected e.g. \"Wed Oct 10 20:19:24 +0000 2018\" or \"2018-10-10T20:19:24.000Z\")")]
-pub struct TimestampError(pub String);
+pub struct TimestampError(pub(crate) String);
 
 /// Parses a v1.1 or v2 `created_at` into epoch milliseconds.
-pub fn parse_created_at(text: &str) -> Result<i64, TimestampError> {
+pub(crate) fn parse_created_at(text: &str) -> Result<i64, TimestampError> {
     if let Some(ms) = parse_v1_fast(text.as_bytes()) {
         return Ok(ms);
     }

@@ -39,7 +39,7 @@ pub enum ParseError {
     },
     /// Valid JSON that is not a tweet (a delete notice, a rate-limit message, an array, ...).
     #[error("not a tweet: {0}")]
-    NotATweet(NotATweet),
+    NotATweet(#[source] NotATweet),
     /// An id that is not a decimal integer (quoted, cut when long).
     #[error("invalid tweet id {0}")]
     BadId(String),
@@ -68,15 +68,20 @@ pub enum NotATweet {
 
 /// Which API shape a tweet arrived in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     V1,
     V2,
 }
 
 /// A tweet reduced to what trend analytics needs, borrowing from the message bytes.
+///
+/// The shape, language, author, place and coordinates are parsed and kept like the rest, but
+/// only the tests and the fuzz invariants (`fuzzing`) read them: the pipeline has no use for
+/// them yet.
 #[derive(Debug, Clone)]
 pub struct Tweet<'a> {
-    pub shape: Shape,
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+    pub(crate) shape: Shape,
     pub id: u64,
     /// Event time in epoch milliseconds; `None` when the message carries no `created_at` (a v2
     /// stream without `tweet.fields=created_at`), in which case callers fall back to the Kafka
@@ -86,14 +91,17 @@ pub struct Tweet<'a> {
     pub text: Cow<'a, str>,
     /// Hashtags from the API's entities, if it sent entities; otherwise extracted from `text`.
     entity_hashtags: Option<Vec<Cow<'a, str>>>,
-    pub lang: Option<Cow<'a, str>>,
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+    pub(crate) lang: Option<Cow<'a, str>>,
     pub is_retweet: bool,
     /// Author, place and coordinates, still as JSON.
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
     lazy: Lazy<'a>,
 }
 
 /// The parts of a tweet decoded on demand.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
 enum Lazy<'a> {
     V1 {
         user: Option<&'a RawValue>,
@@ -109,17 +117,19 @@ enum Lazy<'a> {
 }
 
 /// The tweet's author.
+#[cfg(any(test, feature = "fuzzing"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User<'a> {
-    pub id: Cow<'a, str>,
-    pub screen_name: Option<Cow<'a, str>>,
+pub(crate) struct User<'a> {
+    pub(crate) id: Cow<'a, str>,
+    pub(crate) screen_name: Option<Cow<'a, str>>,
 }
 
 /// A named place the tweet is tagged with.
+#[cfg(any(test, feature = "fuzzing"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place<'a> {
-    pub full_name: Option<Cow<'a, str>>,
-    pub country_code: Option<Cow<'a, str>>,
+pub(crate) struct Place<'a> {
+    pub(crate) full_name: Option<Cow<'a, str>>,
+    pub(crate) country_code: Option<Cow<'a, str>>,
 }
 
 impl<'a> Tweet<'a> {
@@ -150,7 +160,8 @@ impl<'a> Tweet<'a> {
     }
 
     /// The author; `None` when the tweet names none or its user object is malformed.
-    pub fn user(&self) -> Option<User<'a>> {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn user(&self) -> Option<User<'a>> {
         match &self.lazy {
             Lazy::V1 { user, .. } => {
                 let u: V1User<'a> = serde_json::from_str(user.as_ref()?.get()).ok()?;
@@ -181,7 +192,8 @@ impl<'a> Tweet<'a> {
     }
 
     /// The named place the tweet is tagged with, if any.
-    pub fn place(&self) -> Option<Place<'a>> {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn place(&self) -> Option<Place<'a>> {
         match &self.lazy {
             Lazy::V1 { place, .. } => serde_json::from_str::<WirePlace<'a>>(place.as_ref()?.get())
                 .ok()
@@ -200,7 +212,8 @@ impl<'a> Tweet<'a> {
     }
 
     /// `[longitude, latitude]`, GeoJSON order.
-    pub fn coordinates(&self) -> Option<[f64; 2]> {
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn coordinates(&self) -> Option<[f64; 2]> {
         match &self.lazy {
             Lazy::V1 { coordinates, .. } => {
                 serde_json::from_str::<Point>(coordinates.as_ref()?.get())
@@ -301,6 +314,7 @@ struct HashtagEntity<'a> {
     text: Cow<'a, str>,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 #[derive(Deserialize)]
 struct V1User<'a> {
     #[serde(borrow)]
@@ -310,6 +324,7 @@ struct V1User<'a> {
     screen_name: Option<Str<'a>>,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 #[derive(Deserialize)]
 struct WirePlace<'a> {
     #[serde(borrow)]
@@ -368,6 +383,7 @@ struct Reference<'a> {
     kind: Cow<'a, str>,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 #[derive(Deserialize)]
 struct V2Includes<'a> {
     #[serde(borrow, default)]
@@ -376,6 +392,7 @@ struct V2Includes<'a> {
     places: Vec<WirePlace<'a>>,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 #[derive(Deserialize)]
 struct V2User<'a> {
     #[serde(borrow)]
@@ -384,6 +401,7 @@ struct V2User<'a> {
     username: Option<Str<'a>>,
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 fn v2_includes(raw: Option<&RawValue>) -> Option<V2Includes<'_>> {
     serde_json::from_str(raw?.get()).ok()
 }
@@ -473,9 +491,11 @@ fn string(bytes: &[u8], at: usize) -> Option<(Option<Str<'_>>, usize)> {
         if bytes.get(at) != Some(&b'"') {
             return None;
         }
-        match json_scan::string_end(bytes, at)? {
-            (end, false) => Some((Str(Cow::Borrowed(utf8(&bytes[at + 1..end - 1])?)), end)),
-            (end, true) => Some((serde_json::from_slice(&bytes[at..end]).ok()?, end)),
+        let json_scan::ScannedString { end, escaped, .. } = json_scan::string_end(bytes, at)?;
+        if escaped {
+            Some((serde_json::from_slice(&bytes[at..end]).ok()?, end))
+        } else {
+            Some((Str(Cow::Borrowed(utf8(&bytes[at + 1..end - 1])?)), end))
         }
     })
 }
@@ -704,6 +724,7 @@ fn tags(entities: Option<Entities<'_>>) -> Option<Vec<Cow<'_, str>>> {
     })
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
 impl<'a> From<WirePlace<'a>> for Place<'a> {
     fn from(p: WirePlace<'a>) -> Self {
         Place {

@@ -20,18 +20,6 @@ pub enum WindowDef {
     Cumulative { every_ms: i64 },
 }
 
-impl WindowDef {
-    /// The (size, slide) of the windows counted per partition: cumulative totals are sums of
-    /// tumbling windows of their period.
-    pub fn shape(self) -> (i64, i64) {
-        match self {
-            WindowDef::Tumbling { size_ms } => (size_ms, size_ms),
-            WindowDef::Hopping { size_ms, slide_ms } => (size_ms, slide_ms),
-            WindowDef::Cumulative { every_ms } => (every_ms, every_ms),
-        }
-    }
-}
-
 /// The label used in result keys and tables, e.g. `tumbling-10s`, `hopping-20s-10s`.
 impl fmt::Display for WindowDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,12 +34,44 @@ impl fmt::Display for WindowDef {
     }
 }
 
+/// Why a `--window` list could not be parsed: the entry that is wrong, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{problem} in window \"{item}\"")]
+pub struct WindowSpecError {
+    item: String,
+    #[source]
+    problem: WindowProblem,
+}
+
+/// What is wrong with one entry of a `--window` list.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum WindowProblem {
+    #[error("{0}")]
+    Duration(#[source] humantime::DurationError),
+    #[error("hopping needs SIZE/SLIDE, e.g. hopping:20s/10s")]
+    NoSlide,
+    #[error("the slide must not be longer than the size")]
+    SlideLongerThanSize,
+    #[error(
+        "unknown window kind \"{0}\" (expected tumbling:SIZE, hopping:SIZE/SLIDE or \
+         cumulative:EVERY)"
+    )]
+    UnknownKind(String),
+    #[error("durations must be whole milliseconds longer than 0")]
+    NotWholeMilliseconds,
+    #[error("duration too long")]
+    TooLong,
+}
+
 /// Parses a comma-separated list of `SIZE`, `tumbling:SIZE`, `hopping:SIZE/SLIDE` and
 /// `cumulative:EVERY`; repeated entries are kept once. The error says which part is wrong.
-pub fn parse_windows(text: &str) -> Result<Vec<WindowDef>, String> {
+pub fn parse_windows(text: &str) -> Result<Vec<WindowDef>, WindowSpecError> {
     let mut out: Vec<WindowDef> = Vec::new();
     for item in text.split(',').map(str::trim) {
-        let def = parse_one(item).map_err(|e| format!("{e} in window \"{item}\""))?;
+        let def = parse_one(item).map_err(|problem| WindowSpecError {
+            item: item.to_owned(),
+            problem,
+        })?;
         if !out.contains(&def) {
             out.push(def);
         }
@@ -59,38 +79,33 @@ pub fn parse_windows(text: &str) -> Result<Vec<WindowDef>, String> {
     Ok(out)
 }
 
-fn parse_one(item: &str) -> Result<WindowDef, String> {
+fn parse_one(item: &str) -> Result<WindowDef, WindowProblem> {
     let (kind, args) = item.split_once(':').unwrap_or(("tumbling", item));
     match kind.trim() {
         "tumbling" => Ok(WindowDef::Tumbling {
             size_ms: millis(args)?,
         }),
         "hopping" => {
-            let (size, slide) = args
-                .split_once('/')
-                .ok_or("hopping needs SIZE/SLIDE, e.g. hopping:20s/10s")?;
+            let (size, slide) = args.split_once('/').ok_or(WindowProblem::NoSlide)?;
             let (size_ms, slide_ms) = (millis(size)?, millis(slide)?);
             if slide_ms > size_ms {
-                return Err("the slide must not be longer than the size".into());
+                return Err(WindowProblem::SlideLongerThanSize);
             }
             Ok(WindowDef::Hopping { size_ms, slide_ms })
         }
         "cumulative" => Ok(WindowDef::Cumulative {
             every_ms: millis(args)?,
         }),
-        other => Err(format!(
-            "unknown window kind \"{other}\" (expected tumbling:SIZE, hopping:SIZE/SLIDE or \
-             cumulative:EVERY)"
-        )),
+        other => Err(WindowProblem::UnknownKind(other.to_owned())),
     }
 }
 
-fn millis(text: &str) -> Result<i64, String> {
-    let d = humantime::parse_duration(text.trim()).map_err(|e| format!("{e}"))?;
+fn millis(text: &str) -> Result<i64, WindowProblem> {
+    let d = humantime::parse_duration(text.trim()).map_err(WindowProblem::Duration)?;
     if d.is_zero() || !d.subsec_nanos().is_multiple_of(1_000_000) {
-        return Err("durations must be whole milliseconds longer than 0".into());
+        return Err(WindowProblem::NotWholeMilliseconds);
     }
-    i64::try_from(d.as_millis()).map_err(|_| "duration too long".into())
+    i64::try_from(d.as_millis()).map_err(|_| WindowProblem::TooLong)
 }
 
 #[cfg(test)]
@@ -136,7 +151,7 @@ mod tests {
             ("10s,", "window \"\""),
             ("1500us", "whole milliseconds"),
         ] {
-            let e = parse_windows(text).unwrap_err();
+            let e = parse_windows(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{text}: {e}");
         }
     }

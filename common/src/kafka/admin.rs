@@ -14,7 +14,9 @@ use crate::settings::KafkaSettings;
 /// A failure talking to the cluster during setup.
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaSetupError {
-    /// librdkafka rejected a property (usually a pass-through one).
+    /// librdkafka rejected a property (usually a pass-through one). The message already holds
+    /// librdkafka's, so it is not also a `source`: the consumer logs setup errors with their
+    /// chain (`{:#}`), which would print it twice, and the producer logs only this message.
     #[error("invalid Kafka client settings: {0}")]
     Client(KafkaError),
     /// No answer from the brokers within [`SETUP_TIMEOUT`].

@@ -29,7 +29,7 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 const STALL: Duration = Duration::from_secs(1);
 
 /// The earliest believable `created_at`: Twitter's first tweet was sent on 2006-03-21.
-pub const TWITTER_BEGAN_MS: i64 = 1_142_899_200_000;
+pub(crate) const TWITTER_BEGAN_MS: i64 = 1_142_899_200_000;
 
 /// Why a message was not counted; the driver dead-letters it with this as the reason.
 #[derive(Debug, thiserror::Error)]
@@ -74,19 +74,19 @@ pub struct Stats {
 /// How the counting stage behaves.
 #[derive(Debug, Clone)]
 pub struct CountOptions {
-    pub spec: WindowSpec,
-    pub retweets: RetweetPolicy,
-    pub idle_timeout: Duration,
+    pub(crate) spec: WindowSpec,
+    pub(crate) retweets: RetweetPolicy,
+    pub(crate) idle_timeout: Duration,
     /// How often open windows' snapshots are sent; `None` for final counts only.
-    pub early_updates: Option<Duration>,
+    pub(crate) early_updates: Option<Duration>,
     /// Larger messages are rejected unparsed.
-    pub max_message_bytes: usize,
+    pub(crate) max_message_bytes: usize,
     /// Tweets created further ahead of the wall clock are rejected.
-    pub max_clock_skew: Duration,
+    pub(crate) max_clock_skew: Duration,
     /// Tweets created earlier are rejected ([`TWITTER_BEGAN_MS`] in production).
-    pub earliest_event_ms: i64,
+    pub(crate) earliest_event_ms: i64,
     /// Which tweets' sentiment is scored and aggregated; `None` when sentiment is off.
-    pub sentiment: Option<Sample>,
+    pub(crate) sentiment: Option<Sample>,
 }
 
 impl CountOptions {
@@ -161,7 +161,7 @@ pub struct Pipeline {
 }
 
 /// Checkpoints to commit, by partition.
-pub type Checkpoints = Vec<(i32, Checkpoint)>;
+pub(crate) type Checkpoints = Vec<(i32, Checkpoint)>;
 
 impl Pipeline {
     /// A stage with no partitions assigned yet.
@@ -207,7 +207,7 @@ impl Pipeline {
     }
 
     /// True when partitions are owned and every one is read to its end and finished.
-    pub fn finished(&self) -> bool {
+    pub(crate) fn finished(&self) -> bool {
         !self.partitions.is_empty() && self.partitions.values().all(|p| p.at_end && p.finished)
     }
 
@@ -266,7 +266,7 @@ impl Pipeline {
     }
 
     /// Everything due at `now`: closed windows (including those of partitions that went idle),
-    /// progress, and early snapshots. Send them before committing [`checkpoints`](Self::checkpoints).
+    /// progress, and early snapshots. Send them before committing `checkpoints`.
     pub fn close_ready(&mut self, now: Instant) -> Vec<PartialMessage> {
         let mut out = Vec::new();
         let stalled = self
@@ -321,7 +321,7 @@ impl Pipeline {
 
     /// Where each owned partition resumes; commit only after sending what
     /// [`close_ready`](Self::close_ready) returned.
-    pub fn checkpoints(&self) -> Checkpoints {
+    pub(crate) fn checkpoints(&self) -> Checkpoints {
         self.partitions
             .iter()
             .filter_map(|(&p, state)| state.windows.checkpoint().map(|cp| (p, cp)))
@@ -330,7 +330,7 @@ impl Pipeline {
 
     /// Gives up partitions (rebalance): returns what is due and the revoked partitions'
     /// checkpoints; their open windows are rebuilt by the next owner.
-    pub fn revoke(
+    pub(crate) fn revoke(
         &mut self,
         partitions: &[i32],
         now: Instant,

@@ -5,7 +5,7 @@
 //! shown is the one used most often, ties going to the alphabetically first, so the choice does
 //! not depend on the order in which partitions are merged.
 //!
-//! With sentiment on, a window also carries its tweets' [`WindowSentiment`] and each hashtag
+//! With sentiment on, a window also carries its tweets' `WindowSentiment` and each hashtag
 //! the [`Tally`] of the tweets mentioning it; both merge exactly, like the counts.
 
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use model::hashtag::fold_into;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
-use crate::engine::spacesaving::SpaceSaving;
+use crate::engine::spacesaving::{Counter, SpaceSaving};
 
 /// One tweet's hashtags as they are counted: each case-folded key once, with the spelling it
 /// was first written in, sorted by key. The pipeline refills one for every tweet, so counting
@@ -43,7 +43,7 @@ impl Span {
 
 impl TweetTags {
     /// Replaces the contents with `spellings`, a tweet's hashtags in the order written.
-    pub fn fill<'a>(&mut self, spellings: impl IntoIterator<Item = &'a str>) {
+    pub(crate) fn fill<'a>(&mut self, spellings: impl IntoIterator<Item = &'a str>) {
         self.text.clear();
         self.tags.clear();
         for form in spellings {
@@ -75,12 +75,20 @@ impl TweetTags {
         self.tags.is_empty()
     }
 
-    /// (key, spelling) pairs, by key.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.tags
-            .iter()
-            .map(|s| (s.key(&self.text), &self.text[s.form..s.end]))
+    /// The hashtags, by key.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = TweetTag<'_>> + '_ {
+        self.tags.iter().map(|s| TweetTag {
+            key: s.key(&self.text),
+            spelling: &self.text[s.form..s.end],
+        })
     }
+}
+
+/// One hashtag of a tweet: its case-folded key and the spelling it was first written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TweetTag<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) spelling: &'a str,
 }
 
 impl<'a> FromIterator<&'a str> for TweetTags {
@@ -98,7 +106,7 @@ pub struct Forms(Vec<(String, u64)>);
 impl Forms {
     /// Adds `n` uses of `form`. Most hashtags have one or two spellings, so a sorted list beats
     /// a map; sorted, equal spellings compare equal whatever the order they were seen in.
-    pub fn add(&mut self, form: &str, n: u64) {
+    pub(crate) fn add(&mut self, form: &str, n: u64) {
         match self.0.binary_search_by(|(f, _)| f.as_str().cmp(form)) {
             Ok(i) => self.0[i].1 += n,
             Err(i) => self.0.insert(i, (form.to_owned(), n)),
@@ -106,14 +114,14 @@ impl Forms {
     }
 
     /// Adds every spelling of `other`.
-    pub fn merge(&mut self, other: &Forms) {
+    pub(crate) fn merge(&mut self, other: &Forms) {
         for (form, n) in &other.0 {
             self.add(form, *n);
         }
     }
 
     /// The most used spelling (ties: alphabetically first), or `None` when nothing was seen.
-    pub fn display(&self) -> Option<&str> {
+    pub(crate) fn display(&self) -> Option<&str> {
         self.0
             .iter()
             .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
@@ -141,7 +149,7 @@ fn is_zero(n: &u64) -> bool {
 
 impl TagCount {
     /// The spelling to show: the most frequent one, else the key itself.
-    pub fn display(&self) -> &str {
+    pub(crate) fn display(&self) -> &str {
         self.forms.display().unwrap_or(&self.key)
     }
 }
@@ -150,19 +158,19 @@ impl TagCount {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowTotals {
     /// Tweets counted in the window, with or without hashtags.
-    pub tweets: u64,
+    pub(crate) tweets: u64,
     /// Space-Saving capacity, 0 when counts are exact.
     #[serde(default, skip_serializing_if = "is_zero_usize")]
-    pub capacity: usize,
+    pub(crate) capacity: usize,
     /// With Space-Saving: no hashtag missing from `tags` was mentioned more often than this.
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub untracked_bound: u64,
+    pub(crate) untracked_bound: u64,
     /// Hashtag mentions counted (the Space-Saving stream length).
-    pub mentions: u64,
-    pub tags: Vec<TagCount>,
+    pub(crate) mentions: u64,
+    pub(crate) tags: Vec<TagCount>,
     /// `None` when sentiment is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<WindowSentiment>,
+    pub(crate) sentiment: Option<WindowSentiment>,
 }
 
 fn is_zero_usize(n: &usize) -> bool {
@@ -173,7 +181,7 @@ impl WindowTotals {
     /// Sums the same window's totals from several partitions exactly (exact counts), or as a
     /// mergeable Space-Saving summary with the combined error bound (bounded counts). The
     /// result does not depend on the order of `parts`.
-    pub fn merge<'a>(parts: impl IntoIterator<Item = &'a WindowTotals>) -> WindowTotals {
+    pub(crate) fn merge<'a>(parts: impl IntoIterator<Item = &'a WindowTotals>) -> WindowTotals {
         let parts: Vec<&WindowTotals> = parts.into_iter().collect();
         let tweets = parts.iter().map(|p| p.tweets).sum();
         let mentions = parts.iter().map(|p| p.mentions).sum();
@@ -182,37 +190,55 @@ impl WindowTotals {
             details.entry(&tag.key).or_default().merge(tag);
         }
         let capacity = parts.iter().map(|p| p.capacity).max().unwrap_or(0);
-        let (entries, untracked_bound): (Vec<(String, u64, u64)>, u64) = if capacity == 0 {
+        let (entries, untracked_bound): (Vec<(String, Counter)>, u64) = if capacity == 0 {
             let mut sums: HashMap<&str, u64> = HashMap::new();
             for tag in parts.iter().flat_map(|p| &p.tags) {
                 *sums.entry(&tag.key).or_default() += tag.count;
             }
-            let entries = sums.into_iter().map(|(k, n)| (k.to_owned(), n, 0));
+            let entries = sums.into_iter().map(|(k, estimate)| {
+                let exact = Counter { estimate, error: 0 };
+                (k.to_owned(), exact)
+            });
             (entries.collect(), 0)
         } else {
             let summaries: Vec<SpaceSaving<String>> = parts
                 .iter()
                 .map(|p| {
-                    let entries = p.tags.iter().map(|t| (t.key.clone(), t.count, t.error));
+                    let entries = p.tags.iter().map(|t| {
+                        let counter = Counter {
+                            estimate: t.count,
+                            error: t.error,
+                        };
+                        (t.key.clone(), counter)
+                    });
                     SpaceSaving::from_parts(capacity, p.mentions, p.untracked_bound, entries)
                 })
                 .collect();
             let merged = SpaceSaving::merge(capacity, &summaries);
-            let entries = merged.iter().map(|(k, n, e)| (k.clone(), n, e)).collect();
+            let entries = merged.iter().map(|(k, c)| (k.clone(), c)).collect();
             (entries, merged.untracked_bound())
         };
         let mut tags: Vec<TagCount> = entries
             .into_iter()
-            .map(|(key, count, error)| {
-                let Detail { forms, sentiment } = details.remove(key.as_str()).unwrap_or_default();
-                TagCount {
+            .map(
+                |(
                     key,
-                    count,
-                    error,
-                    forms,
-                    sentiment,
-                }
-            })
+                    Counter {
+                        estimate: count,
+                        error,
+                    },
+                )| {
+                    let Detail { forms, sentiment } =
+                        details.remove(key.as_str()).unwrap_or_default();
+                    TagCount {
+                        key,
+                        count,
+                        error,
+                        forms,
+                        sentiment,
+                    }
+                },
+            )
             .collect();
         tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         WindowTotals {
@@ -259,7 +285,7 @@ impl Detail {
 
 /// Counts for a window that is still open.
 #[derive(Debug)]
-pub struct WindowCounts {
+pub(crate) struct WindowCounts {
     tweets: u64,
     mentions: u64,
     tags: Tags,
@@ -283,7 +309,7 @@ enum Tags {
 
 impl WindowCounts {
     /// Exact counts when `max_hashtags` is 0, else Space-Saving with that many counters.
-    pub fn new(max_hashtags: usize) -> Self {
+    pub(crate) fn new(max_hashtags: usize) -> Self {
         let tags = match max_hashtags {
             0 => Tags::Exact(TagMap::default()),
             k => Tags::Bounded {
@@ -300,11 +326,15 @@ impl WindowCounts {
     }
 
     /// Counts one tweet mentioning `hashtags`, with its sentiment.
-    pub fn add_tweet(&mut self, hashtags: &TweetTags, sentiment: Scoring<'_>) {
+    pub(crate) fn add_tweet(&mut self, hashtags: &TweetTags, sentiment: Scoring<'_>) {
         self.tweets += 1;
         sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
-        for (key, form) in hashtags.iter() {
+        for TweetTag {
+            key,
+            spelling: form,
+        } in hashtags.iter()
+        {
             match &mut self.tags {
                 Tags::Exact(map) => {
                     let entry = match map.get_mut(key) {
@@ -334,7 +364,7 @@ impl WindowCounts {
     /// The counts of the hashtags that changed since the last call (all of them with
     /// Space-Saving, whose K counters are a bounded snapshot anyway), for early updates: a live
     /// view then costs what changed, not the window's whole cardinality, every interval.
-    pub fn take_changed(&mut self) -> WindowTotals {
+    pub(crate) fn take_changed(&mut self) -> WindowTotals {
         let Tags::Exact(map) = &mut self.tags else {
             return self.totals();
         };
@@ -358,7 +388,7 @@ impl WindowCounts {
     }
 
     /// The counts so far, sorted by key (the form exchanged between stages).
-    pub fn totals(&self) -> WindowTotals {
+    pub(crate) fn totals(&self) -> WindowTotals {
         let (capacity, untracked_bound, mut tags) = match &self.tags {
             Tags::Exact(map) => {
                 let tags = map
@@ -368,8 +398,11 @@ impl WindowCounts {
             }
             Tags::Bounded { summary, details } => {
                 let none = Detail::default();
-                let tags = summary.iter().map(|(key, count, error)| {
-                    details.get(key).unwrap_or(&none).tag(key, count, error)
+                let tags = summary.iter().map(|(key, c)| {
+                    details
+                        .get(key)
+                        .unwrap_or(&none)
+                        .tag(key, c.estimate, c.error)
                 });
                 (
                     summary.capacity(),
@@ -411,7 +444,7 @@ mod tests {
     #[test]
     fn a_tweets_hashtags_are_folded_each_key_once_in_its_first_spelling() {
         let mut tags = tweet(&["Rust", "kafka", "RUST", "Größe", "rust", "GRÖSSE", "Kafka"]);
-        let pairs: Vec<(&str, &str)> = tags.iter().collect();
+        let pairs: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
         assert_eq!(
             pairs,
             [
@@ -422,7 +455,8 @@ mod tests {
             ]
         );
         tags.fill(["b", "B"]);
-        assert_eq!(tags.iter().collect::<Vec<_>>(), [("b", "b")], "refilled");
+        let refilled: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
+        assert_eq!(refilled, [("b", "b")], "refilled");
         tags.fill([]);
         assert!(tags.is_empty());
     }

@@ -15,7 +15,7 @@ use foldhash::HashSet;
 
 /// Ids of the tweets in one partition's open windows.
 #[derive(Debug, Default)]
-pub struct SeenIds {
+pub(crate) struct SeenIds {
     /// foldhash rather than SipHash: a fraction of the cost per id, still seeded randomly per
     /// process, so ids cannot be chosen to collide.
     ids: HashSet<u64>,
@@ -25,7 +25,7 @@ pub struct SeenIds {
 
 impl SeenIds {
     /// Records tweet `id`, whose windows all end by `expires_ms`; false when it was seen before.
-    pub fn first_sight(&mut self, id: u64, expires_ms: i64) -> bool {
+    pub(crate) fn first_sight(&mut self, id: u64, expires_ms: i64) -> bool {
         if !self.ids.insert(id) {
             return false;
         }
@@ -34,7 +34,7 @@ impl SeenIds {
     }
 
     /// Forgets the tweets whose windows all ended at or before `watermark_ms` (closed).
-    pub fn expire(&mut self, watermark_ms: i64) {
+    pub(crate) fn expire(&mut self, watermark_ms: i64) {
         while let Some(entry) = self.by_expiry.first_entry() {
             if *entry.key() > watermark_ms {
                 break;
@@ -46,12 +46,14 @@ impl SeenIds {
     }
 
     /// Ids remembered.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.ids.len()
     }
 
     /// True when no id is remembered.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
 }

@@ -23,11 +23,11 @@ use crate::engine::window::{Checkpoint, WindowId};
 /// exact counts holds only the hashtags that changed since the previous one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergedWindow {
-    pub id: WindowId,
-    pub is_final: bool,
-    pub totals: WindowTotals,
+    pub(crate) id: WindowId,
+    pub(crate) is_final: bool,
+    pub(crate) totals: WindowTotals,
     /// Distinct hashtags in the whole window so far (`totals.tags` may be a subset).
-    pub distinct: usize,
+    pub(crate) distinct: usize,
 }
 
 /// Merge-stage totals, reported at shutdown.
@@ -42,7 +42,7 @@ pub struct MergeStats {
 
 impl MergeStats {
     /// Adds another merger's totals (the merge stage may move between members and back).
-    pub fn add(&mut self, other: MergeStats) {
+    pub(crate) fn add(&mut self, other: MergeStats) {
         self.windows += other.windows;
         self.late_parts += other.late_parts;
     }
@@ -150,7 +150,7 @@ impl Merger {
     }
 
     /// Totals so far.
-    pub fn stats(&self) -> MergeStats {
+    pub(crate) fn stats(&self) -> MergeStats {
         self.stats
     }
 
@@ -205,7 +205,7 @@ impl Merger {
     }
 
     /// Marks a message that was not understood as processed.
-    pub fn skip(&mut self, offset: i64) {
+    pub(crate) fn skip(&mut self, offset: i64) {
         self.next_offset = Some(offset + 1);
     }
 
@@ -235,7 +235,7 @@ impl Merger {
 
     /// Running sums of the open windows that changed since the last call (early updates):
     /// with exact counts, only the hashtags that changed, so a live view costs what changed.
-    pub fn take_changed(&mut self) -> Vec<MergedWindow> {
+    pub(crate) fn take_changed(&mut self) -> Vec<MergedWindow> {
         self.pending
             .iter_mut()
             .filter(|(_, p)| p.changed)
@@ -288,7 +288,7 @@ impl Merger {
     /// True when every message before `offset` has been read, every source is idle and every
     /// window has been emitted (batch runs stop here, with `offset` the end of the partials
     /// topic after their own last message: idle progress read earlier may be stale).
-    pub fn caught_up(&self, offset: i64) -> bool {
+    pub(crate) fn caught_up(&self, offset: i64) -> bool {
         self.next_offset.is_some_and(|next| next >= offset)
             && self.pending.is_empty()
             && (0..self.sources).all(|s| self.progress.get(&s).is_some_and(|p| p.idle))
@@ -296,7 +296,7 @@ impl Merger {
 
     /// Where a new owner of the partials topic resumes; valid once the windows returned by the
     /// last [`take_complete`](Self::take_complete) are published.
-    pub fn checkpoint(&self) -> Option<Checkpoint> {
+    pub(crate) fn checkpoint(&self) -> Option<Checkpoint> {
         let offset = match self.pending.first_key_value() {
             Some(_) => self.pending.values().map(|p| p.first_offset).min(),
             None => self.next_offset,

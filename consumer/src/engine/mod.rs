@@ -3,11 +3,11 @@
 
 pub mod count;
 pub mod counts;
-pub mod dedup;
+pub(crate) mod dedup;
 pub mod merge;
 pub mod partial;
 pub mod sentiment;
-pub mod spacesaving;
+pub(crate) mod spacesaving;
 pub mod stats;
 pub mod topn;
 pub mod window;

@@ -43,7 +43,7 @@ impl PartialMessage {
     }
 
     /// The source partition the message is about.
-    pub fn source(&self) -> i32 {
+    pub(crate) fn source(&self) -> i32 {
         match self {
             PartialMessage::Window { source, .. } | PartialMessage::Progress { source, .. } => {
                 *source

@@ -311,7 +311,7 @@ pub struct Score(i32);
 
 /// VADER's standard classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Polarity {
+pub(crate) enum Polarity {
     Positive,
     Neutral,
     Negative,
@@ -319,7 +319,7 @@ pub enum Polarity {
 
 impl Score {
     /// Units per 1.0.
-    pub const SCALE: i32 = 10_000;
+    pub(crate) const SCALE: i32 = 10_000;
 
     /// The compound score of `text`, rounded to 4 decimals.
     pub fn of(text: &str) -> Score {
@@ -327,7 +327,7 @@ impl Score {
     }
 
     /// A score given in units of 0.0001 (clamped to [-1, 1]), e.g. read back from JSON.
-    pub fn from_units(units: i32) -> Score {
+    pub(crate) fn from_units(units: i32) -> Score {
         Score(units.clamp(-Self::SCALE, Self::SCALE))
     }
 
@@ -337,12 +337,12 @@ impl Score {
     }
 
     /// The score as published: the nearest double to the 4-decimal value.
-    pub fn as_f64(self) -> f64 {
+    pub(crate) fn as_f64(self) -> f64 {
         f64::from(self.0) / f64::from(Self::SCALE)
     }
 
     /// Positive at 0.05 and above, negative at -0.05 and below (VADER's thresholds).
-    pub fn polarity(self) -> Polarity {
+    pub(crate) fn polarity(self) -> Polarity {
         match self.0 {
             500.. => Polarity::Positive,
             ..=-500 => Polarity::Negative,

@@ -13,15 +13,22 @@ use std::hash::Hash;
 /// Invariants: every counter is `>= floor`, every error is `<= floor`, and `floor` bounds the
 /// true count of any untracked key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpaceSaving<K: Hash + Eq + Clone + Ord> {
+pub(crate) struct SpaceSaving<K: Hash + Eq + Clone + Ord> {
     capacity: usize,
     total: u64,
     /// Largest count an untracked key may have (raised on eviction and by merge).
     floor: u64,
-    /// key -> (estimate, error); O(1) hit path without cloning the key.
-    counters: HashMap<K, (u64, u64)>,
+    /// O(1) hit path without cloning the key.
+    counters: HashMap<K, Counter>,
     /// estimate -> keys with that estimate; O(log K) access to the minimum for eviction.
     buckets: BTreeMap<u64, BTreeSet<K>>,
+}
+
+/// A tracked key's count: `estimate >= true count >= estimate - error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counter {
+    pub(crate) estimate: u64,
+    pub(crate) error: u64,
 }
 
 impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
@@ -29,7 +36,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     ///
     /// # Panics
     /// If `capacity == 0`, since a summary with no counters can bound nothing.
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         assert!(capacity >= 1, "SpaceSaving capacity must be >= 1");
         SpaceSaving {
             capacity,
@@ -41,7 +48,7 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     }
 
     /// Maximum number of tracked keys, so callers can size side data.
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }
 
@@ -52,15 +59,15 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     /// equal minima the *largest* key (by `Ord`) is evicted, so the outcome is deterministic.
     /// The newcomer gets estimate `min + 1` and error `min`. The key is borrowed (a `&str` for
     /// `String` keys) and made owned only when new.
-    pub fn insert<Q>(&mut self, key: &Q) -> Option<K>
+    pub(crate) fn insert<Q>(&mut self, key: &Q) -> Option<K>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + Ord + ToOwned<Owned = K> + ?Sized,
     {
         self.total += 1;
-        if let Some(entry) = self.counters.get_mut(key) {
-            let old = entry.0;
-            entry.0 += 1;
+        if let Some(counter) = self.counters.get_mut(key) {
+            let old = counter.estimate;
+            counter.estimate += 1;
             let bucket = self
                 .buckets
                 .get_mut(&old)
@@ -99,16 +106,22 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     /// [`untracked_bound`](Self::untracked_bound) reported, e.g. after it travelled between
     /// processes as JSON. Entries beyond `capacity` (largest estimates kept) are folded into the
     /// bound, so a malformed input cannot break the invariants.
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         capacity: usize,
         total: u64,
         untracked_bound: u64,
-        entries: impl IntoIterator<Item = (K, u64, u64)>,
+        entries: impl IntoIterator<Item = (K, Counter)>,
     ) -> Self {
         let mut out = SpaceSaving::new(capacity);
         let mut entries: Vec<(Reverse<u64>, K, u64)> = entries
             .into_iter()
-            .map(|(k, est, err)| (Reverse(est.max(untracked_bound)), k, err.min(est)))
+            .map(|(k, c)| {
+                (
+                    Reverse(c.estimate.max(untracked_bound)),
+                    k,
+                    c.error.min(c.estimate),
+                )
+            })
             .collect();
         entries.sort_unstable();
         let dropped = entries.get(capacity).map_or(0, |c| c.0 .0);
@@ -125,24 +138,24 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
             .entry(estimate)
             .or_default()
             .insert(key.clone());
-        self.counters.insert(key, (estimate, error));
+        self.counters.insert(key, Counter { estimate, error });
     }
 
     /// N: number of `insert` calls plus merged totals, the denominator of the error guarantee.
     #[cfg(test)]
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.total
     }
 
     /// Number of tracked keys (never above `capacity`).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.counters.len()
     }
 
     /// True when nothing is tracked, e.g. an unused window.
     #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.counters.is_empty()
     }
 
@@ -151,21 +164,26 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     /// 0 until the first eviction, then the minimum counter at the latest eviction (for a
     /// plain stream this is the current minimum counter; it is never above `total / capacity`).
     /// For a merged summary it is the bound computed by [`SpaceSaving::merge`].
-    pub fn untracked_bound(&self) -> u64 {
+    pub(crate) fn untracked_bound(&self) -> u64 {
         self.floor
     }
 
-    /// (key, estimate, error): estimate >= true count >= estimate - error.
-    /// Order: estimate descending, then key ascending, so reports are deterministic.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, u64, u64)> + '_ {
+    /// Every tracked key with its counter. Order: estimate descending, then key ascending, so
+    /// reports are deterministic.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, Counter)> + '_ {
         self.buckets
             .iter()
             .rev()
-            .flat_map(move |(&est, keys)| keys.iter().map(move |k| (k, est, self.counters[k].1)))
+            .flat_map(move |(&estimate, keys)| {
+                keys.iter().map(move |k| {
+                    let error = self.counters[k].error;
+                    (k, Counter { estimate, error })
+                })
+            })
     }
 
-    /// (estimate, error) of a tracked key; `None` means its count is <= `untracked_bound()`.
-    pub fn get(&self, key: &K) -> Option<(u64, u64)> {
+    /// The counter of a tracked key; `None` means its count is <= `untracked_bound()`.
+    pub(crate) fn get(&self, key: &K) -> Option<Counter> {
         self.counters.get(key).copied()
     }
 
@@ -179,7 +197,10 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
     ///
     /// # Panics
     /// If `capacity == 0`.
-    pub fn merge<'a>(capacity: usize, parts: impl IntoIterator<Item = &'a SpaceSaving<K>>) -> Self
+    pub(crate) fn merge<'a>(
+        capacity: usize,
+        parts: impl IntoIterator<Item = &'a SpaceSaving<K>>,
+    ) -> Self
     where
         K: 'a,
     {
@@ -190,8 +211,11 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
             .into_iter()
             .map(|k| {
                 let (est, err) = parts.iter().fold((0, 0), |(e, r), p| {
-                    let (ce, cr) = p.get(k).unwrap_or((p.floor, p.floor));
-                    (e + ce, r + cr)
+                    let c = p.get(k).unwrap_or(Counter {
+                        estimate: p.floor,
+                        error: p.floor,
+                    });
+                    (e + c.estimate, r + c.error)
                 });
                 (Reverse(est), k, err)
             })
@@ -211,6 +235,10 @@ impl<K: Hash + Eq + Clone + Ord> SpaceSaving<K> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn counter(estimate: u64, error: u64) -> Counter {
+        Counter { estimate, error }
+    }
 
     fn exact<K: Hash + Eq + Clone>(stream: &[K]) -> HashMap<K, u64> {
         let mut m = HashMap::new();
@@ -235,12 +263,23 @@ mod tests {
         assert_eq!(in_buckets, s.len());
         for (est, keys) in &s.buckets {
             assert!(!keys.is_empty());
-            keys.iter().for_each(|k| assert_eq!(s.counters[k].0, *est));
+            keys.iter()
+                .for_each(|k| assert_eq!(s.counters[k].estimate, *est));
         }
-        for (_, est, err) in s.iter() {
+        for (
+            _,
+            Counter {
+                estimate: est,
+                error: err,
+            },
+        ) in s.iter()
+        {
             assert!(est >= s.floor && err <= s.floor && err < est);
         }
-        let order: Vec<_> = s.iter().map(|(k, e, _)| (Reverse(e), k.clone())).collect();
+        let order: Vec<_> = s
+            .iter()
+            .map(|(k, c)| (Reverse(c.estimate), k.clone()))
+            .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]));
     }
 
@@ -249,7 +288,14 @@ mod tests {
         s: &SpaceSaving<K>,
         truth: &HashMap<K, u64>,
     ) {
-        for (k, est, err) in s.iter() {
+        for (
+            k,
+            Counter {
+                estimate: est,
+                error: err,
+            },
+        ) in s.iter()
+        {
             let t = truth.get(k).copied().unwrap_or(0);
             assert!(
                 est >= t && est - err <= t,
@@ -281,21 +327,23 @@ mod tests {
         assert_eq!(n, stream.len() as u64);
         let bound = n / cap as u64;
         assert!(s.untracked_bound() <= bound); // property 2
-        assert!(s.iter().all(|(_, _, err)| err <= bound));
+        assert!(s.iter().all(|(_, c)| c.error <= bound));
         for (k, &t) in &truth {
             assert!(t <= bound || s.get(k).is_some()); // property 3
         }
-        assert_eq!(s.iter().map(|(_, e, _)| e).sum::<u64>(), n); // property 4
+        assert_eq!(s.iter().map(|(_, c)| c.estimate).sum::<u64>(), n); // property 4
         if cap >= truth.len() {
             assert_eq!(s.len(), truth.len()); // property 5
-            assert!(s.iter().all(|(k, e, err)| err == 0 && e == truth[k]));
+            assert!(s
+                .iter()
+                .all(|(k, c)| c.error == 0 && c.estimate == truth[k]));
         }
     }
 
     #[test]
     fn from_parts_rebuilds_what_was_reported() {
         let s = summarize(3, &[1u8, 2, 3, 4, 4, 5, 1, 1, 2]);
-        let entries = s.iter().map(|(k, est, err)| (*k, est, err));
+        let entries = s.iter().map(|(k, c)| (*k, c));
         let rebuilt = SpaceSaving::from_parts(3, s.total(), s.untracked_bound(), entries);
         assert_eq!(rebuilt, s);
     }
@@ -327,14 +375,14 @@ mod tests {
         assert_eq!([s.insert(&'a'), s.insert(&'b'), s.insert(&'a')], [None; 3]);
         assert_eq!(s.untracked_bound(), 0); // full, but nothing evicted yet
         assert_eq!(s.insert(&'c'), Some('b')); // min is b (1)
-        assert_eq!(s.get(&'c'), Some((2, 1)));
+        assert_eq!(s.get(&'c'), Some(counter(2, 1)));
         assert_eq!(s.get(&'b'), None);
         assert_eq!((s.total(), s.untracked_bound()), (4, 1));
         let v: Vec<_> = s.iter().collect();
-        assert_eq!(v, vec![(&'a', 2, 0), (&'c', 2, 1)]);
+        assert_eq!(v, vec![(&'a', counter(2, 0)), (&'c', counter(2, 1))]);
         assert_eq!(s.insert(&'a'), None);
         assert_eq!(s.insert(&'d'), Some('c')); // c (2) is now the min
-        assert_eq!(s.get(&'d'), Some((3, 2)));
+        assert_eq!(s.get(&'d'), Some(counter(3, 2)));
     }
 
     #[test]
@@ -344,7 +392,7 @@ mod tests {
         s.insert(&"b");
         assert_eq!(s.insert(&"c"), Some("b"));
         assert_eq!(s.insert(&"d"), Some("a")); // a (1) < c (2)
-        assert_eq!(s.get(&"d"), Some((2, 1)));
+        assert_eq!(s.get(&"d"), Some(counter(2, 1)));
     }
 
     #[test]
@@ -354,7 +402,7 @@ mod tests {
         let m = SpaceSaving::merge(2, [&a, &b]);
         // union: a 2, b 2, c 3 -> keep c, then a (tie with b, smaller key wins); drop b (2)
         let v: Vec<_> = m.iter().collect();
-        assert_eq!(v, vec![(&'c', 3, 0), (&'a', 2, 0)]);
+        assert_eq!(v, vec![(&'c', counter(3, 0)), (&'a', counter(2, 0))]);
         assert_eq!((m.total(), m.untracked_bound()), (7, 2));
         assert_eq!(m, SpaceSaving::merge(2, [&b, &a]));
     }
@@ -363,16 +411,16 @@ mod tests {
     fn merge_uses_untracked_bounds_and_keeps_them_for_new_keys() {
         let a = summarize(1, &['x', 'y', 'y']); // y:(3,1), floor 1
         let b = summarize(1, &['z']); // z:(1,0), floor 0
-        assert_eq!((a.get(&'y'), a.untracked_bound()), (Some((3, 1)), 1));
+        assert_eq!((a.get(&'y'), a.untracked_bound()), (Some(counter(3, 1)), 1));
         let mut m = SpaceSaving::merge(3, [&a, &b]);
-        assert_eq!(m.get(&'y'), Some((3, 1)));
-        assert_eq!(m.get(&'z'), Some((2, 1)));
+        assert_eq!(m.get(&'y'), Some(counter(3, 1)));
+        assert_eq!(m.get(&'z'), Some(counter(2, 1)));
         assert_eq!((m.len(), m.total(), m.untracked_bound()), (2, 4, 1));
         // x (true 1) may be anywhere up to the floor: a new key starts at floor + 1.
         assert_eq!(m.insert(&'x'), None);
-        assert_eq!(m.get(&'x'), Some((2, 1)));
+        assert_eq!(m.get(&'x'), Some(counter(2, 1)));
         assert_eq!(m.insert(&'w'), Some('z')); // full: z (2) < y (3), tie with x -> larger z
-        assert_eq!(m.get(&'w'), Some((3, 2)));
+        assert_eq!(m.get(&'w'), Some(counter(3, 2)));
     }
 
     #[test]
@@ -385,7 +433,14 @@ mod tests {
     fn hit_path_keeps_order() {
         let s = summarize(3, &[5u8, 5, 5, 7, 7, 9]);
         let v: Vec<_> = s.iter().collect();
-        assert_eq!(v, vec![(&5, 3, 0), (&7, 2, 0), (&9, 1, 0)]);
+        assert_eq!(
+            v,
+            vec![
+                (&5, counter(3, 0)),
+                (&7, counter(2, 0)),
+                (&9, counter(1, 0))
+            ]
+        );
     }
 
     type Parts = Vec<(usize, Vec<u8>)>; // (capacity, sub-stream) per partition

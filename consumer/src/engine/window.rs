@@ -34,28 +34,32 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// The distinct shapes the window definitions need (cumulative totals are sums of
-    /// tumbling windows of their period).
+    /// The windows counted per partition for `def`: cumulative totals are sums of tumbling
+    /// windows of their period.
+    pub(crate) fn of(def: WindowDef) -> Shape {
+        let (size_ms, slide_ms) = match def {
+            WindowDef::Tumbling { size_ms } => (size_ms, size_ms),
+            WindowDef::Hopping { size_ms, slide_ms } => (size_ms, slide_ms),
+            WindowDef::Cumulative { every_ms } => (every_ms, every_ms),
+        };
+        Shape { size_ms, slide_ms }
+    }
+
+    /// The distinct shapes the window definitions need.
     pub fn for_defs(defs: &[WindowDef]) -> Vec<Shape> {
-        let mut shapes: Vec<Shape> = defs
-            .iter()
-            .map(|d| {
-                let (size_ms, slide_ms) = d.shape();
-                Shape { size_ms, slide_ms }
-            })
-            .collect();
+        let mut shapes: Vec<Shape> = defs.iter().map(|&d| Shape::of(d)).collect();
         shapes.sort_unstable();
         shapes.dedup();
         shapes
     }
 
     /// End of the last window holding `event_ms`: once it closes, all of them have.
-    pub fn last_end(self, event_ms: i64) -> i64 {
+    pub(crate) fn last_end(self, event_ms: i64) -> i64 {
         event_ms.div_euclid(self.slide_ms) * self.slide_ms + self.size_ms
     }
 
     /// Starts of the windows holding `event_ms`, oldest first.
-    pub fn starts_of(self, event_ms: i64) -> impl Iterator<Item = i64> {
+    pub(crate) fn starts_of(self, event_ms: i64) -> impl Iterator<Item = i64> {
         let last = event_ms.div_euclid(self.slide_ms) * self.slide_ms;
         let first =
             (event_ms - self.size_ms).div_euclid(self.slide_ms) * self.slide_ms + self.slide_ms;
@@ -76,22 +80,22 @@ pub struct WindowSpec {
 /// One window of one shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct WindowId {
-    pub shape: Shape,
-    pub start_ms: i64,
+    pub(crate) shape: Shape,
+    pub(crate) start_ms: i64,
 }
 
 impl WindowId {
     /// The first instant after the window.
-    pub fn end_ms(self) -> i64 {
+    pub(crate) fn end_ms(self) -> i64 {
         self.start_ms + self.shape.size_ms
     }
 }
 
 /// A window's counts from this partition: final once closed, else a snapshot (early update).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WindowResult {
-    pub id: WindowId,
-    pub totals: WindowTotals,
+pub(crate) struct WindowResult {
+    pub(crate) id: WindowId,
+    pub(crate) totals: WindowTotals,
 }
 
 /// Where to resume a partition: the offset to commit and the watermark to restore with it.
@@ -105,9 +109,9 @@ pub struct Checkpoint {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Observed {
     /// Windows the record was counted in.
-    pub counted: u32,
+    pub(crate) counted: u32,
     /// Windows it belonged to that had already closed (it was dropped from those).
-    pub late: u32,
+    pub(crate) late: u32,
 }
 
 #[derive(Debug)]
@@ -149,7 +153,7 @@ impl PartitionWindows {
 
     /// Every window ending at or before this has been taken (closed): the watermark as of the
     /// last take, if any record has been seen or restored.
-    pub fn closed_through_ms(&self) -> Option<i64> {
+    pub(crate) fn closed_through_ms(&self) -> Option<i64> {
         self.closed_through_ms
     }
 
@@ -192,12 +196,12 @@ impl PartitionWindows {
     }
 
     /// Marks a record that was not counted (rejected input) as processed.
-    pub fn skip(&mut self, offset: i64) {
+    pub(crate) fn skip(&mut self, offset: i64) {
         self.next_offset = Some(offset + 1);
     }
 
     /// Removes and returns the windows the watermark has passed, oldest end first.
-    pub fn take_closed(&mut self) -> Vec<WindowResult> {
+    pub(crate) fn take_closed(&mut self) -> Vec<WindowResult> {
         let Some(wm) = self.watermark_ms else {
             return Vec::new();
         };
@@ -222,7 +226,7 @@ impl PartitionWindows {
     /// Closes every open window now (end of input, or an idle partition) and moves the
     /// watermark past them, so a later record for one of them counts as late instead of
     /// re-opening an emitted window.
-    pub fn take_all(&mut self) -> Vec<WindowResult> {
+    pub(crate) fn take_all(&mut self) -> Vec<WindowResult> {
         if let Some((&(end, _), _)) = self.open.last_key_value() {
             self.watermark_ms = Some(self.watermark_ms.map_or(end, |wm| wm.max(end)));
         }
@@ -231,7 +235,7 @@ impl PartitionWindows {
 
     /// The open windows that changed since the last call, each with the hashtags that changed
     /// (absolute counts), for early updates.
-    pub fn take_changed(&mut self) -> Vec<WindowResult> {
+    pub(crate) fn take_changed(&mut self) -> Vec<WindowResult> {
         self.open
             .iter_mut()
             .filter(|(_, w)| w.dirty)
@@ -253,7 +257,7 @@ impl PartitionWindows {
     /// Replaying from it decides as the original run did: every record before the offset is in
     /// taken windows only (or was late), so it raised the watermark to below
     /// `closed_through_ms` at most, which the resumed partition starts from.
-    pub fn checkpoint(&self) -> Option<Checkpoint> {
+    pub(crate) fn checkpoint(&self) -> Option<Checkpoint> {
         let offset = match self.open.first_key_value() {
             Some(_) => self.open.values().map(|w| w.first_offset).min(),
             None => self.next_offset,

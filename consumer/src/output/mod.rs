@@ -2,5 +2,5 @@
 //! table.
 
 pub mod records;
-pub mod schema;
-pub mod table;
+pub(crate) mod schema;
+pub(crate) mod table;

@@ -7,7 +7,7 @@
 //! the last window added to it, which makes adding a replayed window a no-op.
 //!
 //! The records' JSON is declared in `schema`. With sentiment on, tumbling and hopping records
-//! carry a `sentiment` object (see [`Sentiment`]); cumulative records do not: their totals are
+//! carry a `sentiment` object (see `Sentiment`); cumulative records do not: their totals are
 //! restored from the published records, and a rounded mean could not restore an exact sum.
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,14 +22,15 @@ use crate::engine::merge::MergedWindow;
 use crate::engine::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
 use crate::engine::sentiment::Score;
 use crate::engine::topn::top_n;
+use crate::engine::window::Shape;
 use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
 use crate::output::table::{render_table, Summary};
 
 /// One record of the result topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    pub key: String,
-    pub value: Vec<u8>,
+    pub(crate) key: String,
+    pub(crate) value: Vec<u8>,
 }
 
 /// Everything one call to [`Publisher::publish`] produced, for the driver to send and print.
@@ -38,7 +39,7 @@ pub struct Published {
     pub records: Vec<Record>,
     pub tables: Vec<String>,
     /// JSON lines for the counts file.
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
 }
 
 impl From<&Tally> for Sentiment {
@@ -133,18 +134,17 @@ impl Publisher {
     }
 
     /// Forgets cumulative totals, before they are restored by a new owner of the merge stage.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.cumulative.clear();
     }
 
     /// Adds what a merged window means for every definition computed from its shape.
     pub fn publish(&mut self, w: &MergedWindow, out: &mut Published) {
-        let shape = (w.id.shape.size_ms, w.id.shape.slide_ms);
         let defs: Vec<WindowDef> = self
             .defs
             .iter()
             .copied()
-            .filter(|d| d.shape() == shape)
+            .filter(|&d| Shape::of(d) == w.id.shape)
             .collect();
         for def in defs {
             match def {
@@ -227,7 +227,7 @@ impl Publisher {
 
     /// Restores cumulative totals from one record of the result topic (records of other
     /// windows are ignored); records must be given oldest first.
-    pub fn restore(&mut self, key: &str, value: &[u8]) {
+    pub(crate) fn restore(&mut self, key: &str, value: &[u8]) {
         let Some((label, rest)) = key.split_once('|') else {
             return;
         };

@@ -12,52 +12,52 @@ use crate::engine::counts::Forms;
 
 /// The window of a result record; cumulative totals have an end ("through") but no start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Span {
-    pub window: String,
+pub(crate) struct Span {
+    pub(crate) window: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window_start: Option<String>,
+    pub(crate) window_start: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window_start_ms: Option<i64>,
-    pub window_end: String,
-    pub window_end_ms: i64,
+    pub(crate) window_start_ms: Option<i64>,
+    pub(crate) window_end: String,
+    pub(crate) window_end_ms: i64,
     #[serde(rename = "final")]
-    pub is_final: bool,
+    pub(crate) is_final: bool,
 }
 
 /// A hashtag's count in a window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HashtagRecord {
+pub(crate) struct HashtagRecord {
     #[serde(flatten)]
-    pub span: Span,
+    pub(crate) span: Span,
     /// The most used spelling.
-    pub hashtag: String,
+    pub(crate) hashtag: String,
     /// The case-folded key counts are kept under.
-    pub key: String,
-    pub count: u64,
+    pub(crate) key: String,
+    pub(crate) count: u64,
     /// Space-Saving only: the count is at most this much too high.
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub error: u64,
+    pub(crate) error: u64,
     /// Cumulative only: spelling counts, so totals can be restored with their display form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forms: Option<Forms>,
+    pub(crate) forms: Option<Forms>,
     /// Tumbling and hopping windows, with sentiment on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Sentiment>,
+    pub(crate) sentiment: Option<Sentiment>,
 }
 
 /// A window's totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SummaryRecord {
+pub(crate) struct SummaryRecord {
     #[serde(flatten)]
-    pub span: Span,
-    pub tweets: u64,
-    pub mentions: u64,
-    pub distinct_hashtags: u64,
+    pub(crate) span: Span,
+    pub(crate) tweets: u64,
+    pub(crate) mentions: u64,
+    pub(crate) distinct_hashtags: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub untracked_bound: u64,
+    pub(crate) untracked_bound: u64,
     /// Tumbling and hopping windows, with sentiment on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Sentiment>,
+    pub(crate) sentiment: Option<Sentiment>,
 }
 
 /// The published sentiment of a window or of a hashtag in it: how many tweets were scored,
@@ -66,39 +66,39 @@ pub struct SummaryRecord {
 /// negative tweet (each absent when the window has no positive, or no negative, tweet; always
 /// absent for a hashtag).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sentiment {
-    pub scored: u64,
+pub(crate) struct Sentiment {
+    pub(crate) scored: u64,
     /// Always present, so readers need no special case: `scored` says whether it means anything.
-    pub mean: f64,
-    pub positive: u64,
-    pub neutral: u64,
-    pub negative: u64,
+    pub(crate) mean: f64,
+    pub(crate) positive: u64,
+    pub(crate) neutral: u64,
+    pub(crate) negative: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub most_positive: Option<ExtremeTweet>,
+    pub(crate) most_positive: Option<ExtremeTweet>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub most_negative: Option<ExtremeTweet>,
+    pub(crate) most_negative: Option<ExtremeTweet>,
 }
 
 /// A tweet as published: the id as a string, since JSON readers in JavaScript lose precision
 /// on 64-bit numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExtremeTweet {
-    pub id: String,
-    pub text: String,
-    pub score: f64,
+pub(crate) struct ExtremeTweet {
+    pub(crate) id: String,
+    pub(crate) text: String,
+    pub(crate) score: f64,
 }
 
 /// Any record of the result topic, as a reader meets it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
-pub enum ResultRecord {
+pub(crate) enum ResultRecord {
     Hashtag(HashtagRecord),
     Summary(SummaryRecord),
 }
 
 impl ResultRecord {
     /// The window the record belongs to.
-    pub fn span(&self) -> &Span {
+    pub(crate) fn span(&self) -> &Span {
         match self {
             ResultRecord::Hashtag(h) => &h.span,
             ResultRecord::Summary(s) => &s.span,

@@ -8,17 +8,17 @@ use crate::engine::sentiment::Score;
 
 /// A window's totals as shown and published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Summary {
-    pub tweets: u64,
-    pub mentions: u64,
-    pub distinct: usize,
-    pub untracked_bound: u64,
+pub(crate) struct Summary {
+    pub(crate) tweets: u64,
+    pub(crate) mentions: u64,
+    pub(crate) distinct: usize,
+    pub(crate) untracked_bound: u64,
     /// The window's mean sentiment, shown in the table's header; `None` when off.
-    pub mean_sentiment: Option<Score>,
+    pub(crate) mean_sentiment: Option<Score>,
 }
 
 /// Renders a table like Spark's console sink: a title, totals, then a bordered table.
-pub fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> String {
+pub(crate) fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) -> String {
     let approximate = rows.iter().any(|t| t.error > 0);
     let cells: Vec<Cells> = rows.iter().map(|t| Cells::of(t)).collect();
     let mut out = String::new();

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use prometheus_client::collector::Collector;
-pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+pub(crate) use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 use prometheus_client::encoding::{
     prometheus_text, DescriptorEncoder, EncodeGaugeValue, EncodeLabelSet, EncodeMetric,
     MetricEncoder,
@@ -22,7 +22,7 @@ use prometheus_client::registry::Registry;
 use rdkafka::statistics::Statistics;
 
 use crate::engine::stats::RunStats;
-use crate::serve::results_view::ResultsView;
+use crate::serve::results_view::{LatestSentiment, RecordsRead, ResultsView};
 
 /// Figures the driver updates as it runs and the HTTP server reads.
 #[derive(Debug, Default)]
@@ -32,14 +32,14 @@ pub struct Metrics {
 
 /// A consistent copy of [`Metrics`].
 #[derive(Debug, Default, Clone)]
-pub struct Snapshot {
-    pub run: RunStats,
+pub(crate) struct Snapshot {
+    pub(crate) run: RunStats,
     /// Per topic and partition: records between the read position and the end of the
     /// partition, for the partitions this instance reads.
-    pub lag: BTreeMap<String, BTreeMap<i32, i64>>,
+    pub(crate) lag: BTreeMap<String, BTreeMap<i32, i64>>,
     /// Wall-clock time from the end of the last final window published here to its
     /// publication.
-    pub emit_delay_ms: Option<i64>,
+    pub(crate) emit_delay_ms: Option<i64>,
 }
 
 impl Metrics {
@@ -48,12 +48,12 @@ impl Metrics {
     }
 
     /// Replaces both stages' totals (the driver's running figures are cumulative).
-    pub fn record_run(&self, run: RunStats) {
+    pub(crate) fn record_run(&self, run: RunStats) {
         self.state().run = run;
     }
 
     /// Replaces the lag of `topic`'s partitions with those in librdkafka's statistics.
-    pub fn record_lag(&self, topic: &str, statistics: &Statistics) {
+    pub(crate) fn record_lag(&self, topic: &str, statistics: &Statistics) {
         let lags = statistics
             .topics
             .get(topic)
@@ -69,12 +69,12 @@ impl Metrics {
     }
 
     /// Notes that a final window ending at `end_ms` was published at `now_ms`.
-    pub fn record_emit(&self, end_ms: i64, now_ms: i64) {
+    pub(crate) fn record_emit(&self, end_ms: i64, now_ms: i64) {
         self.state().emit_delay_ms = Some(now_ms - end_ms);
     }
 
     /// A copy of the current figures.
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         self.state().clone()
     }
 }
@@ -201,31 +201,44 @@ impl Scrape {
         let sentiments = view.latest_sentiments();
         let sentiment_tweets = sentiments
             .iter()
-            .flat_map(|&(window, s)| {
-                [
-                    ("positive", s.positive),
-                    ("neutral", s.neutral),
-                    ("negative", s.negative),
-                ]
-                .map(|(sentiment, tweets)| Sample {
-                    labels: SentimentLabels {
-                        window: window.to_owned(),
-                        sentiment,
-                    },
-                    value: tweets,
-                })
-            })
+            .flat_map(
+                |&LatestSentiment {
+                     window,
+                     sentiment: s,
+                 }| {
+                    [
+                        ("positive", s.positive),
+                        ("neutral", s.neutral),
+                        ("negative", s.negative),
+                    ]
+                    .map(|(sentiment, tweets)| Sample {
+                        labels: SentimentLabels {
+                            window: window.to_owned(),
+                            sentiment,
+                        },
+                        value: tweets,
+                    })
+                },
+            )
             .collect();
         let sentiment_mean = sentiments
             .iter()
-            .map(|&(window, s)| Sample {
-                labels: WindowLabels {
-                    window: window.to_owned(),
+            .map(
+                |&LatestSentiment {
+                     window,
+                     sentiment: s,
+                 }| Sample {
+                    labels: WindowLabels {
+                        window: window.to_owned(),
+                    },
+                    value: s.mean,
                 },
-                value: s.mean,
-            })
+            )
             .collect();
-        let (results_read, results_unreadable) = view.records();
+        let RecordsRead {
+            read: results_read,
+            unreadable: results_unreadable,
+        } = view.records();
         Scrape {
             run: metrics.run,
             lag,
@@ -293,7 +306,7 @@ fn gauges<L: EncodeLabelSet, V: EncodeGaugeValue + Copy>(
 }
 
 /// The Prometheus text exposition (format 0.0.4, [`CONTENT_TYPE`]) of `metrics` and `view`.
-pub fn render(metrics: &Snapshot, view: &ResultsView) -> String {
+pub(crate) fn render(metrics: &Snapshot, view: &ResultsView) -> String {
     // A registry per scrape: every figure is read at scrape time, none lives in the registry.
     let mut registry = Registry::default();
     registry.register_collector(Box::new(Scrape::new(metrics, view)));

@@ -3,5 +3,5 @@
 
 pub mod http;
 pub mod metrics;
-pub mod results_reader;
-pub mod results_view;
+pub(crate) mod results_reader;
+pub(crate) mod results_view;

@@ -29,7 +29,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Why the result topic could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// librdkafka rejected the client settings.
     #[error("cannot create the result-topic reader: {0}")]
     Client(#[source] KafkaError),
@@ -54,17 +54,17 @@ pub enum ReadError {
 
 /// How the reader is doing, for `/healthz`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReaderStatus {
+pub(crate) struct ReaderStatus {
     /// Every partition has been read to its end at least once.
-    pub caught_up: bool,
+    pub(crate) caught_up: bool,
     /// The last failure, until reading works again.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// The view shared by the reader thread and the HTTP server, with a change counter that
 /// live streams wait on.
 #[derive(Debug)]
-pub struct LiveView {
+pub(crate) struct LiveView {
     view: Mutex<ResultsView>,
     status: Mutex<ReaderStatus>,
     changes: watch::Sender<u64>,
@@ -76,7 +76,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl LiveView {
     /// An empty view keeping `history` closed windows per window definition.
-    pub fn new(history: usize) -> Self {
+    pub(crate) fn new(history: usize) -> Self {
         LiveView {
             view: Mutex::new(ResultsView::new(history)),
             status: Mutex::new(ReaderStatus::default()),
@@ -85,17 +85,17 @@ impl LiveView {
     }
 
     /// The view, locked: hold it briefly.
-    pub fn view(&self) -> MutexGuard<'_, ResultsView> {
+    pub(crate) fn view(&self) -> MutexGuard<'_, ResultsView> {
         lock(&self.view)
     }
 
     /// The reader's status.
-    pub fn status(&self) -> ReaderStatus {
+    pub(crate) fn status(&self) -> ReaderStatus {
         lock(&self.status).clone()
     }
 
     /// A receiver that wakes whenever the view changed.
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
         self.changes.subscribe()
     }
 
@@ -110,7 +110,7 @@ impl LiveView {
 
 /// Reads `topic` into `live` until `stop` is triggered, starting over after failures (reported
 /// in the status and the log).
-pub fn run(
+pub(crate) fn run(
     config: &ClientConfig,
     topic: &str,
     lookback: Duration,

@@ -23,90 +23,90 @@ use crate::output::schema::{ResultRecord, Sentiment, Span};
 
 /// A hashtag's count in a window, as served.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TagView {
+pub(crate) struct TagView {
     /// The most used spelling.
-    pub hashtag: String,
+    pub(crate) hashtag: String,
     /// The case-folded key it is counted under.
-    pub key: String,
-    pub count: u64,
+    pub(crate) key: String,
+    pub(crate) count: u64,
     /// Space-Saving only: the count is at most this much too high.
     #[serde(skip_serializing_if = "is_zero")]
-    pub error: u64,
+    pub(crate) error: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Sentiment>,
+    pub(crate) sentiment: Option<Sentiment>,
 }
 
 /// A window's totals, from its `*` record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SummaryView {
-    pub tweets: u64,
-    pub mentions: u64,
-    pub distinct_hashtags: u64,
+pub(crate) struct SummaryView {
+    pub(crate) tweets: u64,
+    pub(crate) mentions: u64,
+    pub(crate) distinct_hashtags: u64,
     #[serde(skip_serializing_if = "is_zero")]
-    pub untracked_bound: u64,
+    pub(crate) untracked_bound: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Sentiment>,
+    pub(crate) sentiment: Option<Sentiment>,
 }
 
 /// Where a window lies and whether its counts are final.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WindowInfo {
+pub(crate) struct WindowInfo {
     /// `None` for cumulative totals, which have only an end.
-    pub window_start: Option<String>,
-    pub window_start_ms: Option<i64>,
-    pub window_end: String,
-    pub window_end_ms: i64,
+    pub(crate) window_start: Option<String>,
+    pub(crate) window_start_ms: Option<i64>,
+    pub(crate) window_end: String,
+    pub(crate) window_end_ms: i64,
     #[serde(rename = "final")]
-    pub is_final: bool,
+    pub(crate) is_final: bool,
     /// `None` until the window's summary record has been read.
-    pub summary: Option<SummaryView>,
+    pub(crate) summary: Option<SummaryView>,
 }
 
 /// A window with its top hashtags.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WindowTop {
+pub(crate) struct WindowTop {
     #[serde(flatten)]
-    pub info: WindowInfo,
-    pub top: Vec<TagView>,
+    pub(crate) info: WindowInfo,
+    pub(crate) top: Vec<TagView>,
 }
 
 /// `GET /api/top`: the latest closed window and the open ones' early counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TopDocument {
-    pub window: String,
+pub(crate) struct TopDocument {
+    pub(crate) window: String,
     /// Every window definition seen in the result topic, for choosing another.
-    pub windows: Vec<String>,
-    pub closed: Option<WindowTop>,
+    pub(crate) windows: Vec<String>,
+    pub(crate) closed: Option<WindowTop>,
     /// Open windows, oldest (next to close) first.
-    pub open: Vec<WindowTop>,
+    pub(crate) open: Vec<WindowTop>,
 }
 
 /// One hashtag's counts over the windows of a [`HistoryDocument`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Series {
-    pub hashtag: String,
-    pub key: String,
+pub(crate) struct Series {
+    pub(crate) hashtag: String,
+    pub(crate) key: String,
     /// One count per window, oldest first; 0 where the hashtag was not mentioned.
-    pub counts: Vec<u64>,
+    pub(crate) counts: Vec<u64>,
 }
 
 /// A closed window in a [`HistoryDocument`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HistoryWindow {
+pub(crate) struct HistoryWindow {
     #[serde(flatten)]
-    pub info: WindowInfo,
+    pub(crate) info: WindowInfo,
     /// Its most mentioned hashtag (`None` when it had none).
-    pub top_hashtag: Option<TagView>,
+    pub(crate) top_hashtag: Option<TagView>,
 }
 
 /// `GET /api/windows`: recent closed windows and the top hashtags' counts in each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HistoryDocument {
-    pub window: String,
+pub(crate) struct HistoryDocument {
+    pub(crate) window: String,
     /// Oldest first.
-    pub windows: Vec<HistoryWindow>,
+    pub(crate) windows: Vec<HistoryWindow>,
     /// The hashtags most mentioned over these windows, most first.
-    pub series: Vec<Series>,
+    pub(crate) series: Vec<Series>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -237,35 +237,50 @@ impl LabelState {
 
 /// The merged results of every window definition, bounded to recent windows.
 #[derive(Debug)]
-pub struct ResultsView {
+pub(crate) struct ResultsView {
     history: usize,
     labels: BTreeMap<String, LabelState>,
-    records: u64,
-    unreadable: u64,
+    records: RecordsRead,
+}
+
+/// How many result-topic records a view applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RecordsRead {
+    /// Every record applied (deletion markers aside).
+    pub(crate) read: u64,
+    /// Those of them that were not result records.
+    pub(crate) unreadable: u64,
+}
+
+/// The sentiment of one window definition's latest closed window.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LatestSentiment<'a> {
+    /// The window definition's label, e.g. `tumbling-10s`.
+    pub(crate) window: &'a str,
+    pub(crate) sentiment: &'a Sentiment,
 }
 
 impl ResultsView {
     /// Keeps the newest `history` closed windows per window definition (at least one).
-    pub fn new(history: usize) -> Self {
+    pub(crate) fn new(history: usize) -> Self {
         ResultsView {
             history: history.max(1),
             labels: BTreeMap::new(),
-            records: 0,
-            unreadable: 0,
+            records: RecordsRead::default(),
         }
     }
 
     /// Applies one result-topic record (`None`: a deletion marker, ignored). Returns whether
     /// the view changed.
-    pub fn apply(&mut self, value: Option<&[u8]>) -> bool {
+    pub(crate) fn apply(&mut self, value: Option<&[u8]>) -> bool {
         let Some(value) = value else {
             return false;
         };
-        self.records += 1;
+        self.records.read += 1;
         let v: ResultRecord = match serde_json::from_slice(value) {
             Ok(v) => v,
             Err(_) => {
-                self.unreadable += 1;
+                self.records.unreadable += 1;
                 return false;
             }
         };
@@ -284,18 +299,18 @@ impl ResultsView {
     }
 
     /// Records applied so far, and how many of them were not result records.
-    pub fn records(&self) -> (u64, u64) {
-        (self.records, self.unreadable)
+    pub(crate) fn records(&self) -> RecordsRead {
+        self.records
     }
 
     /// Every window definition seen.
-    pub fn labels(&self) -> Vec<String> {
+    pub(crate) fn labels(&self) -> Vec<String> {
         self.labels.keys().cloned().collect()
     }
 
     /// The latest closed window (or cumulative totals) of `label` and its open windows, each
     /// with its `n` most mentioned hashtags.
-    pub fn top(&self, label: &str, n: usize) -> TopDocument {
+    pub(crate) fn top(&self, label: &str, n: usize) -> TopDocument {
         let state = self.labels.get(label);
         let closed = state.and_then(|s| {
             s.closed
@@ -317,7 +332,7 @@ impl ResultsView {
 
     /// The last `k` closed windows of `label`, oldest first, and the counts in each of the `n`
     /// hashtags most mentioned over them.
-    pub fn history(&self, label: &str, n: usize, k: usize) -> HistoryDocument {
+    pub(crate) fn history(&self, label: &str, n: usize, k: usize) -> HistoryDocument {
         let windows: Vec<&WindowState> = self
             .labels
             .get(label)
@@ -366,12 +381,15 @@ impl ResultsView {
     }
 
     /// The sentiment of each window definition's latest closed window, where it has one.
-    pub fn latest_sentiments(&self) -> Vec<(&str, &Sentiment)> {
+    pub(crate) fn latest_sentiments(&self) -> Vec<LatestSentiment<'_>> {
         self.labels
             .iter()
             .filter_map(|(label, s)| {
                 let summary = s.closed.last_key_value()?.1.info.summary.as_ref()?;
-                Some((label.as_str(), summary.sentiment.as_ref()?))
+                Some(LatestSentiment {
+                    window: label.as_str(),
+                    sentiment: summary.sentiment.as_ref()?,
+                })
             })
             .collect()
     }
@@ -608,7 +626,7 @@ mod tests {
         assert_eq!(doc["closed"]["top"][0]["sentiment"], tag_sentiment);
         let latest = view.latest_sentiments();
         assert_eq!(latest.len(), 1);
-        assert_eq!(latest[0].1.negative, 112);
+        assert_eq!(latest[0].sentiment.negative, 112);
 
         let mut plain = ResultsView::new(5);
         plain.apply(Some(&summary(START, true, 1)));
@@ -650,7 +668,13 @@ mod tests {
         let mut view = ResultsView::new(5);
         assert!(!view.apply(Some(b"not json")));
         assert!(!view.apply(None));
-        assert_eq!(view.records(), (1, 1));
+        assert_eq!(
+            view.records(),
+            RecordsRead {
+                read: 1,
+                unreadable: 1
+            }
+        );
         let doc = view.top("nope", 10);
         assert!(doc.closed.is_none() && doc.open.is_empty());
         assert!(view.history("nope", 10, 10).windows.is_empty());

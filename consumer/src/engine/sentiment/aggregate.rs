@@ -11,9 +11,9 @@ use super::{Polarity, Score};
 /// A tweet being added to the aggregates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scored<'a> {
-    pub id: u64,
-    pub text: &'a str,
-    pub score: Score,
+    pub(crate) id: u64,
+    pub(crate) text: &'a str,
+    pub(crate) score: Score,
 }
 
 /// What the counting stage knows of a tweet's sentiment.
@@ -29,7 +29,7 @@ pub enum Scoring<'a> {
 
 impl Scoring<'_> {
     /// Adds the tweet to a window's sentiment, created when sentiment is on.
-    pub fn add_to_window(self, window: &mut Option<WindowSentiment>) {
+    pub(crate) fn add_to_window(self, window: &mut Option<WindowSentiment>) {
         match self {
             Scoring::Off => {}
             Scoring::Skipped => {
@@ -40,7 +40,7 @@ impl Scoring<'_> {
     }
 
     /// Adds the tweet to a hashtag's tally, created when sentiment is on.
-    pub fn add_to_tag(self, tag: &mut Option<Tally>) {
+    pub(crate) fn add_to_tag(self, tag: &mut Option<Tally>) {
         match self {
             Scoring::Off => {}
             Scoring::Skipped => {
@@ -54,12 +54,12 @@ impl Scoring<'_> {
 /// How many tweets were scored, the exact sum of their scores and how they split by polarity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
-    pub scored: u64,
+    pub(crate) scored: u64,
     /// In units of 0.0001, like [`Score`].
-    pub sum: i64,
-    pub positive: u64,
-    pub neutral: u64,
-    pub negative: u64,
+    pub(crate) sum: i64,
+    pub(crate) positive: u64,
+    pub(crate) neutral: u64,
+    pub(crate) negative: u64,
 }
 
 impl Merge for Tally {
@@ -75,7 +75,7 @@ impl Merge for Tally {
 
 impl Tally {
     /// Counts one scored tweet.
-    pub fn add(&mut self, score: Score) {
+    pub(crate) fn add(&mut self, score: Score) {
         self.scored += 1;
         self.sum += i64::from(score.units());
         match score.polarity() {
@@ -87,7 +87,7 @@ impl Tally {
 
     /// The mean score rounded to 0.0001 (halves away from zero), computed in integers so that
     /// it is the same wherever it is computed; `None` when nothing was scored.
-    pub fn mean(&self) -> Option<Score> {
+    pub(crate) fn mean(&self) -> Option<Score> {
         if self.scored == 0 {
             return None;
         }
@@ -100,13 +100,13 @@ impl Tally {
 }
 
 /// Aggregates that combine parts of the same window.
-pub trait Merge: Default {
+pub(crate) trait Merge: Default {
     /// Adds another part (in any order: the result is the same).
     fn merge(&mut self, other: &Self);
 }
 
 /// The merge of the parts present; `None` when there is none (sentiment off).
-pub fn merge_all<'a, T: Merge + 'a>(parts: impl IntoIterator<Item = &'a T>) -> Option<T> {
+pub(crate) fn merge_all<'a, T: Merge + 'a>(parts: impl IntoIterator<Item = &'a T>) -> Option<T> {
     parts.into_iter().fold(None, |total, part| {
         let mut total = total.unwrap_or_default();
         total.merge(part);
@@ -116,22 +116,22 @@ pub fn merge_all<'a, T: Merge + 'a>(parts: impl IntoIterator<Item = &'a T>) -> O
 
 /// A window's most positive or most negative tweet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Extreme {
-    pub id: u64,
-    pub text: String,
-    pub score: Score,
+pub(crate) struct Extreme {
+    pub(crate) id: u64,
+    pub(crate) text: String,
+    pub(crate) score: Score,
 }
 
 /// The sentiment of a window: its tally, and its most positive and most negative tweets
 /// (among the positive and the negative ones respectively, so a window with no negative
 /// tweet has no most negative one).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WindowSentiment {
-    pub tally: Tally,
+pub(crate) struct WindowSentiment {
+    pub(crate) tally: Tally,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub most_positive: Option<Extreme>,
+    pub(crate) most_positive: Option<Extreme>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub most_negative: Option<Extreme>,
+    pub(crate) most_negative: Option<Extreme>,
 }
 
 /// Which end of the scale an extreme is kept for.
@@ -180,7 +180,7 @@ impl Extreme {
 
 impl WindowSentiment {
     /// Adds one scored tweet.
-    pub fn add(&mut self, tweet: Scored<'_>) {
+    pub(crate) fn add(&mut self, tweet: Scored<'_>) {
         self.tally.add(tweet.score);
         match tweet.score.polarity() {
             Polarity::Positive => Side::Positive.keep(&mut self.most_positive, tweet),
