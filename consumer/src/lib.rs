@@ -5,8 +5,10 @@
 //!
 //! The folders follow the data: `engine` counts and merges (pure), `output` turns merged windows
 //! into result records and console tables (pure), `driver` moves them between Kafka, the engine
-//! and the console (I/O), and `serve` shows what the result topic holds over HTTP.
+//! and the console (I/O), `serve` shows what the result topic holds over HTTP, and `app` wires them together for the
+//! binary.
 
+pub mod app;
 pub mod driver;
 pub mod engine;
 pub mod output;

@@ -1,24 +1,18 @@
 //! `consumer`: a consumer-group member that reads raw tweets, counts hashtags in event-time
 //! windows and prints the top trends of every closed window.
 
-use consumer::driver;
-use consumer::engine::stats::RunStats;
-use consumer::serve::http;
-use consumer::serve::metrics::Metrics;
+use consumer::app;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::Context as _;
 use clap::Parser;
-use tracing::{error, info};
+use tracing::error;
 
-use common::cli::{push, stop_on_signals, CommonArgs};
+use common::cli::{push, CommonArgs};
 use common::exit;
-use common::kafka::{ensure_topics, TopicSpec};
-use common::settings::{Override, Settings};
+use common::settings::Override;
 
 /// Count trending hashtags from the raw-twitter topic in event-time windows.
 ///
@@ -152,73 +146,11 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     common::logging::init(settings.log.format);
-    match run(&settings) {
-        Ok(RunStats { count, merge }) => {
-            info!(
-                consumed = count.consumed,
-                counted = count.counted,
-                late = count.late,
-                rejected = count.rejected,
-                duplicates = count.duplicates,
-                retweets_skipped = count.retweets_skipped,
-                unowned = count.unowned,
-                windows = count.windows,
-                merged_windows = merge.windows,
-                late_parts = merge.late_parts,
-                "consumer stopped"
-            );
-            ExitCode::SUCCESS
-        }
+    match app::run(&settings) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e:#}");
             exit::code(e.as_ref(), &[])
         }
     }
-}
-
-/// Creates the topics, starts the HTTP server when configured, and runs the consumer until it
-/// stops.
-fn run(settings: &Settings) -> anyhow::Result<RunStats> {
-    let stop = stop_on_signals().context("cannot install signal handler")?;
-    create_topics(settings)?;
-    let metrics = Arc::new(Metrics::default());
-    if let Some(addr) = settings.consumer.http {
-        http::start(addr, settings, Arc::clone(&metrics), stop.clone())?;
-    }
-    driver::run(settings, &stop, metrics)
-}
-
-/// Creates every topic the consumer reads or writes that does not exist yet.
-fn create_topics(settings: &Settings) -> anyhow::Result<()> {
-    let (partials, checkpoints) = (settings.partials_topic(), settings.checkpoints_topic());
-    let dlq = settings.dlq_topic();
-    let topics = [
-        TopicSpec::raw(&settings.kafka),
-        TopicSpec {
-            name: &settings.kafka.results_topic,
-            partitions: settings.kafka.partitions,
-            config: &[("cleanup.policy", "compact")],
-        },
-        // One partition: the merge stage must see every part of every window in order.
-        TopicSpec {
-            name: &partials,
-            partitions: 1,
-            config: &[],
-        },
-        TopicSpec {
-            name: &dlq,
-            partitions: settings.kafka.partitions,
-            config: &[],
-        },
-        // One partition: checkpoint pointers are offsets into it.
-        TopicSpec {
-            name: &checkpoints,
-            partitions: 1,
-            config: &[("cleanup.policy", "compact")],
-        },
-    ];
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    Ok(runtime.block_on(ensure_topics(&settings.kafka, &topics))?)
 }

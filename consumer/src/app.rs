@@ -1,0 +1,81 @@
+//! The consumer's wiring, from settings to a finished run: the topics it needs, the HTTP
+//! server when configured, and the driver. `main.rs` holds the command line only.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tracing::info;
+
+use common::cli::stop_on_signals;
+use common::kafka::{ensure_topics, TopicSpec};
+use common::settings::Settings;
+
+use crate::driver;
+use crate::engine::stats::RunStats;
+use crate::serve::http;
+use crate::serve::metrics::Metrics;
+
+/// Creates the topics, starts the HTTP server when configured, and runs the consumer until it
+/// stops (a signal, `--until-end`, `--limit` or `--duration`); logs its totals.
+pub fn run(settings: &Settings) -> anyhow::Result<()> {
+    let stop = stop_on_signals().context("cannot install signal handler")?;
+    create_topics(settings)?;
+    let metrics = Arc::new(Metrics::default());
+    if let Some(addr) = settings.consumer.http {
+        http::start(addr, settings, Arc::clone(&metrics), stop.clone())?;
+    }
+    let totals = driver::run(settings, &stop, metrics)?;
+    log_totals(&totals);
+    Ok(())
+}
+
+fn log_totals(RunStats { count, merge }: &RunStats) {
+    info!(
+        consumed = count.consumed,
+        counted = count.counted,
+        late = count.late,
+        rejected = count.rejected,
+        duplicates = count.duplicates,
+        retweets_skipped = count.retweets_skipped,
+        unowned = count.unowned,
+        windows = count.windows,
+        merged_windows = merge.windows,
+        late_parts = merge.late_parts,
+        "consumer stopped"
+    );
+}
+
+/// Creates every topic the consumer reads or writes that does not exist yet.
+fn create_topics(settings: &Settings) -> anyhow::Result<()> {
+    let (partials, checkpoints) = (settings.partials_topic(), settings.checkpoints_topic());
+    let dlq = settings.dlq_topic();
+    let topics = [
+        TopicSpec::raw(&settings.kafka),
+        TopicSpec {
+            name: &settings.kafka.results_topic,
+            partitions: settings.kafka.partitions,
+            config: &[("cleanup.policy", "compact")],
+        },
+        // One partition: the merge stage must see every part of every window in order.
+        TopicSpec {
+            name: &partials,
+            partitions: 1,
+            config: &[],
+        },
+        TopicSpec {
+            name: &dlq,
+            partitions: settings.kafka.partitions,
+            config: &[],
+        },
+        // One partition: checkpoint pointers are offsets into it.
+        TopicSpec {
+            name: &checkpoints,
+            partitions: 1,
+            config: &[("cleanup.policy", "compact")],
+        },
+    ];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(ensure_topics(&settings.kafka, &topics))?)
+}
