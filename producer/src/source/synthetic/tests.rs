@@ -1,8 +1,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use chrono::DateTime;
 use serde_json::Value;
 
+use super::text::RT_QUOTE_CHARS;
 use super::*;
 
 const SAMPLE_SIZE: usize = 10_000;
