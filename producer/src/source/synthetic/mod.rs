@@ -26,8 +26,8 @@ use rand_distr::Zipf;
 
 use super::Record;
 use profile::Profile;
-use text::{render, retweet_text, weighted_len, Mentioned, Token};
-use tweet_json::{format_created_at, Link, Place, Point, Tweet};
+use text::{render, retweet_text, weighted_len, Mentioned, Rendered, Token};
+use tweet_json::{format_created_at, Link, Reactions, Tweet, User};
 use vocabulary::{
     hashtag_vocabulary, Language, PlaceSpec, CASHTAGS, EMOJI, LANGUAGES, LINK_TARGETS, PLACES,
     SOURCES,
@@ -147,84 +147,39 @@ impl Synthetic {
         let user = self.user(language, created_ms, profile)?;
         let reply = match style {
             Style::Standalone if self.rng.random_bool(REPLY_SHARE) => {
-                let replied_ms = created_ms.checked_sub(self.rng.random_range(ORIGINAL_AGE_MS))?;
-                Some((self.status_id(replied_ms)?, self.mentioned(language)))
+                Some(self.reply(language, created_ms)?)
             }
             _ => None,
         };
-        let text_weight = match style {
-            Style::Retweeted if !self.rng.random_bool(LONG_ORIGINAL_SHARE) => {
-                self.rng.random_range(SHORT_TEXT_WEIGHT)
-            }
-            _ => self.rng.random_range(LONG_TEXT_WEIGHT),
-        };
-        let tokens = self.tokens(language, text_weight, reply.as_ref().map(|(_, to)| to));
-        let (text, entities) = render(&tokens, language.word_separator);
+        let text_weight = self.text_weight(style);
+        let tokens = self.tokens(language, text_weight, reply.as_ref().map(|r| &r.to));
+        let body = render(&tokens, language.word_separator);
         let place = match style {
-            Style::Standalone if self.rng.random_bool(PLACE_SHARE) => {
-                Some(&PLACES[self.rng.random_range(0..PLACES.len())])
-            }
+            Style::Standalone if self.rng.random_bool(PLACE_SHARE) => Some(self.place()),
             _ => None,
         };
-        let point = match place {
-            Some(place) if self.rng.random_bool(POINT_SHARE_OF_PLACED) => {
-                Some(self.point_in(place))
-            }
-            _ => None,
-        };
-        let (retweet_count, favorite_count, reply_count, quote_count) = match style {
+        let reactions = match style {
             // The stream delivers a tweet the moment it is posted, before anyone reacted.
-            Style::Standalone => (0, 0, 0, 0),
-            Style::Retweeted => {
-                let retweets = log_uniform(&mut self.rng, 50_000);
-                (
-                    retweets,
-                    retweets.saturating_mul(self.rng.random_range(1..4)),
-                    log_uniform(&mut self.rng, retweets / 4 + 1),
-                    log_uniform(&mut self.rng, retweets / 10 + 1),
-                )
-            }
+            Style::Standalone => None,
+            Style::Retweeted => Some(self.reactions()),
         };
-        let (in_reply_to_status_id, in_reply_to_user_id, in_reply_to_screen_name) = match reply {
-            Some((status_id, to)) => (Some(status_id), Some(to.id), Some(to.screen_name)),
-            None => (None, None, None),
-        };
-        Some(Tweet {
-            created_at: format_created_at(created_ms)?,
-            id,
-            id_str: id.to_string(),
-            text,
-            source: self.source(),
-            truncated: false,
-            in_reply_to_status_id,
-            in_reply_to_status_id_str: in_reply_to_status_id.map(|id| id.to_string()),
-            in_reply_to_user_id,
-            in_reply_to_user_id_str: in_reply_to_user_id.map(|id| id.to_string()),
-            in_reply_to_screen_name,
-            user,
-            // `geo` is the deprecated twin of `coordinates`, with latitude first.
-            geo: point.map(|[lon, lat]| Point::new([lat, lon])),
-            coordinates: point.map(Point::new),
-            place: place.map(Place::from),
-            contributors: None,
-            retweeted_status: None,
-            is_quote_status: false,
-            quote_count,
-            reply_count,
-            retweet_count,
-            favorite_count,
-            possibly_sensitive: (!entities.urls.is_empty()).then(|| self.rng.random_bool(0.02)),
-            entities,
-            favorited: false,
-            retweeted: false,
-            filter_level: "low",
-            lang: language.code,
-            timestamp_ms: match style {
-                Style::Standalone => Some(created_ms.to_string()),
-                // Only the top-level object of a stream message carries it.
-                Style::Retweeted => None,
-            },
-        })
+        let mut tweet = self.tweet(id, created_ms, language, user, body)?;
+        if let Some(Reply { status_id, to }) = reply {
+            tweet.reply_to(status_id, to);
+        }
+        if let Some(Placed { spec, point }) = place {
+            tweet.locate(spec, point);
+        }
+        if let Some(reactions) = reactions {
+            tweet.react(reactions);
+        }
+        tweet.possibly_sensitive =
+            (!tweet.entities.urls.is_empty()).then(|| self.rng.random_bool(0.02));
+        if let Style::Retweeted = style {
+            // Only the top-level object of a stream message carries it.
+            tweet.timestamp_ms = None;
+        }
+        Some(tweet)
     }
 
     /// Builds a retweet: `RT @author: ` plus the original's text cut to 140 code points, entities
@@ -243,12 +198,28 @@ impl Synthetic {
             name: original.user.name.clone(),
             id: original.user.id,
         };
-        let (text, entities) = retweet_text(author, &original.text, &original.entities);
+        let body = retweet_text(author, &original.text, &original.entities);
+        let mut tweet = self.tweet(id, created_ms, language, user, body)?;
+        tweet.possibly_sensitive = original.possibly_sensitive;
+        tweet.retweeted_status = Some(Box::new(original));
+        Some(tweet)
+    }
+
+    /// A tweet by `user` with `body`, as the stream delivers it the moment it is posted: not a
+    /// reply, not placed, no reactions yet and no retweeted original.
+    fn tweet(
+        &mut self,
+        id: u64,
+        created_ms: i64,
+        language: &Language,
+        user: User,
+        body: Rendered,
+    ) -> Option<Tweet> {
         Some(Tweet {
             created_at: format_created_at(created_ms)?,
             id,
             id_str: id.to_string(),
-            text,
+            text: body.text,
             source: self.source(),
             truncated: false,
             in_reply_to_status_id: None,
@@ -261,20 +232,60 @@ impl Synthetic {
             coordinates: None,
             place: None,
             contributors: None,
+            retweeted_status: None,
             is_quote_status: false,
             quote_count: 0,
             reply_count: 0,
             retweet_count: 0,
             favorite_count: 0,
-            possibly_sensitive: original.possibly_sensitive,
-            entities,
+            entities: body.entities,
             favorited: false,
             retweeted: false,
+            possibly_sensitive: None,
             filter_level: "low",
             lang: language.code,
             timestamp_ms: Some(created_ms.to_string()),
-            retweeted_status: Some(Box::new(original)),
         })
+    }
+
+    /// The tweet a standalone one answers: posted a while before `created_ms`, by someone else.
+    fn reply(&mut self, language: &Language, created_ms: i64) -> Option<Reply> {
+        let replied_ms = created_ms.checked_sub(self.rng.random_range(ORIGINAL_AGE_MS))?;
+        Some(Reply {
+            status_id: self.status_id(replied_ms)?,
+            to: self.mentioned(language),
+        })
+    }
+
+    /// How much text a tweet gets, weighted as Twitter counts it.
+    fn text_weight(&mut self, style: Style) -> usize {
+        match style {
+            Style::Retweeted if !self.rng.random_bool(LONG_ORIGINAL_SHARE) => {
+                self.rng.random_range(SHORT_TEXT_WEIGHT)
+            }
+            _ => self.rng.random_range(LONG_TEXT_WEIGHT),
+        }
+    }
+
+    /// A place to tag a tweet with and, sometimes, an exact point inside it.
+    fn place(&mut self) -> Placed {
+        let spec = &PLACES[self.rng.random_range(0..PLACES.len())];
+        let point = self
+            .rng
+            .random_bool(POINT_SHARE_OF_PLACED)
+            .then(|| self.point_in(spec));
+        Placed { spec, point }
+    }
+
+    /// The reactions a retweeted original collected before it was retweeted.
+    fn reactions(&mut self) -> Reactions {
+        let retweets = log_uniform(&mut self.rng, 50_000);
+        Reactions {
+            retweets,
+            favorites: retweets.saturating_mul(self.rng.random_range(1..4)),
+            replies: log_uniform(&mut self.rng, retweets / 4 + 1),
+            quotes: log_uniform(&mut self.rng, retweets / 10 + 1),
+        }
     }
 
     fn language(&mut self) -> &'static Language {
@@ -451,6 +462,18 @@ impl Iterator for Synthetic {
             line: None,
         })
     }
+}
+
+/// The tweet a reply answers, and its author.
+struct Reply {
+    status_id: u64,
+    to: Mentioned,
+}
+
+/// Where a placed tweet was posted: the place, and the exact point ([lon, lat]) when shared.
+struct Placed {
+    spec: &'static PlaceSpec,
+    point: Option<[f64; 2]>,
 }
 
 /// Whether a tweet stands alone in the stream or is the original nested inside a retweet.

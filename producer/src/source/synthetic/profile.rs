@@ -37,16 +37,8 @@ impl Synthetic {
         let account_ms = tweet_ms.checked_sub(self.rng.random_range(ACCOUNT_AGE_MS))?;
         let followers_count = log_uniform(&mut self.rng, 2_000_000);
         let default_profile = !full || self.rng.random_bool(0.35);
-        let [background, link, border, fill, text_color] = if default_profile {
-            DEFAULT_PROFILE_COLORS.map(str::to_owned)
-        } else {
-            std::array::from_fn(|_| format!("{:06X}", self.rng.random_range(0..0x100_0000)))
-        };
-        let image_id = self
-            .rng
-            .random_range(700_000_000_000_000_000..1_060_000_000_000_000_000u64);
-        let image_name = random_alnum(&mut self.rng, 8);
-        let image_ext = pick(&mut self.rng, &["jpg", "jpeg", "png"]);
+        let [background, link, border, fill, text_color] = self.theme(default_profile);
+        let image = self.profile_image();
         let banner_secs = self.rng.random_range(account_ms / 1000..=tweet_ms / 1000);
         Some(User {
             id,
@@ -81,12 +73,8 @@ impl Synthetic {
             profile_sidebar_fill_color: fill,
             profile_text_color: text_color,
             profile_use_background_image: self.rng.random_bool(0.8),
-            profile_image_url: format!(
-                "http://pbs.twimg.com/profile_images/{image_id}/{image_name}_normal.{image_ext}"
-            ),
-            profile_image_url_https: format!(
-                "https://pbs.twimg.com/profile_images/{image_id}/{image_name}_normal.{image_ext}"
-            ),
+            profile_image_url: format!("http://pbs.twimg.com/profile_images/{image}"),
+            profile_image_url_https: format!("https://pbs.twimg.com/profile_images/{image}"),
             profile_banner_url: (full && self.rng.random_bool(0.7))
                 .then(|| format!("https://pbs.twimg.com/profile_banners/{id}/{banner_secs}")),
             default_profile,
@@ -95,6 +83,26 @@ impl Synthetic {
             follow_request_sent: None,
             notifications: None,
         })
+    }
+
+    /// Profile colours (background, link, sidebar border, sidebar fill, text): the defaults, or
+    /// the owner's own.
+    fn theme(&mut self, default_profile: bool) -> [String; 5] {
+        if default_profile {
+            DEFAULT_PROFILE_COLORS.map(str::to_owned)
+        } else {
+            std::array::from_fn(|_| format!("{:06X}", self.rng.random_range(0..0x100_0000)))
+        }
+    }
+
+    /// An avatar's path under `profile_images/`.
+    fn profile_image(&mut self) -> String {
+        let image_id = self
+            .rng
+            .random_range(700_000_000_000_000_000..1_060_000_000_000_000_000u64);
+        let image_name = random_alnum(&mut self.rng, 8);
+        let image_ext = pick(&mut self.rng, &["jpg", "jpeg", "png"]);
+        format!("{image_id}/{image_name}_normal.{image_ext}")
     }
 
     /// Someone mentioned in a tweet: only the fields a mention entity carries.

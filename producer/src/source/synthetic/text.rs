@@ -41,7 +41,7 @@ impl Token {
 
 /// Renders tokens into text with entities. Words of languages written without spaces join with
 /// `word_separator`; every other boundary is a space, as Twitter needs around entities.
-pub(super) fn render(tokens: &[Token], word_separator: &str) -> (String, Entities) {
+pub(super) fn render(tokens: &[Token], word_separator: &str) -> Rendered {
     let mut builder = TextBuilder::default();
     let mut previous_was_word = false;
     for (position, token) in tokens.iter().enumerate() {
@@ -62,7 +62,7 @@ pub(super) fn render(tokens: &[Token], word_separator: &str) -> (String, Entitie
             Token::Url(link) => builder.push_url(link.clone()),
         }
     }
-    (builder.text, builder.entities)
+    builder.finish()
 }
 
 /// A retweet's text: `RT @author: ` plus the original's text cut to 140 code points, and those
@@ -71,7 +71,7 @@ pub(super) fn retweet_text(
     author: Mentioned,
     original_text: &str,
     original_entities: &Entities,
-) -> (String, Entities) {
+) -> Rendered {
     let mut builder = TextBuilder::default();
     builder.push_raw("RT ");
     builder.push_mention(author);
@@ -91,7 +91,13 @@ pub(super) fn retweet_text(
     builder
         .entities
         .extend_clipped(original_entities, kept, quote_start);
-    (builder.text, builder.entities)
+    builder.finish()
+}
+
+/// A tweet's text and the entities in it.
+pub(super) struct Rendered {
+    pub(super) text: String,
+    pub(super) entities: Entities,
 }
 
 /// Appends text while tracking its length in code points, the unit of entity indices.
@@ -103,6 +109,13 @@ struct TextBuilder {
 }
 
 impl TextBuilder {
+    fn finish(self) -> Rendered {
+        Rendered {
+            text: self.text,
+            entities: self.entities,
+        }
+    }
+
     fn push_raw(&mut self, text: &str) {
         self.text.push_str(text);
         self.len += text.chars().count();

@@ -59,6 +59,40 @@ pub(super) struct Tweet {
     pub(super) timestamp_ms: Option<String>,
 }
 
+impl Tweet {
+    /// Makes this a reply to tweet `status_id` by `to`.
+    pub(super) fn reply_to(&mut self, status_id: u64, to: Mentioned) {
+        self.in_reply_to_status_id = Some(status_id);
+        self.in_reply_to_status_id_str = Some(status_id.to_string());
+        self.in_reply_to_user_id = Some(to.id);
+        self.in_reply_to_user_id_str = Some(to.id.to_string());
+        self.in_reply_to_screen_name = Some(to.screen_name);
+    }
+
+    /// Tags this with `place` and, when shared, the exact `point` ([lon, lat]).
+    pub(super) fn locate(&mut self, place: &PlaceSpec, point: Option<[f64; 2]>) {
+        // `geo` is the deprecated twin of `coordinates`, with latitude first.
+        self.geo = point.map(|[lon, lat]| Point::new([lat, lon]));
+        self.coordinates = point.map(Point::new);
+        self.place = Some(Place::from(place));
+    }
+
+    pub(super) fn react(&mut self, reactions: Reactions) {
+        self.retweet_count = reactions.retweets;
+        self.favorite_count = reactions.favorites;
+        self.reply_count = reactions.replies;
+        self.quote_count = reactions.quotes;
+    }
+}
+
+/// How many retweeted, liked, answered and quoted a tweet.
+pub(super) struct Reactions {
+    pub(super) retweets: u32,
+    pub(super) favorites: u32,
+    pub(super) replies: u32,
+    pub(super) quotes: u32,
+}
+
 #[derive(Serialize)]
 pub(super) struct User {
     pub(super) id: u64,
