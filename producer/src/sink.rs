@@ -18,7 +18,7 @@ use crate::publish::resume::Acked;
 use crate::source::Record;
 
 /// A destination for tweets.
-pub trait TweetSink {
+pub(crate) trait TweetSink {
     /// Hands one tweet over; an error here is fatal for the run.
     fn send(&mut self, record: &Record) -> Result<(), SinkError>;
     /// Waits up to `timeout` for everything sent to be acknowledged; returns (delivered, failed).
@@ -31,7 +31,7 @@ pub trait TweetSink {
 
 /// A sink that cannot go on.
 #[derive(Debug, thiserror::Error)]
-pub enum SinkError {
+pub(crate) enum SinkError {
     #[error("cannot create Kafka producer: {0}")]
     Create(KafkaError),
     #[error("Kafka producer error: {0}")]
@@ -103,14 +103,14 @@ impl ProducerContext for TrackingContext {
 /// broker reloads it, and a batch retried across the restart was written twice. Time retention
 /// and the broker's limit on future timestamps then also apply to publishing time, as operators
 /// expect, whatever the age of the tweets.
-pub struct KafkaSink {
+pub(crate) struct KafkaSink {
     producer: ThreadedProducer<TrackingContext>,
     topic: String,
 }
 
 impl KafkaSink {
     /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`).
-    pub fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
+    pub(crate) fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
         let producer = producer_config(kafka)
             .create_with_context(TrackingContext::default())
             .map_err(SinkError::Create)?;
@@ -147,14 +147,14 @@ impl TweetSink for KafkaSink {
 }
 
 /// Writes each tweet's JSON as one line.
-pub struct StdoutSink<W: Write> {
+pub(crate) struct StdoutSink<W: Write> {
     out: W,
     written: u64,
 }
 
 impl<W: Write> StdoutSink<W> {
     /// Wraps a writer (normally a buffered stdout).
-    pub fn new(out: W) -> Self {
+    pub(crate) fn new(out: W) -> Self {
         StdoutSink { out, written: 0 }
     }
 }

@@ -1,7 +1,7 @@
 //! The producer's main loop: source → pacing → sink, with limits, signals and a summary.
 
-pub mod pace;
-pub mod resume;
+pub(crate) mod pace;
+pub(crate) mod resume;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -16,35 +16,35 @@ use pace::Pacer;
 use resume::ResumeFile;
 
 /// How long the final flush waits for acknowledgements before giving up on them.
-pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often the resume checkpoint is written during a run.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// When to stop besides the end of the source and a signal.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Limits {
-    pub max_tweets: Option<u64>,
-    pub max_duration: Option<Duration>,
+pub(crate) struct Limits {
+    pub(crate) max_tweets: Option<u64>,
+    pub(crate) max_duration: Option<Duration>,
 }
 
 /// What a run did; printed at the end.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Tweets handed to the sink.
-    pub sent: u64,
+    pub(crate) sent: u64,
     /// Tweets the sink confirmed (broker acknowledgements for Kafka).
-    pub delivered: u64,
+    pub(crate) delivered: u64,
     /// Tweets the sink reported as lost.
-    pub failed: u64,
+    pub(crate) failed: u64,
     /// Input lines that were not usable tweets.
-    pub rejected: u64,
-    pub elapsed: Duration,
+    pub(crate) rejected: u64,
+    pub(crate) elapsed: Duration,
 }
 
 impl Summary {
     /// True when every tweet sent was acknowledged.
-    pub fn all_delivered(&self) -> bool {
+    pub(crate) fn all_delivered(&self) -> bool {
         self.failed == 0 && self.delivered == self.sent
     }
 }
@@ -73,7 +73,7 @@ impl fmt::Display for Summary {
 
 /// Why a run stopped early.
 #[derive(Debug, thiserror::Error)]
-pub enum PublishError {
+pub(crate) enum PublishError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
@@ -84,7 +84,7 @@ pub enum PublishError {
 /// triggered, then flushes the sink. A source error still flushes what was sent before
 /// returning it. With `resume`, records every second and at the end how far the input is
 /// safely published.
-pub fn publish<I, S>(
+pub(crate) fn publish<I, S>(
     source: I,
     sink: &mut S,
     pacer: Pacer,

@@ -66,21 +66,21 @@ const ORIGINAL_AGE_MS: std::ops::Range<i64> = 30_000..259_200_000;
 
 /// Settings that fully determine the generated stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SyntheticConfig {
+pub(crate) struct SyntheticConfig {
     /// Seeds the only source of randomness, so one seed always replays the same bytes (given the
     /// same platform maths library, which Zipf sampling goes through).
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Event time of the first tweet (ms since the Unix epoch), so runs can place their data in a
     /// chosen window regardless of wall-clock time.
-    pub start_ms: i64,
+    pub(crate) start_ms: i64,
     /// Tweets per second of event time, which sets how densely tweets fill the time windows the
     /// consumer counts in; it says nothing about how fast records are produced.
-    pub events_per_second: f64,
+    pub(crate) events_per_second: f64,
 }
 
 /// An endless, reproducible stream of synthetic v1.1 tweets; take as many as a run needs.
 #[derive(Debug, Clone)]
-pub struct Synthetic {
+pub(crate) struct Synthetic {
     rng: ChaCha8Rng,
     start_ms: i64,
     events_per_second: f64,
@@ -101,7 +101,7 @@ impl Synthetic {
     /// # Panics
     ///
     /// If `events_per_second` is not a positive finite number: event times would not advance.
-    pub fn new(config: SyntheticConfig) -> Self {
+    pub(crate) fn new(config: SyntheticConfig) -> Self {
         assert!(
             config.events_per_second.is_finite() && config.events_per_second > 0.0,
             "events_per_second must be positive and finite, got {}",

@@ -23,16 +23,16 @@ use crate::source::{Event, Record, SourceError};
 const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// A pending sleep, boxed so that clocks can be trait objects.
-pub type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+pub(crate) type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Where reconnect delays are spent; tests inject one that records instead of sleeping.
-pub trait Clock: Send + Sync {
+pub(crate) trait Clock: Send + Sync {
     /// Waits `delay` (or pretends to).
     fn sleep(&self, delay: Duration) -> Sleep;
 }
 
 /// The real clock.
-pub struct TokioClock;
+pub(crate) struct TokioClock;
 
 impl Clock for TokioClock {
     fn sleep(&self, delay: Duration) -> Sleep {
@@ -42,17 +42,17 @@ impl Clock for TokioClock {
 
 /// Counters a run reports at the end.
 #[derive(Debug, Default)]
-pub struct StreamStats {
-    pub tweets: AtomicU64,
-    pub dropped: AtomicU64,
-    pub keep_alives: AtomicU64,
-    pub control: AtomicU64,
-    pub malformed: AtomicU64,
-    pub reconnects: AtomicU64,
+pub(crate) struct StreamStats {
+    pub(crate) tweets: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) keep_alives: AtomicU64,
+    pub(crate) control: AtomicU64,
+    pub(crate) malformed: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
 }
 
 /// Everything needed to open one kind of stream.
-pub struct StreamSpec {
+pub(crate) struct StreamSpec {
     api: Api,
     settings: TwitterSettings,
     auth: Auth,
@@ -70,7 +70,7 @@ enum Auth {
 
 impl StreamSpec {
     /// v1.1 filter stream; the four OAuth values must be set.
-    pub fn v1(settings: TwitterSettings) -> Result<Self, SourceError> {
+    pub(crate) fn v1(settings: TwitterSettings) -> Result<Self, SourceError> {
         let missing: Vec<&str> = [
             ("CONSUMER_KEY", &settings.consumer_key),
             ("CONSUMER_SECRET", &settings.consumer_secret),
@@ -106,7 +106,7 @@ impl StreamSpec {
     }
 
     /// v2 filtered stream; the bearer token must be set.
-    pub fn v2(settings: TwitterSettings) -> Result<Self, SourceError> {
+    pub(crate) fn v2(settings: TwitterSettings) -> Result<Self, SourceError> {
         if settings.bearer_token.expose().is_empty() {
             return Err(SourceError::Credentials(
                 "the twitter-v2 source needs TWITTER_BEARER_TOKEN (environment variable or twitter.bearer_token)".into(),
@@ -270,7 +270,7 @@ async fn rules_call<T: serde::de::DeserializeOwned>(
 
 /// Why the stream loop gave up.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     #[error("Twitter rejected the credentials (HTTP {status}): check CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET or TWITTER_BEARER_TOKEN")]
     Credentials { status: u16 },
     #[error("cannot sync the v2 stream rules: {0}")]
@@ -286,7 +286,7 @@ struct Ended {
 /// Connects, reads and reconnects until `stop` is triggered or the credentials are rejected.
 /// Tweets go to `out`; when it is full they are dropped and counted, so the stream is always
 /// read.
-pub async fn run(
+pub(crate) async fn run(
     spec: &StreamSpec,
     out: &SyncSender<Result<Event, SourceError>>,
     clock: &dyn Clock,

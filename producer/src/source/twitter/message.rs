@@ -23,7 +23,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 /// Exists because v1.1 and v2 streams use different top-level shapes for
 /// both tweets and control messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Api {
+pub(crate) enum Api {
     /// The v1.1 `statuses/filter` and `statuses/sample` streams.
     V1,
     /// The v2 filtered and sampled streams.
@@ -35,7 +35,7 @@ pub enum Api {
 /// Exists so that the producer can forward tweets and act on, or log,
 /// everything else.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A tweet. v1: an object with `"id_str"` or `"id"` and `"text"` or
     /// `"full_text"`; v2: a `"data"` object with an `"id"`, even when
     /// partial `"errors"` come with it.
@@ -94,7 +94,7 @@ pub enum Kind {
 /// Exists so that the policy lives next to the classification and callers
 /// only map it onto their logging crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
+pub(crate) enum Level {
     /// Routine traffic.
     Debug,
     /// Worth noting, not a problem in itself.
@@ -107,7 +107,7 @@ pub enum Level {
 
 impl Kind {
     /// The level at which a message of this kind should be logged.
-    pub fn log_level(&self) -> Level {
+    pub(crate) fn log_level(&self) -> Level {
         match self {
             Kind::Tweet { .. }
             | Kind::Delete
@@ -126,7 +126,7 @@ impl Kind {
 /// Exists so that callers can log a precise reason and count broken lines
 /// separately from unknown but valid ones.
 #[derive(Debug, thiserror::Error)]
-pub enum ClassifyError {
+pub(crate) enum ClassifyError {
     /// The message has no bytes, or only whitespace.
     #[error("message is empty")]
     Empty,
@@ -146,7 +146,7 @@ pub enum ClassifyError {
 ///
 /// Exists so that the producer can route a message by looking only at its
 /// top-level keys; see the module docs for what is and isn't read.
-pub fn classify(api: Api, bytes: &[u8]) -> Result<Kind, ClassifyError> {
+pub(crate) fn classify(api: Api, bytes: &[u8]) -> Result<Kind, ClassifyError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ClassifyError::Empty);
     }
