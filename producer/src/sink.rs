@@ -18,7 +18,7 @@ use crate::publish::resume::Acked;
 use crate::source::Record;
 
 /// A destination for tweets.
-pub trait TweetSink {
+pub(crate) trait TweetSink {
     /// Hands one tweet over; an error here is fatal for the run.
     fn send(&mut self, record: &Record) -> Result<(), SinkError>;
     /// Waits up to `timeout` for everything sent to be acknowledged; returns (delivered, failed).
@@ -31,7 +31,7 @@ pub trait TweetSink {
 
 /// A sink that cannot go on.
 #[derive(Debug, thiserror::Error)]
-pub enum SinkError {
+pub(crate) enum SinkError {
     #[error("cannot create Kafka producer: {0}")]
     Create(KafkaError),
     #[error("Kafka producer error: {0}")]
@@ -99,14 +99,14 @@ impl ProducerContext for TrackingContext {
 /// Records carry the time they were published as their Kafka timestamp, not the tweet's
 /// `created_at` (the consumer reads event time from the tweet itself), so that a retried batch
 /// is not written twice: docs/src/operations.md#kafka-producer-state-expiry.
-pub struct KafkaSink {
+pub(crate) struct KafkaSink {
     producer: ThreadedProducer<TrackingContext>,
     topic: String,
 }
 
 impl KafkaSink {
     /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`).
-    pub fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
+    pub(crate) fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
         let producer = producer_config(kafka)
             .create_with_context(TrackingContext::default())
             .map_err(SinkError::Create)?;
@@ -143,14 +143,14 @@ impl TweetSink for KafkaSink {
 }
 
 /// Writes each tweet's JSON as one line.
-pub struct StdoutSink<W: Write> {
+pub(crate) struct StdoutSink<W: Write> {
     out: W,
     written: u64,
 }
 
 impl<W: Write> StdoutSink<W> {
     /// Wraps a writer (normally a buffered stdout).
-    pub fn new(out: W) -> Self {
+    pub(crate) fn new(out: W) -> Self {
         StdoutSink { out, written: 0 }
     }
 }

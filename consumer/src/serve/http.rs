@@ -109,6 +109,17 @@ pub fn start(
         default_n: c.top,
         history: c.http_history,
     });
+    serve(listener, app, shutdown)?;
+    info!(url = %format!("http://{local}/"), "HTTP dashboard, API and metrics listening");
+    Ok(())
+}
+
+/// Serves `app` on `listener` from a thread of its own until `shutdown`.
+fn serve(
+    listener: std::net::TcpListener,
+    app: Arc<App>,
+    shutdown: Shutdown,
+) -> Result<(), HttpError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -131,7 +142,6 @@ pub fn start(
             })
         })
         .map_err(HttpError::Thread)?;
-    info!(url = %format!("http://{local}/"), "HTTP dashboard, API and metrics listening");
     Ok(())
 }
 

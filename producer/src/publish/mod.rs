@@ -1,7 +1,7 @@
 //! The producer's main loop: source → pacing → sink, with limits, signals and a summary.
 
-pub mod pace;
-pub mod resume;
+pub(crate) mod pace;
+pub(crate) mod resume;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -16,35 +16,35 @@ use pace::Pacer;
 use resume::ResumeFile;
 
 /// How long the final flush waits for acknowledgements before giving up on them.
-pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often the resume checkpoint is written during a run.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// When to stop besides the end of the source and a signal.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Limits {
-    pub max_tweets: Option<u64>,
-    pub max_duration: Option<Duration>,
+pub(crate) struct Limits {
+    pub(crate) max_tweets: Option<u64>,
+    pub(crate) max_duration: Option<Duration>,
 }
 
 /// What a run did; printed at the end.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Tweets handed to the sink.
-    pub sent: u64,
+    pub(crate) sent: u64,
     /// Tweets the sink confirmed (broker acknowledgements for Kafka).
-    pub delivered: u64,
+    pub(crate) delivered: u64,
     /// Tweets the sink reported as lost.
-    pub failed: u64,
+    pub(crate) failed: u64,
     /// Input lines that were not usable tweets.
-    pub rejected: u64,
-    pub elapsed: Duration,
+    pub(crate) rejected: u64,
+    pub(crate) elapsed: Duration,
 }
 
 impl Summary {
     /// True when every tweet sent was acknowledged.
-    pub fn all_delivered(&self) -> bool {
+    pub(crate) fn all_delivered(&self) -> bool {
         self.failed == 0 && self.delivered == self.sent
     }
 }
@@ -73,7 +73,7 @@ impl fmt::Display for Summary {
 
 /// Why a run stopped early.
 #[derive(Debug, thiserror::Error)]
-pub enum PublishError {
+pub(crate) enum PublishError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
@@ -81,13 +81,13 @@ pub enum PublishError {
 }
 
 /// Publishes everything `source` yields until it ends, a limit is hit or `shutdown` is
-/// triggered, then
-/// flushes the sink. A source error still flushes what was sent before returning it. With
-/// `resume`, records every second and at the end how far the input is safely published.
-pub fn publish<I, S>(
+/// triggered, then flushes the sink. A source error still flushes what was sent before
+/// returning it. With `resume`, records every second and at the end how far the input is
+/// safely published.
+pub(crate) fn publish<I, S>(
     source: I,
     sink: &mut S,
-    mut pacer: Pacer,
+    pacer: Pacer,
     limits: Limits,
     shutdown: &Shutdown,
     mut resume: Option<&mut ResumeFile>,
@@ -97,45 +97,12 @@ where
     S: TweetSink,
 {
     let start = Instant::now();
-    let deadline = limits.max_duration.map(|d| start + d);
-    let mut sent = 0;
-    let mut rejected = 0;
-    let mut outcome = Ok(());
-    let reached = |sent| limits.max_tweets.is_some_and(|max| sent >= max);
-    let mut last_checkpoint = Instant::now();
-    for item in source {
-        if shutdown.is_triggered() || reached(sent) {
-            break;
-        }
-        let record = match item {
-            Ok(Event::Tweet(record)) => record,
-            Ok(Event::Rejected { line, reason }) => {
-                warn!(line, %reason, "rejected input line");
-                rejected += 1;
-                continue;
-            }
-            Err(e) => {
-                outcome = Err(e.into());
-                break;
-            }
-        };
-        if !wait_until(start + pacer.due(record.timestamp_ms), deadline, shutdown) {
-            break;
-        }
-        if let Err(e) = sink.send(&record) {
-            outcome = Err(e.into());
-            break;
-        }
-        sent += 1;
-        if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
-            last_checkpoint = Instant::now();
-            save_checkpoint(sink, resume.as_deref_mut());
-        }
-        // Stop now rather than when the next tweet arrives: a live stream may stay quiet.
-        if reached(sent) {
-            break;
-        }
-    }
+    let mut schedule = Schedule::new(pacer, limits, start);
+    let Sending {
+        sent,
+        rejected,
+        mut outcome,
+    } = send_all(source, sink, &mut schedule, shutdown, resume.as_deref_mut());
     let (delivered, failed) = match sink.finish(FLUSH_TIMEOUT) {
         Ok(counts) => counts,
         Err(e) => {
@@ -154,6 +121,103 @@ where
     (summary, outcome)
 }
 
+/// What the sending loop did before it stopped.
+struct Sending {
+    sent: u64,
+    rejected: u64,
+    outcome: Result<(), PublishError>,
+}
+
+/// Sends what `source` yields until it ends or fails, the sink fails, a limit is reached or
+/// `shutdown` is triggered; saves the resume checkpoint on the way.
+fn send_all<I, S>(
+    source: I,
+    sink: &mut S,
+    schedule: &mut Schedule,
+    shutdown: &Shutdown,
+    mut resume: Option<&mut ResumeFile>,
+) -> Sending
+where
+    I: IntoIterator<Item = Result<Event, SourceError>>,
+    S: TweetSink,
+{
+    let mut sending = Sending {
+        sent: 0,
+        rejected: 0,
+        outcome: Ok(()),
+    };
+    let mut last_checkpoint = Instant::now();
+    for item in source {
+        if shutdown.is_triggered() || schedule.reached(sending.sent) {
+            break;
+        }
+        let record = match item {
+            Ok(Event::Tweet(record)) => record,
+            Ok(Event::Rejected { line, reason }) => {
+                warn!(line, %reason, "rejected input line");
+                sending.rejected += 1;
+                continue;
+            }
+            Err(e) => {
+                sending.outcome = Err(e.into());
+                break;
+            }
+        };
+        if !schedule.wait_for(record.timestamp_ms, shutdown) {
+            break;
+        }
+        if let Err(e) = sink.send(&record) {
+            sending.outcome = Err(e.into());
+            break;
+        }
+        sending.sent += 1;
+        if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+            last_checkpoint = Instant::now();
+            save_checkpoint(sink, resume.as_deref_mut());
+        }
+        // Stop now rather than when the next tweet arrives: a live stream may stay quiet.
+        if schedule.reached(sending.sent) {
+            break;
+        }
+    }
+    sending
+}
+
+/// When each tweet is due, and when the run is over.
+struct Schedule {
+    pacer: Pacer,
+    start: Instant,
+    deadline: Option<Instant>,
+    max_tweets: Option<u64>,
+}
+
+impl Schedule {
+    fn new(pacer: Pacer, limits: Limits, start: Instant) -> Self {
+        Schedule {
+            pacer,
+            start,
+            deadline: limits.max_duration.map(|d| start + d),
+            max_tweets: limits.max_tweets,
+        }
+    }
+
+    /// Whether `sent` tweets are all the run may send.
+    fn reached(&self, sent: u64) -> bool {
+        self.max_tweets.is_some_and(|max| sent >= max)
+    }
+
+    /// Sleeps until the tweet with event time `event_ms` is due; a shutdown or the deadline ends
+    /// the sleep at once. Returns false when the run must stop instead.
+    fn wait_for(&mut self, event_ms: i64, shutdown: &Shutdown) -> bool {
+        let due = self.start + self.pacer.due(event_ms);
+        let wake = self.deadline.map_or(due, |d| d.min(due));
+        if shutdown.sleep_until(wake) {
+            return false;
+        }
+        self.deadline.is_none_or(|d| Instant::now() < d)
+    }
+}
+
 /// Records how far the input is safely published. A failure only costs a longer replay after
 /// a crash, so it is logged, not fatal.
 fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
@@ -163,16 +227,6 @@ fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
     if let Err(error) = file.save(line) {
         warn!(%error, "resume checkpoint not saved");
     }
-}
-
-/// Sleeps until `due`; a shutdown or the deadline ends the sleep at once. Returns false when the
-/// run must stop instead.
-fn wait_until(due: Instant, deadline: Option<Instant>, shutdown: &Shutdown) -> bool {
-    let wake = deadline.map_or(due, |d| d.min(due));
-    if shutdown.sleep_until(wake) {
-        return false;
-    }
-    deadline.is_none_or(|d| Instant::now() < d)
 }
 
 #[cfg(test)]

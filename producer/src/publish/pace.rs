@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// A pacing policy and its progress.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Pacer {
+pub(crate) enum Pacer {
     /// No waiting.
     Unpaced,
     /// `per_second` tweets per second.
@@ -16,7 +16,7 @@ pub enum Pacer {
 
 impl Pacer {
     /// Fixed rate; 0 means unpaced.
-    pub fn rate(per_second: f64) -> Self {
+    pub(crate) fn rate(per_second: f64) -> Self {
         if per_second > 0.0 {
             Pacer::Rate {
                 per_second,
@@ -28,7 +28,7 @@ impl Pacer {
     }
 
     /// Replay at `speed` × real time; 0 means unpaced.
-    pub fn event_time(speed: f64) -> Self {
+    pub(crate) fn event_time(speed: f64) -> Self {
         if speed > 0.0 {
             Pacer::EventTime {
                 speed,
@@ -41,7 +41,7 @@ impl Pacer {
 
     /// How long after the start of the run the next tweet (with event time `event_ms`) is due.
     /// Tweets older than the first one are due immediately (archives are not always sorted).
-    pub fn due(&mut self, event_ms: i64) -> Duration {
+    pub(crate) fn due(&mut self, event_ms: i64) -> Duration {
         match self {
             Pacer::Unpaced => Duration::ZERO,
             Pacer::Rate { per_second, sent } => {

@@ -14,26 +14,26 @@ use serde::{Deserialize, Serialize};
 
 /// Input lines sent and not yet acknowledged, to find the resume point.
 #[derive(Debug, Default)]
-pub struct Acked {
+pub(crate) struct Acked {
     pending: BTreeSet<u64>,
     highest_sent: u64,
 }
 
 impl Acked {
     /// A tweet from input `line` was handed to the producer.
-    pub fn sent(&mut self, line: u64) {
+    pub(crate) fn sent(&mut self, line: u64) {
         self.pending.insert(line);
         self.highest_sent = self.highest_sent.max(line);
     }
 
     /// The broker acknowledged the tweet from `line`. A tweet whose delivery failed is never
     /// acknowledged, so the resume point stays before it and a restart sends it again.
-    pub fn acked(&mut self, line: u64) {
+    pub(crate) fn acked(&mut self, line: u64) {
         self.pending.remove(&line);
     }
 
     /// Every tweet up to this line is acknowledged (0 before any).
-    pub fn resume_after(&self) -> u64 {
+    pub(crate) fn resume_after(&self) -> u64 {
         match self.pending.first() {
             Some(&oldest) => oldest - 1,
             None => self.highest_sent,
@@ -43,7 +43,7 @@ impl Acked {
 
 /// A checkpoint file that is unusable.
 #[derive(Debug, thiserror::Error)]
-pub enum ResumeError {
+pub(crate) enum ResumeError {
     #[error("cannot read checkpoint {path}: {source}")]
     Read {
         path: String,
@@ -87,7 +87,7 @@ struct Saved {
 
 /// The checkpoint file of one input file's replay.
 #[derive(Debug)]
-pub struct ResumeFile {
+pub(crate) struct ResumeFile {
     path: PathBuf,
     input: String,
     saved: u64,
@@ -96,7 +96,7 @@ pub struct ResumeFile {
 impl ResumeFile {
     /// Opens the checkpoint at `path` for replaying `input`: a missing file starts from the
     /// beginning; a checkpoint of another input is an error rather than a silent restart.
-    pub fn open(path: &Path, input: &Path) -> Result<ResumeFile, ResumeError> {
+    pub(crate) fn open(path: &Path, input: &Path) -> Result<ResumeFile, ResumeError> {
         let input = std::path::absolute(input)
             .unwrap_or_else(|_| input.to_owned())
             .display()
@@ -134,13 +134,13 @@ impl ResumeFile {
     }
 
     /// The line a previous run got to: lines up to it are skipped.
-    pub fn line(&self) -> u64 {
+    pub(crate) fn line(&self) -> u64 {
         self.saved
     }
 
     /// Records that every tweet up to `line` is acknowledged; written atomically (a crash
     /// leaves the previous checkpoint or this one), and only when it moved.
-    pub fn save(&mut self, line: u64) -> Result<(), ResumeError> {
+    pub(crate) fn save(&mut self, line: u64) -> Result<(), ResumeError> {
         if line <= self.saved {
             return Ok(());
         }

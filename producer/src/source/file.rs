@@ -9,7 +9,7 @@ use flate2::read::MultiGzDecoder;
 use super::{Event, Record, SourceError};
 
 /// Reads records line by line; malformed lines become [`Event::Rejected`].
-pub struct FileSource {
+pub(crate) struct FileSource {
     path: String,
     reader: Box<dyn BufRead + Send>,
     line: u64,
@@ -22,7 +22,7 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl FileSource {
     /// Opens `path`, detecting gzip by its magic bytes rather than its name.
-    pub fn open(path: &Path, fallback_timestamp_ms: i64) -> Result<Self, SourceError> {
+    pub(crate) fn open(path: &Path, fallback_timestamp_ms: i64) -> Result<Self, SourceError> {
         let error = |source| SourceError::File {
             path: path.display().to_string(),
             source,
@@ -48,7 +48,7 @@ impl FileSource {
     }
 
     /// Skips the first `lines` lines unread (resuming a replay after them).
-    pub fn skip_lines(&mut self, lines: u64) -> Result<(), SourceError> {
+    pub(crate) fn skip_lines(&mut self, lines: u64) -> Result<(), SourceError> {
         while self.line < lines {
             self.buf.clear();
             match self.reader.read_until(b'\n', &mut self.buf) {

@@ -1,30 +1,30 @@
 //! Tweet sources: each yields records ready to publish, keeping the tweet's original bytes.
 
-pub mod file;
-pub mod synthetic;
-pub mod twitter;
+pub(crate) mod file;
+pub(crate) mod synthetic;
+pub(crate) mod twitter;
 
 use model::tweet::{ParseError, Tweet};
 
 /// One tweet ready to publish: the original JSON bytes, the key Kafka needs, and its event time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub(crate) struct Record {
     /// Tweet id as a decimal string; used as the Kafka message key so a tweet always lands on the
     /// same partition.
-    pub key: String,
+    pub(crate) key: String,
     /// The tweet's JSON exactly as the source delivered it.
-    pub payload: Vec<u8>,
+    pub(crate) payload: Vec<u8>,
     /// The tweet's `created_at`, in milliseconds since the Unix epoch: the event time a replay
     /// is paced by. It is not the Kafka timestamp (see [`crate::sink::KafkaSink`]).
-    pub timestamp_ms: i64,
+    pub(crate) timestamp_ms: i64,
     /// The input file line it came from, for resuming a replay; `None` for other sources.
-    pub line: Option<u64>,
+    pub(crate) line: Option<u64>,
 }
 
 impl Record {
     /// The record for one tweet's JSON: keyed by its id, stamped with its `created_at`, or with
     /// `fallback_timestamp_ms` when it has none (a v2 stream without that field).
-    pub fn from_tweet_json(
+    pub(crate) fn from_tweet_json(
         payload: Vec<u8>,
         fallback_timestamp_ms: i64,
     ) -> Result<Record, ParseError> {
@@ -42,7 +42,7 @@ impl Record {
 
 /// What a source yields: a tweet, or an input line it had to reject (not fatal).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     Tweet(Record),
     /// A line that is not a usable tweet; `line` is 1-based.
     Rejected {
@@ -53,7 +53,7 @@ pub enum Event {
 
 /// A source that cannot go on.
 #[derive(Debug, thiserror::Error)]
-pub enum SourceError {
+pub(crate) enum SourceError {
     /// Unreadable file, or an I/O error mid-way.
     #[error("cannot read {path}: {source}")]
     File {

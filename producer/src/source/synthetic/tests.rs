@@ -1,8 +1,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use chrono::DateTime;
 use serde_json::Value;
 
+use super::text::RT_QUOTE_CHARS;
 use super::*;
 
 const SAMPLE_SIZE: usize = 10_000;
@@ -122,8 +124,17 @@ fn assert_tweet_shape(tweet: &Value) {
         replies.iter().all(|&null| null == replies[0]),
         "reply fields go together"
     );
+    assert_user_shape(&tweet["user"]);
+    assert_location_shape(tweet);
+    for kind in ["hashtags", "urls", "user_mentions", "symbols"] {
+        assert!(
+            tweet["entities"][kind].is_array(),
+            "entities.{kind} in {tweet}"
+        );
+    }
+}
 
-    let user = &tweet["user"];
+fn assert_user_shape(user: &Value) {
     assert_eq!(
         str_field(user, "id_str"),
         user["id"].as_u64().expect("user id").to_string()
@@ -154,7 +165,10 @@ fn assert_tweet_shape(tweet: &Value) {
             "{field} in {user}"
         );
     }
+}
 
+/// A tweet's point (`coordinates` and `geo`) and place, when it has them.
+fn assert_location_shape(tweet: &Value) {
     match (&tweet["coordinates"], &tweet["geo"]) {
         (Value::Null, Value::Null) => {}
         (coordinates, geo) => {
@@ -183,12 +197,6 @@ fn assert_tweet_shape(tweet: &Value) {
                 .as_array()
                 .map(Vec::len),
             Some(4)
-        );
-    }
-    for kind in ["hashtags", "urls", "user_mentions", "symbols"] {
-        assert!(
-            tweet["entities"][kind].is_array(),
-            "entities.{kind} in {tweet}"
         );
     }
 }

@@ -40,7 +40,7 @@ const RATE_LIMIT_CAP: Duration = Duration::from_secs(960);
 /// Exists because Twitter prescribes different waits for network trouble and
 /// for each kind of HTTP error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// TCP/IO errors, stalls (no data or keep-alive within the timeout) and
     /// abrupt disconnects.
     Network,
@@ -53,7 +53,7 @@ pub enum Failure {
 ///
 /// Exists so that the reconnect loop has a single answer to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Wait this long, then reconnect.
     Retry(Duration),
     /// Stop: the status means the credentials or permissions are wrong, and
@@ -69,7 +69,7 @@ pub enum Decision {
 /// Exists to turn a stream of failures into the waits Twitter asks clients to
 /// observe before reconnecting.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     network_attempts: u32,
     http_attempts: u32,
     rate_limited_attempts: u32,
@@ -78,7 +78,7 @@ pub struct Backoff {
 impl Backoff {
     /// Creates a backoff with no failures recorded, so each category starts
     /// from its first step.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -86,7 +86,7 @@ impl Backoff {
     /// that reconnecting is pointless.
     ///
     /// A fatal status changes no attempt count.
-    pub fn on_failure(&mut self, failure: Failure) -> Decision {
+    pub(crate) fn on_failure(&mut self, failure: Failure) -> Decision {
         match failure {
             Failure::Network => {
                 let n = bump(&mut self.network_attempts);
@@ -106,7 +106,7 @@ impl Backoff {
 
     /// Records that a connection delivered data or stayed up, which resets
     /// every schedule to its first step.
-    pub fn on_healthy(&mut self) {
+    pub(crate) fn on_healthy(&mut self) {
         *self = Self::default();
     }
 }

@@ -11,7 +11,7 @@
 /// Exists so that callers can tell real messages from keep-alives and from
 /// lines that were dropped for being too long, without looking at bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame {
+pub(crate) enum Frame {
     /// The bytes of one line, without its `"\n"` and without one trailing
     /// `"\r"`; never empty and never only ASCII whitespace.
     Message(Vec<u8>),
@@ -46,7 +46,7 @@ enum State {
 /// keeps the partial line between calls to [`LineFramer::push`] and bounds
 /// how much of it it is willing to hold.
 #[derive(Debug)]
-pub struct LineFramer {
+pub(crate) struct LineFramer {
     max_line_bytes: usize,
     buf: Vec<u8>,
     state: State,
@@ -60,7 +60,7 @@ impl LineFramer {
     /// the framer never holds more than `max_line_bytes + 1` bytes of a
     /// partial line (the extra byte being a `\r` that may start the
     /// terminator). Longer lines are reported as [`Frame::TooLong`].
-    pub fn new(max_line_bytes: usize) -> Self {
+    pub(crate) fn new(max_line_bytes: usize) -> Self {
         Self {
             max_line_bytes,
             buf: Vec::new(),
@@ -74,7 +74,7 @@ impl LineFramer {
     ///
     /// Takes an output vector, rather than returning one, so that callers can
     /// reuse a single allocation for every chunk.
-    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<Frame>) {
+    pub(crate) fn push(&mut self, chunk: &[u8], out: &mut Vec<Frame>) {
         let mut rest = chunk;
         while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
             self.end_line(&rest[..nl], out);
@@ -88,7 +88,7 @@ impl LineFramer {
     ///
     /// Exists so that a caller whose stream ends can tell whether a partial
     /// message was lost with it.
-    pub fn pending_bytes(&self) -> usize {
+    pub(crate) fn pending_bytes(&self) -> usize {
         match self.state {
             State::Buffering => self.buf.len(),
             State::Discarding { seen, .. } => seen,

@@ -4,10 +4,10 @@
 //! slower than Twitter, new tweets are dropped and counted rather than leaving the HTTP stream
 //! unread (Twitter disconnects clients that fall behind).
 
-pub mod backoff;
-pub mod client;
-pub mod framing;
-pub mod message;
+pub(crate) mod backoff;
+pub(crate) mod client;
+pub(crate) mod framing;
+pub(crate) mod message;
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -20,7 +20,7 @@ use crate::source::{Event, SourceError};
 use client::{run, RunError, StreamSpec, StreamStats, TokioClock};
 
 /// Yields tweets from a Twitter stream until a shutdown, the credentials failing, or drop.
-pub struct TwitterSource {
+pub(crate) struct TwitterSource {
     rx: Receiver<Result<Event, SourceError>>,
     /// The reading thread's: triggered with the process's shutdown, or when this is dropped.
     halt: Shutdown,
@@ -28,7 +28,7 @@ pub struct TwitterSource {
 
 impl TwitterSource {
     /// Starts reading `spec`'s stream in the background until `shutdown` is triggered.
-    pub fn start(spec: StreamSpec, queue: usize, shutdown: &Shutdown) -> Self {
+    pub(crate) fn start(spec: StreamSpec, queue: usize, shutdown: &Shutdown) -> Self {
         let (tx, rx) = sync_channel(queue);
         let halt = shutdown.child();
         let worker_halt = halt.clone();

@@ -1,0 +1,209 @@
+//! The generator's invented accounts: user objects, mentions, names and handles, and the
+//! profile descriptions that steer each payload towards its size.
+
+use rand::Rng;
+
+use super::text::Mentioned;
+use super::tweet_json::{format_created_at, serialize, Tweet, User};
+use super::vocabulary::{Language, DEFAULT_PROFILE_COLORS, EMOJI, HANDLE_STEMS, LOCATIONS};
+use super::{log_uniform, pick, random_alnum, Synthetic};
+
+/// How long before its tweet an account was created: 1 day to 12 years, in milliseconds.
+const ACCOUNT_AGE_MS: std::ops::Range<i64> = 86_400_000..378_432_000_000;
+/// Twitter's limit on a profile description.
+const MAX_DESCRIPTION_CHARS: usize = 160;
+/// Below this a description would be a word or two; such profiles have none instead.
+const MIN_DESCRIPTION_BYTES: usize = 12;
+
+/// How much of a profile its owner filled in.
+#[derive(Clone, Copy)]
+pub(super) enum Profile {
+    /// Location, link, banner and theme as often as real profiles have them.
+    Full,
+    /// None of those: the defaults a new account starts with.
+    Sparse,
+}
+
+impl Synthetic {
+    /// Builds a full v1.1 user object; these make up most of a tweet's bytes.
+    pub(super) fn user(
+        &mut self,
+        language: &Language,
+        tweet_ms: i64,
+        profile: Profile,
+    ) -> Option<User> {
+        let full = matches!(profile, Profile::Full);
+        let id = self.account_id();
+        let account_ms = tweet_ms.checked_sub(self.rng.random_range(ACCOUNT_AGE_MS))?;
+        let followers_count = log_uniform(&mut self.rng, 2_000_000);
+        let default_profile = !full || self.rng.random_bool(0.35);
+        let [background, link, border, fill, text_color] = self.theme(default_profile);
+        let image = self.profile_image();
+        let banner_secs = self.rng.random_range(account_ms / 1000..=tweet_ms / 1000);
+        Some(User {
+            id,
+            id_str: id.to_string(),
+            name: self.display_name(language),
+            screen_name: self.screen_name(),
+            location: (full && self.rng.random_bool(0.7))
+                .then(|| pick(&mut self.rng, &LOCATIONS).to_owned()),
+            url: (full && self.rng.random_bool(0.35)).then(|| self.tco_url()),
+            // Filled in last, to steer the payload's size: see `fill_descriptions`.
+            description: None,
+            translator_type: "none",
+            protected: false,
+            verified: self.rng.random_bool(0.02),
+            followers_count,
+            friends_count: log_uniform(&mut self.rng, 5_000),
+            listed_count: log_uniform(&mut self.rng, followers_count / 50 + 1),
+            favourites_count: log_uniform(&mut self.rng, 200_000),
+            statuses_count: log_uniform(&mut self.rng, 300_000) + 1,
+            created_at: format_created_at(account_ms)?,
+            geo_enabled: self.rng.random_bool(0.3),
+            lang: if language.code == "und" {
+                "en"
+            } else {
+                language.code
+            },
+            contributors_enabled: false,
+            is_translator: false,
+            profile_background_color: background,
+            profile_link_color: link,
+            profile_sidebar_border_color: border,
+            profile_sidebar_fill_color: fill,
+            profile_text_color: text_color,
+            profile_use_background_image: self.rng.random_bool(0.8),
+            profile_image_url: format!("http://pbs.twimg.com/profile_images/{image}"),
+            profile_image_url_https: format!("https://pbs.twimg.com/profile_images/{image}"),
+            profile_banner_url: (full && self.rng.random_bool(0.7))
+                .then(|| format!("https://pbs.twimg.com/profile_banners/{id}/{banner_secs}")),
+            default_profile,
+            default_profile_image: false,
+            following: None,
+            follow_request_sent: None,
+            notifications: None,
+        })
+    }
+
+    /// Profile colours (background, link, sidebar border, sidebar fill, text): the defaults, or
+    /// the owner's own.
+    fn theme(&mut self, default_profile: bool) -> [String; 5] {
+        if default_profile {
+            DEFAULT_PROFILE_COLORS.map(str::to_owned)
+        } else {
+            std::array::from_fn(|_| format!("{:06X}", self.rng.random_range(0..0x100_0000)))
+        }
+    }
+
+    /// An avatar's path under `profile_images/`.
+    fn profile_image(&mut self) -> String {
+        let image_id = self
+            .rng
+            .random_range(700_000_000_000_000_000..1_060_000_000_000_000_000u64);
+        let image_name = random_alnum(&mut self.rng, 8);
+        let image_ext = pick(&mut self.rng, &["jpg", "jpeg", "png"]);
+        format!("{image_id}/{image_name}_normal.{image_ext}")
+    }
+
+    /// Someone mentioned in a tweet: only the fields a mention entity carries.
+    pub(super) fn mentioned(&mut self, language: &Language) -> Mentioned {
+        Mentioned {
+            id: self.account_id(),
+            name: self.display_name(language),
+            screen_name: self.screen_name(),
+        }
+    }
+
+    /// Account ids: old accounts have small sequential ids, newer ones snowflakes.
+    fn account_id(&mut self) -> u64 {
+        if self.rng.random_bool(0.6) {
+            self.rng.random_range(10_000_000..4_500_000_000)
+        } else {
+            self.rng
+                .random_range(700_000_000_000_000_000..1_060_000_000_000_000_000)
+        }
+    }
+
+    /// A display name as people write theirs: in their script, sometimes with an emoji.
+    fn display_name(&mut self, language: &Language) -> String {
+        let given = pick(&mut self.rng, language.given_names);
+        let family = pick(&mut self.rng, language.family_names);
+        match self.rng.random_range(0..10) {
+            0..2 => given.to_owned(),
+            2 => format!("{given} {}", pick(&mut self.rng, &EMOJI)),
+            _ if language.family_first => format!("{family}{given}"),
+            _ => format!("{given} {family}"),
+        }
+    }
+
+    /// An ASCII handle of at most 15 characters, as Twitter requires.
+    fn screen_name(&mut self) -> String {
+        let mut name = pick(&mut self.rng, &HANDLE_STEMS).to_owned();
+        match self.rng.random_range(0..4) {
+            0 => name.push_str(&self.rng.random_range(0..10_000).to_string()),
+            1 => {
+                name.push('_');
+                name.push_str(pick(&mut self.rng, &HANDLE_STEMS));
+            }
+            2 => {
+                name.push_str(pick(&mut self.rng, &HANDLE_STEMS));
+                name.push_str(&self.rng.random_range(0..100).to_string());
+            }
+            _ => {}
+        }
+        name.truncate(15);
+        name
+    }
+
+    /// Gives the record's users profile descriptions (outer user first) and serializes it.
+    /// Descriptions are free-form and nothing indexes into them, so they are what steers the
+    /// payload towards `target` bytes; a user whose share of the budget is too small for a few
+    /// words keeps a null description, as many real profiles do.
+    pub(super) fn fill_descriptions(
+        &mut self,
+        mut tweet: Tweet,
+        language: &Language,
+        target: usize,
+    ) -> Vec<u8> {
+        let mut budget = target.saturating_sub(serialize(&tweet).len());
+        let original_user = tweet
+            .retweeted_status
+            .as_mut()
+            .map(|original| &mut original.user);
+        for user in std::iter::once(&mut tweet.user).chain(original_user) {
+            let description = self.description(language, budget);
+            if let Some(description) = &description {
+                // The value replaces `null`: the description plus two quotes, minus four bytes.
+                budget = budget.saturating_sub(description.len() - 2);
+            }
+            user.description = description;
+        }
+        serialize(&tweet)
+    }
+
+    /// Words of `language` filling at most `max_bytes` bytes and Twitter's 160-character limit,
+    /// or `None` if not even a short description fits.
+    fn description(&mut self, language: &Language, max_bytes: usize) -> Option<String> {
+        let mut description = String::new();
+        let mut chars = 0;
+        loop {
+            let word = pick(&mut self.rng, language.words);
+            let separator = if description.is_empty() {
+                ""
+            } else {
+                language.word_separator
+            };
+            let added_chars = separator.chars().count() + word.chars().count();
+            let added_bytes = separator.len() + word.len();
+            if chars + added_chars > MAX_DESCRIPTION_CHARS
+                || description.len() + added_bytes > max_bytes
+            {
+                break;
+            }
+            description.push_str(separator);
+            description.push_str(word);
+            chars += added_chars;
+        }
+        (description.len() >= MIN_DESCRIPTION_BYTES).then_some(description)
+    }
+}
