@@ -454,94 +454,125 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The first setting out of its range, as a one-line error naming its key.
     fn validate(&self) -> Result<(), SettingsError> {
-        let fail = |key, problem: &str| {
-            Err(SettingsError::OutOfRange {
-                key,
-                problem: problem.to_owned(),
-            })
-        };
-        if self.kafka.bootstrap_servers.trim().is_empty() {
-            return fail("kafka.bootstrap_servers", "must not be empty");
-        }
-        if self.kafka.topic.trim().is_empty() {
-            return fail("kafka.topic", "must not be empty");
-        }
-        if self.kafka.results_topic.trim().is_empty() {
-            return fail("kafka.results_topic", "must not be empty");
-        }
-        if self.kafka.partitions < 1 {
-            return fail("kafka.partitions", "must be at least 1");
-        }
-        if self.kafka.replication_factor < 1 {
-            return fail("kafka.replication_factor", "must be at least 1");
-        }
-        if !(self.producer.speed >= 0.0 && self.producer.speed.is_finite()) {
-            return fail("producer.speed", "must be a finite number >= 0");
-        }
-        if self.producer.source == SourceKind::File && self.producer.file.is_none() {
-            return fail(
-                "producer.file",
-                "must be set when producer.source is \"file\"",
-            );
-        }
-        if !(self.synthetic.rate >= 0.0 && self.synthetic.rate.is_finite()) {
-            return fail("synthetic.rate", "must be a finite number >= 0");
-        }
-        if self
-            .synthetic
-            .events_per_second
-            .is_some_and(|eps| !(eps > 0.0 && eps.is_finite()))
-        {
-            return fail("synthetic.events_per_second", "must be a finite number > 0");
-        }
-        if let Some(start) = &self.synthetic.start {
-            if chrono::DateTime::parse_from_rfc3339(start).is_err() {
-                return fail(
-                    "synthetic.start",
-                    "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
-                );
-            }
-        }
-        if self.twitter.queue == 0 {
-            return fail("twitter.queue", "must be at least 1");
-        }
-        if self.twitter.stall_timeout.is_zero() {
-            return fail("twitter.stall_timeout", "must be longer than 0");
-        }
-        if self.consumer.group_id.trim().is_empty() {
-            return fail("consumer.group_id", "must not be empty");
-        }
-        if !self
-            .consumer
-            .allowed_lateness
-            .subsec_nanos()
-            .is_multiple_of(1_000_000)
-        {
-            return fail("consumer.allowed_lateness", "must be whole milliseconds");
-        }
-        if self.consumer.idle_timeout.is_zero() {
-            return fail("consumer.idle_timeout", "must be longer than 0");
-        }
-        if self.consumer.top == 0 {
-            return fail("consumer.top", "must be at least 1");
-        }
-        if self.consumer.commit_interval.is_zero() {
-            return fail("consumer.commit_interval", "must be longer than 0");
-        }
-        if self.consumer.max_message_bytes == 0 {
-            return fail("consumer.max_message_bytes", "must be at least 1");
-        }
-        if self.consumer.http_history == 0 {
-            return fail("consumer.http_history", "must be at least 1");
-        }
-        if !(self.consumer.sentiment_sample > 0.0 && self.consumer.sentiment_sample <= 1.0) {
-            return fail(
-                "consumer.sentiment_sample",
-                "must be a fraction above 0 and at most 1",
-            );
-        }
+        self.validate_kafka()?;
+        self.validate_producer()?;
+        self.validate_consumer()
+    }
+
+    fn validate_kafka(&self) -> Result<(), SettingsError> {
+        let k = &self.kafka;
+        ensure(
+            !k.bootstrap_servers.trim().is_empty(),
+            "kafka.bootstrap_servers",
+            "must not be empty",
+        )?;
+        ensure(
+            !k.topic.trim().is_empty(),
+            "kafka.topic",
+            "must not be empty",
+        )?;
+        ensure(
+            !k.results_topic.trim().is_empty(),
+            "kafka.results_topic",
+            "must not be empty",
+        )?;
+        ensure(k.partitions >= 1, "kafka.partitions", "must be at least 1")?;
+        ensure(
+            k.replication_factor >= 1,
+            "kafka.replication_factor",
+            "must be at least 1",
+        )
+    }
+
+    /// The producer's own settings and its sources' (synthetic, Twitter).
+    fn validate_producer(&self) -> Result<(), SettingsError> {
+        let (p, s, t) = (&self.producer, &self.synthetic, &self.twitter);
+        let finite = "must be a finite number >= 0";
+        ensure(
+            p.speed >= 0.0 && p.speed.is_finite(),
+            "producer.speed",
+            finite,
+        )?;
+        ensure(
+            p.source != SourceKind::File || p.file.is_some(),
+            "producer.file",
+            "must be set when producer.source is \"file\"",
+        )?;
+        ensure(
+            s.rate >= 0.0 && s.rate.is_finite(),
+            "synthetic.rate",
+            finite,
+        )?;
+        ensure(
+            s.events_per_second
+                .is_none_or(|eps| eps > 0.0 && eps.is_finite()),
+            "synthetic.events_per_second",
+            "must be a finite number > 0",
+        )?;
+        ensure(
+            s.start
+                .as_ref()
+                .is_none_or(|start| chrono::DateTime::parse_from_rfc3339(start).is_ok()),
+            "synthetic.start",
+            "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
+        )?;
+        ensure(t.queue >= 1, "twitter.queue", "must be at least 1")?;
+        ensure(
+            !t.stall_timeout.is_zero(),
+            "twitter.stall_timeout",
+            "must be longer than 0",
+        )
+    }
+
+    fn validate_consumer(&self) -> Result<(), SettingsError> {
+        let c = &self.consumer;
+        let positive = "must be longer than 0";
+        ensure(
+            !c.group_id.trim().is_empty(),
+            "consumer.group_id",
+            "must not be empty",
+        )?;
+        ensure(
+            c.allowed_lateness.subsec_nanos().is_multiple_of(1_000_000),
+            "consumer.allowed_lateness",
+            "must be whole milliseconds",
+        )?;
+        ensure(!c.idle_timeout.is_zero(), "consumer.idle_timeout", positive)?;
+        ensure(c.top >= 1, "consumer.top", "must be at least 1")?;
+        ensure(
+            !c.commit_interval.is_zero(),
+            "consumer.commit_interval",
+            positive,
+        )?;
+        ensure(
+            c.max_message_bytes >= 1,
+            "consumer.max_message_bytes",
+            "must be at least 1",
+        )?;
+        ensure(
+            c.http_history >= 1,
+            "consumer.http_history",
+            "must be at least 1",
+        )?;
+        ensure(
+            c.sentiment_sample > 0.0 && c.sentiment_sample <= 1.0,
+            "consumer.sentiment_sample",
+            "must be a fraction above 0 and at most 1",
+        )
+    }
+}
+
+/// `Ok` when `holds`, else the error naming `key` and its `problem`.
+fn ensure(holds: bool, key: &'static str, problem: &str) -> Result<(), SettingsError> {
+    if holds {
         Ok(())
+    } else {
+        Err(SettingsError::OutOfRange {
+            key,
+            problem: problem.to_owned(),
+        })
     }
 }
 
