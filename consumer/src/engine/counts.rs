@@ -190,55 +190,26 @@ impl WindowTotals {
             details.entry(&tag.key).or_default().merge(tag);
         }
         let capacity = parts.iter().map(|p| p.capacity).max().unwrap_or(0);
-        let (entries, untracked_bound): (Vec<(String, Counter)>, u64) = if capacity == 0 {
-            let mut sums: HashMap<&str, u64> = HashMap::new();
-            for tag in parts.iter().flat_map(|p| &p.tags) {
-                *sums.entry(&tag.key).or_default() += tag.count;
-            }
-            let entries = sums.into_iter().map(|(k, estimate)| {
-                let exact = Counter { estimate, error: 0 };
-                (k.to_owned(), exact)
-            });
-            (entries.collect(), 0)
+        let Counters {
+            entries,
+            untracked_bound,
+        } = if capacity == 0 {
+            exact_sums(&parts)
         } else {
-            let summaries: Vec<SpaceSaving<String>> = parts
-                .iter()
-                .map(|p| {
-                    let entries = p.tags.iter().map(|t| {
-                        let counter = Counter {
-                            estimate: t.count,
-                            error: t.error,
-                        };
-                        (t.key.clone(), counter)
-                    });
-                    SpaceSaving::from_parts(capacity, p.mentions, p.untracked_bound, entries)
-                })
-                .collect();
-            let merged = SpaceSaving::merge(capacity, &summaries);
-            let entries = merged.iter().map(|(k, c)| (k.clone(), c)).collect();
-            (entries, merged.untracked_bound())
+            bounded_merge(&parts, capacity)
         };
         let mut tags: Vec<TagCount> = entries
             .into_iter()
-            .map(
-                |(
+            .map(|(key, counter)| {
+                let Detail { forms, sentiment } = details.remove(key.as_str()).unwrap_or_default();
+                TagCount {
                     key,
-                    Counter {
-                        estimate: count,
-                        error,
-                    },
-                )| {
-                    let Detail { forms, sentiment } =
-                        details.remove(key.as_str()).unwrap_or_default();
-                    TagCount {
-                        key,
-                        count,
-                        error,
-                        forms,
-                        sentiment,
-                    }
-                },
-            )
+                    count: counter.estimate,
+                    error: counter.error,
+                    forms,
+                    sentiment,
+                }
+            })
             .collect();
         tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         WindowTotals {
@@ -249,6 +220,50 @@ impl WindowTotals {
             tags,
             sentiment: merge_all(parts.iter().filter_map(|p| p.sentiment.as_ref())),
         }
+    }
+}
+
+/// A window's merged counters, and the bound on what none of them tracks.
+struct Counters {
+    entries: Vec<(String, Counter)>,
+    untracked_bound: u64,
+}
+
+/// Exact counts: each hashtag's counts summed over the parts.
+fn exact_sums(parts: &[&WindowTotals]) -> Counters {
+    let mut sums: HashMap<&str, u64> = HashMap::new();
+    for tag in parts.iter().flat_map(|p| &p.tags) {
+        *sums.entry(&tag.key).or_default() += tag.count;
+    }
+    let entries = sums
+        .into_iter()
+        .map(|(k, estimate)| (k.to_owned(), Counter { estimate, error: 0 }))
+        .collect();
+    Counters {
+        entries,
+        untracked_bound: 0,
+    }
+}
+
+/// Bounded counts: the parts' Space-Saving summaries merged.
+fn bounded_merge(parts: &[&WindowTotals], capacity: usize) -> Counters {
+    let summaries: Vec<SpaceSaving<String>> = parts
+        .iter()
+        .map(|p| {
+            let entries = p.tags.iter().map(|t| {
+                let counter = Counter {
+                    estimate: t.count,
+                    error: t.error,
+                };
+                (t.key.clone(), counter)
+            });
+            SpaceSaving::from_parts(capacity, p.mentions, p.untracked_bound, entries)
+        })
+        .collect();
+    let merged = SpaceSaving::merge(capacity, &summaries);
+    Counters {
+        entries: merged.iter().map(|(k, c)| (k.clone(), c)).collect(),
+        untracked_bound: merged.untracked_bound(),
     }
 }
 
