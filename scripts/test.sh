@@ -45,7 +45,8 @@ ensure_chromium
 
 BROKER="${BROKER:-kafka}"
 export BROKER
-# What the e2e tests may rely on (e2e::broker): the kind of broker at TRENDS_TEST_BOOTSTRAP.
+# What the e2e tests may rely on (e2e::brokers::SharedBroker): the kind of broker at
+# TRENDS_TEST_BOOTSTRAP.
 export TRENDS_TEST_BROKER="$BROKER"
 case "$BROKER" in
   kafka) BROKER_LOG=logs/server.log ;;

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use common::kafka::read_messages;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::ClientConfig;
 
 /// The latest value of every key of a result topic.
 pub type Results = BTreeMap<String, serde_json::Value>;
@@ -177,79 +178,24 @@ pub fn read_all(topic: &str) -> Vec<Record> {
     read_all_at(&bootstrap(), topic)
 }
 
-/// The same from the broker at `bootstrap`.
+/// The same from the broker at `bootstrap`, through the workspace's one reader of a topic to
+/// its end ([`common::kafka::read_messages`], under the consumer's restore of its totals too),
+/// so that the two cannot drift apart. Panics when the topic cannot be read to its end within
+/// `READ_TIMEOUT` (two minutes).
 pub fn read_all_at(bootstrap: &str, topic: &str) -> Vec<Record> {
-    let consumer: BaseConsumer = ClientConfig::new()
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", bootstrap)
         .set("group.id", unique("topic-reader"))
         .set("enable.partition.eof", "true")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let ToRead { partitions, ends } = to_read(&consumer, topic);
-    if ends.is_empty() {
-        return Vec::new();
-    }
-    consumer.assign(&partitions).expect("assign");
-    read_to_ends(&consumer, topic, ends)
-}
-
-/// The non-empty partitions of a topic, to be read from the beginning.
-struct ToRead {
-    partitions: TopicPartitionList,
-    /// Per partition, its end (high watermark) when reading starts.
-    ends: BTreeMap<i32, i64>,
-}
-
-/// The partitions of `topic` that hold records now, and where each ends.
-fn to_read(consumer: &BaseConsumer, topic: &str) -> ToRead {
-    let timeout = Duration::from_secs(20);
-    let metadata = retry_transient("metadata", || consumer.fetch_metadata(Some(topic), timeout));
-    let mut partitions = TopicPartitionList::new();
-    let mut ends = BTreeMap::new();
-    for p in metadata.topics().iter().flat_map(|t| t.partitions()) {
-        let (low, high) = retry_transient("fetch watermarks", || {
-            consumer.fetch_watermarks(topic, p.id(), timeout)
-        });
-        if high > low {
-            partitions
-                .add_partition_offset(topic, p.id(), Offset::Beginning)
-                .expect("partition");
-            ends.insert(p.id(), high);
-        }
-    }
-    ToRead { partitions, ends }
-}
-
-/// Polls the assigned partitions until each has been read to its end (its last record, or
-/// end of partition), within 60 s.
-fn read_to_ends(
-    consumer: &BaseConsumer,
-    topic: &str,
-    mut remaining: BTreeMap<i32, i64>,
-) -> Vec<Record> {
+        .set("enable.auto.commit", "false");
     let mut records = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !remaining.is_empty() {
-        assert!(Instant::now() < deadline, "timed out reading {topic}");
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => {
-                records.push(Record::of(&m));
-                if remaining
-                    .get(&m.partition())
-                    .is_some_and(|&h| m.offset() + 1 >= h)
-                {
-                    remaining.remove(&m.partition());
-                }
-            }
-            Some(Err(KafkaError::PartitionEOF(p))) => {
-                remaining.remove(&p);
-            }
-            // A node of the cluster is down: librdkafka retries on the others.
-            Some(Err(e)) if common::kafka::is_transient(&e) => {}
-            Some(Err(e)) => panic!("reading {topic}: {e}"),
-            None => {}
-        }
-    }
+    let deadline = Instant::now() + READ_TIMEOUT;
+    read_messages(&config, topic, deadline, |m| records.push(Record::of(m)))
+        .unwrap_or_else(|e| panic!("reading {topic}: {e}"));
     records
 }
+
+/// How long [`read_all_at`] waits, in all, for the cluster and the records: long enough for a
+/// node of a test's own cluster to restart and its partitions' leadership to move.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
