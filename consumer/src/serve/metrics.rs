@@ -185,69 +185,64 @@ struct Scrape {
 
 impl Scrape {
     fn new(metrics: &Snapshot, view: &ResultsView) -> Scrape {
-        let lag = metrics
-            .lag
-            .iter()
-            .flat_map(|(topic, partitions)| {
-                partitions.iter().map(|(&partition, &lag)| Sample {
-                    labels: LagLabels {
-                        topic: topic.clone(),
-                        partition,
-                    },
-                    value: lag,
-                })
-            })
-            .collect();
         let sentiments = view.latest_sentiments();
-        let sentiment_tweets = sentiments
-            .iter()
-            .flat_map(
-                |&LatestSentiment {
-                     window,
-                     sentiment: s,
-                 }| {
-                    [
-                        ("positive", s.positive),
-                        ("neutral", s.neutral),
-                        ("negative", s.negative),
-                    ]
-                    .map(|(sentiment, tweets)| Sample {
-                        labels: SentimentLabels {
-                            window: window.to_owned(),
-                            sentiment,
-                        },
-                        value: tweets,
-                    })
-                },
-            )
-            .collect();
-        let sentiment_mean = sentiments
-            .iter()
-            .map(
-                |&LatestSentiment {
-                     window,
-                     sentiment: s,
-                 }| Sample {
-                    labels: WindowLabels {
-                        window: window.to_owned(),
-                    },
-                    value: s.mean,
-                },
-            )
-            .collect();
         let RecordsRead {
             read: results_read,
             unreadable: results_unreadable,
         } = view.records();
         Scrape {
             run: metrics.run,
-            lag,
+            lag: lag_samples(metrics),
             emit_delay_seconds: metrics.emit_delay_ms.map(|ms| ms as f64 / 1000.0),
             results_read,
             results_unreadable,
-            sentiment_tweets,
-            sentiment_mean,
+            sentiment_tweets: sentiments.iter().flat_map(tweets_by_label).collect(),
+            sentiment_mean: sentiments.iter().map(mean_sample).collect(),
         }
+    }
+}
+
+/// Consumer lag per topic and partition.
+fn lag_samples(metrics: &Snapshot) -> Vec<Sample<LagLabels, i64>> {
+    metrics
+        .lag
+        .iter()
+        .flat_map(|(topic, partitions)| {
+            partitions.iter().map(|(&partition, &lag)| Sample {
+                labels: LagLabels {
+                    topic: topic.clone(),
+                    partition,
+                },
+                value: lag,
+            })
+        })
+        .collect()
+}
+
+/// A window's tweets per sentiment label.
+fn tweets_by_label(latest: &LatestSentiment<'_>) -> [Sample<SentimentLabels, u64>; 3] {
+    let s = latest.sentiment;
+    [
+        ("positive", s.positive),
+        ("neutral", s.neutral),
+        ("negative", s.negative),
+    ]
+    .map(|(sentiment, tweets)| Sample {
+        labels: SentimentLabels {
+            window: latest.window.to_owned(),
+            sentiment,
+        },
+        value: tweets,
+    })
+}
+
+/// A window's mean sentiment.
+fn mean_sample(latest: &LatestSentiment<'_>) -> Sample<WindowLabels, f64> {
+    Sample {
+        labels: WindowLabels {
+            window: latest.window.to_owned(),
+        },
+        value: latest.sentiment.mean,
     }
 }
 

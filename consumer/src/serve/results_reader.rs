@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::watch;
@@ -136,42 +136,69 @@ fn follow(
     live: &LiveView,
     stop: &Shutdown,
 ) -> Result<(), ReadError> {
-    let consumer: BaseConsumer<Reader> = config
-        .create_with_context(Reader)
-        .map_err(ReadError::Client)?;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let since_ms = now_ms.saturating_sub(lookback.as_millis().try_into().unwrap_or(i64::MAX));
-    let start = start_positions(&consumer, topic, since_ms)?;
-    let partitions = start.count();
-    let offsets: Vec<String> = start
-        .elements()
-        .iter()
-        .map(|e| format!("{}:{:?}", e.partition(), e.offset()))
-        .collect();
-    consumer.assign(&start).map_err(|source| ReadError::Start {
-        topic: topic.to_owned(),
-        source,
-    })?;
-    info!(
-        topic,
-        partitions,
-        lookback_secs = lookback.as_secs(),
-        ?offsets,
-        "HTTP view reading the result topic"
-    );
+    let reading = Reading::start(config, topic, lookback)?;
     live.set_status(|s| s.error = None);
     let mut at_end = BTreeSet::new();
     while !stop.is_triggered() {
-        let mut next = consumer.poll(Duration::from_millis(100));
+        reading.apply_batch(live, &mut at_end);
+    }
+    Ok(())
+}
+
+/// A reader of the result topic, assigned every partition from the lookback's start.
+struct Reading {
+    consumer: BaseConsumer<Reader>,
+    /// Records published before this (epoch milliseconds) are skipped.
+    since_ms: i64,
+    partitions: usize,
+}
+
+impl Reading {
+    fn start(config: &ClientConfig, topic: &str, lookback: Duration) -> Result<Self, ReadError> {
+        let consumer: BaseConsumer<Reader> = config
+            .create_with_context(Reader)
+            .map_err(ReadError::Client)?;
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let since_ms = now_ms.saturating_sub(lookback.as_millis().try_into().unwrap_or(i64::MAX));
+        let start = start_positions(&consumer, topic, since_ms)?;
+        let offsets: Vec<String> = start
+            .elements()
+            .iter()
+            .map(|e| format!("{}:{:?}", e.partition(), e.offset()))
+            .collect();
+        consumer.assign(&start).map_err(|source| ReadError::Start {
+            topic: topic.to_owned(),
+            source,
+        })?;
+        let partitions = start.count();
+        info!(
+            topic,
+            partitions,
+            lookback_secs = lookback.as_secs(),
+            ?offsets,
+            "HTTP view reading the result topic"
+        );
+        Ok(Reading {
+            consumer,
+            since_ms,
+            partitions,
+        })
+    }
+
+    /// Applies up to [`BATCH`] records under one lock of the view (waiting up to 100 ms for the
+    /// first), notes which partitions are read to their end (all: caught up), and tells
+    /// listeners of a change.
+    fn apply_batch(&self, live: &LiveView, at_end: &mut BTreeSet<i32>) {
+        let mut next = self.consumer.poll(Duration::from_millis(100));
         let mut changed = false;
         let mut view = live.view();
         let mut applied = 0;
         while let Some(result) = next {
             match result {
                 Ok(m) => {
-                    if m.timestamp().to_millis().is_none_or(|t| t >= since_ms) {
+                    if m.timestamp().to_millis().is_none_or(|t| t >= self.since_ms) {
                         changed |= view.apply(m.payload());
                     }
                     at_end.remove(&m.partition());
@@ -185,17 +212,16 @@ fn follow(
             if applied >= BATCH {
                 break;
             }
-            next = consumer.poll(Duration::ZERO);
+            next = self.consumer.poll(Duration::ZERO);
         }
         drop(view);
-        if at_end.len() == partitions {
+        if at_end.len() == self.partitions {
             live.set_status(|s| s.caught_up = true);
         }
         if changed {
             live.changed();
         }
     }
-    Ok(())
 }
 
 /// Every partition of `topic`, each at its first record published since `since_ms`, or at its
@@ -205,26 +231,11 @@ fn start_positions(
     topic: &str,
     since_ms: i64,
 ) -> Result<TopicPartitionList, ReadError> {
-    let metadata_error = |source| ReadError::Metadata {
-        topic: topic.to_owned(),
-        source,
-    };
-    let metadata = consumer
-        .fetch_metadata(Some(topic), SETUP_TIMEOUT)
-        .map_err(metadata_error)?;
-    let ids: Vec<i32> = metadata
-        .topics()
-        .iter()
-        .filter(|t| t.name() == topic)
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    if ids.is_empty() {
-        return Err(ReadError::NoPartitions(topic.to_owned()));
-    }
     let start_error = |source| ReadError::Start {
         topic: topic.to_owned(),
         source,
     };
+    let ids = partition_ids(consumer, topic)?;
     // Ends first: a record published after this is read either way.
     let mut ends = Vec::with_capacity(ids.len());
     for &p in &ids {
@@ -233,24 +244,7 @@ fn start_positions(
             .map_err(start_error)?;
         ends.push(high);
     }
-    let mut query = TopicPartitionList::new();
-    for &p in &ids {
-        let at = if since_ms > 0 {
-            Offset::Offset(since_ms)
-        } else {
-            Offset::Beginning
-        };
-        query
-            .add_partition_offset(topic, p, at)
-            .map_err(start_error)?;
-    }
-    let found = if since_ms > 0 {
-        consumer
-            .offsets_for_times(query, SETUP_TIMEOUT)
-            .map_err(start_error)?
-    } else {
-        query
-    };
+    let found = first_since(consumer, topic, &ids, since_ms).map_err(start_error)?;
     let mut start = TopicPartitionList::new();
     for (&p, &end) in ids.iter().zip(&ends) {
         let offset = match found.find_partition(topic, p).map(|e| e.offset()) {
@@ -264,4 +258,48 @@ fn start_positions(
             .map_err(start_error)?;
     }
     Ok(start)
+}
+
+/// The ids of `topic`'s partitions; an error when it has none.
+fn partition_ids(consumer: &BaseConsumer<Reader>, topic: &str) -> Result<Vec<i32>, ReadError> {
+    let metadata = consumer
+        .fetch_metadata(Some(topic), SETUP_TIMEOUT)
+        .map_err(|source| ReadError::Metadata {
+            topic: topic.to_owned(),
+            source,
+        })?;
+    let ids: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic)
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    if ids.is_empty() {
+        return Err(ReadError::NoPartitions(topic.to_owned()));
+    }
+    Ok(ids)
+}
+
+/// Each partition's first offset at or after `since_ms`, as the broker looks it up by time
+/// (every partition from its beginning when `since_ms` is not positive).
+fn first_since(
+    consumer: &BaseConsumer<Reader>,
+    topic: &str,
+    ids: &[i32],
+    since_ms: i64,
+) -> KafkaResult<TopicPartitionList> {
+    let at = if since_ms > 0 {
+        Offset::Offset(since_ms)
+    } else {
+        Offset::Beginning
+    };
+    let mut query = TopicPartitionList::new();
+    for &p in ids {
+        query.add_partition_offset(topic, p, at)?;
+    }
+    if since_ms > 0 {
+        consumer.offsets_for_times(query, SETUP_TIMEOUT)
+    } else {
+        Ok(query)
+    }
 }
