@@ -1,9 +1,6 @@
 //! The stages' decisions on rebalances, with Kafka replaced by a recording [`StageIo`].
 
-use std::time::Duration;
-
 use anyhow::bail;
-use common::settings::RetweetPolicy;
 use model::window_spec::WindowDef;
 use serde_json::Value;
 
@@ -61,20 +58,16 @@ impl Recorded {
 }
 
 fn count_stage() -> CountStage {
+    let spec = WindowSpec {
+        shapes: vec![TEN_SECONDS],
+        lateness_ms: 0,
+        max_hashtags: 0,
+    };
     CountStage {
+        // The tests' tweets are from 1970.
         pipeline: Pipeline::new(CountOptions {
-            spec: WindowSpec {
-                shapes: vec![TEN_SECONDS],
-                lateness_ms: 0,
-                max_hashtags: 0,
-            },
-            retweets: RetweetPolicy::Count,
-            idle_timeout: Duration::from_secs(10),
-            early_updates: None,
-            max_message_bytes: 1 << 20,
-            max_clock_skew: Duration::from_secs(3600),
             earliest_event_ms: 0,
-            sentiment: None,
+            ..CountOptions::in_memory(spec, None)
         }),
     }
 }
