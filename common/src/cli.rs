@@ -11,6 +11,7 @@ use signal_hook::iterator::Signals;
 use tracing::warn;
 
 use crate::exit;
+use crate::report::Report;
 use crate::settings::{Override, Settings};
 use crate::shutdown::Shutdown;
 
@@ -45,13 +46,13 @@ impl CommonArgs {
         out
     }
 
-    /// Loads settings with `extra` flag overrides, or reports the problem on one line and
-    /// returns the usage exit code.
+    /// Loads settings with `extra` flag overrides, or reports the problem with its cause on one
+    /// line and returns the usage exit code.
     pub fn load_settings(&self, program: &str, extra: Vec<Override>) -> Result<Settings, ExitCode> {
         let mut overrides = self.overrides();
         overrides.extend(extra);
         Settings::load(self.config.as_deref(), &overrides).map_err(|e| {
-            eprintln!("{program}: {e}");
+            eprintln!("{program}: {}", Report(&e));
             exit::code(&e, &[])
         })
     }

@@ -18,20 +18,21 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 /// Environment variables that override settings start with this, e.g. `TRENDS__CONSUMER__TOP`.
 pub(crate) const ENV_PREFIX: &str = "TRENDS";
 
-/// Why settings could not be loaded; the message always names the offending key or file.
+/// Why settings could not be loaded; the message, with its cause, always names the offending key
+/// or file.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// The file given with `--config` could not be read.
-    #[error("config file {path}: {source}")]
+    #[error("config file {path}")]
     ReadFile {
         path: PathBuf,
         source: std::io::Error,
     },
     /// The file given with `--config` is not valid TOML.
-    #[error("config file {path}: {source}")]
+    #[error("config file {path}")]
     ParseFile { path: PathBuf, source: ConfigError },
-    /// A key holds a value of the wrong type or an unknown key was given.
-    #[error("invalid configuration: {0}")]
+    /// A key holds a value of the wrong type or an unknown key was given (the source names it).
+    #[error("invalid configuration")]
     Invalid(#[source] ConfigError),
     /// A value has the right type but is out of range.
     #[error("invalid configuration: `{key}` {problem}")]
@@ -589,6 +590,7 @@ fn normalise_property_names(props: BTreeMap<String, String>) -> BTreeMap<String,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Report;
     use std::collections::HashMap;
 
     fn env(vars: &[(&str, &str)]) -> Environment {
@@ -603,10 +605,11 @@ mod tests {
         Settings::load_with_env(file, overrides, env(vars)).expect("settings load")
     }
 
+    /// The error as the binaries report it: with its cause.
     fn load_err(file: Option<&Path>, overrides: &[Override], vars: &[(&str, &str)]) -> String {
-        Settings::load_with_env(file, overrides, env(vars))
-            .expect_err("settings must be rejected")
-            .to_string()
+        let error = Settings::load_with_env(file, overrides, env(vars))
+            .expect_err("settings must be rejected");
+        Report(&error).to_string()
     }
 
     #[test]

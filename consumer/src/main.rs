@@ -12,6 +12,7 @@ use tracing::error;
 
 use common::cli::{push, CommonArgs};
 use common::exit;
+use common::report::Report;
 use common::settings::Override;
 
 /// Count trending hashtags from the raw-twitter topic in event-time windows.
@@ -149,7 +150,7 @@ fn main() -> ExitCode {
     match app::run(&settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            error!("{e:#}");
+            error!("{}", Report(e.as_ref()));
             exit::code(e.as_ref(), &[])
         }
     }

@@ -5,7 +5,7 @@
 use chrono::DateTime;
 
 use crate::hashtag::{self, is_hashtag_char, is_hashtag_letter, UrlScan};
-use crate::snippet::{breaks_lines, MAX_MESSAGE_CHARS};
+use crate::snippet::{breaks_lines, with_causes, MAX_MESSAGE_CHARS};
 use crate::timestamp::{self, V1_FORMAT};
 use crate::tweet::{ParseError, Shape, Tweet};
 
@@ -14,7 +14,7 @@ const CROSS_CHECK_BYTES: usize = 4096;
 
 /// Takes `data` as one Kafka message and panics if an invariant fails:
 ///
-/// * neither parser panics, and every error is one line of bounded length;
+/// * neither parser panics, and every error, with its causes, is one line of bounded length;
 /// * whatever [`Tweet::parse`] accepts, [`Tweet::parse_for_counting`] accepts with the same
 ///   counting fields and hashtags (it only skips the author and place); the reverse may fail
 ///   only as a JSON error, on invalid UTF-8 inside a skipped object;
@@ -54,8 +54,9 @@ pub fn check_message(data: &[u8]) {
     check_created_at(&text);
 }
 
+/// The error as logs and dead-letter headers get it: with its causes.
 fn check_error(error: &ParseError) {
-    let message = error.to_string();
+    let message = with_causes(error);
     assert!(!message.is_empty());
     assert!(
         !message.chars().any(breaks_lines),

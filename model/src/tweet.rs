@@ -21,25 +21,19 @@ use crate::timestamp::{self, TimestampError};
 
 use lean::lean_wire;
 
-/// Why a message is not a usable tweet. The message names what was wrong on one line of at most
-/// a few hundred characters, whatever the input, because it goes into logs and dead-letter
-/// headers as it is.
+/// Why a message is not a usable tweet. The message and its causes (`source`), joined by
+/// `": "`, name what was wrong on one line of at most a few hundred characters, whatever the
+/// input, because they go into logs and dead-letter headers as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
     /// Nothing but whitespace: an empty Kafka message or a blank line.
     #[error("invalid tweet JSON: empty message")]
     Empty,
     /// Not JSON, truncated JSON, or a field of the wrong type.
-    #[error("invalid tweet JSON: {}", json_message(path, source))]
-    Json {
-        /// Where in the object it went wrong (`data.id`, `entities.hashtags[2].text`); empty
-        /// at the top level.
-        path: String,
-        /// serde_json's own error, with the line and column.
-        source: serde_json::Error,
-    },
+    #[error("invalid tweet JSON")]
+    Json(#[source] JsonError),
     /// Valid JSON that is not a tweet (a delete notice, a rate-limit message, an array, ...).
-    #[error("not a tweet: {0}")]
+    #[error("not a tweet")]
     NotATweet(#[source] NotATweet),
     /// An id that is not a decimal integer (quoted, cut when long).
     #[error("invalid tweet id {0}")]
@@ -47,6 +41,43 @@ pub enum ParseError {
     /// A `created_at` in neither API's format.
     #[error(transparent)]
     BadCreatedAt(#[from] TimestampError),
+}
+
+/// serde_json's error for a message, with where in the object it went wrong, on one line: the
+/// message quotes the input, which can hold anything. It stands for serde_json's error (its
+/// cause is serde_json's), so the two are not both in a chain of causes.
+#[derive(Debug)]
+pub struct JsonError {
+    /// Where in the object it went wrong (`data.id`, `entities.hashtags[2].text`); empty at the
+    /// top level.
+    path: String,
+    /// serde_json's own error, with the line and column.
+    error: serde_json::Error,
+}
+
+impl JsonError {
+    /// Where in the object it went wrong (`data.id`, `entities.hashtags[2].text`); empty at the
+    /// top level.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// serde_json's own error.
+    pub fn get_ref(&self) -> &serde_json::Error {
+        &self.error
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&json_message(&self.path, &self.error))
+    }
+}
+
+impl std::error::Error for JsonError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
 }
 
 /// What a valid JSON message that is not a tweet is instead.
@@ -447,10 +478,7 @@ fn explain<'a, T: Deserialize<'a>>(bytes: &'a [u8], error: serde_json::Error) ->
     let path = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
         .err()
         .map_or_else(String::new, |tracked| field_path(tracked.path()));
-    ParseError::Json {
-        path,
-        source: error,
-    }
+    ParseError::Json(JsonError { path, error })
 }
 
 /// `data.entities.hashtags[2]`: the known part of the path (serde_path_to_error writes `?` where

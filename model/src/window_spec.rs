@@ -35,19 +35,20 @@ impl fmt::Display for WindowDef {
 }
 
 /// Why a `--window` list could not be parsed: the entry that is wrong, and what is wrong with it.
+/// The message says what is wrong first, then where, so the problem is part of this error's
+/// own message rather than its `source` (which would print it again, after the entry).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{problem} in window \"{item}\"")]
 pub struct WindowSpecError {
     item: String,
-    #[source]
     problem: WindowProblem,
 }
 
-/// What is wrong with one entry of a `--window` list.
+/// What is wrong with one entry of a `--window` list: the kind of a [`WindowSpecError`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub(crate) enum WindowProblem {
-    #[error("{0}")]
-    Duration(#[source] humantime::DurationError),
+    #[error(transparent)]
+    Duration(humantime::DurationError),
     #[error("hopping needs SIZE/SLIDE, e.g. hopping:20s/10s")]
     NoSlide,
     #[error("the slide must not be longer than the size")]

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufWriter};
 
-use anyhow::{anyhow, bail};
+use anyhow::{bail, Context as _};
 use tracing::info;
 
 use common::cli::stop_on_signals;
@@ -34,7 +34,7 @@ type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
 /// Publishes from the configured source to the configured sink until the source ends, a limit
 /// is reached or a signal arrives; fails when a tweet was not acknowledged.
 pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
-    let shutdown = stop_on_signals().map_err(|e| anyhow!("cannot install signal handler: {e}"))?;
+    let shutdown = stop_on_signals().context("cannot install signal handler")?;
     let mut resume = open_checkpoint(settings)?;
     let skip = resume.as_ref().map_or(0, ResumeFile::line);
     let source = open_source(settings, &shutdown, skip)?;
@@ -88,7 +88,7 @@ fn ensure_kafka_topic(settings: &Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| anyhow!("cannot start runtime: {e}"))?;
+        .context("cannot start runtime")?;
     Ok(runtime.block_on(ensure_topic(&settings.kafka))?)
 }
 
@@ -140,7 +140,7 @@ fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<So
 fn synthetic_config(settings: &Settings, now_ms: i64) -> Result<SyntheticConfig, SourceError> {
     let start_ms = match &settings.synthetic.start {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-            .map_err(|e| SourceError::Config(format!("synthetic.start: {e}")))?
+            .map_err(SourceError::SyntheticStart)?
             .timestamp_millis(),
         None => now_ms,
     };

@@ -14,6 +14,7 @@ use tracing::error;
 
 use common::cli::{push, CommonArgs};
 use common::exit;
+use common::report::Report;
 use common::settings::Override;
 
 /// Publish tweets to Kafka from a replay file, a seeded synthetic generator or the Twitter API
@@ -140,7 +141,7 @@ fn main() -> ExitCode {
     match app::run(&settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            error!("{error}");
+            error!("{}", Report(error.as_ref()));
             exit::code(error.as_ref(), &app::EXIT_REASONS)
         }
     }

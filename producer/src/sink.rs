@@ -12,6 +12,7 @@ use rdkafka::ClientContext;
 use tracing::warn;
 
 use common::kafka::{producer_config, send_waiting};
+use common::report::Report;
 use common::settings::KafkaSettings;
 
 use crate::publish::resume::Acked;
@@ -32,12 +33,12 @@ pub(crate) trait TweetSink {
 /// A sink that cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SinkError {
-    #[error("cannot create Kafka producer: {0}")]
-    Create(KafkaError),
-    #[error("Kafka producer error: {0}")]
-    Produce(KafkaError),
-    #[error("cannot write to stdout: {0}")]
-    Stdout(io::Error),
+    #[error("cannot create Kafka producer")]
+    Create(#[source] KafkaError),
+    #[error("Kafka producer error")]
+    Produce(#[source] KafkaError),
+    #[error("cannot write to stdout")]
+    Stdout(#[source] io::Error),
 }
 
 /// A producer that cannot be created is a bad setting (usually a pass-through property); the
@@ -86,7 +87,7 @@ impl ProducerContext for TrackingContext {
             }
             Err((error, message)) => {
                 let key = message.key().map(String::from_utf8_lossy);
-                warn!(%error, key = key.as_deref().unwrap_or(""), "tweet not delivered");
+                warn!(error = %Report(error), key = key.as_deref().unwrap_or(""), "tweet not delivered");
                 tracking.failed += 1;
             }
         }
@@ -131,7 +132,7 @@ impl TweetSink for KafkaSink {
 
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError> {
         if let Err(error) = self.producer.flush(timeout) {
-            warn!(%error, "not every tweet was acknowledged before the flush timeout");
+            warn!(error = %Report(&error), "not every tweet was acknowledged before the flush timeout");
         }
         let tracking = self.producer.context().get();
         Ok((tracking.delivered, tracking.failed))

@@ -14,16 +14,14 @@ use crate::settings::KafkaSettings;
 /// A failure talking to the cluster during setup.
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaSetupError {
-    /// librdkafka rejected a property (usually a pass-through one). The message already holds
-    /// librdkafka's, so it is not also a `source`: the consumer logs setup errors with their
-    /// chain (`{:#}`), which would print it twice, and the producer logs only this message.
-    #[error("invalid Kafka client settings: {0}")]
-    Client(KafkaError),
+    /// librdkafka rejected a property (usually a pass-through one); its message is the source.
+    #[error("invalid Kafka client settings")]
+    Client(#[source] KafkaError),
     /// No answer from the brokers within [`SETUP_TIMEOUT`].
     #[error("cannot reach Kafka at {bootstrap} within {}s (is the broker running?)", SETUP_TIMEOUT.as_secs())]
     Unreachable { bootstrap: String },
     /// The cluster answered but refused to create the topic.
-    #[error("cannot create topic `{topic}` on {bootstrap}: {source}")]
+    #[error("cannot create topic `{topic}` on {bootstrap}")]
     CreateTopic {
         topic: String,
         bootstrap: String,

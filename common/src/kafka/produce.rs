@@ -11,6 +11,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, ClientContext};
 use tracing::warn;
 
+use crate::report::Report;
+
 /// Acknowledgement counts, shared with the delivery callback: a producer knows it lost nothing
 /// only when every message it handed over was acknowledged.
 #[derive(Debug, Default)]
@@ -34,7 +36,7 @@ impl ProducerContext for CountingContext {
             Ok(_) => self.deliveries.delivered.fetch_add(1, Ordering::Relaxed),
             Err((error, message)) => {
                 let key = message.key().map(String::from_utf8_lossy);
-                warn!(%error, topic = message.topic(), key = key.as_deref().unwrap_or(""), "message not delivered");
+                warn!(error = %Report(error), topic = message.topic(), key = key.as_deref().unwrap_or(""), "message not delivered");
                 self.deliveries.failed.fetch_add(1, Ordering::Relaxed)
             }
         };

@@ -13,12 +13,13 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::warn;
 
 use super::{is_transient, retry_transient, SETUP_TIMEOUT};
+use crate::report::Report;
 
 /// The poll loops handle end-of-partition, so only client-level problems are logged
 /// (docs/src/operations.md#librdkafka-consumer-errors-reported-twice).
 pub fn log_client_error(error: &KafkaError, reason: &str) {
     if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
-        warn!(%error, reason, "Kafka client error");
+        warn!(error = %Report(error), reason, "Kafka client error");
     }
 }
 

@@ -33,28 +33,48 @@ use crate::engine::window::Checkpoint;
 /// A failure to read or write checkpoints.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("Kafka: {0}")]
+    #[error("Kafka")]
     Kafka(#[from] KafkaError),
-    #[error("checkpoint record {key} was not acknowledged: {reason}")]
-    NotDelivered { key: String, reason: String },
+    /// The broker refused the record.
+    #[error("checkpoint record {key} was not acknowledged")]
+    NotDelivered {
+        key: String,
+        #[source]
+        source: KafkaError,
+    },
+    /// The flush ended without a delivery report of the record.
+    #[error("checkpoint record {key} was not acknowledged: no delivery report")]
+    NoReport { key: String },
     #[error("no checkpoint record of {key} at or after offset {pointer} of {topic} within {}s", SETUP_TIMEOUT.as_secs())]
     Missing {
         key: String,
         pointer: i64,
         topic: String,
     },
-    #[error("checkpoint record at offset {offset} of {topic} is unreadable: {reason}")]
+    #[error("checkpoint record at offset {offset} of {topic} is unreadable")]
     Unreadable {
         offset: i64,
         topic: String,
-        reason: String,
+        #[source]
+        source: Unreadable,
     },
-    #[error("the checkpoints topic {topic} did not answer within {}s: {source}", SETUP_TIMEOUT.as_secs())]
+    #[error("the checkpoints topic {topic} did not answer within {}s", SETUP_TIMEOUT.as_secs())]
     Unavailable {
         topic: String,
         #[source]
         source: KafkaError,
     },
+}
+
+/// What is wrong with a checkpoint record that was found.
+#[derive(Debug, thiserror::Error)]
+pub enum Unreadable {
+    /// Not a checkpoint record at all.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The record of another partition under this partition's key.
+    #[error("it is keyed {key} but holds {holds}")]
+    OtherPartition { key: String, holds: String },
 }
 
 impl CheckpointError {
@@ -116,11 +136,11 @@ impl CheckpointRecord {
 /// Remembers where each checkpoint record landed, from the delivery reports.
 #[derive(Default)]
 struct Landed {
-    by_key: Mutex<HashMap<String, Result<i64, String>>>,
+    by_key: Mutex<HashMap<String, Result<i64, KafkaError>>>,
 }
 
 impl Landed {
-    fn by_key(&self) -> MutexGuard<'_, HashMap<String, Result<i64, String>>> {
+    fn by_key(&self) -> MutexGuard<'_, HashMap<String, Result<i64, KafkaError>>> {
         self.by_key.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -133,7 +153,7 @@ impl ProducerContext for Landed {
     fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
         let (key, outcome) = match result {
             Ok(m) => (m.key(), Ok(m.offset())),
-            Err((e, m)) => (m.key(), Err(e.to_string())),
+            Err((e, m)) => (m.key(), Err(e.clone())),
         };
         let key = String::from_utf8_lossy(key.unwrap_or_default()).into_owned();
         self.by_key().insert(key, outcome);
@@ -221,18 +241,13 @@ impl CheckpointStore {
                 Some(Ok(offset)) => {
                     tpl.add_partition_offset(topic, record.partition, Offset::Offset(*offset))?
                 }
-                Some(Err(reason)) => {
+                Some(Err(source)) => {
                     return Err(CheckpointError::NotDelivered {
                         key,
-                        reason: reason.clone(),
+                        source: source.clone(),
                     })
                 }
-                None => {
-                    return Err(CheckpointError::NotDelivered {
-                        key,
-                        reason: "no delivery report".into(),
-                    })
-                }
+                None => return Err(CheckpointError::NoReport { key }),
             }
         }
         self.pointers.commit(&tpl, CommitMode::Sync)?;
@@ -285,18 +300,18 @@ impl CheckpointStore {
         while Instant::now() < deadline {
             match reader.poll(Duration::from_millis(100)) {
                 Some(Ok(m)) if m.key() == Some(key.as_bytes()) => {
-                    let unreadable = |reason: String| CheckpointError::Unreadable {
+                    let unreadable = |source: Unreadable| CheckpointError::Unreadable {
                         offset: m.offset(),
                         topic: self.topic.clone(),
-                        reason,
+                        source,
                     };
                     let record = CheckpointRecord::decode(m.payload().unwrap_or_default())
-                        .map_err(|e| unreadable(e.to_string()))?;
+                        .map_err(|e| unreadable(e.into()))?;
                     if record.key() != key {
-                        return Err(unreadable(format!(
-                            "it is keyed {key} but holds {}",
-                            record.key()
-                        )));
+                        return Err(unreadable(Unreadable::OtherPartition {
+                            key: key.to_owned(),
+                            holds: record.key(),
+                        }));
                     }
                     return Ok(record);
                 }

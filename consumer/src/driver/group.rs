@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context as _};
+use anyhow::Context as _;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::statistics::Statistics;
@@ -18,6 +18,7 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
 use common::kafka::log_client_error;
+use common::report::Report;
 
 use crate::driver::checkpoint::CheckpointError;
 use crate::engine::count::Checkpoints;
@@ -125,7 +126,7 @@ impl Member {
                 Rebalance::Assign(partitions) => self.assign(&partitions, stage, output)?,
                 Rebalance::Revoke(partitions) => self.revoke(&partitions, stage, output)?,
                 Rebalance::Failed(error) => {
-                    warn!(topic = %self.topic, %error, "rebalance failed");
+                    warn!(topic = %self.topic, error = %Report(&error), "rebalance failed");
                     self.give_up();
                 }
             }
@@ -152,13 +153,13 @@ impl Member {
         match output.make_durable(budget) {
             Ok(()) => {}
             Err(NotDurable::Pending(error)) => {
-                warn!(%error, topic = %self.topic, "output not acknowledged yet; checkpoint deferred");
+                warn!(error = %Report(error.as_ref()), topic = %self.topic, "output not acknowledged yet; checkpoint deferred");
                 return Ok(());
             }
             Err(NotDurable::Lost(error)) => return Err(error),
         }
         if let Err(error) = output.checkpoints.save(&self.topic, &changed, budget) {
-            warn!(%error, topic = %self.topic, "saving checkpoints failed; will retry");
+            warn!(error = %Report(&error), topic = %self.topic, "saving checkpoints failed; will retry");
             return Ok(());
         }
         let mut tpl = TopicPartitionList::new();
@@ -167,11 +168,11 @@ impl Member {
             if let Err(error) =
                 tpl.add_partition_offset(&self.topic, partition, Offset::Offset(cp.offset))
             {
-                warn!(partition, %error, "invalid offset to commit");
+                warn!(partition, error = %Report(&error), "invalid offset to commit");
             }
         }
         if let Err(error) = self.consumer.commit(&tpl, CommitMode::Async) {
-            warn!(%error, topic = %self.topic, "group offset commit failed (checkpoints are saved)");
+            warn!(error = %Report(&error), topic = %self.topic, "group offset commit failed (checkpoints are saved)");
         }
         Ok(())
     }
@@ -216,7 +217,7 @@ impl Member {
         stage.assigned(&arrivals, output)?;
         self.consumer
             .assign(&tpl)
-            .map_err(|error| anyhow!("cannot take partitions of {}: {error}", self.topic))
+            .with_context(|| format!("cannot take partitions of {}", self.topic))
     }
 
     /// The checkpoints of arriving partitions, waiting up to [`LOAD_BUDGET`] while the broker
@@ -230,7 +231,7 @@ impl Member {
         loop {
             match output.checkpoints.load(&self.topic, partitions) {
                 Err(error) if error.is_transient() && Instant::now() < deadline => {
-                    warn!(%error, topic = %self.topic, "checkpoints not readable yet; retrying");
+                    warn!(error = %Report(&error), topic = %self.topic, "checkpoints not readable yet; retrying");
                     std::thread::sleep(Duration::from_secs(1));
                 }
                 outcome => return outcome,
@@ -263,7 +264,7 @@ impl Member {
     /// them all).
     fn give_up(&self) {
         if let Err(error) = self.consumer.unassign() {
-            warn!(topic = %self.topic, %error, "cannot give up partitions");
+            warn!(topic = %self.topic, error = %Report(&error), "cannot give up partitions");
         }
     }
 }

@@ -13,6 +13,7 @@ use rdkafka::ClientConfig;
 use tracing::warn;
 
 use common::kafka::{read_topic, send_waiting, CountingProducer, Deliveries};
+use common::report::Report;
 
 use crate::driver::checkpoint::CheckpointStore;
 use crate::driver::sink::Sink;
@@ -83,7 +84,8 @@ impl Output {
         m: &BorrowedMessage<'_>,
         rejection: &Rejection,
     ) -> anyhow::Result<()> {
-        let reason = rejection.to_string();
+        // The whole reason on one line: a parse error's cause says what exactly is wrong.
+        let reason = Report(rejection).to_string();
         warn!(partition = m.partition(), offset = m.offset(), %reason, "rejected message dead-lettered");
         let payload = m.payload().unwrap_or_default();
         let kept = &payload[..payload.len().min(DLQ_MAX_BYTES)];

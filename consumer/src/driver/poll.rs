@@ -11,6 +11,7 @@ use rdkafka::message::Message;
 use tracing::{debug, info, warn};
 
 use common::kafka::SETUP_TIMEOUT;
+use common::report::Report;
 use common::shutdown::Shutdown;
 
 use crate::engine::stats::RunStats;
@@ -118,7 +119,7 @@ impl Driver {
             }
             // Already reported through the client context.
             Some(Err(error)) => {
-                debug!(%error, "consumer error");
+                debug!(error = %Report(&error), "consumer error");
                 false
             }
             None => false,
@@ -140,7 +141,7 @@ impl Driver {
                         .observe(m.offset(), m.payload().unwrap_or_default());
                 }
                 Err(KafkaError::PartitionEOF(_)) => {}
-                Err(error) => debug!(%error, "merge consumer error"),
+                Err(error) => debug!(error = %Report(&error), "merge consumer error"),
             }
         }
         self.merge

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use tracing::warn;
 
+use common::report::Report;
+
 /// The console and the counts file.
 pub struct Sink<W: Write> {
     /// `None` once the console failed (e.g. a closed pipe): tables are for people, so losing
@@ -40,7 +42,7 @@ impl<W: Write> Sink<W> {
                 .write_all(table.as_bytes())
                 .and_then(|()| console.flush())
             {
-                warn!(%error, "cannot write to the console; tables are no longer shown");
+                warn!(error = %Report(&error), "cannot write to the console; tables are no longer shown");
                 self.console = None;
             }
         }

@@ -9,6 +9,8 @@ use anyhow::Context as _;
 use rdkafka::message::{BorrowedMessage, Message};
 use tracing::{info, warn};
 
+use common::report::Report;
+
 use crate::engine::count::{Checkpoints, Pipeline, Rejection};
 use crate::engine::merge::{MergeStats, Merger};
 use crate::engine::partial::PartialMessage;
@@ -94,7 +96,7 @@ impl MergeStage {
         match PartialMessage::decode(payload) {
             Ok(message) => merger.observe(offset, message),
             Err(error) => {
-                warn!(offset, %error, "skipping a message the merge stage cannot read");
+                warn!(offset, error = %Report(&error), "skipping a message the merge stage cannot read");
                 merger.skip(offset);
             }
         }

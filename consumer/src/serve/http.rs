@@ -19,6 +19,7 @@ use serde::Deserialize;
 use tracing::{error, info};
 
 use common::kafka::consumer_config;
+use common::report::Report;
 use common::settings::Settings;
 use common::shutdown::Shutdown;
 
@@ -137,7 +138,7 @@ fn serve(
                     Err(e) => Err(e),
                 };
                 if let Err(error) = served {
-                    error!(%error, "the HTTP server stopped");
+                    error!(error = %Report(&error), "the HTTP server stopped");
                 }
             })
         })

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use common::kafka::{Reader, SETUP_TIMEOUT};
+use common::report::Report;
 use common::shutdown::Shutdown;
 
 use crate::serve::results_view::ResultsView;
@@ -31,10 +32,10 @@ const RETRY_AFTER: Duration = Duration::from_secs(5);
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ReadError {
     /// librdkafka rejected the client settings.
-    #[error("cannot create the result-topic reader: {0}")]
+    #[error("cannot create the result-topic reader")]
     Client(#[source] KafkaError),
     /// The cluster did not describe the topic.
-    #[error("cannot find the partitions of {topic}: {source}")]
+    #[error("cannot find the partitions of {topic}")]
     Metadata {
         topic: String,
         #[source]
@@ -44,7 +45,7 @@ pub(crate) enum ReadError {
     #[error("topic {0} has no partitions")]
     NoPartitions(String),
     /// The partitions' ends or the offsets for the lookback could not be looked up.
-    #[error("cannot find where to start reading {topic}: {source}")]
+    #[error("cannot find where to start reading {topic}")]
     Start {
         topic: String,
         #[source]
@@ -121,8 +122,8 @@ pub(crate) fn run(
         match follow(config, topic, lookback, live, stop) {
             Ok(()) => return,
             Err(error) => {
-                warn!(%error, "the HTTP view cannot read the result topic; retrying");
-                live.set_status(|s| s.error = Some(error.to_string()));
+                warn!(error = %Report(&error), "the HTTP view cannot read the result topic; retrying");
+                live.set_status(|s| s.error = Some(Report(&error).to_string()));
                 stop.sleep(RETRY_AFTER);
             }
         }
@@ -206,7 +207,7 @@ impl Reading {
                 Err(KafkaError::PartitionEOF(p)) => {
                     at_end.insert(p);
                 }
-                Err(error) => debug!(%error, "result reader error"),
+                Err(error) => debug!(error = %Report(&error), "result reader error"),
             }
             applied += 1;
             if applied >= BATCH {

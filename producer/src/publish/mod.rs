@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tracing::warn;
 
+use common::report::Report;
 use common::shutdown::Shutdown;
 
 use crate::sink::{SinkError, TweetSink};
@@ -225,7 +226,7 @@ fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
         return;
     };
     if let Err(error) = file.save(line) {
-        warn!(%error, "resume checkpoint not saved");
+        warn!(error = %Report(&error), "resume checkpoint not saved");
     }
 }
 
@@ -410,6 +411,7 @@ mod tests {
         }));
         let (s, r) = publish_all(input, &mut Recorder::default());
         assert_eq!(s.delivered, 1);
-        assert_eq!(r.unwrap_err().to_string(), "cannot read f: disk");
+        let error = r.unwrap_err();
+        assert_eq!(Report(&error).to_string(), "cannot read f: disk");
     }
 }

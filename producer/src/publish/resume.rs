@@ -44,12 +44,12 @@ impl Acked {
 /// A checkpoint file that is unusable.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ResumeError {
-    #[error("cannot read checkpoint {path}: {source}")]
+    #[error("cannot read checkpoint {path}")]
     Read {
         path: String,
         source: std::io::Error,
     },
-    #[error("checkpoint {path} is not a producer checkpoint: {source}")]
+    #[error("checkpoint {path} is not a producer checkpoint")]
     Invalid {
         path: String,
         source: serde_json::Error,
@@ -62,7 +62,7 @@ pub(crate) enum ResumeError {
         other: String,
         input: String,
     },
-    #[error("cannot write checkpoint {path}: {source}")]
+    #[error("cannot write checkpoint {path}")]
     Write {
         path: String,
         source: std::io::Error,

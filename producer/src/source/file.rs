@@ -6,6 +6,8 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
+use common::report::Report;
+
 use super::{Event, Record, SourceError};
 
 /// Reads records line by line; malformed lines become [`Event::Rejected`].
@@ -73,7 +75,7 @@ impl FileSource {
             }),
             Err(e) => Event::Rejected {
                 line: self.line,
-                reason: e.to_string(),
+                reason: Report(&e).to_string(),
             },
         }
     }
@@ -200,10 +202,10 @@ mod tests {
         let err = FileSource::open(Path::new("/nonexistent/tweets.jsonl"), 0)
             .err()
             .unwrap();
+        let reported = Report(&err).to_string();
         assert!(
-            err.to_string()
-                .starts_with("cannot read /nonexistent/tweets.jsonl: "),
-            "{err}"
+            reported.starts_with("cannot read /nonexistent/tweets.jsonl: "),
+            "{reported}"
         );
         let dir = tempfile::tempdir().unwrap();
         assert!(FileSource::open(dir.path(), 0).is_err());

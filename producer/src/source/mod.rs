@@ -6,6 +6,8 @@ pub(crate) mod twitter;
 
 use model::tweet::{ParseError, Tweet};
 
+use twitter::client::RunError;
+
 /// One tweet ready to publish: the original JSON bytes, the key Kafka needs, and its event time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
@@ -55,7 +57,7 @@ pub(crate) enum Event {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SourceError {
     /// Unreadable file, or an I/O error mid-way.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     File {
         path: String,
         #[source]
@@ -67,16 +69,21 @@ pub(crate) enum SourceError {
     /// A source setting that cannot work.
     #[error("{0}")]
     Config(String),
+    /// `synthetic.start` is not an RFC 3339 time.
+    #[error("synthetic.start")]
+    SyntheticStart(#[source] chrono::ParseError),
     /// The stream cannot be set up.
-    #[error("{0}")]
-    Stream(String),
+    #[error(transparent)]
+    Stream(RunError),
 }
 
 /// docs/src/operations.md, "Exit codes".
 impl common::exit::ExitReason for SourceError {
     fn exit_code(&self) -> i32 {
         match self {
-            SourceError::File { .. } | SourceError::Config(_) => common::exit::USAGE,
+            SourceError::File { .. } | SourceError::Config(_) | SourceError::SyntheticStart(_) => {
+                common::exit::USAGE
+            }
             SourceError::Credentials(_) => common::exit::CREDENTIALS,
             SourceError::Stream(_) => common::exit::FAILURE,
         }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::engine::window::Shape;
+use common::report::Report;
 
 const SHAPE: Shape = Shape {
     size_ms: 10_000,
@@ -291,6 +292,33 @@ fn bad_messages_are_rejected_with_their_reason_and_committed_past() {
             }
         )]
     );
+}
+
+/// The dead-letter reason is a rejection with its causes: a parse error's says what exactly is
+/// wrong, in the words the message has always had.
+#[test]
+fn a_rejection_is_reported_with_its_causes() {
+    let t0 = Instant::now();
+    let mut p = Pipeline::new(options());
+    p.assign(0, None, t0);
+    let cases: [(&[u8], &str); 3] = [
+        (b"[1, 2, 3]", "not a tweet: a JSON array, not an object"),
+        (
+            br#"{"delete":{"status":{"id_str":"4"}}}"#,
+            "not a tweet: an object with no id and no text (keys: \"delete\")",
+        ),
+        (
+            br#"{"id_str":5,"text":"x"}"#,
+            "invalid tweet JSON: id_str: invalid type: integer `5`, expected a string at line 1 \
+             column 11",
+        ),
+    ];
+    for (offset, (payload, reason)) in cases.into_iter().enumerate() {
+        let rejected = p
+            .process(0, offset as i64, Some(payload), None, t0)
+            .unwrap_err();
+        assert_eq!(Report(&rejected).to_string(), reason);
+    }
 }
 
 #[test]

@@ -11,6 +11,7 @@ use reqwest_oauth1::OAuthClientProvider;
 use serde::Deserialize;
 use tracing::{debug, error, info, warn};
 
+use common::report::Report;
 use common::settings::{Secret, StreamRule, TwitterSettings};
 use common::shutdown::Shutdown;
 
@@ -143,8 +144,8 @@ impl StreamSpec {
         format!("{}{path}", self.settings.api_base.trim_end_matches('/'))
     }
 
-    /// Sends the stream request; an error is a network failure described in one line.
-    async fn open(&self, http: &reqwest::Client) -> Result<reqwest::Response, String> {
+    /// Sends the stream request; an error is a network failure.
+    async fn open(&self, http: &reqwest::Client) -> Result<reqwest::Response, OpenError> {
         match &self.auth {
             Auth::OAuth1 {
                 consumer_key,
@@ -161,7 +162,7 @@ impl StreamSpec {
                     .form(&self.v1_params())
                     .send()
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(OpenError::from)
             }
             Auth::Bearer(token) => {
                 let s = &self.settings;
@@ -175,7 +176,7 @@ impl StreamSpec {
                     ])
                     .send()
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(OpenError::from)
             }
         }
     }
@@ -253,19 +254,19 @@ async fn rules_call<T: serde::de::DeserializeOwned>(
     let response = request
         .send()
         .await
-        .map_err(|e| RunError::Rules(e.to_string()))?;
+        .map_err(|e| RunError::Rules(e.into()))?;
     let status = response.status().as_u16();
     if status == 401 || status == 403 {
         return Err(RunError::Credentials { status });
     }
     if !response.status().is_success() {
-        return Err(RunError::Rules(format!("HTTP {status}")));
+        return Err(RunError::Rules(RulesError::Status(status)));
     }
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| RunError::Rules(e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| RunError::Rules(format!("unexpected response: {e}")))
+        .map_err(|e| RunError::Rules(e.into()))?;
+    serde_json::from_slice(&bytes).map_err(|e| RunError::Rules(RulesError::Response(e)))
 }
 
 /// Why the stream loop gave up.
@@ -273,8 +274,37 @@ async fn rules_call<T: serde::de::DeserializeOwned>(
 pub(crate) enum RunError {
     #[error("Twitter rejected the credentials (HTTP {status}): check CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET or TWITTER_BEARER_TOKEN")]
     Credentials { status: u16 },
-    #[error("cannot sync the v2 stream rules: {0}")]
-    Rules(String),
+    #[error("cannot sync the v2 stream rules")]
+    Rules(#[source] RulesError),
+    /// The HTTP client could not be set up (e.g. its TLS backend).
+    #[error("cannot create the HTTP client")]
+    Client(#[source] reqwest::Error),
+    /// The stream thread's async runtime could not be started.
+    #[error("cannot start runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// Why the stream request got no response: the signed (v1.1) or plain (v2) request failed.
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error(transparent)]
+    Signed(#[from] reqwest_oauth1::Error),
+    #[error(transparent)]
+    Plain(#[from] reqwest::Error),
+}
+
+/// Why the v2 stream rules could not be read or changed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RulesError {
+    /// No answer (the request or the response body failed).
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// An answer other than success or a credentials failure.
+    #[error("HTTP {0}")]
+    Status(u16),
+    /// A success whose body is not what the API documents.
+    #[error("unexpected response")]
+    Response(#[source] serde_json::Error),
 }
 
 /// How one connection ended: why, and whether it delivered anything first.
@@ -310,7 +340,7 @@ async fn follow(
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| RunError::Rules(e.to_string()))?;
+        .map_err(RunError::Client)?;
     spec.sync_rules(&http).await?;
     let mut backoff = Backoff::new();
     loop {
@@ -340,7 +370,7 @@ async fn read_once(
     let mut response = match spec.open(http).await {
         Ok(r) => r,
         Err(error) => {
-            warn!(%error, "cannot connect to the stream");
+            warn!(error = %Report(&error), "cannot connect to the stream");
             return failed(Failure::Network, false);
         }
     };
@@ -361,7 +391,7 @@ async fn read_once(
                 return failed(Failure::Network, healthy);
             }
             Ok(Err(error)) => {
-                warn!(%error, partial_bytes = framer.pending_bytes(), "stream connection lost");
+                warn!(error = %Report(&error), partial_bytes = framer.pending_bytes(), "stream connection lost");
                 return failed(Failure::Network, healthy);
             }
             Ok(Ok(None)) => {
@@ -406,7 +436,7 @@ fn handle_frame(
         Ok(kind) => kind,
         Err(error) => {
             stats.malformed.fetch_add(1, Ordering::Relaxed);
-            warn!(%error, "malformed stream message; skipped");
+            warn!(error = %Report(&error), "malformed stream message; skipped");
             return None;
         }
     };
@@ -441,7 +471,7 @@ fn publish_tweet(
         Ok(record) => record,
         Err(error) => {
             stats.malformed.fetch_add(1, Ordering::Relaxed);
-            warn!(%error, "unusable tweet in the stream; skipped");
+            warn!(error = %Report(&error), "unusable tweet in the stream; skipped");
             return;
         }
     };

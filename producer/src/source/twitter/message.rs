@@ -136,7 +136,7 @@ pub(crate) enum ClassifyError {
     Empty,
     /// The message is not valid JSON: truncated, malformed, followed by
     /// trailing data, or nested deeper than serde_json's recursion limit.
-    #[error("message is not valid JSON: {0}")]
+    #[error("message is not valid JSON")]
     InvalidJson(#[source] serde_json::Error),
     /// The message is valid JSON but not an object.
     #[error("message is JSON {found}, not an object")]

@@ -37,7 +37,7 @@ impl TwitterSource {
             let outcome = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| RunError::Rules(format!("cannot start runtime: {e}")))
+                .map_err(RunError::Runtime)
                 .and_then(|rt| rt.block_on(run(&spec, &tx, &TokioClock, &stats, &worker_halt)));
             info!(
                 tweets = stats.tweets.load(Ordering::Relaxed),
@@ -50,8 +50,9 @@ impl TwitterSource {
             );
             if let Err(error) = outcome {
                 let error = match error {
+                    // Our own message, naming the settings to check.
                     RunError::Credentials { .. } => SourceError::Credentials(error.to_string()),
-                    RunError::Rules(_) => SourceError::Stream(error.to_string()),
+                    _ => SourceError::Stream(error),
                 };
                 let _ = tx.send(Err(error));
             }

@@ -1,4 +1,5 @@
 use super::*;
+use common::report::Report;
 
 fn v1(json: &str) -> Kind {
     classify(Api::V1, json.as_bytes()).expect("classifies")
@@ -264,9 +265,10 @@ fn truncated_and_malformed_json() {
         for api in [Api::V1, Api::V2] {
             let err = classify(api, input).unwrap_err();
             assert!(matches!(err, ClassifyError::InvalidJson(_)), "{err}");
+            let reported = Report(&err).to_string();
             assert!(
-                err.to_string().starts_with("message is not valid JSON: "),
-                "{err}"
+                reported.starts_with("message is not valid JSON: "),
+                "{reported}"
             );
         }
     }
