@@ -11,9 +11,9 @@ use signal_hook::iterator::Signals;
 use tracing::warn;
 
 use crate::exit;
-use crate::report::Report;
 use crate::settings::{Override, Settings};
 use crate::shutdown::Shutdown;
+use model::report::Report;
 
 /// Flags shared by producer and consumer.
 #[derive(Debug, Args)]

@@ -590,7 +590,7 @@ fn normalise_property_names(props: BTreeMap<String, String>) -> BTreeMap<String,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Report;
+    use model::report::Report;
     use std::collections::HashMap;
 
     fn env(vars: &[(&str, &str)]) -> Environment {

@@ -12,8 +12,8 @@ use tracing::error;
 
 use common::cli::{push, CommonArgs};
 use common::exit;
-use common::report::Report;
 use common::settings::Override;
+use model::report::Report;
 
 /// Count trending hashtags from the raw-twitter topic in event-time windows.
 ///

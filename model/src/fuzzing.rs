@@ -5,7 +5,8 @@
 use chrono::DateTime;
 
 use crate::hashtag::{self, is_hashtag_char, is_hashtag_letter, UrlScan};
-use crate::snippet::{breaks_lines, with_causes, MAX_MESSAGE_CHARS};
+use crate::report::Report;
+use crate::snippet::{breaks_lines, MAX_MESSAGE_CHARS};
 use crate::timestamp::{self, V1_FORMAT};
 use crate::tweet::{ParseError, Shape, Tweet};
 
@@ -56,7 +57,7 @@ pub fn check_message(data: &[u8]) {
 
 /// The error as logs and dead-letter headers get it: with its causes.
 fn check_error(error: &ParseError) {
-    let message = with_causes(error);
+    let message = Report(error).to_string();
     assert!(!message.is_empty());
     assert!(
         !message.chars().any(breaks_lines),

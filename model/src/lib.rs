@@ -1,11 +1,13 @@
 //! The pure core of the pipeline's data: the tweet model (v1.1 and v2 shapes) and its parsers,
-//! hashtag extraction, `created_at` timestamps and the `--window` syntax. Nothing here talks to
+//! hashtag extraction, `created_at` timestamps, the `--window` syntax, and how an error is shown
+//! with its causes (`report`, which both binaries use). Nothing here talks to
 //! Kafka, the network or files, so the fuzz target and the benchmarks link only this.
 
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod hashtag;
 mod json_scan;
+pub mod report;
 mod snippet;
 pub mod timestamp;
 pub mod tweet;

@@ -64,19 +64,6 @@ pub(crate) fn one_line(message: &str) -> String {
     format!("{}…{}", &line[..head_end], &line[tail_start..])
 }
 
-/// `error` and its causes joined by `": "`: the text logs and dead-letter headers get (the
-/// binaries report errors so, with `common::report::Report`).
-#[cfg(any(test, feature = "fuzzing"))]
-pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        write!(text, ": {error}").expect("writing to a String");
-        cause = error.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

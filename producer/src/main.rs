@@ -14,8 +14,8 @@ use tracing::error;
 
 use common::cli::{push, CommonArgs};
 use common::exit;
-use common::report::Report;
 use common::settings::Override;
+use model::report::Report;
 
 /// Publish tweets to Kafka from a replay file, a seeded synthetic generator or the Twitter API
 /// (twitter-v1: CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET; twitter-v2:

@@ -12,8 +12,8 @@ use rdkafka::ClientContext;
 use tracing::warn;
 
 use common::kafka::{producer_config, send_waiting};
-use common::report::Report;
 use common::settings::KafkaSettings;
+use model::report::Report;
 
 use crate::publish::resume::Acked;
 use crate::source::Record;

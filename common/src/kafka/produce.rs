@@ -11,7 +11,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, ClientContext};
 use tracing::warn;
 
-use crate::report::Report;
+use model::report::Report;
 
 /// Acknowledgement counts, shared with the delivery callback: a producer knows it lost nothing
 /// only when every message it handed over was acknowledged.

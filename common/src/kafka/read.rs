@@ -13,7 +13,7 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::warn;
 
 use super::{is_transient, retry_transient, SETUP_TIMEOUT};
-use crate::report::Report;
+use model::report::Report;
 
 /// The poll loops handle end-of-partition, so only client-level problems are logged
 /// (docs/src/operations.md#librdkafka-consumer-errors-reported-twice).

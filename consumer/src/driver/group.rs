@@ -18,7 +18,7 @@ use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
 use common::kafka::log_client_error;
-use common::report::Report;
+use model::report::Report;
 
 use crate::driver::checkpoint::CheckpointError;
 use crate::engine::count::Checkpoints;

@@ -13,7 +13,7 @@ use rdkafka::ClientConfig;
 use tracing::warn;
 
 use common::kafka::{read_topic, send_waiting, CountingProducer, Deliveries};
-use common::report::Report;
+use model::report::Report;
 
 use crate::driver::checkpoint::CheckpointStore;
 use crate::driver::sink::Sink;

@@ -11,8 +11,8 @@ use rdkafka::message::Message;
 use tracing::{debug, info, warn};
 
 use common::kafka::SETUP_TIMEOUT;
-use common::report::Report;
 use common::shutdown::Shutdown;
+use model::report::Report;
 
 use crate::engine::stats::RunStats;
 use crate::serve::metrics::Metrics;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tracing::warn;
 
-use common::report::Report;
+use model::report::Report;
 
 /// The console and the counts file.
 pub struct Sink<W: Write> {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use rdkafka::message::{BorrowedMessage, Message};
 use tracing::{info, warn};
 
-use common::report::Report;
+use model::report::Report;
 
 use crate::engine::count::{Checkpoints, Pipeline, Rejection};
 use crate::engine::merge::{MergeStats, Merger};

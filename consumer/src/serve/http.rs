@@ -19,9 +19,9 @@ use serde::Deserialize;
 use tracing::{error, info};
 
 use common::kafka::consumer_config;
-use common::report::Report;
 use common::settings::Settings;
 use common::shutdown::Shutdown;
+use model::report::Report;
 
 use crate::serve::metrics::{render, Metrics, CONTENT_TYPE};
 use crate::serve::results_reader::{self, LiveView};

@@ -16,8 +16,8 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use common::kafka::{Reader, SETUP_TIMEOUT};
-use common::report::Report;
 use common::shutdown::Shutdown;
+use model::report::Report;
 
 use crate::serve::results_view::ResultsView;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::snippet::with_causes;
+use crate::report::Report;
 use proptest::prelude::*;
 
 const V1_TWEET: &str = r##"{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1050118621198921728,"id_str":"1050118621198921728","text":"To make room for more expression, we will now count all emojis as equal #Twitter #emoji","truncated":false,"entities":{"hashtags":[{"text":"Twitter","indices":[72,80]},{"text":"emoji","indices":[81,87]}],"urls":[],"user_mentions":[]},"user":{"id":6253282,"id_str":"6253282","screen_name":"TwitterAPI","name":"Twitter API"},"lang":"en","place":{"id":"01a9a39529b27f36","full_name":"Manhattan, NY","country_code":"US"},"coordinates":{"type":"Point","coordinates":[-73.99,40.73]}}"##;
@@ -113,7 +113,7 @@ fn bad_input_is_a_clear_error() {
         (br#"{"id_str":"1","text":5}"#, "invalid type"),
     ];
     for (input, expected) in cases {
-        let err = with_causes(&Tweet::parse(input).unwrap_err());
+        let err = Report(&Tweet::parse(input).unwrap_err()).to_string();
         assert!(err.contains(expected), "{input:?}: {err}");
     }
     assert!(Tweet::parse(b"\xff\xfe").is_err());
@@ -262,7 +262,7 @@ fn the_bad_input_catalogue_gives_clear_errors_in_linear_time() {
                     (got != (*id, *created_at_ms, *n)).then(|| format!("parsed as {got:?}"))
                 }
                 (Rejected(variant, expected), Err(e)) => {
-                    let message = with_causes(&e);
+                    let message = Report(&e).to_string();
                     if !variant(&e) {
                         Some(format!("wrong kind of error: {e:?}"))
                     } else if !message.contains(expected)
@@ -290,7 +290,7 @@ fn the_bad_input_catalogue_gives_clear_errors_in_linear_time() {
 #[test]
 fn invalid_utf8_in_the_author_fails_only_the_full_parse() {
     let input = b"{\"id_str\":\"1\",\"text\":\"#t\",\"user\":{\"name\":\"\xff\"}}";
-    let err = with_causes(&Tweet::parse(input).unwrap_err());
+    let err = Report(&Tweet::parse(input).unwrap_err()).to_string();
     assert_eq!(
         err,
         "invalid tweet JSON: user: invalid unicode code point at line 1 column 43"

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use common::report::Report;
 use common::shutdown::Shutdown;
+use model::report::Report;
 
 use crate::sink::{SinkError, TweetSink};
 use crate::source::{Event, SourceError};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
-use common::report::Report;
+use model::report::Report;
 
 use super::{Event, Record, SourceError};
 

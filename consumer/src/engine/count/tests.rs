@@ -1,6 +1,6 @@
 use super::*;
 use crate::engine::window::Shape;
-use common::report::Report;
+use model::report::Report;
 
 const SHAPE: Shape = Shape {
     size_ms: 10_000,

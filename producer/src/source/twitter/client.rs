@@ -11,9 +11,9 @@ use reqwest_oauth1::OAuthClientProvider;
 use serde::Deserialize;
 use tracing::{debug, error, info, warn};
 
-use common::report::Report;
 use common::settings::{Secret, StreamRule, TwitterSettings};
 use common::shutdown::Shutdown;
+use model::report::Report;
 
 use super::backoff::{Backoff, Decision, Failure};
 use super::framing::{Frame, LineFramer};

@@ -1,5 +1,5 @@
 use super::*;
-use common::report::Report;
+use model::report::Report;
 
 fn v1(json: &str) -> Kind {
     classify(Api::V1, json.as_bytes()).expect("classifies")

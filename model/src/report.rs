@@ -14,7 +14,7 @@ use std::fmt;
 /// An error and its causes, displayed on one line joined by `": "`, each cause once.
 ///
 /// ```
-/// # use common::report::Report;
+/// # use model::report::Report;
 /// let error = std::io::Error::other("disk full");
 /// assert_eq!(Report(&error).to_string(), "disk full");
 /// ```
