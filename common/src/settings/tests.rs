@@ -1,0 +1,175 @@
+use super::*;
+use model::report::Report;
+use std::collections::HashMap;
+
+fn env(vars: &[(&str, &str)]) -> Environment {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Environment::with_prefix(ENV_PREFIX).source(Some(map))
+}
+
+fn load(file: Option<&Path>, overrides: &[Override], vars: &[(&str, &str)]) -> Settings {
+    Settings::load_with_env(file, overrides, env(vars)).expect("settings load")
+}
+
+/// The error as the binaries report it: with its cause.
+fn load_err(file: Option<&Path>, overrides: &[Override], vars: &[(&str, &str)]) -> String {
+    let error =
+        Settings::load_with_env(file, overrides, env(vars)).expect_err("settings must be rejected");
+    Report(&error).to_string()
+}
+
+#[test]
+fn defaults_load() {
+    let s = load(None, &[], &[]);
+    assert_eq!(s.kafka.topic, "raw-twitter");
+    assert_eq!(s.kafka.partitions, 3);
+    assert_eq!(s.consumer.window, [WindowDef::Tumbling { size_ms: 10_000 }]);
+    assert_eq!(s.consumer.top, 10);
+    assert_eq!(s.consumer.auto_offset_reset, OffsetReset::Earliest);
+    assert_eq!(s.producer.source, SourceKind::Synthetic);
+    assert!(s.consumer.sentiment, "on by default: it costs little");
+    let s = load(None, &[], &[("TRENDS__CONSUMER__SENTIMENT", "false")]);
+    assert!(!s.consumer.sentiment);
+    let msg = load_err(
+        None,
+        &[Override::new("consumer.sentiment_sample", 1.5)],
+        &[],
+    );
+    assert!(msg.contains("`consumer.sentiment_sample`"), "{msg}");
+}
+
+#[test]
+fn layers_apply_in_order_file_env_flags() {
+    let dir = std::env::temp_dir().join(format!("trends-settings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("c.toml");
+    std::fs::write(
+        &path,
+        "[consumer]\ntop = 3\nwindow = \"1m\"\ngroup_id = \"from-file\"\n",
+    )
+    .unwrap();
+    let vars = [
+        ("TRENDS__CONSUMER__TOP", "5"),
+        ("TRENDS__KAFKA__TOPIC", "env-topic"),
+    ];
+    let s = load(Some(&path), &[], &vars);
+    assert_eq!(s.consumer.top, 5, "env beats file");
+    assert_eq!(
+        s.consumer.window,
+        [WindowDef::Tumbling { size_ms: 60_000 }],
+        "file beats defaults"
+    );
+    assert_eq!(s.kafka.topic, "env-topic");
+    let s = load(Some(&path), &[Override::new("consumer.top", 7_i64)], &vars);
+    assert_eq!(s.consumer.top, 7, "flags beat env");
+    assert_eq!(s.consumer.group_id, "from-file");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn passthrough_properties_from_env_use_dotted_names() {
+    let s = load(
+        None,
+        &[],
+        &[
+            ("TRENDS__KAFKA__PROPERTIES__SASL_PASSWORD", "hunter2"),
+            ("TRENDS__KAFKA__PROPERTIES__SECURITY_PROTOCOL", "SASL_SSL"),
+        ],
+    );
+    assert_eq!(s.kafka.properties["sasl.password"], "hunter2");
+    assert_eq!(s.kafka.properties["security.protocol"], "SASL_SSL");
+    let shown = format!("{:?}", s.kafka);
+    assert!(
+        !shown.contains("hunter2"),
+        "secret leaked into Debug: {shown}"
+    );
+}
+
+#[test]
+fn synthetic_event_time_follows_the_rate_unless_set() {
+    let s = load(None, &[], &[]);
+    assert_eq!(s.synthetic.effective_events_per_second(), 100.0);
+    let s = load(None, &[Override::new("synthetic.rate", 500.0)], &[]);
+    assert_eq!(s.synthetic.effective_events_per_second(), 500.0);
+    let s = load(
+        None,
+        &[
+            Override::new("synthetic.rate", 500.0),
+            Override::new("synthetic.events_per_second", 20.0),
+        ],
+        &[],
+    );
+    assert_eq!(s.synthetic.effective_events_per_second(), 20.0);
+    let msg = load_err(
+        None,
+        &[Override::new("synthetic.events_per_second", 0.0)],
+        &[],
+    );
+    assert!(msg.contains("synthetic.events_per_second"), "{msg}");
+}
+
+#[test]
+fn http_is_off_unless_given_an_address() {
+    let s = load(None, &[], &[]);
+    assert_eq!(s.consumer.http, None);
+    let s = load(
+        None,
+        &[Override::new("consumer.http", "127.0.0.1:8080")],
+        &[],
+    );
+    assert_eq!(s.consumer.http, Some("127.0.0.1:8080".parse().unwrap()));
+    let msg = load_err(None, &[Override::new("consumer.http", "localhost")], &[]);
+    assert!(msg.contains("consumer.http"), "{msg}");
+    let msg = load_err(None, &[Override::new("consumer.http_history", 0_i64)], &[]);
+    assert!(msg.contains("`consumer.http_history`"), "{msg}");
+}
+
+#[test]
+fn bad_type_names_the_key() {
+    let msg = load_err(None, &[], &[("TRENDS__CONSUMER__TOP", "many")]);
+    assert!(msg.contains("consumer.top"), "{msg}");
+}
+
+#[test]
+fn bad_duration_names_the_key() {
+    let msg = load_err(None, &[Override::new("consumer.window", "ten")], &[]);
+    assert!(msg.contains("consumer.window"), "{msg}");
+}
+
+#[test]
+fn out_of_range_names_the_key() {
+    let msg = load_err(None, &[Override::new("consumer.top", 0_i64)], &[]);
+    assert!(msg.contains("`consumer.top`"), "{msg}");
+    let msg = load_err(None, &[Override::new("producer.source", "file")], &[]);
+    assert!(msg.contains("producer.file"), "{msg}");
+}
+
+#[test]
+fn unknown_enum_value_names_the_key() {
+    let msg = load_err(
+        None,
+        &[Override::new("consumer.auto_offset_reset", "middle")],
+        &[],
+    );
+    assert!(msg.contains("auto_offset_reset"), "{msg}");
+}
+
+#[test]
+fn unknown_key_in_file_is_rejected() {
+    let dir = std::env::temp_dir().join(format!("trends-settings-u-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("c.toml");
+    std::fs::write(&path, "[consumer]\nwindow_size = \"1m\"\n").unwrap();
+    let msg = load_err(Some(&path), &[], &[]);
+    assert!(msg.contains("window_size"), "{msg}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn missing_file_is_an_error_naming_it() {
+    let msg = load_err(Some(Path::new("/nonexistent/trends.toml")), &[], &[]);
+    assert!(msg.contains("/nonexistent/trends.toml"), "{msg}");
+}
