@@ -91,6 +91,27 @@ fn serve_connection(shared: &Shared, endpoint: Endpoint, connection: Connection)
     }
 }
 
+/// Records a well-formed attempt and plays its scripted connection, or answers 401 with the
+/// API version's error body when the credentials are wrong.
+fn answer(
+    shared: &Shared,
+    endpoint: Endpoint,
+    authorized: bool,
+    params: Vec<(String, String)>,
+    unauthorized: &'static str,
+) -> Response {
+    match record_attempt(
+        shared,
+        endpoint,
+        authorized,
+        params,
+        StatusCode::UNAUTHORIZED,
+    ) {
+        Some(connection) => serve_connection(shared, endpoint, connection),
+        None => json_response(StatusCode::UNAUTHORIZED, unauthorized),
+    }
+}
+
 /// `POST /1.1/statuses/filter.json`.
 pub(super) async fn v1_filter(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let endpoint = Endpoint::V1Filter;
@@ -106,16 +127,7 @@ pub(super) async fn v1_filter(State(shared): State<Arc<Shared>>, req: Request) -
         }
     };
     let authorized = oauth_valid(&shared.creds, &method, &headers, &uri, &params);
-    match record_attempt(
-        &shared,
-        endpoint,
-        authorized,
-        params,
-        StatusCode::UNAUTHORIZED,
-    ) {
-        Some(connection) => serve_connection(&shared, endpoint, connection),
-        None => json_response(StatusCode::UNAUTHORIZED, V1_UNAUTHORIZED),
-    }
+    answer(&shared, endpoint, authorized, params, V1_UNAUTHORIZED)
 }
 
 /// `GET /2/tweets/search/stream`.
@@ -129,14 +141,5 @@ pub(super) async fn v2_stream(State(shared): State<Arc<Shared>>, req: Request) -
             return bad_request_response(endpoint, &err);
         }
     };
-    match record_attempt(
-        &shared,
-        endpoint,
-        authorized,
-        params,
-        StatusCode::UNAUTHORIZED,
-    ) {
-        Some(connection) => serve_connection(&shared, endpoint, connection),
-        None => json_response(StatusCode::UNAUTHORIZED, V2_UNAUTHORIZED),
-    }
+    answer(&shared, endpoint, authorized, params, V2_UNAUTHORIZED)
 }
