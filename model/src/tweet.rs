@@ -282,16 +282,20 @@ fn cow(s: Option<Str<'_>>) -> Option<Cow<'_, str>> {
 /// How the author, place and coordinates objects are read: kept as raw JSON for later, or
 /// skipped.
 trait Kept<'a>: Deserialize<'a> {
+    /// Whether the author, place and coordinates are available from the parsed tweet.
+    const KEEPS: bool;
     fn raw(self) -> Option<&'a RawValue>;
 }
 
 impl<'a> Kept<'a> for &'a RawValue {
+    const KEEPS: bool = true;
     fn raw(self) -> Option<&'a RawValue> {
         Some(self)
     }
 }
 
 impl<'a> Kept<'a> for IgnoredAny {
+    const KEEPS: bool = false;
     fn raw(self) -> Option<&'a RawValue> {
         None
     }
@@ -303,7 +307,9 @@ impl<'a> Kept<'a> for IgnoredAny {
 struct Wire<'a, X> {
     #[serde(borrow)]
     data: Option<V2Data<'a>>,
-    includes: Option<X>,
+    /// Kept whole in both paths: a v2 retweet's original is in `includes.tweets`.
+    #[serde(borrow)]
+    includes: Option<&'a RawValue>,
     #[serde(borrow)]
     id_str: Option<Str<'a>>,
     id: Option<u64>,
@@ -322,7 +328,22 @@ struct Wire<'a, X> {
     user: Option<X>,
     place: Option<X>,
     coordinates: Option<X>,
-    retweeted_status: Option<IgnoredAny>,
+    #[serde(borrow)]
+    retweeted_status: Option<Original<'a>>,
+}
+
+/// A v1.1 retweet's original: its full text and hashtags, which the retweet's own `text`
+/// (`RT @user: ` + the original, cut at 140 characters) and `entities` may have lost.
+#[derive(Deserialize)]
+struct Original<'a> {
+    #[serde(borrow)]
+    text: Option<Str<'a>>,
+    #[serde(borrow)]
+    full_text: Option<Str<'a>>,
+    #[serde(borrow)]
+    extended_tweet: Option<Extended<'a>>,
+    #[serde(borrow)]
+    entities: Option<Entities<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -413,6 +434,47 @@ struct V2Geo<'a> {
 struct Reference<'a> {
     #[serde(borrow, rename = "type")]
     kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    id: Option<Str<'a>>,
+}
+
+/// The tweets a v2 message's `includes` holds (the originals of retweets and quotes), with
+/// what counting needs of them.
+#[derive(Deserialize)]
+struct IncludedTweets<'a> {
+    #[serde(borrow, default)]
+    tweets: Vec<IncludedTweet<'a>>,
+}
+
+#[derive(Deserialize)]
+struct IncludedTweet<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+    #[serde(borrow)]
+    entities: Option<Entities<'a>>,
+    #[serde(borrow)]
+    note_tweet: Option<NoteTweet<'a>>,
+}
+
+/// The included tweet with id `id`, if `includes` holds it (a deleted or protected original
+/// is missing).
+fn included<'a>(includes: Option<&'a RawValue>, id: &str) -> Option<IncludedTweet<'a>> {
+    let all: IncludedTweets<'a> = serde_json::from_str(includes?.get()).ok()?;
+    all.tweets.into_iter().find(|t| t.id == id)
+}
+
+/// A v2 tweet's whole text and entities: its `note_tweet`'s when it is long.
+fn note_or_text<'a>(
+    note: Option<NoteTweet<'a>>,
+    text: Cow<'a, str>,
+    entities: Option<Entities<'a>>,
+) -> (Cow<'a, str>, Option<Entities<'a>>) {
+    match note {
+        Some(note) => (note.text, note.entities.or(entities)),
+        None => (text, entities),
+    }
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -444,7 +506,7 @@ fn from_wire<'a, X: Kept<'a>>(
     bytes: &[u8],
 ) -> Result<Tweet<'a>, ParseError> {
     match wire.data.take() {
-        Some(data) => from_v2(data, wire.includes.and_then(Kept::raw)),
+        Some(data) => from_v2(data, wire.includes, X::KEEPS),
         None => from_v1(wire, bytes),
     }
 }
@@ -611,16 +673,14 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, 
             }))
         }
     };
-    let (text, entities) = match v1.extended_tweet {
-        Some(Extended {
-            full_text: Some(full),
-            entities,
-        }) => (full.0, entities.or(v1.entities)),
-        _ => match v1.full_text.or(v1.text) {
-            Some(text) => (text.0, v1.entities),
-            None => return Err(ParseError::NotATweet(NotATweet::NoText)),
-        },
-    };
+    let is_retweet = v1.retweeted_status.is_some();
+    let own = full_text_of(v1.extended_tweet, v1.full_text.or(v1.text), v1.entities)
+        .ok_or(ParseError::NotATweet(NotATweet::NoText))?;
+    // A retweet counts its original's hashtags and scores its original's text, as Twitter does.
+    let (text, entities) = v1
+        .retweeted_status
+        .and_then(|o| full_text_of(o.extended_tweet, o.full_text.or(o.text), o.entities))
+        .unwrap_or(own);
     Ok(Tweet {
         shape: Shape::V1,
         id,
@@ -628,7 +688,7 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, 
         text,
         entity_hashtags: tags(entities),
         lang: cow(v1.lang),
-        is_retweet: v1.retweeted_status.is_some(),
+        is_retweet,
         lazy: Lazy::V1 {
             user: v1.user.and_then(Kept::raw),
             place: v1.place.and_then(Kept::raw),
@@ -637,10 +697,39 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, 
     })
 }
 
-fn from_v2<'a>(data: V2Data<'a>, includes: Option<&'a RawValue>) -> Result<Tweet<'a>, ParseError> {
-    let (text, entities) = match data.note_tweet {
-        Some(note) => (note.text, note.entities.or(data.entities)),
-        None => (data.text, data.entities),
+/// A v1.1 tweet's whole text and its entities: `extended_tweet`'s when it has one (compat
+/// mode), else the `full_text` or `text` given.
+fn full_text_of<'a>(
+    extended: Option<Extended<'a>>,
+    text: Option<Str<'a>>,
+    entities: Option<Entities<'a>>,
+) -> Option<(Cow<'a, str>, Option<Entities<'a>>)> {
+    match extended {
+        Some(Extended {
+            full_text: Some(full),
+            entities: extended_entities,
+        }) => Some((full.0, extended_entities.or(entities))),
+        _ => text.map(|t| (t.0, entities)),
+    }
+}
+
+/// `keep`: whether the author and place stay available (through `includes`).
+fn from_v2<'a>(
+    data: V2Data<'a>,
+    includes: Option<&'a RawValue>,
+    keep: bool,
+) -> Result<Tweet<'a>, ParseError> {
+    let retweeted = data
+        .referenced_tweets
+        .iter()
+        .find(|r| r.kind == "retweeted")
+        .map(|r| r.id.as_ref().map_or("", |id| &id.0));
+    let is_retweet = retweeted.is_some();
+    // A retweet counts its original's hashtags and scores its original's text, as Twitter does;
+    // when the original is missing, its own (cut) text and entities.
+    let (text, entities) = match retweeted.and_then(|id| included(includes, id)) {
+        Some(original) => note_or_text(original.note_tweet, original.text, original.entities),
+        None => note_or_text(data.note_tweet, data.text, data.entities),
     };
     Ok(Tweet {
         shape: Shape::V2,
@@ -649,7 +738,7 @@ fn from_v2<'a>(data: V2Data<'a>, includes: Option<&'a RawValue>) -> Result<Tweet
         text,
         entity_hashtags: tags(entities),
         lang: cow(data.lang),
-        is_retweet: data.referenced_tweets.iter().any(|r| r.kind == "retweeted"),
+        is_retweet,
         lazy: Lazy::V2 {
             author_id: cow(data.author_id),
             place_id: data
@@ -658,7 +747,7 @@ fn from_v2<'a>(data: V2Data<'a>, includes: Option<&'a RawValue>) -> Result<Tweet
                 .and_then(|g| g.place_id.as_ref())
                 .map(|p| p.0.clone()),
             coordinates: data.geo.and_then(|g| g.coordinates).map(|p| p.coordinates),
-            includes,
+            includes: includes.filter(|_| keep),
         },
     })
 }

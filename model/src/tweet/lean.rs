@@ -22,7 +22,7 @@ pub(super) fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
     let start = json_scan::skip_whitespace(bytes, 0);
     let end = json_scan::object_end(bytes, start, |key, at| match key {
         b"data" => seen.put(0, &mut wire.data, decoded(bytes, at)?),
-        b"includes" => seen.put(1, &mut wire.includes, present(bytes, at)?),
+        b"includes" => seen.put(1, &mut wire.includes, decoded(bytes, at)?),
         b"id_str" => seen.put(2, &mut wire.id_str, string(bytes, at)?),
         b"id" => seen.put(3, &mut wire.id, id_number(bytes, at)?),
         b"created_at" => seen.put(4, &mut wire.created_at, string(bytes, at)?),
@@ -34,7 +34,7 @@ pub(super) fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
         b"user" => seen.put(10, &mut wire.user, present(bytes, at)?),
         b"place" => seen.put(11, &mut wire.place, present(bytes, at)?),
         b"coordinates" => seen.put(12, &mut wire.coordinates, present(bytes, at)?),
-        b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, present(bytes, at)?),
+        b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, decoded(bytes, at)?),
         _ => json_scan::value_end(bytes, at),
     })?;
     (json_scan::skip_whitespace(bytes, end) == bytes.len()).then_some(wire)
