@@ -334,7 +334,7 @@ struct Wire<'a, X> {
 
 /// A v1.1 retweet's original: its full text and hashtags, which the retweet's own `text`
 /// (`RT @user: ` + the original, cut at 140 characters) and `entities` may have lost.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Original<'a> {
     #[serde(borrow)]
     text: Option<Str<'a>>,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::json_scan;
 
-use super::{Entities, HashtagEntity, Str, Wire};
+use super::{Entities, HashtagEntity, Original, Str, Wire};
 
 /// The fast path of [`Tweet::parse_for_counting`]: the message walked with [`json_scan`], the
 /// fields the pipeline uses read on the way (strings without escapes borrowed directly, the
@@ -34,7 +34,7 @@ pub(super) fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
         b"user" => seen.put(10, &mut wire.user, present(bytes, at)?),
         b"place" => seen.put(11, &mut wire.place, present(bytes, at)?),
         b"coordinates" => seen.put(12, &mut wire.coordinates, present(bytes, at)?),
-        b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, decoded(bytes, at)?),
+        b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, original(bytes, at)?),
         _ => json_scan::value_end(bytes, at),
     })?;
     (json_scan::skip_whitespace(bytes, end) == bytes.len()).then_some(wire)
@@ -135,6 +135,23 @@ fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
 fn present(bytes: &[u8], at: usize) -> Option<(Option<IgnoredAny>, usize)> {
     nullable(bytes, at, || {
         Some((IgnoredAny, json_scan::value_end(bytes, at)?))
+    })
+}
+
+/// A retweet's `retweeted_status` (or null) as [`Original`] reads it: its text fields and
+/// entities, everything else (the user, the counts) skipped.
+fn original(bytes: &[u8], at: usize) -> Option<(Option<Original<'_>>, usize)> {
+    nullable(bytes, at, || {
+        let mut original = Original::default();
+        let mut seen = Seen::default();
+        let end = json_scan::object_end(bytes, at, |key, at| match key {
+            b"text" => seen.put(0, &mut original.text, string(bytes, at)?),
+            b"full_text" => seen.put(1, &mut original.full_text, string(bytes, at)?),
+            b"extended_tweet" => seen.put(2, &mut original.extended_tweet, decoded(bytes, at)?),
+            b"entities" => seen.put(3, &mut original.entities, entities(bytes, at)?),
+            _ => json_scan::value_end(bytes, at),
+        })?;
+        Some((original, end))
     })
 }
 
