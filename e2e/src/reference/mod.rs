@@ -10,7 +10,8 @@ use std::path::Path;
 /// A tweet as the independent references read it, with a generic JSON parser.
 pub struct ReferenceTweet {
     pub created_ms: i64,
-    /// Its distinct lower-cased entity hashtags, in order of first mention.
+    /// The distinct lower-cased entity hashtags it counts, in order of first mention: a
+    /// retweet's original's (Twitter's rule), and a long tweet's `extended_tweet`'s.
     pub tags: Vec<String>,
     /// The whole tweet, for what a particular reference needs besides.
     pub json: serde_json::Value,
@@ -30,12 +31,13 @@ fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
         .expect("created_at")
         .timestamp_millis();
+    let counted = counted_object(&json);
+    let entities = counted
+        .get("extended_tweet")
+        .and_then(|e| e.get("entities"))
+        .unwrap_or(&counted["entities"]);
     let mut tags: Vec<String> = Vec::new();
-    for h in json["entities"]["hashtags"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
+    for h in entities["hashtags"].as_array().into_iter().flatten() {
         let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
         if !tags.contains(&tag) {
             tags.push(tag);
@@ -46,6 +48,15 @@ fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
         tags,
         json,
     })
+}
+
+/// The tweet object whose hashtags and text count for `tweet`: a retweet's original
+/// (`retweeted_status`), else the tweet itself.
+pub fn counted_object(tweet: &serde_json::Value) -> &serde_json::Value {
+    tweet
+        .get("retweeted_status")
+        .filter(|o| o.is_object())
+        .unwrap_or(tweet)
 }
 
 /// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order: the keys the raw

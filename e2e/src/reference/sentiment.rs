@@ -47,9 +47,10 @@ pub fn reference_sentiment(
     for tweet in tweets {
         let v = &tweet.json;
         let id: u64 = v["id_str"].as_str().expect("id_str").parse().expect("id");
-        let body = v["extended_tweet"]["full_text"]
+        let counted = super::counted_object(v);
+        let body = counted["extended_tweet"]["full_text"]
             .as_str()
-            .or(v["text"].as_str())
+            .or(counted["text"].as_str())
             .expect("text");
         let scored: Vec<ScoredTweet> = match sample.includes(id) {
             true => vec![ScoredTweet {
