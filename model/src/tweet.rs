@@ -123,12 +123,29 @@ pub struct Tweet<'a> {
     pub text: Cow<'a, str>,
     /// Hashtags from the API's entities, if it sent entities; otherwise extracted from `text`.
     entity_hashtags: Option<Vec<Cow<'a, str>>>,
-    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
-    pub(crate) lang: Option<Cow<'a, str>>,
+    /// The language Twitter detected for `text` (a retweet's original's): a BCP 47 code, `und`
+    /// when it could not tell; `None` in tweets from before it detected languages (2013).
+    pub lang: Option<Cow<'a, str>>,
     pub is_retweet: bool,
+    /// Whether `text` and the hashtags are the tweet's whole ones.
+    pub completeness: Completeness,
     /// Author, place and coordinates, still as JSON.
     #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
     lazy: Lazy<'a>,
+}
+
+/// Whether a message carries all of the tweet's text and hashtags. The API cuts some, and
+/// what is cut cannot be counted: the consumer counts such tweets so the loss is visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Whole,
+    /// A retweet whose original the message lacks (v2 `includes` leave out deleted and
+    /// protected tweets): its own text, `RT @user: ` and the original cut at 140 characters,
+    /// and the hashtags of that visible part are used instead.
+    OriginalMissing,
+    /// A compat-mode tweet (v1.1) with `"truncated": true` and no `extended_tweet`: its text
+    /// stops at 140 characters, and the hashtags after the cut are lost.
+    Truncated,
 }
 
 /// The parts of a tweet decoded on demand.
@@ -319,6 +336,7 @@ struct Wire<'a, X> {
     text: Option<Str<'a>>,
     #[serde(borrow)]
     full_text: Option<Str<'a>>,
+    truncated: Option<bool>,
     #[serde(borrow)]
     extended_tweet: Option<Extended<'a>>,
     #[serde(borrow)]
@@ -340,10 +358,13 @@ struct Original<'a> {
     text: Option<Str<'a>>,
     #[serde(borrow)]
     full_text: Option<Str<'a>>,
+    truncated: Option<bool>,
     #[serde(borrow)]
     extended_tweet: Option<Extended<'a>>,
     #[serde(borrow)]
     entities: Option<Entities<'a>>,
+    #[serde(borrow)]
+    lang: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -456,6 +477,8 @@ struct IncludedTweet<'a> {
     entities: Option<Entities<'a>>,
     #[serde(borrow)]
     note_tweet: Option<NoteTweet<'a>>,
+    #[serde(borrow)]
+    lang: Option<Str<'a>>,
 }
 
 /// The included tweet with id `id`, if `includes` holds it (a deleted or protected original
@@ -463,18 +486,6 @@ struct IncludedTweet<'a> {
 fn included<'a>(includes: Option<&'a RawValue>, id: &str) -> Option<IncludedTweet<'a>> {
     let all: IncludedTweets<'a> = serde_json::from_str(includes?.get()).ok()?;
     all.tweets.into_iter().find(|t| t.id == id)
-}
-
-/// A v2 tweet's whole text and entities: its `note_tweet`'s when it is long.
-fn note_or_text<'a>(
-    note: Option<NoteTweet<'a>>,
-    text: Cow<'a, str>,
-    entities: Option<Entities<'a>>,
-) -> (Cow<'a, str>, Option<Entities<'a>>) {
-    match note {
-        Some(note) => (note.text, note.entities.or(entities)),
-        None => (text, entities),
-    }
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -659,6 +670,14 @@ impl<'a> From<WirePlace<'a>> for Place<'a> {
     }
 }
 
+/// A tweet's text and entities as counted, and whether they are whole.
+struct Body<'a> {
+    text: Cow<'a, str>,
+    entities: Option<Entities<'a>>,
+    lang: Option<Str<'a>>,
+    completeness: Completeness,
+}
+
 /// `bytes` is the whole message, to name its keys when it is not a tweet.
 fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, ParseError> {
     let id = match (&v1.id_str, v1.id) {
@@ -674,21 +693,28 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, 
         }
     };
     let is_retweet = v1.retweeted_status.is_some();
-    let own = full_text_of(v1.extended_tweet, v1.full_text.or(v1.text), v1.entities)
-        .ok_or(ParseError::NotATweet(NotATweet::NoText))?;
+    let own = Original {
+        text: v1.text,
+        full_text: v1.full_text,
+        truncated: v1.truncated,
+        extended_tweet: v1.extended_tweet,
+        entities: v1.entities,
+        lang: v1.lang,
+    };
     // A retweet counts its original's hashtags and scores its original's text, as Twitter does.
-    let (text, entities) = v1
-        .retweeted_status
-        .and_then(|o| full_text_of(o.extended_tweet, o.full_text.or(o.text), o.entities))
-        .unwrap_or(own);
+    let body = match v1.retweeted_status.and_then(v1_body) {
+        Some(original) => original,
+        None => v1_body(own).ok_or(ParseError::NotATweet(NotATweet::NoText))?,
+    };
     Ok(Tweet {
         shape: Shape::V1,
         id,
         created_at_ms: created_at(v1.created_at)?,
-        text,
-        entity_hashtags: tags(entities),
-        lang: cow(v1.lang),
+        text: body.text,
+        entity_hashtags: tags(body.entities),
+        lang: cow(body.lang),
         is_retweet,
+        completeness: body.completeness,
         lazy: Lazy::V1 {
             user: v1.user.and_then(Kept::raw),
             place: v1.place.and_then(Kept::raw),
@@ -698,18 +724,51 @@ fn from_v1<'a, X: Kept<'a>>(v1: Wire<'a, X>, bytes: &[u8]) -> Result<Tweet<'a>, 
 }
 
 /// A v1.1 tweet's whole text and its entities: `extended_tweet`'s when it has one (compat
-/// mode), else the `full_text` or `text` given.
-fn full_text_of<'a>(
-    extended: Option<Extended<'a>>,
-    text: Option<Str<'a>>,
-    entities: Option<Entities<'a>>,
-) -> Option<(Cow<'a, str>, Option<Entities<'a>>)> {
-    match extended {
-        Some(Extended {
-            full_text: Some(full),
-            entities: extended_entities,
-        }) => Some((full.0, extended_entities.or(entities))),
-        _ => text.map(|t| (t.0, entities)),
+/// mode), else its `full_text` (extended mode) or `text`; `None` when it has no text.
+fn v1_body(tweet: Original<'_>) -> Option<Body<'_>> {
+    let Original {
+        text,
+        full_text,
+        truncated,
+        extended_tweet,
+        entities,
+        lang,
+    } = tweet;
+    if let Some(Extended {
+        full_text: Some(full),
+        entities: extended_entities,
+    }) = extended_tweet
+    {
+        return Some(Body {
+            text: full.0,
+            entities: extended_entities.or(entities),
+            lang,
+            completeness: Completeness::Whole,
+        });
+    }
+    let completeness = match truncated {
+        Some(true) if full_text.is_none() => Completeness::Truncated,
+        _ => Completeness::Whole,
+    };
+    Some(Body {
+        text: full_text.or(text)?.0,
+        entities,
+        lang,
+        completeness,
+    })
+}
+
+/// A v2 tweet's whole text and entities: its `note_tweet`'s when it is long.
+fn v2_body<'a>(tweet: IncludedTweet<'a>, completeness: Completeness) -> Body<'a> {
+    let (text, entities) = match tweet.note_tweet {
+        Some(note) => (note.text, note.entities.or(tweet.entities)),
+        None => (tweet.text, tweet.entities),
+    };
+    Body {
+        text,
+        entities,
+        lang: tweet.lang,
+        completeness,
     }
 }
 
@@ -725,20 +784,30 @@ fn from_v2<'a>(
         .find(|r| r.kind == "retweeted")
         .map(|r| r.id.as_ref().map_or("", |id| &id.0));
     let is_retweet = retweeted.is_some();
+    let original = retweeted.and_then(|id| included(includes, id));
+    let own = IncludedTweet {
+        id: Cow::Borrowed(""),
+        text: data.text,
+        entities: data.entities,
+        note_tweet: data.note_tweet,
+        lang: data.lang,
+    };
     // A retweet counts its original's hashtags and scores its original's text, as Twitter does;
     // when the original is missing, its own (cut) text and entities.
-    let (text, entities) = match retweeted.and_then(|id| included(includes, id)) {
-        Some(original) => note_or_text(original.note_tweet, original.text, original.entities),
-        None => note_or_text(data.note_tweet, data.text, data.entities),
+    let body = match (original, is_retweet) {
+        (Some(original), _) => v2_body(original, Completeness::Whole),
+        (None, true) => v2_body(own, Completeness::OriginalMissing),
+        (None, false) => v2_body(own, Completeness::Whole),
     };
     Ok(Tweet {
         shape: Shape::V2,
         id: parse_id(&data.id)?,
         created_at_ms: created_at(data.created_at)?,
-        text,
-        entity_hashtags: tags(entities),
-        lang: cow(data.lang),
+        text: body.text,
+        entity_hashtags: tags(body.entities),
+        lang: cow(body.lang),
         is_retweet,
+        completeness: body.completeness,
         lazy: Lazy::V2 {
             author_id: cow(data.author_id),
             place_id: data

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use model::tweet::Tweet;
+use model::tweet::{Completeness, Tweet};
 
 fn fixture(name: &str) -> Vec<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -114,4 +114,110 @@ fn v2_retweets_count_their_originals_hashtags() {
     // Twitter's rule over this set, computed from the raw JSON: 2,288 mentions (1,410 by the
     // retweets' own cut entities).
     assert_eq!(mentions, 2288);
+}
+
+/// A quote tweet's hashtags in the quoted tweet that its own text lacks, lowercased.
+fn only_quoted(own: Option<Vec<String>>, quoted: Option<Vec<String>>) -> Vec<String> {
+    let own = own.unwrap_or_default();
+    quoted
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| !own.contains(t))
+        .collect()
+}
+
+#[test]
+fn quote_tweets_count_only_their_own_hashtags() {
+    let mut quotes = 0;
+    let mut with_quoted_only_tags = 0;
+    for name in ["python-twitter-v1.jsonl", "sferik-twitter-v1.jsonl"] {
+        for line in fixture(name) {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            let quoted = &v["quoted_status"];
+            if !quoted.is_object() || v.get("retweeted_status").is_some() {
+                continue;
+            }
+            // Archives without entities (python-twitter's flattened form) are left out, as in
+            // `check`.
+            let Some(own) = v1_entities(&v) else {
+                continue;
+            };
+            quotes += 1;
+            if !only_quoted(Some(own.clone()), v1_entities(quoted)).is_empty() {
+                with_quoted_only_tags += 1;
+            }
+            assert_eq!(parsed(&line), own, "hashtags of {line}");
+        }
+    }
+    for line in fixture("twarc-network-v2.jsonl") {
+        let v: Value = serde_json::from_str(&line).unwrap();
+        let refs = v["data"]["referenced_tweets"].as_array().cloned();
+        let kinds: Vec<Value> = refs
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r["type"].clone())
+            .collect();
+        if !kinds.contains(&"quoted".into()) || kinds.contains(&"retweeted".into()) {
+            continue;
+        }
+        quotes += 1;
+        let own = tags(&v["data"]["entities"], "tag");
+        assert_eq!(parsed(&line), own, "hashtags of {line}");
+    }
+    // Counted in the raw files: 60 quote tweets with entities, 13 of which quote hashtags
+    // their own text lacks (so the rules tell them apart).
+    assert_eq!((quotes, with_quoted_only_tags), (60, 13));
+}
+
+/// Whether a tweet object's text is cut with nothing to complete it (compat mode).
+fn v1_cut(status: &Value) -> bool {
+    status["truncated"] == true
+        && status.get("extended_tweet").is_none()
+        && status.get("full_text").is_none()
+}
+
+#[test]
+fn incomplete_tweets_are_flagged() {
+    let mut flagged = [0, 0];
+    for name in ["python-twitter-v1.jsonl", "sferik-twitter-v1.jsonl"] {
+        for line in fixture(name) {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            let counted = match v.get("retweeted_status") {
+                Some(original) if original.is_object() => original,
+                _ => &v,
+            };
+            let tweet = Tweet::parse_for_counting(line.as_bytes()).unwrap();
+            let want = if v1_cut(counted) {
+                flagged[0] += 1;
+                Completeness::Truncated
+            } else {
+                Completeness::Whole
+            };
+            assert_eq!(tweet.completeness, want, "{line}");
+            assert_eq!(tweet.lang.as_deref(), counted["lang"].as_str(), "{line}");
+        }
+    }
+    for line in fixture("twarc-network-v2.jsonl") {
+        let v: Value = serde_json::from_str(&line).unwrap();
+        let retweeted = v["data"]["referenced_tweets"]
+            .as_array()
+            .and_then(|refs| refs.iter().find(|r| r["type"] == "retweeted"))
+            .map(|r| r["id"].clone());
+        let included = |id: &Value| {
+            v["includes"]["tweets"]
+                .as_array()
+                .is_some_and(|all| all.iter().any(|t| &t["id"] == id))
+        };
+        let want = match retweeted {
+            Some(id) if !included(&id) => {
+                flagged[1] += 1;
+                Completeness::OriginalMissing
+            }
+            _ => Completeness::Whole,
+        };
+        let tweet = Tweet::parse_for_counting(line.as_bytes()).unwrap();
+        assert_eq!(tweet.completeness, want, "{line}");
+    }
+    // Three v1.1 tweets are cut with no extended_tweet; every v2 retweet has its original.
+    assert_eq!(flagged, [3, 0]);
 }

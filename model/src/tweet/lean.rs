@@ -35,6 +35,7 @@ pub(super) fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
         b"place" => seen.put(11, &mut wire.place, present(bytes, at)?),
         b"coordinates" => seen.put(12, &mut wire.coordinates, present(bytes, at)?),
         b"retweeted_status" => seen.put(13, &mut wire.retweeted_status, original(bytes, at)?),
+        b"truncated" => seen.put(14, &mut wire.truncated, boolean(bytes, at)?),
         _ => json_scan::value_end(bytes, at),
     })?;
     (json_scan::skip_whitespace(bytes, end) == bytes.len()).then_some(wire)
@@ -131,6 +132,15 @@ fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
     })
 }
 
+/// `true` or `false` (or null).
+fn boolean(bytes: &[u8], at: usize) -> Option<(Option<bool>, usize)> {
+    nullable(bytes, at, || match bytes.get(at..)? {
+        [b't', b'r', b'u', b'e', ..] => Some((true, at + 4)),
+        [b'f', b'a', b'l', b's', b'e', ..] => Some((false, at + 5)),
+        _ => None,
+    })
+}
+
 /// An object skipped apart from whether it is there (not null).
 fn present(bytes: &[u8], at: usize) -> Option<(Option<IgnoredAny>, usize)> {
     nullable(bytes, at, || {
@@ -138,8 +148,8 @@ fn present(bytes: &[u8], at: usize) -> Option<(Option<IgnoredAny>, usize)> {
     })
 }
 
-/// A retweet's `retweeted_status` (or null) as [`Original`] reads it: its text fields and
-/// entities, everything else (the user, the counts) skipped.
+/// A retweet's `retweeted_status` (or null) as [`Original`] reads it: its text fields,
+/// entities and language, everything else (the user, the counts) skipped.
 fn original(bytes: &[u8], at: usize) -> Option<(Option<Original<'_>>, usize)> {
     nullable(bytes, at, || {
         let mut original = Original::default();
@@ -149,6 +159,8 @@ fn original(bytes: &[u8], at: usize) -> Option<(Option<Original<'_>>, usize)> {
             b"full_text" => seen.put(1, &mut original.full_text, string(bytes, at)?),
             b"extended_tweet" => seen.put(2, &mut original.extended_tweet, decoded(bytes, at)?),
             b"entities" => seen.put(3, &mut original.entities, entities(bytes, at)?),
+            b"truncated" => seen.put(4, &mut original.truncated, boolean(bytes, at)?),
+            b"lang" => seen.put(5, &mut original.lang, string(bytes, at)?),
             _ => json_scan::value_end(bytes, at),
         })?;
         Some((original, end))

@@ -303,7 +303,7 @@ fn invalid_utf8_in_the_author_fails_only_the_full_parse() {
 fn summary(result: Result<Tweet<'_>, ParseError>) -> String {
     match result {
         Ok(t) => format!(
-            "{:?} {} {:?} {:?} borrowed={} {:?} {:?} {} {:?}",
+            "{:?} {} {:?} {:?} borrowed={} {:?} {:?} {} {:?} {:?}",
             t.shape,
             t.id,
             t.created_at_ms,
@@ -312,6 +312,7 @@ fn summary(result: Result<Tweet<'_>, ParseError>) -> String {
             t.hashtags().collect::<Vec<_>>(),
             t.lang,
             t.is_retweet,
+            t.completeness,
             t.user().map(|u| u.id),
         ),
         Err(e) => format!("{e:?}"),
@@ -413,10 +414,9 @@ fn member() -> impl Strategy<Value = (String, String)> {
             ("data".to_owned(), data)
         }),
         json_value().prop_map(|v| ("user".to_owned(), v)),
-        Just((
-            "retweeted_status".to_owned(),
-            serde_json::json!({ "id_str": "0" })
-        )),
+        any::<bool>().prop_map(|cut| ("truncated".to_owned(), serde_json::json!(cut))),
+        "[a-z]{2}|und".prop_map(|lang| ("lang".to_owned(), serde_json::json!(lang))),
+        original().prop_map(|o| ("retweeted_status".to_owned(), o)),
     ];
     prop_oneof![
         3 => well_typed,
@@ -428,6 +428,42 @@ fn member() -> impl Strategy<Value = (String, String)> {
             serde_json::to_string(&v).unwrap(),
         )
     })
+}
+
+/// A retweet's original: any of the fields the parser reads of it, or none.
+fn original() -> impl Strategy<Value = serde_json::Value> {
+    let tags = prop::collection::vec("[a-zA-Z]{1,8}", 0..3).prop_map(|tags| {
+        let tags: Vec<_> = tags
+            .iter()
+            .map(|t| serde_json::json!({ "text": t }))
+            .collect();
+        serde_json::json!({ "hashtags": tags })
+    });
+    let long = ("[a-z #]{0,20}", tags.clone())
+        .prop_map(|(t, e)| serde_json::json!({ "full_text": t, "entities": e }));
+    (
+        prop::option::of("[a-z #\u{e9}]{0,20}"),
+        prop::option::of(any::<bool>()),
+        prop::option::of(long),
+        prop::option::of(tags),
+        prop::option::of("[a-z]{2}|und"),
+    )
+        .prop_map(|(text, truncated, extended, entities, lang)| {
+            let mut o = serde_json::json!({ "id_str": "0" });
+            let fields = [
+                ("text", text.map(serde_json::Value::from)),
+                ("truncated", truncated.map(serde_json::Value::from)),
+                ("extended_tweet", extended),
+                ("entities", entities),
+                ("lang", lang.map(serde_json::Value::from)),
+            ];
+            for (name, value) in fields {
+                if let Some(value) = value {
+                    o[name] = value;
+                }
+            }
+            o
+        })
 }
 
 /// A message of such members (repeats possible), written out by hand so that keys can
