@@ -174,8 +174,10 @@ function renderSentiment(s) {
   for (const kind of ['positive', 'neutral', 'negative']) {
     split.querySelector(`.${kind}`).style.width = `${(100 * s[kind]) / total}%`;
   }
+  // Only English tweets are scored; the others are counted apart.
+  const notScored = s.not_scored_language ? ` · ${s.not_scored_language} not scored (language)` : '';
   byId('sentiment-counts').textContent =
-    `${s.positive} positive · ${s.neutral} neutral · ${s.negative} negative`;
+    `${s.positive} positive · ${s.neutral} neutral · ${s.negative} negative${notScored}`;
   renderExtreme('most-positive', s.most_positive);
   renderExtreme('most-negative', s.most_negative);
 }

@@ -37,6 +37,8 @@ fn log_totals(RunStats { count, merge }: &RunStats) {
         rejected = count.rejected,
         duplicates = count.duplicates,
         retweets_skipped = count.retweets_skipped,
+        originals_missing = count.originals_missing,
+        truncated = count.truncated,
         unowned = count.unowned,
         windows = count.windows,
         merged_windows = merge.windows,

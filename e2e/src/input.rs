@@ -77,8 +77,8 @@ pub fn tweet_line(id: u64, created_ms: i64, hashtags: &[&str]) -> String {
     .to_string()
 }
 
-/// A tweet planted next to `line` (same `created_at`, so it is never late) with its own id,
-/// text and one hashtag.
+/// An English tweet planted next to `line` (same `created_at`, so it is never late) with its
+/// own id, text and one hashtag.
 pub fn planted(line: &str, id: u64, text: &str) -> String {
     let mut v: serde_json::Value = serde_json::from_str(line).expect("tweet JSON");
     let tweet = v.as_object_mut().expect("tweet object");
@@ -88,6 +88,7 @@ pub fn planted(line: &str, id: u64, text: &str) -> String {
     tweet.insert("id".into(), id.into());
     tweet.insert("id_str".into(), id.to_string().into());
     tweet.insert("text".into(), text.into());
+    tweet.insert("lang".into(), "en".into());
     tweet.insert(
         "entities".into(),
         serde_json::json!({"hashtags": [{"text": "Planted", "indices": [0, 8]}]}),

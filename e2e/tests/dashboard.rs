@@ -249,21 +249,25 @@ fn hashtags_and_tweet_texts_with_markup_are_shown_as_text_never_run() {
     assert_eq!(doc["open"][0]["top"][0]["hashtag"], IMG, "unchanged: {doc}");
 
     // Tweets whose texts carry markup, scored by the engine: a glowing one and a furious one
-    // become the next window's most positive and most negative tweets.
+    // become the next window's most positive and most negative tweets. A French one is not
+    // scored (the lexicon is English) and is counted as such.
     let start = START_MS + 60_000;
     let positive = "<img src=y onerror=window.__xss=3> so good & happy, I love it! #bold";
     let negative = "<script>window.__xss=4</script> awful, terrible, hateful #bold";
+    let french = "Quelle horreur, je déteste ce film : nul, ennuyeux, raté ! #bold";
     let later: Vec<String> = [
-        (positive, 4_001),
-        (negative, 4_002),
-        ("just a tweet #bold", 4_003),
+        (positive, 4_001, "en"),
+        (negative, 4_002, "en"),
+        ("just a tweet #bold", 4_003, "en"),
+        (french, 4_000, "fr"),
     ]
     .iter()
     .enumerate()
-    .map(|(i, (text, id))| {
+    .map(|(i, (text, id, lang))| {
         let mut tweet: Value =
             serde_json::from_str(&tweet_line(*id, start + i as i64, &["bold"])).unwrap();
         tweet["text"] = Value::from(*text);
+        tweet["lang"] = Value::from(*lang);
         tweet.to_string()
     })
     .collect();
@@ -285,13 +289,22 @@ fn hashtags_and_tweet_texts_with_markup_are_shown_as_text_never_run() {
         Value::Bool(false)
     );
     assert_eq!(text_of("#most-negative .text"), Value::from(negative));
+    // "bold" is a positive word of the lexicon, so "just a tweet #bold" is positive.
+    assert_eq!(
+        text_of("#sentiment-counts"),
+        "2 positive · 0 neutral · 1 negative · 1 not scored (language)"
+    );
     let doc = api_top();
     assert_eq!(
         doc["closed"]["summary"]["sentiment"]["most_negative"]["text"],
         negative
     );
+    assert_eq!(
+        doc["closed"]["summary"]["sentiment"]["not_scored_language"],
+        1
+    );
     // The newer window replaced the first one in the chart.
-    stand.wait_for_chart("the later window", &[("#bold".to_owned(), 3)]);
+    stand.wait_for_chart("the later window", &[("#bold".to_owned(), 4)]);
     wait_until(LONG, "the sentiment in the history table", || {
         text_of("#history-rows")
             .as_str()

@@ -435,6 +435,7 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
     assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
     let results = read_results(&results_topic);
 
+    let mut other_languages = 0;
     for (label, size, slide) in [
         ("tumbling-10s", 10_000, 10_000),
         ("hopping-20s-10s", 20_000, 10_000),
@@ -466,6 +467,9 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
                 ["scored", "mean", "positive", "neutral", "negative"].map(|f| v[f].clone())
             };
             assert_eq!(counts(got), counts(&want), "{prefix}*");
+            let not_scored = reference.not_scored_language[start];
+            assert_eq!(got["not_scored_language"], not_scored, "{prefix}*");
+            other_languages += not_scored;
         }
         for ((start, tag), scores) in &reference.hashtags {
             let key = format!("{label}|{}|{tag}", key_time(*start));
@@ -473,6 +477,10 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
         }
     }
 
+    assert!(
+        other_languages > 0,
+        "the input has tweets in other languages"
+    );
     let window = &results[&format!("tumbling-10s|{}|*", key_time(planted_window))]["sentiment"];
     assert_eq!(window["most_positive"]["id"], ids[0].to_string());
     assert_eq!(window["most_positive"]["text"], glowing.as_str());

@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use common::settings::RetweetPolicy;
 use model::timestamp::rfc3339;
-use model::tweet::{ParseError, Tweet};
+use model::tweet::{Completeness, ParseError, Tweet};
 
 use crate::engine::counts::TweetTags;
 use crate::engine::dedup::SeenIds;
 use crate::engine::partial::PartialMessage;
 use crate::engine::sentiment::aggregate::{Scored, Scoring};
-use crate::engine::sentiment::{Sample, Score};
+use crate::engine::sentiment::{covers_language, Sample, Score};
 use crate::engine::window::{Checkpoint, Observed, PartitionWindows, WindowResult, WindowSpec};
 
 /// How often each partition's progress is re-sent even when unchanged, so a merge stage that
@@ -64,11 +64,31 @@ pub struct Stats {
     pub duplicates: u64,
     /// Retweets not counted (`consumer.retweets = "skip"`).
     pub retweets_skipped: u64,
+    /// Retweets counted by their own cut text because the message lacks their original
+    /// ([`Completeness::OriginalMissing`]).
+    pub originals_missing: u64,
+    /// Tweets counted by a text cut at 140 characters ([`Completeness::Truncated`]).
+    pub truncated: u64,
     /// Messages of partitions this consumer does not own (delivered after a revocation); the
     /// owner counts them.
     pub unowned: u64,
     /// Partition windows closed and handed to the merge stage.
     pub windows: u64,
+}
+
+impl Stats {
+    fn add_counted(&mut self, observed: Observed, completeness: Completeness) {
+        self.late += u64::from(observed.late);
+        if observed.counted == 0 {
+            return;
+        }
+        self.counted += 1;
+        match completeness {
+            Completeness::Whole => {}
+            Completeness::OriginalMissing => self.originals_missing += 1,
+            Completeness::Truncated => self.truncated += 1,
+        }
+    }
 }
 
 /// How the counting stage behaves.
@@ -249,17 +269,15 @@ impl Pipeline {
             kafka_timestamp_ms,
         );
         match counted {
-            Ok(Counted::Tweet(seen)) => {
-                self.stats.late += u64::from(seen.late);
-                if seen.counted > 0 {
-                    self.stats.counted += 1;
-                }
-            }
+            Ok(Counted::Tweet {
+                observed,
+                completeness,
+            }) => self.stats.add_counted(observed, completeness),
             Ok(Counted::SkippedRetweet) => self.stats.retweets_skipped += 1,
             Ok(Counted::Duplicate) => self.stats.duplicates += 1,
             Err(_) => self.stats.rejected += 1,
         }
-        if !matches!(counted, Ok(Counted::Tweet(_))) {
+        if !matches!(counted, Ok(Counted::Tweet { .. })) {
             p.windows.skip(offset);
         }
         counted.map(|_| ())
@@ -376,7 +394,10 @@ impl Pipeline {
 
 /// What became of a message that was a usable tweet.
 enum Counted {
-    Tweet(Observed),
+    Tweet {
+        observed: Observed,
+        completeness: Completeness,
+    },
     SkippedRetweet,
     Duplicate,
 }
@@ -449,6 +470,7 @@ fn count(
     tags.fill(tweet.hashtags());
     let sentiment = match options.sentiment {
         None => Scoring::Off,
+        Some(_) if !covers_language(tweet.lang.as_deref()) => Scoring::OtherLanguage,
         Some(sample) if !sample.includes(tweet.id) => Scoring::Skipped,
         Some(_) => Scoring::Scored(Scored {
             id: tweet.id,
@@ -456,9 +478,10 @@ fn count(
             score: Score::of(&tweet.text),
         }),
     };
-    Ok(Counted::Tweet(
-        p.windows.observe(offset, event_ms, tags, sentiment),
-    ))
+    Ok(Counted::Tweet {
+        observed: p.windows.observe(offset, event_ms, tags, sentiment),
+        completeness: tweet.completeness,
+    })
 }
 
 fn window_message(source: i32, w: WindowResult, is_final: bool) -> PartialMessage {

@@ -654,6 +654,18 @@ fn punctuation_emphasis(text: &str) -> f64 {
     exclamations + questions
 }
 
+/// Whether VADER can score a text in language `lang` (the tweet's `lang`): only English.
+///
+/// VADER's lexicon and rules are English; on other languages it finds a few English-looking
+/// words and gives confident nonsense (a French text praising something scored -0.823). `und`
+/// (Twitter could not tell) is not scored either: in the recorded real tweets it is texts of
+/// hashtags, mentions, links and emoji, whose hashtags are in any language. Tweets without
+/// `lang` (before Twitter detected languages, 2013) are not scored, as their language is not
+/// known.
+pub fn covers_language(lang: Option<&str>) -> bool {
+    lang == Some("en")
+}
+
 /// Which tweets are scored when scoring all of them costs too much: a fixed fraction, chosen
 /// by a hash of the tweet id, never at random or by rate, so that a replay after a crash,
 /// another member or another partition assignment scores exactly the same tweets.

@@ -50,6 +50,7 @@ impl From<&Tally> for Sentiment {
             positive: t.positive,
             neutral: t.neutral,
             negative: t.negative,
+            not_scored_language: None,
             most_positive: None,
             most_negative: None,
         }
@@ -66,6 +67,7 @@ impl From<&WindowSentiment> for Sentiment {
         Sentiment {
             most_positive: w.most_positive.as_ref().map(extreme),
             most_negative: w.most_negative.as_ref().map(extreme),
+            not_scored_language: Some(w.not_scored_language),
             ..Sentiment::from(&w.tally)
         }
     }
@@ -436,6 +438,7 @@ mod tests {
             v["tumbling-10s|1970-01-01T00:00:00Z|*"]["sentiment"],
             serde_json::json!({
                 "scored": 3, "mean": 0.0306, "positive": 1, "neutral": 1, "negative": 1,
+                "not_scored_language": 0,
                 "most_positive": {"id": "11", "text": "I love this, best day ever!", "score": 0.8883},
                 "most_negative": {"id": "12", "text": "worst traffic, awful", "score": -0.7964},
             })
@@ -484,8 +487,13 @@ mod tests {
         let zero = serde_json::json!({
             "scored": 0, "mean": 0.0, "positive": 0, "neutral": 0, "negative": 0,
         });
-        for v in values(&out.records).values() {
-            assert_eq!(v["sentiment"], zero);
+        for (key, v) in values(&out.records) {
+            let mut want = zero.clone();
+            if key.ends_with("|*") {
+                // A window's summary says how many were not scored for their language.
+                want["not_scored_language"] = 0.into();
+            }
+            assert_eq!(v["sentiment"], want, "{key}");
         }
     }
 

@@ -64,7 +64,7 @@ pub(crate) struct SummaryRecord {
 /// their mean compound score (4 decimals; 0 when none was scored), how many were positive
 /// (score >= 0.05), neutral and negative (<= -0.05), and for a window its most positive and most
 /// negative tweet (each absent when the window has no positive, or no negative, tweet; always
-/// absent for a hashtag).
+/// absent for a hashtag). Only English tweets are scored (`covers_language`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Sentiment {
     pub(crate) scored: u64,
@@ -73,6 +73,10 @@ pub(crate) struct Sentiment {
     pub(crate) positive: u64,
     pub(crate) neutral: u64,
     pub(crate) negative: u64,
+    /// A window's tweets not scored because the lexicon does not cover their language (shown
+    /// as "not scored (language)"); absent for a hashtag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) not_scored_language: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) most_positive: Option<ExtremeTweet>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,6 +144,7 @@ mod tests {
                 positive: 1,
                 neutral: 1,
                 negative: 0,
+                not_scored_language: None,
                 most_positive: None,
                 most_negative: None,
             }),
@@ -150,7 +155,16 @@ mod tests {
             mentions: 9,
             distinct_hashtags: 4,
             untracked_bound: 0,
-            sentiment: None,
+            sentiment: Some(Sentiment {
+                scored: 0,
+                mean: 0.0,
+                positive: 0,
+                neutral: 0,
+                negative: 0,
+                not_scored_language: Some(5),
+                most_positive: None,
+                most_negative: None,
+            }),
         };
         let read = |json: Vec<u8>| serde_json::from_slice::<ResultRecord>(&json).unwrap();
         assert_eq!(

@@ -109,6 +109,14 @@ const RETWEETS_SKIPPED: Family = Family {
     name: "trends_retweets_skipped",
     help: "Retweets not counted (consumer.retweets = skip).",
 };
+const ORIGINALS_MISSING: Family = Family {
+    name: "trends_retweet_originals_missing",
+    help: "Retweets counted by their own cut text because the message lacks their original (deleted or protected).",
+};
+const TRUNCATED: Family = Family {
+    name: "trends_tweets_truncated",
+    help: "Tweets counted by a text cut at 140 characters (compat mode without extended_tweet): hashtags past the cut are lost.",
+};
 const PARTITION_WINDOWS_CLOSED: Family = Family {
     name: "trends_partition_windows_closed",
     help: "Per-partition windows the counting stage closed and sent to the merge stage.",
@@ -141,6 +149,10 @@ const SENTIMENT_TWEETS: Family = Family {
     name: "trends_window_sentiment_tweets",
     help: "Tweets of the latest closed window per sentiment class (when sentiment scoring is on).",
 };
+const SENTIMENT_NOT_SCORED: Family = Family {
+    name: "trends_window_sentiment_not_scored_tweets",
+    help: "Tweets of the latest closed window not scored, by reason (language: one the lexicon does not cover; only English is scored).",
+};
 const SENTIMENT_MEAN: Family = Family {
     name: "trends_window_sentiment_mean",
     help: "Mean compound sentiment score of the latest closed window's tweets (-1 to 1).",
@@ -156,6 +168,12 @@ struct LagLabels {
 struct SentimentLabels {
     window: String,
     sentiment: &'static str,
+}
+
+#[derive(Debug, EncodeLabelSet)]
+struct NotScoredLabels {
+    window: String,
+    reason: &'static str,
 }
 
 #[derive(Debug, EncodeLabelSet)]
@@ -180,6 +198,7 @@ struct Scrape {
     results_read: u64,
     results_unreadable: u64,
     sentiment_tweets: Vec<Sample<SentimentLabels, u64>>,
+    sentiment_not_scored: Vec<Sample<NotScoredLabels, u64>>,
     sentiment_mean: Vec<Sample<WindowLabels, f64>>,
 }
 
@@ -197,6 +216,7 @@ impl Scrape {
             results_read,
             results_unreadable,
             sentiment_tweets: sentiments.iter().flat_map(tweets_by_label).collect(),
+            sentiment_not_scored: sentiments.iter().map(not_scored_sample).collect(),
             sentiment_mean: sentiments.iter().map(mean_sample).collect(),
         }
     }
@@ -236,6 +256,17 @@ fn tweets_by_label(latest: &LatestSentiment<'_>) -> [Sample<SentimentLabels, u64
     })
 }
 
+/// A window's tweets not scored for their language.
+fn not_scored_sample(latest: &LatestSentiment<'_>) -> Sample<NotScoredLabels, u64> {
+    Sample {
+        labels: NotScoredLabels {
+            window: latest.window.to_owned(),
+            reason: "language",
+        },
+        value: latest.sentiment.not_scored_language.unwrap_or(0),
+    }
+}
+
 /// A window's mean sentiment.
 fn mean_sample(latest: &LatestSentiment<'_>) -> Sample<WindowLabels, f64> {
     Sample {
@@ -256,6 +287,8 @@ impl Collector for Scrape {
             (DUPLICATES, count.duplicates),
             (LATE_RECORDS, count.late),
             (RETWEETS_SKIPPED, count.retweets_skipped),
+            (ORIGINALS_MISSING, count.originals_missing),
+            (TRUNCATED, count.truncated),
             (PARTITION_WINDOWS_CLOSED, count.windows),
             (WINDOWS_PUBLISHED, merge.windows),
             (LATE_PARTS, merge.late_parts),
@@ -270,6 +303,11 @@ impl Collector for Scrape {
         counter(&mut encoder, &RESULTS_READ, self.results_read)?;
         counter(&mut encoder, &RESULTS_UNREADABLE, self.results_unreadable)?;
         gauges(&mut encoder, &SENTIMENT_TWEETS, &self.sentiment_tweets)?;
+        gauges(
+            &mut encoder,
+            &SENTIMENT_NOT_SCORED,
+            &self.sentiment_not_scored,
+        )?;
         gauges(&mut encoder, &SENTIMENT_MEAN, &self.sentiment_mean)
     }
 }
@@ -321,6 +359,8 @@ mod tests {
         let mut run = RunStats::default();
         run.count.consumed = 12;
         run.count.rejected = 2;
+        run.count.originals_missing = 4;
+        run.count.truncated = 5;
         run.merge.windows = 3;
         metrics.record_run(run);
         metrics.record_emit(10_000, 16_500);
@@ -329,7 +369,8 @@ mod tests {
             "window": "tumbling\"10s", "window_start": "s", "window_start_ms": 0,
             "window_end": "e", "window_end_ms": 10_000, "final": true,
             "tweets": 3, "mentions": 3, "distinct_hashtags": 1,
-            "sentiment": {"scored": 3, "mean": 0.5, "positive": 2, "neutral": 1, "negative": 0}
+            "sentiment": {"scored": 3, "mean": 0.5, "positive": 2, "neutral": 1, "negative": 0,
+                "not_scored_language": 7}
         });
         view.apply(Some(&serde_json::to_vec(&summary).unwrap()));
         let text = render(&metrics.snapshot(), &view);
@@ -339,6 +380,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\ntrends_parse_rejects_total 2\n"), "{text}");
+        assert!(
+            text.contains("\ntrends_retweet_originals_missing_total 4\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\ntrends_tweets_truncated_total 5\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "trends_window_sentiment_not_scored_tweets{window=\"tumbling\\\"10s\",reason=\"language\"} 7\n"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains("\ntrends_windows_published_total 3\n"),
             "{text}"

@@ -23,9 +23,12 @@ pub struct SentimentReference {
     pub windows: BTreeMap<i64, Vec<ScoredTweet>>,
     /// Per (window start, hashtag).
     pub hashtags: BTreeMap<(i64, String), Vec<ScoredTweet>>,
+    /// Per window start: tweets not scored because they are not in English.
+    pub not_scored_language: BTreeMap<i64, u64>,
 }
 
-/// Scores every tweet of `file` in `sample` and files it under each window of `size_ms`
+/// Scores every English tweet of `file` in `sample` (the sample is drawn among English tweets
+/// only; a retweet's language is its original's) and files it under each window of `size_ms`
 /// starting every `slide_ms` that holds it, and under each of its hashtags there.
 pub fn reference_sentiment(
     file: &Path,
@@ -43,6 +46,7 @@ pub fn reference_sentiment(
     let mut reference = SentimentReference {
         windows: BTreeMap::new(),
         hashtags: BTreeMap::new(),
+        not_scored_language: BTreeMap::new(),
     };
     for tweet in tweets {
         let v = &tweet.json;
@@ -52,7 +56,8 @@ pub fn reference_sentiment(
             .as_str()
             .or(counted["text"].as_str())
             .expect("text");
-        let scored: Vec<ScoredTweet> = match sample.includes(id) {
+        let english = counted["lang"] == "en";
+        let scored: Vec<ScoredTweet> = match english && sample.includes(id) {
             true => vec![ScoredTweet {
                 units: Score::of(body).units(),
                 id,
@@ -61,6 +66,7 @@ pub fn reference_sentiment(
         };
         for start in window_starts(tweet.created_ms, size_ms, slide_ms) {
             reference.windows.entry(start).or_default().extend(&scored);
+            *reference.not_scored_language.entry(start).or_default() += u64::from(!english);
             for tag in &tweet.tags {
                 reference
                     .hashtags

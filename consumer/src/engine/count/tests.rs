@@ -26,7 +26,7 @@ fn options() -> CountOptions {
 
 fn tweet(id: u64, secs: i64, text: &str) -> Vec<u8> {
     let created = model::timestamp::format_v1(secs * 1000);
-    serde_json::json!({"id_str": id.to_string(), "created_at": created, "text": text})
+    serde_json::json!({"id_str": id.to_string(), "created_at": created, "text": text, "lang": "en"})
         .to_string()
         .into_bytes()
 }
@@ -144,6 +144,87 @@ fn with_sentiment_on_every_counted_tweet_is_scored_into_its_windows() {
     );
     assert_eq!(s.most_negative.as_ref().unwrap().id, 8);
     assert_eq!(totals.tags[0].sentiment.unwrap().sum, 4404);
+}
+
+/// Real tweets (../shared/fixtures/real-tweets) that are not retweets, with their `lang`.
+fn real_tweets() -> Vec<(String, Option<String>)> {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/real-tweets"
+    );
+    let mut out = Vec::new();
+    for name in ["python-twitter-v1.jsonl", "twarc-network-v2.jsonl"] {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).expect("fixture");
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let tweet = v.get("data").unwrap_or(&v);
+            let retweet = v.get("retweeted_status").is_some()
+                || tweet["referenced_tweets"].to_string().contains("retweeted");
+            if !retweet {
+                out.push((line.to_owned(), tweet["lang"].as_str().map(str::to_owned)));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_english_tweets_are_scored_and_the_others_counted_as_not_scored() {
+    let tweets = real_tweets();
+    let first = |lang: &str| {
+        let found = tweets.iter().find(|(_, l)| l.as_deref() == Some(lang));
+        found.unwrap_or_else(|| panic!("a {lang} tweet")).0.clone()
+    };
+    let english: Vec<&String> = tweets
+        .iter()
+        .filter(|(_, l)| l.as_deref() == Some("en"))
+        .map(|(line, _)| line)
+        .take(40)
+        .collect();
+    let others = [first("fr"), first("ja"), first("ar")];
+    // One window from 1970 to 2109 holds every tweet, whenever it was written.
+    let mut p = Pipeline::new(CountOptions {
+        sentiment: Some(Sample::new(1.0)),
+        spec: WindowSpec {
+            shapes: vec![Shape {
+                size_ms: 1 << 42,
+                slide_ms: 1 << 42,
+            }],
+            lateness_ms: 0,
+            max_hashtags: 0,
+        },
+        ..options()
+    });
+    let t0 = Instant::now();
+    p.assign(0, None, t0);
+    let lines = others.iter().chain(english.iter().copied());
+    for (offset, line) in lines.enumerate() {
+        p.process(0, offset as i64, Some(line.as_bytes()), None, t0)
+            .unwrap();
+    }
+    p.mark_end(0);
+    let out = p.finish_at_end().unwrap();
+    let Some(PartialMessage::Window { totals, .. }) = out.first() else {
+        panic!("a closed window: {out:?}");
+    };
+    let s = totals.sentiment.as_ref().expect("sentiment on");
+    assert_eq!(s.not_scored_language, 3);
+    assert_eq!(s.tally.scored, english.len() as u64);
+    let id_of = |line: &str| {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let tweet = v.get("data").unwrap_or(&v);
+        tweet["id_str"]
+            .as_str()
+            .or(tweet["id"].as_str())
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let english_ids: Vec<u64> = english.iter().map(|l| id_of(l)).collect();
+    for extreme in [&s.most_positive, &s.most_negative] {
+        let id = extreme.as_ref().expect("an extreme").id;
+        assert!(english_ids.contains(&id), "extreme {id} is English");
+    }
 }
 
 #[test]
@@ -462,4 +543,37 @@ fn revoke_returns_only_revoked_checkpoints_and_drops_their_state() {
     );
     let remaining: Vec<i32> = p.checkpoints().iter().map(|(p, _)| *p).collect();
     assert_eq!(remaining, [0]);
+}
+
+#[test]
+fn tweets_counted_without_their_whole_hashtags_are_counted_as_such() {
+    let t0 = Instant::now();
+    let mut p = Pipeline::new(options());
+    p.assign(0, None, t0);
+    let created = model::timestamp::format_v1(1_000);
+    let truncated = serde_json::json!({
+        "id_str": "1", "created_at": created, "text": "cut at 140 #a \u{2026}", "truncated": true,
+    });
+    let missing_original = serde_json::json!({
+        "data": {"id": "2", "text": "RT @x: #b", "created_at": "1970-01-01T00:00:02.000Z",
+                 "referenced_tweets": [{"type": "retweeted", "id": "3"}]},
+        "includes": {"tweets": []},
+    });
+    let whole = tweet(4, 3, "#c");
+    for (offset, payload) in [
+        truncated.to_string().into_bytes(),
+        missing_original.to_string().into_bytes(),
+        whole,
+    ]
+    .iter()
+    .enumerate()
+    {
+        p.process(0, offset as i64, Some(payload), None, t0)
+            .unwrap();
+    }
+    let stats = p.stats();
+    assert_eq!(
+        (stats.counted, stats.truncated, stats.originals_missing),
+        (3, 1, 1)
+    );
 }

@@ -24,6 +24,9 @@ pub enum Scoring<'a> {
     /// Sentiment is on but this tweet is not in the sample: windows and hashtags carry
     /// sentiment (perhaps with nothing scored) without it.
     Skipped,
+    /// Sentiment is on but the tweet is in a language the lexicon does not cover
+    /// ([`super::covers_language`]): its window counts it as not scored for that reason.
+    OtherLanguage,
     Scored(Scored<'a>),
 }
 
@@ -35,6 +38,7 @@ impl Scoring<'_> {
             Scoring::Skipped => {
                 window.get_or_insert_default();
             }
+            Scoring::OtherLanguage => window.get_or_insert_default().not_scored_language += 1,
             Scoring::Scored(tweet) => window.get_or_insert_default().add(tweet),
         }
     }
@@ -43,7 +47,7 @@ impl Scoring<'_> {
     pub(crate) fn add_to_tag(self, tag: &mut Option<Tally>) {
         match self {
             Scoring::Off => {}
-            Scoring::Skipped => {
+            Scoring::Skipped | Scoring::OtherLanguage => {
                 tag.get_or_insert_default();
             }
             Scoring::Scored(tweet) => tag.get_or_insert_default().add(tweet.score),
@@ -128,10 +132,17 @@ pub(crate) struct Extreme {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WindowSentiment {
     pub(crate) tally: Tally,
+    /// Tweets not scored because of their language.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) not_scored_language: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) most_positive: Option<Extreme>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) most_negative: Option<Extreme>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Which end of the scale an extreme is kept for.
@@ -193,6 +204,7 @@ impl WindowSentiment {
 impl Merge for WindowSentiment {
     fn merge(&mut self, other: &WindowSentiment) {
         self.tally.merge(&other.tally);
+        self.not_scored_language += other.not_scored_language;
         if let Some(e) = &other.most_positive {
             Side::Positive.keep(&mut self.most_positive, e.scored());
         }
