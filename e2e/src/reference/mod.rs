@@ -7,18 +7,23 @@ pub mod sentiment;
 
 use std::path::Path;
 
-/// A tweet as the independent references read it, with a generic JSON parser.
+/// A tweet as the independent references read it, with a generic JSON parser, in either API
+/// shape.
 pub struct ReferenceTweet {
+    pub id: u64,
     pub created_ms: i64,
     /// The distinct lower-cased entity hashtags it counts, in order of first mention: a
-    /// retweet's original's (Twitter's rule), and a long tweet's `extended_tweet`'s.
+    /// retweet's original's (Twitter's rule), and a long tweet's `extended_tweet`'s or
+    /// `note_tweet`'s.
     pub tags: Vec<String>,
-    /// The whole tweet, for what a particular reference needs besides.
-    pub json: serde_json::Value,
+    /// The text it is scored by: the whole text of the same object.
+    pub text: String,
+    /// That object's language.
+    pub lang: Option<String>,
 }
 
-/// The tweets of a JSON-lines file; lines that are not tweets (not JSON, or no `created_at`)
-/// are left out.
+/// The tweets of a JSON-lines file; lines that are not tweets (not JSON, stream notices, no
+/// `created_at`) are left out.
 pub fn reference_tweets(file: &Path) -> Vec<ReferenceTweet> {
     let text = std::fs::read_to_string(file).expect("read tweet file");
     text.lines().filter_map(reference_tweet).collect()
@@ -27,48 +32,81 @@ pub fn reference_tweets(file: &Path) -> Vec<ReferenceTweet> {
 /// One line as a tweet, or `None` when it is not one.
 fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     let json: serde_json::Value = serde_json::from_str(line).ok()?;
-    let created = json["created_at"].as_str()?;
+    match json.get("data") {
+        Some(data) => v2_tweet(data, &json["includes"]),
+        None => v1_tweet(&json),
+    }
+}
+
+fn v1_tweet(tweet: &serde_json::Value) -> Option<ReferenceTweet> {
+    let created = tweet["created_at"].as_str()?;
     let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
         .expect("created_at")
         .timestamp_millis();
-    let counted = counted_object(&json);
-    let entities = counted
-        .get("extended_tweet")
-        .and_then(|e| e.get("entities"))
-        .unwrap_or(&counted["entities"]);
+    // A retweet counts its original (`retweeted_status`); a long tweet its `extended_tweet`.
+    let counted = tweet
+        .get("retweeted_status")
+        .filter(|o| o.is_object())
+        .unwrap_or(tweet);
+    let whole = counted.get("extended_tweet").unwrap_or(counted);
+    let text = whole["full_text"]
+        .as_str()
+        .or(counted["full_text"].as_str());
+    Some(ReferenceTweet {
+        id: match tweet["id_str"].as_str() {
+            Some(id) => id.parse().expect("id_str"),
+            None => tweet["id"].as_u64()?,
+        },
+        created_ms,
+        tags: distinct_tags(&whole["entities"], "text"),
+        text: text.or(counted["text"].as_str())?.to_owned(),
+        lang: counted["lang"].as_str().map(str::to_owned),
+    })
+}
+
+fn v2_tweet(data: &serde_json::Value, includes: &serde_json::Value) -> Option<ReferenceTweet> {
+    let created_ms = chrono::DateTime::parse_from_rfc3339(data["created_at"].as_str()?)
+        .expect("created_at")
+        .timestamp_millis();
+    // A retweet counts the original it references, when `includes` has it; a long tweet its
+    // `note_tweet`.
+    let retweeted = data["referenced_tweets"]
+        .as_array()
+        .and_then(|refs| refs.iter().find(|r| r["type"] == "retweeted"));
+    let original = retweeted.and_then(|r| {
+        includes["tweets"]
+            .as_array()?
+            .iter()
+            .find(|t| t["id"] == r["id"])
+    });
+    let counted = original.unwrap_or(data);
+    let whole = counted.get("note_tweet").unwrap_or(counted);
+    Some(ReferenceTweet {
+        id: data["id"].as_str()?.parse().expect("id"),
+        created_ms,
+        tags: distinct_tags(&whole["entities"], "tag"),
+        text: whole["text"].as_str()?.to_owned(),
+        lang: counted["lang"].as_str().map(str::to_owned),
+    })
+}
+
+/// The entities' hashtags (their `field`: v1.1 `text`, v2 `tag`), lower-cased, each once.
+fn distinct_tags(entities: &serde_json::Value, field: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for h in entities["hashtags"].as_array().into_iter().flatten() {
-        let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
+        let tag = h[field].as_str().expect("hashtag").to_lowercase();
         if !tags.contains(&tag) {
             tags.push(tag);
         }
     }
-    Some(ReferenceTweet {
-        created_ms,
-        tags,
-        json,
-    })
+    tags
 }
 
-/// The tweet object whose hashtags and text count for `tweet`: a retweet's original
-/// (`retweeted_status`), else the tweet itself.
-pub fn counted_object(tweet: &serde_json::Value) -> &serde_json::Value {
-    tweet
-        .get("retweeted_status")
-        .filter(|o| o.is_object())
-        .unwrap_or(tweet)
-}
-
-/// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order: the keys the raw
-/// topic must hold.
+/// The tweet ids of a JSON-lines file of tweets, in order: the keys the raw topic must hold.
 pub fn ids_of(file: &Path) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .expect("read tweet file")
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            v["id_str"].as_str().expect("id_str").to_owned()
-        })
+    reference_tweets(file)
+        .iter()
+        .map(|t| t.id.to_string())
         .collect()
 }
 

@@ -36,31 +36,17 @@ pub fn reference_sentiment(
     slide_ms: i64,
     sample: Sample,
 ) -> SentimentReference {
-    let tweets = reference_tweets(file);
-    let lines = std::fs::read_to_string(file).expect("read tweet file");
-    assert_eq!(
-        tweets.len(),
-        lines.lines().count(),
-        "every generated line is a tweet"
-    );
     let mut reference = SentimentReference {
         windows: BTreeMap::new(),
         hashtags: BTreeMap::new(),
         not_scored_language: BTreeMap::new(),
     };
-    for tweet in tweets {
-        let v = &tweet.json;
-        let id: u64 = v["id_str"].as_str().expect("id_str").parse().expect("id");
-        let counted = super::counted_object(v);
-        let body = counted["extended_tweet"]["full_text"]
-            .as_str()
-            .or(counted["text"].as_str())
-            .expect("text");
-        let english = counted["lang"] == "en";
-        let scored: Vec<ScoredTweet> = match english && sample.includes(id) {
+    for tweet in reference_tweets(file) {
+        let english = tweet.lang.as_deref() == Some("en");
+        let scored: Vec<ScoredTweet> = match english && sample.includes(tweet.id) {
             true => vec![ScoredTweet {
-                units: Score::of(body).units(),
-                id,
+                units: Score::of(&tweet.text).units(),
+                id: tweet.id,
             }],
             false => Vec::new(),
         };
