@@ -275,7 +275,9 @@ mod tests {
     use super::*;
     use crate::sink::StdoutSink;
     use crate::source::notice::NoticeKind;
+    use crate::source::synthetic::{Synthetic, SyntheticConfig};
     use crate::source::Record;
+    use common::settings::TweetShape;
 
     #[derive(Default)]
     struct Recorder {
@@ -398,6 +400,54 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_synthetic_stream_s_notices_are_skipped_and_counted_by_kind() {
+        let config = SyntheticConfig {
+            seed: 42,
+            start_ms: 0,
+            events_per_second: 100.0,
+            shape: TweetShape::V1,
+            stream_notices: true,
+        };
+        // Counted from the messages themselves, up to the last tweet the run sends.
+        let (mut deletes, mut warnings, mut tweets) = (0, 0, 0);
+        for event in Synthetic::new(config) {
+            let payload = match &event {
+                Event::Tweet(_) if tweets == 3_000 => break,
+                Event::Tweet(_) => {
+                    tweets += 1;
+                    continue;
+                }
+                Event::Notice(notice) => &notice.payload,
+                Event::Rejected { .. } => unreachable!("the generator rejects nothing"),
+            };
+            let message: serde_json::Value = serde_json::from_slice(payload).unwrap();
+            deletes += u64::from(message.get("delete").is_some());
+            warnings += u64::from(message["warning"]["code"] == "FALLING_BEHIND");
+        }
+        assert!(
+            deletes > 0 && warnings > 0,
+            "{deletes} deletes, {warnings} warnings"
+        );
+        let limits = Limits {
+            max_tweets: Some(3_000),
+            max_duration: None,
+        };
+        let mut sink = Recorder::default();
+        let go = Shutdown::new();
+        let source = Synthetic::new(config).map(Ok);
+        let (s, r) = publish(source, &mut sink, Pacer::Unpaced, limits, &go, None);
+        assert!(r.is_ok());
+        assert_eq!((s.sent, s.rejected), (3_000, 0));
+        assert_eq!(sink.keys.len(), 3_000, "only tweets reach the sink");
+        assert_eq!(s.skipped.total(), deletes + warnings);
+        let counted = format!(
+            "skipped {} stream notices ({deletes} deletes, {warnings} stall warning",
+            deletes + warnings
+        );
+        assert!(s.to_string().contains(&counted), "{s}");
     }
 
     #[test]

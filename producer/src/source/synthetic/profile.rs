@@ -22,6 +22,15 @@ pub(super) enum Profile {
     Sparse,
 }
 
+/// What an account's numbers are.
+struct Counts {
+    followers: u32,
+    friends: u32,
+    listed: u32,
+    favourites: u32,
+    statuses: u32,
+}
+
 /// How a profile page looks.
 struct Theme {
     background: String,
@@ -45,7 +54,7 @@ impl Synthetic {
         let full = matches!(profile, Profile::Full);
         let id = account_id(&mut self.rng);
         let account_ms = tweet_ms.checked_sub(self.rng.random_range(ACCOUNT_AGE_MS))?;
-        let followers_count = log_uniform(&mut self.rng, 2_000_000);
+        let counts = self.counts();
         let default_profile = !full || self.rng.random_bool(0.35);
         let theme = self.theme(default_profile);
         let image = self.profile_image();
@@ -63,22 +72,21 @@ impl Synthetic {
             translator_type: "none",
             protected: false,
             verified: self.rng.random_bool(0.02),
-            followers_count,
-            friends_count: log_uniform(&mut self.rng, 5_000),
-            listed_count: log_uniform(&mut self.rng, followers_count / 50 + 1),
-            favourites_count: log_uniform(&mut self.rng, 200_000),
-            statuses_count: log_uniform(&mut self.rng, 300_000) + 1,
+            followers_count: counts.followers,
+            friends_count: counts.friends,
+            listed_count: counts.listed,
+            favourites_count: counts.favourites,
+            statuses_count: counts.statuses,
             created_at: format_created_at(account_ms)?,
             created_ms: account_ms,
             // Twitter stopped filling these in 2018.
             utc_offset: None,
             time_zone: None,
             geo_enabled: self.rng.random_bool(0.3),
-            lang: if language.code == "und" {
-                "en"
-            } else {
-                language.code
-            },
+            // An account's interface language is a real one, not `und`.
+            lang: Some(language.code)
+                .filter(|&code| code != "und")
+                .unwrap_or("en"),
             contributors_enabled: false,
             is_translator: false,
             profile_background_color: theme.background,
@@ -100,6 +108,18 @@ impl Synthetic {
             follow_request_sent: None,
             notifications: None,
         })
+    }
+
+    /// An account's counts, each spread over orders of magnitude as real ones are.
+    fn counts(&mut self) -> Counts {
+        let followers = log_uniform(&mut self.rng, 2_000_000);
+        Counts {
+            followers,
+            friends: log_uniform(&mut self.rng, 5_000),
+            listed: log_uniform(&mut self.rng, followers / 50 + 1),
+            favourites: log_uniform(&mut self.rng, 200_000),
+            statuses: log_uniform(&mut self.rng, 300_000) + 1,
+        }
     }
 
     /// How the profile page looks: the defaults, or colours and a background its owner chose.

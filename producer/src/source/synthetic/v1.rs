@@ -119,10 +119,7 @@ impl<'a> Tweet<'a> {
             id: post.id,
             id_str: post.id.to_string(),
             text,
-            source: format!(
-                "<a href=\"{}\" rel=\"nofollow\">{}</a>",
-                post.client.url, post.client.name
-            ),
+            source: source_html(post),
             truncated,
             in_reply_to_status_id: reply.map(|r| r.status_id),
             in_reply_to_status_id_str: reply.map(|r| r.status_id.to_string()),
@@ -155,6 +152,15 @@ impl<'a> Tweet<'a> {
             timestamp_ms: None,
         })
     }
+}
+
+/// The posting client as v1.1 names it: a link to its page.
+fn source_html(post: &Post) -> String {
+    let client = post.client;
+    format!(
+        "<a href=\"{}\" rel=\"nofollow\">{}</a>",
+        client.url, client.name
+    )
 }
 
 /// What a v1.1 message shows of a tweet's text in compatibility mode.

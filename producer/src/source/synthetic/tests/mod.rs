@@ -107,6 +107,17 @@ fn twitter_weight(text: &str) -> usize {
         .sum()
 }
 
+/// The API's retweet text (v1.1 and v2 alike) for an original by `author` whose whole text is
+/// `full`: within 140 code points, or the first 139 trimmed and `…`.
+fn expected_retweet_text(author: &str, full: &str) -> String {
+    let whole = format!("RT @{author}: {full}");
+    if whole.chars().count() <= 140 {
+        return whole;
+    }
+    let head: String = whole.chars().take(139).collect();
+    format!("{}…", head.trim_end())
+}
+
 /// `count` out of `total`, as a fraction.
 fn share(count: usize, total: usize) -> f64 {
     count as f64 / total as f64

@@ -4,16 +4,6 @@
 
 use super::*;
 
-/// The API's retweet text for an original by `author` whose whole text is `full`.
-fn expected_retweet_text(author: &str, full: &str) -> String {
-    let whole = format!("RT @{author}: {full}");
-    if whole.chars().count() <= 140 {
-        return whole;
-    }
-    let head: String = whole.chars().take(139).collect();
-    format!("{}…", head.trim_end())
-}
-
 /// An original's whole text and entities: `extended_tweet`'s when it has one.
 fn whole_text(original: &Value) -> (&str, &Value) {
     match original.get("extended_tweet") {
