@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::proc::Proc;
 
-/// Generates `n` synthetic tweets into `path` with the producer's stdout sink, then makes them
-/// arrive out of order as real streams do (see [`out_of_order`]).
+/// Generates `n` synthetic tweets into `path` with the producer's stdout sink, which writes the
+/// stream's occasional delete notices and stall warnings between them as a recorded stream has
+/// them, then makes them arrive out of order as real streams do (see [`out_of_order`]).
 pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_per_second: u64) {
     let mut p = Proc::spawn(
         dir,
@@ -34,6 +35,20 @@ pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_
     let text = p.stdout();
     std::fs::write(path, out_of_order(&text, events_per_second as usize))
         .expect("write generated file");
+}
+
+/// The tweets of a generated file, in order: its lines without the stream notices (delete
+/// notices, stall warnings) a generated stream has between them.
+pub fn tweet_lines(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .expect("read tweet file")
+        .lines()
+        .filter(|line| {
+            let json: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            !crate::reference::is_stream_notice(&json)
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Blocks of `block` lines (one second of tweets), offset by half a block so that they

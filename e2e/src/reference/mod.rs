@@ -17,16 +17,44 @@ pub struct ReferenceTweet {
     pub json: serde_json::Value,
 }
 
-/// The tweets of a JSON-lines file; lines that are not tweets (not JSON, or no `created_at`)
-/// are left out.
+/// The tweets of a JSON-lines file; lines that are not tweets (not JSON, stream notices, or no
+/// `created_at`) are left out.
 pub fn reference_tweets(file: &Path) -> Vec<ReferenceTweet> {
     let text = std::fs::read_to_string(file).expect("read tweet file");
     text.lines().filter_map(reference_tweet).collect()
 }
 
+/// The stream messages of Twitter's APIs that are not tweets, by their top-level key: v1.1
+/// notices, and v2 `errors` without `data`. A recorded stream keeps them between its tweets; the
+/// producer skips them, so they are no tweets to count.
+const NOTICE_KEYS: [&str; 8] = [
+    "delete",
+    "scrub_geo",
+    "limit",
+    "warning",
+    "disconnect",
+    "status_withheld",
+    "user_withheld",
+    "errors",
+];
+
+/// Whether a line is a stream notice (see [`NOTICE_KEYS`]) rather than a tweet.
+pub fn is_stream_notice(json: &serde_json::Value) -> bool {
+    let Some(object) = json.as_object() else {
+        return false;
+    };
+    let is_tweet = ["id_str", "text", "full_text", "data"]
+        .iter()
+        .any(|key| object.contains_key(*key));
+    !is_tweet && NOTICE_KEYS.iter().any(|key| object.contains_key(*key))
+}
+
 /// One line as a tweet, or `None` when it is not one.
 fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     let json: serde_json::Value = serde_json::from_str(line).ok()?;
+    if is_stream_notice(&json) {
+        return None;
+    }
     let created = json["created_at"].as_str()?;
     let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
         .expect("created_at")
@@ -59,16 +87,15 @@ pub fn counted_object(tweet: &serde_json::Value) -> &serde_json::Value {
         .unwrap_or(tweet)
 }
 
-/// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order: the keys the raw
-/// topic must hold.
+/// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order, stream notices left
+/// out: the keys the raw topic must hold.
 pub fn ids_of(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
         .expect("read tweet file")
         .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            v["id_str"].as_str().expect("id_str").to_owned()
-        })
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter(|v| !is_stream_notice(v))
+        .map(|v| v["id_str"].as_str().expect("id_str").to_owned())
         .collect()
 }
 

@@ -35,10 +35,14 @@ pub fn reference_sentiment(
 ) -> SentimentReference {
     let tweets = reference_tweets(file);
     let lines = std::fs::read_to_string(file).expect("read tweet file");
+    let notices = lines
+        .lines()
+        .filter(|line| serde_json::from_str(line).is_ok_and(|v| super::is_stream_notice(&v)))
+        .count();
     assert_eq!(
-        tweets.len(),
+        tweets.len() + notices,
         lines.lines().count(),
-        "every generated line is a tweet"
+        "every generated line is a tweet or a stream notice"
     );
     let mut reference = SentimentReference {
         windows: BTreeMap::new(),
