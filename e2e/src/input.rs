@@ -10,26 +10,40 @@ use crate::proc::Proc;
 /// stream's occasional delete notices and stall warnings between them as a recorded stream has
 /// them, then makes them arrive out of order as real streams do (see [`out_of_order`]).
 pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_per_second: u64) {
-    let mut p = Proc::spawn(
-        dir,
-        &format!("generate-{seed}"),
-        "producer",
-        &[
-            "--source",
-            "synthetic",
-            "--sink",
-            "stdout",
-            "--limit",
-            &n.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--start",
-            start,
-            "--events-per-second",
-            &events_per_second.to_string(),
-        ],
-        &[],
+    generate_with(dir, path, n, seed, start, events_per_second, &[]);
+}
+
+/// [`generate`] with more producer flags, e.g. `--shape v2`.
+pub fn generate_with(
+    dir: &Path,
+    path: &Path,
+    n: u64,
+    seed: u64,
+    start: &str,
+    events_per_second: u64,
+    extra: &[&str],
+) {
+    let (n, seed_text, rate) = (
+        n.to_string(),
+        seed.to_string(),
+        events_per_second.to_string(),
     );
+    let mut args = vec![
+        "--source",
+        "synthetic",
+        "--sink",
+        "stdout",
+        "--limit",
+        &n,
+        "--seed",
+        &seed_text,
+        "--start",
+        start,
+        "--events-per-second",
+        &rate,
+    ];
+    args.extend_from_slice(extra);
+    let mut p = Proc::spawn(dir, &format!("generate-{seed}"), "producer", &args, &[]);
     let status = p.wait(Duration::from_secs(120));
     assert!(status.success(), "generator failed: {}", p.stderr());
     let text = p.stdout();

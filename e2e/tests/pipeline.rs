@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use e2e::input::generate;
+use e2e::input::{generate, generate_with};
 use e2e::kafka::{bootstrap, create_topic, message_count, read_results, retry_transient, unique};
 use e2e::proc::{
     assigned_partitions, bin, consumer_args, log_field, tail, test_dir, wait_until, Proc,
@@ -330,6 +330,24 @@ fn a_late_consumer_catches_up_and_resumes_from_its_checkpoints() {
         &consumer_counts(&[&counts], TUMBLING),
         &reference_counts(&both, WINDOW_MS),
     );
+}
+
+/// The v2 shape end to end: generated v2 messages (retweets with their originals in
+/// `includes`, some missing, long posts with `note_tweet`) are counted by Twitter's rules, as
+/// the reference reads them from the file.
+#[test]
+fn v2_messages_are_counted_like_the_independent_reference() {
+    let f = Fixture::new("v2");
+    let file = f.path("v2.jsonl");
+    let v2 = ["--shape", "v2"];
+    generate_with(f.dir.path(), &file, 4_000, 9, START, EVENTS_PER_SECOND, &v2);
+    f.publish(&file, 4_000);
+    let counts = f.path("counts.jsonl");
+    let mut c = f.consumer("consumer", &counts, &["--until-end"]);
+    assert!(c.wait(LONG).success(), "consumer failed: {}", c.stderr());
+    let want = reference_counts(&file, WINDOW_MS);
+    assert_counts_equal(&consumer_counts(&[&counts], TUMBLING), &want);
+    assert_eq!(consumed(&c), 4_000);
 }
 
 /// Test 4a: malformed input lines are skipped and counted as rejected; stream notices (the

@@ -11,7 +11,8 @@ use std::path::Path;
 pub struct ReferenceTweet {
     pub created_ms: i64,
     /// The distinct lower-cased entity hashtags it counts, in order of first mention: a
-    /// retweet's original's (Twitter's rule), and a long tweet's `extended_tweet`'s.
+    /// retweet's original's (Twitter's rule), and a long tweet's `extended_tweet`'s (v1.1) or
+    /// `note_tweet`'s (v2).
     pub tags: Vec<String>,
     /// The whole tweet, for what a particular reference needs besides.
     pub json: serde_json::Value,
@@ -55,18 +56,22 @@ fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     if is_stream_notice(&json) {
         return None;
     }
-    let created = json["created_at"].as_str()?;
-    let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
-        .expect("created_at")
-        .timestamp_millis();
-    let counted = counted_object(&json);
-    let entities = counted
-        .get("extended_tweet")
-        .and_then(|e| e.get("entities"))
-        .unwrap_or(&counted["entities"]);
+    let (created_ms, hashtags) = match json.get("data") {
+        Some(data) => {
+            let created = data["created_at"].as_str()?;
+            let created = chrono::DateTime::parse_from_rfc3339(created).expect("created_at");
+            (created.timestamp_millis(), v2_counted_hashtags(&json))
+        }
+        None => {
+            let created = json["created_at"].as_str()?;
+            let created = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
+                .expect("created_at");
+            (created.timestamp_millis(), v1_counted_hashtags(&json))
+        }
+    };
     let mut tags: Vec<String> = Vec::new();
-    for h in entities["hashtags"].as_array().into_iter().flatten() {
-        let tag = h["text"].as_str().expect("hashtag text").to_lowercase();
+    for tag in hashtags {
+        let tag = tag.to_lowercase();
         if !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -78,6 +83,44 @@ fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     })
 }
 
+/// The hashtags a v1.1 tweet counts: those of its counted object's whole text.
+fn v1_counted_hashtags(tweet: &serde_json::Value) -> Vec<&str> {
+    let counted = counted_object(tweet);
+    let entities = counted
+        .get("extended_tweet")
+        .and_then(|e| e.get("entities"))
+        .unwrap_or(&counted["entities"]);
+    let hashtags = entities["hashtags"].as_array().into_iter().flatten();
+    hashtags
+        .map(|h| h["text"].as_str().expect("hashtag text"))
+        .collect()
+}
+
+/// The hashtags a v2 message counts: a retweet's original's (the `includes.tweets` entry it
+/// references as `retweeted`, its `note_tweet` first), else its own (`note_tweet` first), also
+/// for a retweet whose original is not included.
+fn v2_counted_hashtags(message: &serde_json::Value) -> Vec<&str> {
+    let data = &message["data"];
+    let references = data["referenced_tweets"].as_array().into_iter().flatten();
+    let original_id = references
+        .filter(|r| r["type"] == "retweeted")
+        .find_map(|r| r["id"].as_str());
+    let included = message["includes"]["tweets"]
+        .as_array()
+        .into_iter()
+        .flatten();
+    let original = original_id.and_then(|id| included.into_iter().find(|t| t["id"] == id));
+    let counted = original.unwrap_or(data);
+    let whole = counted.get("note_tweet").unwrap_or(counted);
+    let hashtags = whole["entities"]["hashtags"]
+        .as_array()
+        .into_iter()
+        .flatten();
+    hashtags
+        .map(|h| h["tag"].as_str().expect("hashtag tag"))
+        .collect()
+}
+
 /// The tweet object whose hashtags and text count for `tweet`: a retweet's original
 /// (`retweeted_status`), else the tweet itself.
 pub fn counted_object(tweet: &serde_json::Value) -> &serde_json::Value {
@@ -87,15 +130,18 @@ pub fn counted_object(tweet: &serde_json::Value) -> &serde_json::Value {
         .unwrap_or(tweet)
 }
 
-/// The tweet ids (`id_str`) of a JSON-lines file of v1.1 tweets, in order, stream notices left
-/// out: the keys the raw topic must hold.
+/// The tweet ids (v1.1 `id_str`, v2 `data.id`) of a JSON-lines file, in order, stream notices
+/// left out: the keys the raw topic must hold.
 pub fn ids_of(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
         .expect("read tweet file")
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
         .filter(|v| !is_stream_notice(v))
-        .map(|v| v["id_str"].as_str().expect("id_str").to_owned())
+        .map(|v| {
+            let id = v["id_str"].as_str().or(v["data"]["id"].as_str());
+            id.expect("id_str or data.id").to_owned()
+        })
         .collect()
 }
 

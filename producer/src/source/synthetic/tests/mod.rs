@@ -311,6 +311,17 @@ fn assert_entities_mark(text: &str, entities: &Value) -> usize {
 }
 
 #[test]
+fn every_message_is_a_tweet_the_file_source_reads_back_alike() {
+    for (record, _) in sample().iter().chain(sample_v2()).step_by(7) {
+        let read = Record::from_tweet_json(record.payload.clone(), 0).expect("a tweet");
+        assert_eq!(
+            (&read.key, read.timestamp_ms),
+            (&record.key, record.timestamp_ms)
+        );
+    }
+}
+
+#[test]
 fn entity_indices_are_code_point_offsets_into_the_text() {
     let mut non_ascii_checked = false;
     for (_, tweet) in sample() {
