@@ -4,7 +4,7 @@ use super::Phrasebook;
 
 pub(in super::super) const EN: Phrasebook = Phrasebook {
     positive: &[
-        "Just watched {topic} and it was absolutely amazing!",
+        "Just caught up on {topic} and it was absolutely amazing!",
         "So excited for {topic} {when}!",
         "Honestly the best part of the week was {topic}.",
         "Huge thanks to everyone who came out for {topic}, you made it special.",
@@ -17,7 +17,7 @@ pub(in super::super) const EN: Phrasebook = Phrasebook {
         "Loving every minute of {topic} so far.",
         "Congrats to everyone behind {topic}, well deserved!",
         "{topic} was even better than I hoped.",
-        "Best decision I made all year was going to {topic}.",
+        "Best decision I made all year was not missing {topic}.",
         "So proud of how {topic} turned out.",
         "Nothing beats {topic} with a cup of coffee.",
         "Such a fun night, thank you all!",
@@ -52,7 +52,7 @@ pub(in super::super) const EN: Phrasebook = Phrasebook {
         "Nobody warned us that {topic} would be this painful to watch.",
     ],
     neutral: &[
-        "Heading to {topic} {when}.",
+        "Getting ready for {topic} {when}.",
         "Anyone else watching {topic}?",
         "Reading about {topic} on the train.",
         "Thread on {topic} below.",
@@ -63,7 +63,7 @@ pub(in super::super) const EN: Phrasebook = Phrasebook {
         "Does anyone know when {topic} starts?",
         "Still thinking about {topic}.",
         "Taking notes on {topic} for later.",
-        "On my way to work, listening to {topic}.",
+        "On my way to work, catching up on {topic}.",
         "Tickets for {topic} go on sale {when}.",
         "Meeting a friend for lunch {when}.",
         "Live coverage of {topic} starts soon.",
@@ -76,7 +76,7 @@ pub(in super::super) const EN: Phrasebook = Phrasebook {
     topics: &[
         "the game",
         "the new album",
-        "the finals",
+        "the final",
         "this show",
         "the match",
         "the concert",
@@ -88,7 +88,7 @@ pub(in super::super) const EN: Phrasebook = Phrasebook {
         "the season finale",
         "the press conference",
         "the marathon",
-        "the playoffs",
+        "the playoff game",
         "the book club",
         "the premiere",
         "the parade",
