@@ -18,7 +18,7 @@ use super::{log_uniform, pick, Synthetic};
 /// Sampled streams carry 30–45% retweets (41% of the 5,371 recorded tweets issue 18 measured);
 /// 38 sits in that range without leaning on one recording. Quotes are a few percent (8 of the
 /// 72 tweets of the recorded filter stream in the shared fixtures).
-pub(super) const KIND_PERCENT: [u32; 2] = [38, 7];
+const KIND_PERCENT: [u32; 2] = [38, 7];
 /// Share of the authors' own tweets that answer another tweet.
 const REPLY_SHARE: f64 = 0.2;
 /// Share of the authors' own tweets tagged with a place.
@@ -27,9 +27,9 @@ const PLACE_SHARE: f64 = 0.18;
 const POINT_SHARE_OF_PLACED: f64 = 0.25;
 /// Share of tweets with a link that are marked possibly sensitive.
 const SENSITIVE_SHARE: f64 = 0.02;
-/// Text lengths (in characters) of the authors' own tweets: mostly short, a
-/// quarter past 140, which compatibility mode cuts (27% of the recorded tweets that are not
-/// retweets; median 96 characters).
+/// Text lengths (in characters) of the authors' own tweets: mostly short, a quarter past 140,
+/// which compatibility mode cuts (27% of the recorded tweets that are not retweets; median 96
+/// characters).
 const OWN_LENGTHS: [LengthBand; 3] = [
     LengthBand::new(40, 20, 80),
     LengthBand::new(35, 81, 140),
@@ -39,8 +39,8 @@ const OWN_LENGTHS: [LengthBand; 3] = [
 /// how many originals outgrow the retweet's 140 characters decides how many retweets lose
 /// hashtags to the cut (27% in the recorded set issue 18 measured; this mix gives about that).
 /// Most of those stop short of 140 themselves (a text ends up to a sentence short of its
-/// length): one past it brings `extended_tweet` along, and a message that large is kept rare
-/// (see `size`).
+/// length): one past it brings `extended_tweet` along, and messages that large are kept to
+/// about a fifth of retweets (see `size`).
 const RETWEETED_LENGTHS: [LengthBand; 3] = [
     LengthBand::new(15, 20, 110),
     LengthBand::new(73, 140, 150),
@@ -53,12 +53,12 @@ const QUOTED_LENGTHS: [LengthBand; 2] =
     [LengthBand::new(92, 20, 130), LengthBand::new(8, 141, 200)];
 /// Twitter's limit on a tweet's weighted length (see `text::weighted_len`).
 const MAX_TEXT_WEIGHT: usize = 280;
-/// Length of a v2 long post (a note tweet), past the 280 a tweet holds, in weight.
-const NOTE_LENGTH: LengthBand = LengthBand::new(100, 300, 700);
+/// Weighted length of a v2 long post (a note tweet), past the 280 a tweet holds.
+const NOTE_WEIGHT: std::ops::RangeInclusive<usize> = 300..=700;
 /// Share of v2 posts written as long posts.
 const NOTE_SHARE: f64 = 0.02;
 /// Share of long top-level tweets whose compatibility-mode message lacks `extended_tweet` (an
-/// old client's view): about 1.5% of all tweets.
+/// old client's view): about 1% of all tweets.
 const TRUNCATED_ONLY_SHARE: f64 = 0.1;
 /// Share of v2 retweets whose original the message does not include (deleted or protected).
 const MISSING_ORIGINAL_SHARE: f64 = 0.01;
@@ -271,7 +271,7 @@ impl Synthetic {
     /// v2 some are long posts, past that.
     fn text_weight(&mut self, language: &Language, bands: &[LengthBand]) -> usize {
         if self.shape == TweetShape::V2 && self.rng.random_bool(NOTE_SHARE) {
-            return self.rng.random_range(NOTE_LENGTH.min..=NOTE_LENGTH.max);
+            return self.rng.random_range(NOTE_WEIGHT);
         }
         let mut roll = self
             .rng

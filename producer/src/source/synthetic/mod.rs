@@ -9,11 +9,11 @@
 //! (`cut`), quotes, replies, long texts in compatibility mode and v2 long posts, delete notices
 //! and stall warnings between tweets (`notices`), and payloads of 2–4 KB.
 //!
-//! Sizes need some care, because a real retweet carries two full user objects and runs past
-//! 5 KB. To keep nearly every payload within 2–4 KB, user objects leave out the time-zone and
-//! background-image fields, a retweet's and a quote's users have sparse profiles, and profile
-//! descriptions (free text nothing indexes into) are filled towards a size drawn for each record
-//! (`size`).
+//! Sizes need some care, because a real retweet or quote carries two full user objects and runs
+//! to 5–8 KB. To keep nearly every payload within 2–4 KB, the author of a nested tweet is a short
+//! user object (`v1`), a retweet's and a quote's users have sparse profiles, and the free text
+//! nothing indexes into (profile descriptions; in v2 also context annotations) is filled towards
+//! a size drawn for each record (`size`).
 
 mod build;
 mod compose;
@@ -37,6 +37,7 @@ use rand_distr::Zipf;
 
 use common::settings::TweetShape;
 
+use super::notice::Notice;
 use super::{Event, Record};
 use notices::NoticeStream;
 use v2::MatchingRule;
@@ -98,7 +99,7 @@ pub(crate) struct Synthetic {
     /// Decides the notices after each tweet; `None` when there are none.
     notices: Option<NoticeStream>,
     /// A notice due before the next tweet.
-    pending: Option<crate::source::notice::Notice>,
+    pending: Option<Notice>,
 }
 
 impl Synthetic {
