@@ -88,20 +88,25 @@ step "building release binaries"
 ensure_build_tools >/dev/null
 cargo build --release -q -p producer -p consumer -p bench
 
-# Writes N seeded synthetic tweets to .bench/tweets-N.jsonl (reused when present) and sets
-# TWEETS_FILE to it.
+# Writes N seeded synthetic tweets to .bench/tweets-N.jsonl and sets TWEETS_FILE to it. Without
+# stream notices (--stream-notices false, which --sink stdout would otherwise interleave), so that
+# every line is a tweet and the candidates are measured on tweets only. A file is reused while its
+# .done marker names the same generator (its last commit) and command line.
 generate_tweets() {
   local count=$1
   TWEETS_FILE="$BENCH_DIR/tweets-$count.jsonl"
+  local generate=(target/release/producer --source synthetic --sink stdout --limit "$count" --seed 42
+    --start 2026-01-01T00:00:00Z --events-per-second 5000 --stream-notices false)
+  local recipe
+  recipe="$(git log -1 --format=%H -- producer/src/source/synthetic 2>/dev/null || true) ${generate[*]}"
   step "generating $count tweets"
-  if [[ -f $TWEETS_FILE && -f $TWEETS_FILE.done ]]; then
+  if [[ -f $TWEETS_FILE && -f $TWEETS_FILE.done && "$(cat "$TWEETS_FILE.done")" == "$recipe" ]]; then
     echo "reusing $TWEETS_FILE"
   else
     rm -f "$TWEETS_FILE.done"
-    target/release/producer --source synthetic --sink stdout --limit "$count" --seed 42 \
-      --start 2026-01-01T00:00:00Z --events-per-second 5000 >"$TWEETS_FILE" 2>"$LOG_DIR/generate.err" ||
+    "${generate[@]}" >"$TWEETS_FILE" 2>"$LOG_DIR/generate.err" ||
       die "tweet generation failed (see $LOG_DIR/generate.err)"
-    touch "$TWEETS_FILE.done"
+    printf '%s\n' "$recipe" >"$TWEETS_FILE.done"
   fi
   echo "$TWEETS_FILE: $(wc -l <"$TWEETS_FILE") tweets, $(du -m "$TWEETS_FILE" | cut -f1) MB"
 }

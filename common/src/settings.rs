@@ -231,6 +231,23 @@ pub struct SyntheticSettings {
     pub(crate) events_per_second: Option<f64>,
     /// Event time of the first tweet (RFC 3339); `None` means "now".
     pub start: Option<String>,
+    /// Which API's message shape the generator writes.
+    pub shape: TweetShape,
+    /// Whether delete notices and stall warnings are interleaved with the tweets, as a recorded
+    /// stream has them; `None`: only when the stream is written out (`producer.sink = stdout`),
+    /// because a run into Kafka would only skip them again.
+    #[serde(default)]
+    pub(crate) stream_notices: Option<bool>,
+}
+
+/// The message shape of a Twitter API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TweetShape {
+    /// v1.1 `statuses/filter`: one tweet object per message, in compatibility mode.
+    V1,
+    /// v2 filtered stream: `{"data", "includes", "matching_rules"}`.
+    V2,
 }
 
 impl SyntheticSettings {
@@ -244,6 +261,11 @@ impl SyntheticSettings {
             None if self.rate > 0.0 => self.rate,
             None => Self::DEFAULT_EVENTS_PER_SECOND,
         }
+    }
+
+    /// Whether stream notices are generated: as configured, else only into `sink = stdout`.
+    pub fn effective_stream_notices(&self, sink: SinkKind) -> bool {
+        self.stream_notices.unwrap_or(sink == SinkKind::Stdout)
     }
 }
 

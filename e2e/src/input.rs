@@ -6,34 +6,63 @@ use std::time::Duration;
 
 use crate::proc::Proc;
 
-/// Generates `n` synthetic tweets into `path` with the producer's stdout sink, then makes them
-/// arrive out of order as real streams do (see [`out_of_order`]).
+/// Generates `n` synthetic tweets into `path` with the producer's stdout sink, which writes the
+/// stream's occasional delete notices and stall warnings between them as a recorded stream has
+/// them, then makes them arrive out of order as real streams do (see [`out_of_order`]).
 pub fn generate(dir: &Path, path: &Path, n: u64, seed: u64, start: &str, events_per_second: u64) {
-    let mut p = Proc::spawn(
-        dir,
-        &format!("generate-{seed}"),
-        "producer",
-        &[
-            "--source",
-            "synthetic",
-            "--sink",
-            "stdout",
-            "--limit",
-            &n.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--start",
-            start,
-            "--events-per-second",
-            &events_per_second.to_string(),
-        ],
-        &[],
+    generate_with(dir, path, n, seed, start, events_per_second, &[]);
+}
+
+/// [`generate`] with more producer flags, e.g. `--shape v2`.
+pub fn generate_with(
+    dir: &Path,
+    path: &Path,
+    n: u64,
+    seed: u64,
+    start: &str,
+    events_per_second: u64,
+    extra: &[&str],
+) {
+    let (n, seed_text, rate) = (
+        n.to_string(),
+        seed.to_string(),
+        events_per_second.to_string(),
     );
+    let mut args = vec![
+        "--source",
+        "synthetic",
+        "--sink",
+        "stdout",
+        "--limit",
+        &n,
+        "--seed",
+        &seed_text,
+        "--start",
+        start,
+        "--events-per-second",
+        &rate,
+    ];
+    args.extend_from_slice(extra);
+    let mut p = Proc::spawn(dir, &format!("generate-{seed}"), "producer", &args, &[]);
     let status = p.wait(Duration::from_secs(120));
     assert!(status.success(), "generator failed: {}", p.stderr());
     let text = p.stdout();
     std::fs::write(path, out_of_order(&text, events_per_second as usize))
         .expect("write generated file");
+}
+
+/// The tweets of a generated file, in order: its lines without the stream notices (delete
+/// notices, stall warnings) a generated stream has between them.
+pub fn tweet_lines(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .expect("read tweet file")
+        .lines()
+        .filter(|line| {
+            let json: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            !crate::reference::is_stream_notice(&json)
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Blocks of `block` lines (one second of tweets), offset by half a block so that they

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use e2e::brokers::OwnBroker;
-use e2e::input::generate;
+use e2e::input::{generate, tweet_lines};
 use e2e::kafka::{
     bootstrap, create_topic, create_topic_at, keys_at, keys_of, message_count, read_all_at,
     read_results_at, unique,
@@ -241,11 +241,7 @@ fn a_twitter_stall_and_disconnect_during_a_broker_outage_lose_nothing() {
     };
     let (dir, topic) = (o.dir.path(), o.topic.clone());
     let file = o.file.clone();
-    let tweets: Vec<String> = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
+    let tweets = tweet_lines(&file);
     let lines = |range: std::ops::Range<usize>| tweets[range].iter().cloned().map(Step::Line);
     let connections = vec![
         // Five tweets, then silence: a stall (stall timeout below).

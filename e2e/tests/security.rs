@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use e2e::input::generate;
+use e2e::input::{generate, tweet_lines};
 use e2e::kafka::{bootstrap, create_topic, unique};
 use e2e::proc::{consumer_args, tail, test_dir, Proc};
 use e2e::standin::{Connection, Credentials, StandIn, Step};
@@ -51,11 +51,7 @@ fn kafka_and_twitter_secrets_never_reach_the_logs() {
     };
     let file = dir.path().join("tweets.jsonl");
     generate(dir.path(), &file, 3, 35, "2026-01-01T00:00:00Z", 1000);
-    let tweets: Vec<Step> = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .map(|l| Step::Line(l.to_owned()))
-        .collect();
+    let tweets: Vec<Step> = tweet_lines(&file).into_iter().map(Step::Line).collect();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let bearer = "tw-bearer-S3cret";
     let standin = rt.block_on(StandIn::start(

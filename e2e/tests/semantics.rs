@@ -12,10 +12,10 @@ use e2e::input::planted;
 use e2e::kafka::{read_results, unique, Results};
 use e2e::proc::{assigned_partitions, tail, timeline, wait_until, Proc};
 use e2e::reference::counts::{reference_counts, reference_hopping, result_counts};
-use e2e::reference::key_time;
 use e2e::reference::sentiment::{
     expected_tally, most_negative, most_positive, reference_sentiment, Extreme,
 };
+use e2e::reference::{is_stream_notice, key_time};
 use e2e::run::{
     await_results, differences, Generated, Lcg, Scenario, LIVE_IDLE, LONG, MERGING, START,
 };
@@ -394,7 +394,10 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
     let windows = reference_sentiment(file, 10_000, 10_000, sample).windows;
     let text = std::fs::read_to_string(file).expect("read tweet file");
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    let at = 3_000; // about 15 s in: the second tumbling window
+    // About 15 s in (the second tumbling window), at a tweet rather than a stream notice.
+    let at = (3_000..)
+        .find(|&i| !is_stream_notice(&serde_json::from_str(&lines[i]).expect("JSON")))
+        .expect("a tweet");
     let t: serde_json::Value = serde_json::from_str(&lines[at]).expect("tweet JSON");
     let created = t["created_at"].as_str().expect("created_at");
     let planted_window = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")

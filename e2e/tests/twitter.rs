@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use e2e::input::generate;
+use e2e::input::{generate, tweet_lines};
 use e2e::kafka::{bootstrap, create_topic, message_count, unique};
 use e2e::proc::{test_dir, Proc};
 use e2e::standin::{Connection, Credentials, StandIn, Step};
@@ -33,8 +33,7 @@ fn with_consumer_secret(consumer_secret: &str) -> Credentials {
 fn v1_tweets(dir: &Path, n: u64) -> Vec<String> {
     let file = dir.join("tweets.jsonl");
     generate(dir, &file, n, 3, "2026-01-01T00:00:00Z", 1000);
-    let text = std::fs::read_to_string(&file).unwrap();
-    text.lines().map(String::from).collect()
+    tweet_lines(&file)
 }
 
 fn producer(dir: &Path, name: &str, topic: &str, args: &[&str], env: &[(&str, &str)]) -> Proc {

@@ -131,7 +131,7 @@ fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<So
         }
         SourceKind::Synthetic => {
             let generator = Synthetic::new(synthetic_config(settings, now_ms)?);
-            Ok(Box::new(generator.map(|r| Ok(Event::Tweet(r)))))
+            Ok(Box::new(generator.map(Ok)))
         }
     }
 }
@@ -148,6 +148,10 @@ fn synthetic_config(settings: &Settings, now_ms: i64) -> Result<SyntheticConfig,
         seed: settings.synthetic.seed,
         start_ms,
         events_per_second: settings.synthetic.effective_events_per_second(),
+        shape: settings.synthetic.shape,
+        stream_notices: settings
+            .synthetic
+            .effective_stream_notices(settings.producer.sink),
     })
 }
 

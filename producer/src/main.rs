@@ -67,6 +67,15 @@ struct Cli {
     /// created_at of the first synthetic tweet, RFC 3339 (synthetic.start; default now).
     #[arg(long, value_name = "TIME")]
     start: Option<String>,
+    /// Synthetic message shape: v1 (v1.1 statuses/filter) or v2 (v2 filtered stream with
+    /// includes) (synthetic.shape).
+    #[arg(long, value_name = "SHAPE")]
+    shape: Option<String>,
+    /// Synthetic v1 stream: interleave delete notices and stall warnings, which the producer
+    /// skips and counts; default: true with --sink stdout, false into Kafka
+    /// (synthetic.stream_notices).
+    #[arg(long, value_name = "BOOL")]
+    stream_notices: Option<bool>,
     /// Twitter API base URL (twitter.api_base).
     #[arg(long, value_name = "URL")]
     api_base: Option<String>,
@@ -114,6 +123,8 @@ impl Cli {
             self.events_per_second,
         );
         push(&mut out, "synthetic.start", self.start.clone());
+        push(&mut out, "synthetic.shape", self.shape.clone());
+        push(&mut out, "synthetic.stream_notices", self.stream_notices);
         push(&mut out, "twitter.api_base", self.api_base.clone());
         push(
             &mut out,

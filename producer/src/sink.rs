@@ -16,12 +16,18 @@ use common::settings::KafkaSettings;
 use model::report::Report;
 
 use crate::publish::resume::Acked;
+use crate::source::notice::Notice;
 use crate::source::Record;
 
 /// A destination for tweets.
 pub(crate) trait TweetSink {
     /// Hands one tweet over; an error here is fatal for the run.
     fn send(&mut self, record: &Record) -> Result<(), SinkError>;
+    /// Offers a stream notice; returns whether the sink wrote it. By default it is left out:
+    /// the pipeline's topic holds tweets only.
+    fn notice(&mut self, _notice: &Notice) -> Result<bool, SinkError> {
+        Ok(false)
+    }
     /// Waits up to `timeout` for everything sent to be acknowledged; returns (delivered, failed).
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError>;
     /// The input line up to which every tweet is safely delivered, when the sink knows.
@@ -156,14 +162,27 @@ impl<W: Write> StdoutSink<W> {
     }
 }
 
+impl<W: Write> StdoutSink<W> {
+    fn write_line(&mut self, payload: &[u8]) -> Result<(), SinkError> {
+        self.out
+            .write_all(payload)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(SinkError::Stdout)
+    }
+}
+
 impl<W: Write> TweetSink for StdoutSink<W> {
     fn send(&mut self, record: &Record) -> Result<(), SinkError> {
-        self.out
-            .write_all(&record.payload)
-            .and_then(|()| self.out.write_all(b"\n"))
-            .map_err(SinkError::Stdout)?;
+        self.write_line(&record.payload)?;
         self.written += 1;
         Ok(())
+    }
+
+    /// Written out like the tweets: a stream saved to a file keeps its notices, as a recording
+    /// of the live stream would.
+    fn notice(&mut self, notice: &Notice) -> Result<bool, SinkError> {
+        self.write_line(&notice.payload)?;
+        Ok(true)
     }
 
     fn finish(&mut self, _timeout: Duration) -> Result<(u64, u64), SinkError> {

@@ -89,6 +89,26 @@ fn passthrough_properties_from_env_use_dotted_names() {
 }
 
 #[test]
+fn synthetic_shape_and_notices_default_to_v1_and_the_stdout_sink() {
+    let s = load(None, &[], &[]);
+    assert_eq!(s.synthetic.shape, TweetShape::V1);
+    assert!(!s.synthetic.effective_stream_notices(SinkKind::Kafka));
+    assert!(s.synthetic.effective_stream_notices(SinkKind::Stdout));
+    let s = load(
+        None,
+        &[
+            Override::new("synthetic.shape", "v2"),
+            Override::new("synthetic.stream_notices", false),
+        ],
+        &[],
+    );
+    assert_eq!(s.synthetic.shape, TweetShape::V2);
+    assert!(!s.synthetic.effective_stream_notices(SinkKind::Stdout));
+    let msg = load_err(None, &[Override::new("synthetic.shape", "v3")], &[]);
+    assert!(msg.contains("synthetic.shape"), "{msg}");
+}
+
+#[test]
 fn synthetic_event_time_follows_the_rate_unless_set() {
     let s = load(None, &[], &[]);
     assert_eq!(s.synthetic.effective_events_per_second(), 100.0);

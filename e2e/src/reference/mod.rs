@@ -29,9 +29,37 @@ pub fn reference_tweets(file: &Path) -> Vec<ReferenceTweet> {
     text.lines().filter_map(reference_tweet).collect()
 }
 
+/// The stream messages of Twitter's APIs that are not tweets, by their top-level key: v1.1
+/// notices, and v2 `errors` without `data`. A recorded stream keeps them between its tweets; the
+/// producer skips them, so they are no tweets to count.
+const NOTICE_KEYS: [&str; 8] = [
+    "delete",
+    "scrub_geo",
+    "limit",
+    "warning",
+    "disconnect",
+    "status_withheld",
+    "user_withheld",
+    "errors",
+];
+
+/// Whether a line is a stream notice (see [`NOTICE_KEYS`]) rather than a tweet.
+pub fn is_stream_notice(json: &serde_json::Value) -> bool {
+    let Some(object) = json.as_object() else {
+        return false;
+    };
+    let is_tweet = ["id_str", "text", "full_text", "data"]
+        .iter()
+        .any(|key| object.contains_key(*key));
+    !is_tweet && NOTICE_KEYS.iter().any(|key| object.contains_key(*key))
+}
+
 /// One line as a tweet, or `None` when it is not one.
 fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     let json: serde_json::Value = serde_json::from_str(line).ok()?;
+    if is_stream_notice(&json) {
+        return None;
+    }
     match json.get("data") {
         Some(data) => v2_tweet(data, &json["includes"]),
         None => v1_tweet(&json),
@@ -43,11 +71,8 @@ fn v1_tweet(tweet: &serde_json::Value) -> Option<ReferenceTweet> {
     let created_ms = chrono::DateTime::parse_from_str(created, "%a %b %d %H:%M:%S %z %Y")
         .expect("created_at")
         .timestamp_millis();
-    // A retweet counts its original (`retweeted_status`); a long tweet its `extended_tweet`.
-    let counted = tweet
-        .get("retweeted_status")
-        .filter(|o| o.is_object())
-        .unwrap_or(tweet);
+    // A retweet counts its original; a long tweet its `extended_tweet`.
+    let counted = counted_object(tweet);
     let whole = counted.get("extended_tweet").unwrap_or(counted);
     let text = whole["full_text"]
         .as_str()
@@ -88,6 +113,15 @@ fn v2_tweet(data: &serde_json::Value, includes: &serde_json::Value) -> Option<Re
         text: whole["text"].as_str()?.to_owned(),
         lang: counted["lang"].as_str().map(str::to_owned),
     })
+}
+
+/// The v1.1 tweet object whose hashtags and text count for `tweet`: a retweet's original
+/// (`retweeted_status`), else the tweet itself.
+pub fn counted_object(tweet: &serde_json::Value) -> &serde_json::Value {
+    tweet
+        .get("retweeted_status")
+        .filter(|o| o.is_object())
+        .unwrap_or(tweet)
 }
 
 /// The entities' hashtags (their `field`: v1.1 `text`, v2 `tag`), lower-cased, each once.

@@ -41,7 +41,18 @@ pub fn reference_sentiment(
         hashtags: BTreeMap::new(),
         not_scored_language: BTreeMap::new(),
     };
-    for tweet in reference_tweets(file) {
+    let tweets = reference_tweets(file);
+    let lines = std::fs::read_to_string(file).expect("read tweet file");
+    let notices = lines
+        .lines()
+        .filter(|line| serde_json::from_str(line).is_ok_and(|v| super::is_stream_notice(&v)))
+        .count();
+    assert_eq!(
+        tweets.len() + notices,
+        lines.lines().count(),
+        "every generated line is a tweet or a stream notice"
+    );
+    for tweet in tweets {
         let english = tweet.lang.as_deref() == Some("en");
         let scored: Vec<ScoredTweet> = match english && sample.includes(tweet.id) {
             true => vec![ScoredTweet {

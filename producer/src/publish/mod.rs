@@ -6,12 +6,13 @@ pub(crate) mod resume;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use tracing::warn;
+use tracing::{debug, warn};
 
 use common::shutdown::Shutdown;
 use model::report::Report;
 
 use crate::sink::{SinkError, TweetSink};
+use crate::source::notice::{Notice, NoticeTally};
 use crate::source::{Event, SourceError};
 use pace::Pacer;
 use resume::ResumeFile;
@@ -40,6 +41,11 @@ pub(crate) struct Summary {
     pub(crate) failed: u64,
     /// Input lines that were not usable tweets.
     pub(crate) rejected: u64,
+    /// Stream notices (delete notices, stall warnings, ...) not handed to the sink: never
+    /// published, and not rejects either.
+    pub(crate) skipped: NoticeTally,
+    /// Stream notices a sink that writes the stream out kept in it.
+    pub(crate) written: NoticeTally,
     pub(crate) elapsed: Duration,
 }
 
@@ -60,15 +66,18 @@ impl fmt::Display for Summary {
         };
         write!(
             f,
-            "sent {}, delivered {}, failed {}, unacknowledged {}, rejected {} in {:.2} s ({:.0} tweets/s)",
+            "sent {}, delivered {}, failed {}, unacknowledged {}, rejected {}, skipped {}",
             self.sent,
             self.delivered,
             self.failed,
             self.sent.saturating_sub(self.delivered + self.failed),
             self.rejected,
-            secs,
-            rate
-        )
+            self.skipped,
+        )?;
+        if self.written.total() > 0 {
+            write!(f, ", wrote {}", self.written)?;
+        }
+        write!(f, " in {secs:.2} s ({rate:.0} tweets/s)")
     }
 }
 
@@ -102,6 +111,8 @@ where
     let Sending {
         sent,
         rejected,
+        skipped,
+        written,
         mut outcome,
     } = send_all(source, sink, &mut schedule, shutdown, resume.as_deref_mut());
     let (delivered, failed) = match sink.finish(FLUSH_TIMEOUT) {
@@ -117,6 +128,8 @@ where
         delivered,
         failed,
         rejected,
+        skipped,
+        written,
         elapsed: start.elapsed(),
     };
     (summary, outcome)
@@ -126,6 +139,8 @@ where
 struct Sending {
     sent: u64,
     rejected: u64,
+    skipped: NoticeTally,
+    written: NoticeTally,
     outcome: Result<(), PublishError>,
 }
 
@@ -145,6 +160,8 @@ where
     let mut sending = Sending {
         sent: 0,
         rejected: 0,
+        skipped: NoticeTally::default(),
+        written: NoticeTally::default(),
         outcome: Ok(()),
     };
     let mut last_checkpoint = Instant::now();
@@ -157,6 +174,13 @@ where
             Ok(Event::Rejected { line, reason }) => {
                 warn!(line, %reason, "rejected input line");
                 sending.rejected += 1;
+                continue;
+            }
+            Ok(Event::Notice(notice)) => {
+                if let Err(e) = pass_notice(&notice, sink, &mut sending) {
+                    sending.outcome = Err(e.into());
+                    break;
+                }
                 continue;
             }
             Err(e) => {
@@ -182,6 +206,22 @@ where
         }
     }
     sending
+}
+
+/// Hands a stream notice to the sink, which writes it out or (Kafka) leaves it unpublished, and
+/// counts it either way. Notices are not paced and not limited: `--limit` counts tweets.
+fn pass_notice<S: TweetSink>(
+    notice: &Notice,
+    sink: &mut S,
+    sending: &mut Sending,
+) -> Result<(), SinkError> {
+    if sink.notice(notice)? {
+        sending.written.add(notice.kind);
+    } else {
+        debug!(kind = ?notice.kind, line = notice.line, "stream notice skipped");
+        sending.skipped.add(notice.kind);
+    }
+    Ok(())
 }
 
 /// When each tweet is due, and when the run is over.
@@ -233,7 +273,11 @@ fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::StdoutSink;
+    use crate::source::notice::NoticeKind;
+    use crate::source::synthetic::{Synthetic, SyntheticConfig};
     use crate::source::Record;
+    use common::settings::TweetShape;
 
     #[derive(Default)]
     struct Recorder {
@@ -295,6 +339,115 @@ mod tests {
         assert_eq!((s.sent, s.delivered, s.rejected), (3, 3, 1));
         assert!(s.all_delivered());
         assert_eq!(sink.keys, ["0", "1", "2"]);
+    }
+
+    fn notice(kind: NoticeKind) -> Result<Event, SourceError> {
+        Ok(Event::Notice(Notice {
+            kind,
+            payload: br#"{"delete":{}}"#.to_vec(),
+            line: None,
+        }))
+    }
+
+    #[test]
+    fn notices_are_skipped_and_counted_apart_from_rejects_and_the_limit() {
+        let mut input = tweets(3);
+        input.insert(0, notice(NoticeKind::StallWarning));
+        input.insert(2, notice(NoticeKind::Delete));
+        input.insert(3, notice(NoticeKind::Delete));
+        let limits = Limits {
+            max_tweets: Some(3),
+            max_duration: None,
+        };
+        let mut sink = Recorder::default();
+        let go = Shutdown::new();
+        let (s, r) = publish(input, &mut sink, Pacer::Unpaced, limits, &go, None);
+        assert!(r.is_ok());
+        assert_eq!(sink.keys, ["0", "1", "2"], "notices are never sent");
+        assert_eq!((s.sent, s.rejected, s.skipped.total()), (3, 0, 3));
+        let text = s.to_string();
+        assert!(
+            text.starts_with(
+                "sent 3, delivered 3, failed 0, unacknowledged 0, rejected 0, \
+                 skipped 3 stream notices (2 deletes, 1 stall warning) in "
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_stream_written_out_keeps_its_notices() {
+        let mut input = tweets(2);
+        input.insert(1, notice(NoticeKind::Delete));
+        let mut out = Vec::new();
+        let (s, _) = {
+            let mut sink = StdoutSink::new(&mut out);
+            let go = Shutdown::new();
+            publish(
+                input,
+                &mut sink,
+                Pacer::Unpaced,
+                Limits::default(),
+                &go,
+                None,
+            )
+        };
+        assert_eq!(String::from_utf8(out).unwrap(), "\n{\"delete\":{}}\n\n");
+        let text = s.to_string();
+        assert!(
+            text.contains(
+                "rejected 0, skipped 0 stream notices, wrote 1 stream notice (1 delete) in"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_synthetic_stream_s_notices_are_skipped_and_counted_by_kind() {
+        let config = SyntheticConfig {
+            seed: 42,
+            start_ms: 0,
+            events_per_second: 100.0,
+            shape: TweetShape::V1,
+            stream_notices: true,
+        };
+        // Counted from the messages themselves, up to the last tweet the run sends.
+        let (mut deletes, mut warnings, mut tweets) = (0, 0, 0);
+        for event in Synthetic::new(config) {
+            let payload = match &event {
+                Event::Tweet(_) if tweets == 3_000 => break,
+                Event::Tweet(_) => {
+                    tweets += 1;
+                    continue;
+                }
+                Event::Notice(notice) => &notice.payload,
+                Event::Rejected { .. } => unreachable!("the generator rejects nothing"),
+            };
+            let message: serde_json::Value = serde_json::from_slice(payload).unwrap();
+            deletes += u64::from(message.get("delete").is_some());
+            warnings += u64::from(message["warning"]["code"] == "FALLING_BEHIND");
+        }
+        assert!(
+            deletes > 0 && warnings > 0,
+            "{deletes} deletes, {warnings} warnings"
+        );
+        let limits = Limits {
+            max_tweets: Some(3_000),
+            max_duration: None,
+        };
+        let mut sink = Recorder::default();
+        let go = Shutdown::new();
+        let source = Synthetic::new(config).map(Ok);
+        let (s, r) = publish(source, &mut sink, Pacer::Unpaced, limits, &go, None);
+        assert!(r.is_ok());
+        assert_eq!((s.sent, s.rejected), (3_000, 0));
+        assert_eq!(sink.keys.len(), 3_000, "only tweets reach the sink");
+        assert_eq!(s.skipped.total(), deletes + warnings);
+        let counted = format!(
+            "skipped {} stream notices ({deletes} deletes, {warnings} stall warning",
+            deletes + warnings
+        );
+        assert!(s.to_string().contains(&counted), "{s}");
     }
 
     #[test]
@@ -397,7 +550,9 @@ mod tests {
         assert!(!s.all_delivered());
         let text = s.to_string();
         assert!(
-            text.starts_with("sent 2, delivered 1, failed 1, unacknowledged 0, rejected 0"),
+            text.starts_with(
+                "sent 2, delivered 1, failed 1, unacknowledged 0, rejected 0, skipped 0"
+            ),
             "{text}"
         );
     }

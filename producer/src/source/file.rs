@@ -8,6 +8,7 @@ use flate2::read::MultiGzDecoder;
 
 use model::report::Report;
 
+use super::notice::{self, Notice};
 use super::{Event, Record, SourceError};
 
 /// Reads records line by line; malformed lines become [`Event::Rejected`].
@@ -67,15 +68,26 @@ impl FileSource {
         Ok(())
     }
 
+    /// A tweet, else a stream notice (a recorded stream keeps them), else a rejected line.
     fn event(&self, bytes: &[u8]) -> Event {
-        match Record::from_tweet_json(bytes.to_vec(), self.fallback_timestamp_ms) {
-            Ok(record) => Event::Tweet(Record {
+        let error = match Record::from_tweet_json(bytes.to_vec(), self.fallback_timestamp_ms) {
+            Ok(record) => {
+                return Event::Tweet(Record {
+                    line: Some(self.line),
+                    ..record
+                })
+            }
+            Err(error) => error,
+        };
+        match notice::classify(bytes) {
+            Some(kind) => Event::Notice(Notice {
+                kind,
+                payload: bytes.to_vec(),
                 line: Some(self.line),
-                ..record
             }),
-            Err(e) => Event::Rejected {
+            None => Event::Rejected {
                 line: self.line,
-                reason: Report(&e).to_string(),
+                reason: Report(&error).to_string(),
             },
         }
     }
@@ -110,6 +122,7 @@ impl Iterator for FileSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::notice::NoticeKind;
     use flate2::write::GzEncoder;
     use std::io::Write;
 
@@ -183,7 +196,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = format!("{V1}\n{{broken\n").into_bytes();
         bytes.extend_from_slice(b"\xff\xfe\n");
-        bytes.extend_from_slice(format!("{{\"limit\":{{\"track\":5}}}}\n{V2}\n").as_bytes());
+        bytes.extend_from_slice(format!("{{\"something\":\"else\"}}\n{V2}\n").as_bytes());
         let path = write(&dir, "t.jsonl", &bytes);
         let events = read_all(&path);
         assert_eq!(events.len(), 5);
@@ -191,10 +204,44 @@ mod tests {
             .iter()
             .filter_map(|e| match e {
                 Event::Rejected { line, .. } => Some(*line),
-                Event::Tweet(_) => None,
+                Event::Tweet(_) | Event::Notice(_) => None,
             })
             .collect();
         assert_eq!(rejected, [2, 3, 4]);
+    }
+
+    #[test]
+    fn stream_notices_of_a_recorded_stream_are_notices_not_rejects() {
+        let dir = tempfile::tempdir().unwrap();
+        let delete = r#"{"delete":{"status":{"id":7,"id_str":"7","user_id":3,"user_id_str":"3"},"timestamp_ms":"1539202764000"}}"#;
+        let limit = r#"{"limit":{"track":5,"timestamp_ms":"1539202764000"}}"#;
+        let stall = r#"{"warning":{"code":"FALLING_BEHIND","message":"queue filling up","percent_full":60}}"#;
+        let errors = r#"{"errors":[{"title":"operational-disconnect","detail":"closed"}]}"#;
+        let text = [V1, delete, limit, stall, errors, V2].join("\n");
+        let path = write(&dir, "t.jsonl", text.as_bytes());
+        let events = read_all(&path);
+        let kinds: Vec<(NoticeKind, Option<u64>)> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Notice(n) => Some((n.kind, n.line)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (NoticeKind::Delete, Some(2)),
+                (NoticeKind::Limit, Some(3)),
+                (NoticeKind::StallWarning, Some(4)),
+                (NoticeKind::Errors, Some(5)),
+            ]
+        );
+        assert!(
+            matches!(&events[1], Event::Notice(n) if n.payload == delete.as_bytes()),
+            "the notice keeps its bytes"
+        );
+        let tweets = events.iter().filter(|e| matches!(e, Event::Tweet(_)));
+        assert_eq!(tweets.count(), 2);
     }
 
     #[test]

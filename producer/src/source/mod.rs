@@ -1,11 +1,13 @@
 //! Tweet sources: each yields records ready to publish, keeping the tweet's original bytes.
 
 pub(crate) mod file;
+pub(crate) mod notice;
 pub(crate) mod synthetic;
 pub(crate) mod twitter;
 
 use model::tweet::{ParseError, Tweet};
 
+use notice::Notice;
 use twitter::client::RunError;
 
 /// One tweet ready to publish: the original JSON bytes, the key Kafka needs, and its event time.
@@ -42,10 +44,13 @@ impl Record {
     }
 }
 
-/// What a source yields: a tweet, or an input line it had to reject (not fatal).
+/// What a source yields: a tweet, a stream notice, or an input line it had to reject (not
+/// fatal).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Event {
     Tweet(Record),
+    /// A stream message that is not a tweet: skipped and counted, never published.
+    Notice(Notice),
     /// A line that is not a usable tweet; `line` is 1-based.
     Rejected {
         line: u64,

@@ -146,61 +146,40 @@ fn with_sentiment_on_every_counted_tweet_is_scored_into_its_windows() {
     assert_eq!(totals.tags[0].sentiment.unwrap().sum, 4404);
 }
 
-/// Real tweets (../shared/fixtures/real-tweets) that are not retweets, with their `lang`.
-fn real_tweets() -> Vec<(String, Option<String>)> {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/real-tweets"
-    );
-    let mut out = Vec::new();
-    for name in ["python-twitter-v1.jsonl", "twarc-network-v2.jsonl"] {
-        let text = std::fs::read_to_string(format!("{dir}/{name}")).expect("fixture");
-        for line in text.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let tweet = v.get("data").unwrap_or(&v);
-            let retweet = v.get("retweeted_status").is_some()
-                || tweet["referenced_tweets"].to_string().contains("retweeted");
-            if !retweet {
-                out.push((line.to_owned(), tweet["lang"].as_str().map(str::to_owned)));
-            }
-        }
-    }
-    out
+fn tweet_in(lang: &str, id: u64, secs: i64, text: &str) -> Vec<u8> {
+    let mut json: serde_json::Value = serde_json::from_slice(&tweet(id, secs, text)).unwrap();
+    json["lang"] = lang.into();
+    json.to_string().into_bytes()
 }
 
 #[test]
 fn only_english_tweets_are_scored_and_the_others_counted_as_not_scored() {
-    let tweets = real_tweets();
-    let first = |lang: &str| {
-        let found = tweets.iter().find(|(_, l)| l.as_deref() == Some(lang));
-        found.unwrap_or_else(|| panic!("a {lang} tweet")).0.clone()
-    };
-    let english: Vec<&String> = tweets
-        .iter()
-        .filter(|(_, l)| l.as_deref() == Some("en"))
-        .map(|(line, _)| line)
-        .take(40)
-        .collect();
-    let others = [first("fr"), first("ja"), first("ar")];
-    // One window from 1970 to 2109 holds every tweet, whenever it was written.
+    let others = [
+        (
+            "fr",
+            "J'adore ce film, c'est vraiment super ! Bravo à toute l'équipe #cinema",
+        ),
+        ("ja", "今日は最高の一日でした！みんなありがとう #感謝"),
+        ("ar", "يوم رائع مع الأصدقاء، شكرا للجميع #سعادة"),
+    ];
+    // Scored, the French text would count: VADER knows "super" and "bravo".
+    assert!(Score::of(others[0].1).units() > 0);
+    let english = [
+        "What a wonderful, happy day with friends!",
+        "This is awful, I hate waiting in the rain.",
+        "The train leaves at noon.",
+    ];
+    let t0 = Instant::now();
     let mut p = Pipeline::new(CountOptions {
         sentiment: Some(Sample::new(1.0)),
-        spec: WindowSpec {
-            shapes: vec![Shape {
-                size_ms: 1 << 42,
-                slide_ms: 1 << 42,
-            }],
-            lateness_ms: 0,
-            max_hashtags: 0,
-        },
         ..options()
     });
-    let t0 = Instant::now();
     p.assign(0, None, t0);
-    let lines = others.iter().chain(english.iter().copied());
-    for (offset, line) in lines.enumerate() {
-        p.process(0, offset as i64, Some(line.as_bytes()), None, t0)
-            .unwrap();
+    let foreign = others.iter().map(|(lang, text)| (*lang, *text));
+    let messages = foreign.chain(english.iter().map(|text| ("en", *text)));
+    for (i, (lang, text)) in messages.enumerate() {
+        let payload = tweet_in(lang, i as u64 + 1, 1, text);
+        p.process(0, i as i64, Some(&payload), None, t0).unwrap();
     }
     p.mark_end(0);
     let out = p.finish_at_end().unwrap();
@@ -208,23 +187,10 @@ fn only_english_tweets_are_scored_and_the_others_counted_as_not_scored() {
         panic!("a closed window: {out:?}");
     };
     let s = totals.sentiment.as_ref().expect("sentiment on");
-    assert_eq!(s.not_scored_language, 3);
-    assert_eq!(s.tally.scored, english.len() as u64);
-    let id_of = |line: &str| {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let tweet = v.get("data").unwrap_or(&v);
-        tweet["id_str"]
-            .as_str()
-            .or(tweet["id"].as_str())
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-    };
-    let english_ids: Vec<u64> = english.iter().map(|l| id_of(l)).collect();
-    for extreme in [&s.most_positive, &s.most_negative] {
-        let id = extreme.as_ref().expect("an extreme").id;
-        assert!(english_ids.contains(&id), "extreme {id} is English");
-    }
+    assert_eq!((s.not_scored_language, s.tally.scored), (3, 3));
+    // The extremes are English tweets (ids 4 to 6), never the foreign ones (1 to 3).
+    assert_eq!(s.most_positive.as_ref().map(|e| e.id), Some(4));
+    assert_eq!(s.most_negative.as_ref().map(|e| e.id), Some(5));
 }
 
 #[test]

@@ -1,19 +1,17 @@
-//! The generator's invented accounts: user objects, mentions, names and handles, and the
-//! profile descriptions that steer each payload towards its size.
+//! The generator's invented accounts: user objects, mentions, names and handles.
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::text::Mentioned;
-use super::tweet_json::{format_created_at, serialize, Tweet, User};
+use super::v1::{format_created_at, User};
 use super::vocabulary::{Language, DEFAULT_PROFILE_COLORS, EMOJI, HANDLE_STEMS, LOCATIONS};
 use super::{log_uniform, pick, random_alnum, Synthetic};
 
 /// How long before its tweet an account was created: 1 day to 12 years, in milliseconds.
 const ACCOUNT_AGE_MS: std::ops::Range<i64> = 86_400_000..378_432_000_000;
-/// Twitter's limit on a profile description.
-const MAX_DESCRIPTION_CHARS: usize = 160;
-/// Below this a description would be a word or two; such profiles have none instead.
-const MIN_DESCRIPTION_BYTES: usize = 12;
+/// Twitter's numbered background themes a profile could choose from (1 is the default).
+const BACKGROUND_THEMES: std::ops::RangeInclusive<u32> = 1..=19;
 
 /// How much of a profile its owner filled in.
 #[derive(Clone, Copy)]
@@ -22,6 +20,27 @@ pub(super) enum Profile {
     Full,
     /// None of those: the defaults a new account starts with.
     Sparse,
+}
+
+/// What an account's numbers are.
+struct Counts {
+    followers: u32,
+    friends: u32,
+    listed: u32,
+    favourites: u32,
+    statuses: u32,
+}
+
+/// How a profile page looks.
+struct Theme {
+    background: String,
+    link: String,
+    border: String,
+    fill: String,
+    text: String,
+    /// Without the scheme: the object has an `http` and an `https` URL.
+    background_image: String,
+    tiled: bool,
 }
 
 impl Synthetic {
@@ -33,11 +52,11 @@ impl Synthetic {
         profile: Profile,
     ) -> Option<User> {
         let full = matches!(profile, Profile::Full);
-        let id = self.account_id();
+        let id = account_id(&mut self.rng);
         let account_ms = tweet_ms.checked_sub(self.rng.random_range(ACCOUNT_AGE_MS))?;
-        let followers_count = log_uniform(&mut self.rng, 2_000_000);
+        let counts = self.counts();
         let default_profile = !full || self.rng.random_bool(0.35);
-        let [background, link, border, fill, text_color] = self.theme(default_profile);
+        let theme = self.theme(default_profile);
         let image = self.profile_image();
         let banner_secs = self.rng.random_range(account_ms / 1000..=tweet_ms / 1000);
         Some(User {
@@ -48,30 +67,36 @@ impl Synthetic {
             location: (full && self.rng.random_bool(0.7))
                 .then(|| pick(&mut self.rng, &LOCATIONS).to_owned()),
             url: (full && self.rng.random_bool(0.35)).then(|| self.tco_url()),
-            // Filled in last, to steer the payload's size: see `fill_descriptions`.
+            // Filled in last, to steer the payload's size: see `size`.
             description: None,
             translator_type: "none",
             protected: false,
             verified: self.rng.random_bool(0.02),
-            followers_count,
-            friends_count: log_uniform(&mut self.rng, 5_000),
-            listed_count: log_uniform(&mut self.rng, followers_count / 50 + 1),
-            favourites_count: log_uniform(&mut self.rng, 200_000),
-            statuses_count: log_uniform(&mut self.rng, 300_000) + 1,
+            followers_count: counts.followers,
+            friends_count: counts.friends,
+            listed_count: counts.listed,
+            favourites_count: counts.favourites,
+            statuses_count: counts.statuses,
             created_at: format_created_at(account_ms)?,
+            created_ms: account_ms,
+            // Twitter stopped filling these in 2018.
+            utc_offset: None,
+            time_zone: None,
             geo_enabled: self.rng.random_bool(0.3),
-            lang: if language.code == "und" {
-                "en"
-            } else {
-                language.code
-            },
+            // An account's interface language is a real one, not `und`.
+            lang: Some(language.code)
+                .filter(|&code| code != "und")
+                .unwrap_or("en"),
             contributors_enabled: false,
             is_translator: false,
-            profile_background_color: background,
-            profile_link_color: link,
-            profile_sidebar_border_color: border,
-            profile_sidebar_fill_color: fill,
-            profile_text_color: text_color,
+            profile_background_color: theme.background,
+            profile_background_image_url: format!("http://{}", theme.background_image),
+            profile_background_image_url_https: format!("https://{}", theme.background_image),
+            profile_background_tile: theme.tiled,
+            profile_link_color: theme.link,
+            profile_sidebar_border_color: theme.border,
+            profile_sidebar_fill_color: theme.fill,
+            profile_text_color: theme.text,
             profile_use_background_image: self.rng.random_bool(0.8),
             profile_image_url: format!("http://pbs.twimg.com/profile_images/{image}"),
             profile_image_url_https: format!("https://pbs.twimg.com/profile_images/{image}"),
@@ -85,13 +110,37 @@ impl Synthetic {
         })
     }
 
-    /// Profile colours (background, link, sidebar border, sidebar fill, text): the defaults, or
-    /// the owner's own.
-    fn theme(&mut self, default_profile: bool) -> [String; 5] {
-        if default_profile {
+    /// An account's counts, each spread over orders of magnitude as real ones are.
+    fn counts(&mut self) -> Counts {
+        let followers = log_uniform(&mut self.rng, 2_000_000);
+        Counts {
+            followers,
+            friends: log_uniform(&mut self.rng, 5_000),
+            listed: log_uniform(&mut self.rng, followers / 50 + 1),
+            favourites: log_uniform(&mut self.rng, 200_000),
+            statuses: log_uniform(&mut self.rng, 300_000) + 1,
+        }
+    }
+
+    /// How the profile page looks: the defaults, or colours and a background its owner chose.
+    fn theme(&mut self, default_profile: bool) -> Theme {
+        let [background, link, border, fill, text] = if default_profile {
             DEFAULT_PROFILE_COLORS.map(str::to_owned)
         } else {
             std::array::from_fn(|_| format!("{:06X}", self.rng.random_range(0..0x100_0000)))
+        };
+        let number = match default_profile {
+            true => 1,
+            false => self.rng.random_range(BACKGROUND_THEMES),
+        };
+        Theme {
+            background,
+            link,
+            border,
+            fill,
+            text,
+            background_image: format!("abs.twimg.com/images/themes/theme{number}/bg.png"),
+            tiled: !default_profile && self.rng.random_bool(0.3),
         }
     }
 
@@ -108,19 +157,9 @@ impl Synthetic {
     /// Someone mentioned in a tweet: only the fields a mention entity carries.
     pub(super) fn mentioned(&mut self, language: &Language) -> Mentioned {
         Mentioned {
-            id: self.account_id(),
+            id: account_id(&mut self.rng),
             name: self.display_name(language),
             screen_name: self.screen_name(),
-        }
-    }
-
-    /// Account ids: old accounts have small sequential ids, newer ones snowflakes.
-    fn account_id(&mut self) -> u64 {
-        if self.rng.random_bool(0.6) {
-            self.rng.random_range(10_000_000..4_500_000_000)
-        } else {
-            self.rng
-                .random_range(700_000_000_000_000_000..1_060_000_000_000_000_000)
         }
     }
 
@@ -154,56 +193,13 @@ impl Synthetic {
         name.truncate(15);
         name
     }
+}
 
-    /// Gives the record's users profile descriptions (outer user first) and serializes it.
-    /// Descriptions are free-form and nothing indexes into them, so they are what steers the
-    /// payload towards `target` bytes; a user whose share of the budget is too small for a few
-    /// words keeps a null description, as many real profiles do.
-    pub(super) fn fill_descriptions(
-        &mut self,
-        mut tweet: Tweet,
-        language: &Language,
-        target: usize,
-    ) -> Vec<u8> {
-        let mut budget = target.saturating_sub(serialize(&tweet).len());
-        let original_user = tweet
-            .retweeted_status
-            .as_mut()
-            .map(|original| &mut original.user);
-        for user in std::iter::once(&mut tweet.user).chain(original_user) {
-            let description = self.description(language, budget);
-            if let Some(description) = &description {
-                // The value replaces `null`: the description plus two quotes, minus four bytes.
-                budget = budget.saturating_sub(description.len() - 2);
-            }
-            user.description = description;
-        }
-        serialize(&tweet)
-    }
-
-    /// Words of `language` filling at most `max_bytes` bytes and Twitter's 160-character limit,
-    /// or `None` if not even a short description fits.
-    fn description(&mut self, language: &Language, max_bytes: usize) -> Option<String> {
-        let mut description = String::new();
-        let mut chars = 0;
-        loop {
-            let word = pick(&mut self.rng, language.words);
-            let separator = if description.is_empty() {
-                ""
-            } else {
-                language.word_separator
-            };
-            let added_chars = separator.chars().count() + word.chars().count();
-            let added_bytes = separator.len() + word.len();
-            if chars + added_chars > MAX_DESCRIPTION_CHARS
-                || description.len() + added_bytes > max_bytes
-            {
-                break;
-            }
-            description.push_str(separator);
-            description.push_str(word);
-            chars += added_chars;
-        }
-        (description.len() >= MIN_DESCRIPTION_BYTES).then_some(description)
+/// Account ids: old accounts have small sequential ids, newer ones snowflakes.
+pub(super) fn account_id(rng: &mut ChaCha8Rng) -> u64 {
+    if rng.random_bool(0.6) {
+        rng.random_range(10_000_000..4_500_000_000)
+    } else {
+        rng.random_range(700_000_000_000_000_000..1_060_000_000_000_000_000)
     }
 }

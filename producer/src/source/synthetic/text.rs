@@ -1,10 +1,9 @@
 //! A tweet's text planned as tokens and rendered with its entities, indexed in code points as
 //! Twitter does.
 
-use super::tweet_json::{Entities, Indexed, Link, MentionEntity, Tagged};
+use std::borrow::Cow;
 
-/// A retweet's text quotes at most this many code points of the original.
-pub(super) const RT_QUOTE_CHARS: usize = 140;
+use super::entities::{Entities, Indexed, Link, MentionEntity, Tagged};
 
 /// A tweet's length as Twitter counts it against 280: most Latin, Cyrillic, Arabic and similar
 /// characters weigh 1, while CJK, Hangul and emoji weigh 2, so those tweets hold half as many.
@@ -17,9 +16,20 @@ pub(super) fn weighted_len(text: &str) -> usize {
         .sum()
 }
 
+/// The weighted length of `#tag`.
+pub(super) fn hashtag_weight(tag: &str) -> usize {
+    1 + weighted_len(tag)
+}
+
 /// One piece of planned tweet text.
 pub(super) enum Token {
-    Word(&'static str),
+    /// Written as it is: words, punctuation, the spaces between sentences.
+    Text(Cow<'static, str>),
+    Entity(Entity),
+}
+
+/// A piece of text Twitter marks up with an entity.
+pub(super) enum Entity {
     Hashtag(String),
     Cashtag(&'static str),
     Mention(Mentioned),
@@ -30,95 +40,97 @@ impl Token {
     /// Weighted length (see [`weighted_len`]); t.co links count as their 23 characters.
     pub(super) fn weight(&self) -> usize {
         match self {
-            Token::Word(word) => weighted_len(word),
-            Token::Hashtag(tag) => 1 + weighted_len(tag),
-            Token::Cashtag(symbol) => 1 + symbol.len(),
-            Token::Mention(who) => 1 + who.screen_name.len(),
-            Token::Url(link) => link.url.len(),
+            Token::Text(text) => weighted_len(text),
+            Token::Entity(Entity::Hashtag(tag)) => hashtag_weight(tag),
+            Token::Entity(Entity::Cashtag(symbol)) => 1 + symbol.len(),
+            Token::Entity(Entity::Mention(who)) => 1 + who.screen_name.len(),
+            Token::Entity(Entity::Url(link)) => link.url.len(),
         }
     }
 }
 
-/// Renders tokens into text with entities. Words of languages written without spaces join with
-/// `word_separator`; every other boundary is a space, as Twitter needs around entities.
-pub(super) fn render(tokens: &[Token], word_separator: &str) -> Rendered {
+/// Renders tokens into text with entities. Text is written as planned; an entity gets a space
+/// wherever it would otherwise run into a neighbouring word, because Twitter only recognises
+/// `#tag`, `@name` and links that stand apart (a Japanese sentence goes on right after a
+/// hashtag without one).
+pub(super) fn render(tokens: &[Token]) -> Rendered {
     let mut builder = TextBuilder::default();
-    let mut previous_was_word = false;
-    for (position, token) in tokens.iter().enumerate() {
-        let is_word = matches!(token, Token::Word(_));
-        if position > 0 {
-            builder.push_raw(if is_word && previous_was_word {
-                word_separator
-            } else {
-                " "
-            });
-        }
-        previous_was_word = is_word;
+    let mut after_entity = false;
+    for token in tokens {
         match token {
-            Token::Word(word) => builder.push_raw(word),
-            Token::Hashtag(tag) => builder.push_hashtag(tag),
-            Token::Cashtag(symbol) => builder.push_cashtag(symbol),
-            Token::Mention(who) => builder.push_mention(who.clone()),
-            Token::Url(link) => builder.push_url(link.clone()),
+            // Nothing to write, and no word for an entity to run into.
+            Token::Text(text) if text.is_empty() => continue,
+            Token::Text(text) => {
+                if after_entity && text.chars().next().is_some_and(continues_entity) {
+                    builder.push_raw(" ");
+                }
+                builder.push_raw(text);
+            }
+            Token::Entity(entity) => {
+                if builder.text.chars().next_back().is_some_and(needs_gap) {
+                    builder.push_raw(" ");
+                }
+                builder.push_entity(entity);
+            }
         }
+        after_entity = matches!(token, Token::Entity(_));
     }
     builder.finish()
 }
 
-/// A retweet's text: `RT @author: ` plus the original's text cut to 140 code points, and those
-/// of the original's entities that survive the cut, re-indexed to it.
-pub(super) fn retweet_text(
-    author: Mentioned,
-    original_text: &str,
-    original_entities: &Entities,
-) -> Rendered {
-    let mut builder = TextBuilder::default();
-    builder.push_raw("RT ");
-    builder.push_mention(author);
-    builder.push_raw(": ");
-    let quote_start = builder.len;
-    let original_len = original_text.chars().count();
-    let kept = if original_len <= RT_QUOTE_CHARS {
-        builder.push_raw(original_text);
-        original_len
-    } else {
-        let kept = RT_QUOTE_CHARS - 1;
-        let cut: String = original_text.chars().take(kept).collect();
-        builder.push_raw(&cut);
-        builder.push_raw("…");
-        kept
-    };
-    builder
-        .entities
-        .extend_clipped(original_entities, kept, quote_start);
-    builder.finish()
+/// Whether `c` right after an entity would be read as part of it.
+fn continues_entity(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether an entity right after `c` needs a space in between: after anything but a space or an
+/// opening mark.
+fn needs_gap(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, '(' | '¿' | '¡' | '"' | '“' | '「')
 }
 
 /// A tweet's text and the entities in it.
+#[derive(Clone, Default)]
 pub(super) struct Rendered {
     pub(super) text: String,
     pub(super) entities: Entities,
 }
 
+impl Rendered {
+    /// The text's length in code points, the unit of entity indices and of the 140-character
+    /// cuts.
+    pub(super) fn len(&self) -> usize {
+        self.text.chars().count()
+    }
+}
+
 /// Appends text while tracking its length in code points, the unit of entity indices.
 #[derive(Default)]
-struct TextBuilder {
+pub(super) struct TextBuilder {
     text: String,
     len: usize,
     entities: Entities,
 }
 
 impl TextBuilder {
-    fn finish(self) -> Rendered {
+    pub(super) fn finish(self) -> Rendered {
         Rendered {
             text: self.text,
             entities: self.entities,
         }
     }
 
-    fn push_raw(&mut self, text: &str) {
+    pub(super) fn push_raw(&mut self, text: &str) {
         self.text.push_str(text);
         self.len += text.chars().count();
+    }
+
+    /// Appends the first `kept` code points of `source` with the entities wholly inside them.
+    pub(super) fn push_prefix(&mut self, source: &Rendered, kept: usize) {
+        let shift = self.len;
+        let prefix: String = source.text.chars().take(kept).collect();
+        self.push_raw(&prefix);
+        self.entities.extend_clipped(&source.entities, kept, shift);
     }
 
     /// Appends `sigil` + `body` and returns its [start, end) indices.
@@ -130,25 +142,26 @@ impl TextBuilder {
         [start, self.len]
     }
 
-    fn push_hashtag(&mut self, tag: &str) {
-        let indices = self.push_marked('#', tag);
-        let text = tag.to_owned();
-        self.entities.hashtags.push(Indexed {
-            entity: Tagged { text },
-            indices,
-        });
+    fn push_entity(&mut self, entity: &Entity) {
+        match entity {
+            Entity::Hashtag(tag) => {
+                let indices = self.push_marked('#', tag);
+                let text = tag.clone();
+                let entity = Tagged { text };
+                self.entities.hashtags.push(Indexed { entity, indices });
+            }
+            Entity::Cashtag(symbol) => {
+                let indices = self.push_marked('$', symbol);
+                let text = (*symbol).to_owned();
+                let entity = Tagged { text };
+                self.entities.symbols.push(Indexed { entity, indices });
+            }
+            Entity::Mention(who) => self.push_mention(who.clone()),
+            Entity::Url(link) => self.push_url(link.clone()),
+        }
     }
 
-    fn push_cashtag(&mut self, symbol: &str) {
-        let indices = self.push_marked('$', symbol);
-        let text = symbol.to_owned();
-        self.entities.symbols.push(Indexed {
-            entity: Tagged { text },
-            indices,
-        });
-    }
-
-    fn push_mention(&mut self, who: Mentioned) {
+    pub(super) fn push_mention(&mut self, who: Mentioned) {
         let indices = self.push_marked('@', &who.screen_name);
         self.entities.user_mentions.push(Indexed {
             entity: MentionEntity::from(who),
@@ -156,7 +169,7 @@ impl TextBuilder {
         });
     }
 
-    fn push_url(&mut self, link: Link) {
+    pub(super) fn push_url(&mut self, link: Link) {
         let start = self.len;
         self.push_raw(&link.url);
         self.entities.urls.push(Indexed {

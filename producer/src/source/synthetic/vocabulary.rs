@@ -1,5 +1,7 @@
-//! What the generator draws from: hashtags, languages with their words and names, emoji,
+//! What the generator draws from: hashtags, languages with their phrase books and names, emoji,
 //! cashtags, handles, locations, posting clients, link targets and places.
+
+use super::phrases::{self, Phrasebook};
 
 /// The hashtag vocabulary, most popular first. Non-ASCII tags sit near the top so every run
 /// sees them; generated topic compounds form the long tail.
@@ -45,15 +47,13 @@ const CURATED_HASHTAGS: &[&str] = &[
     "Fußball", "Zürich", "Kraków", "Ελλάδα", "ภาษาไทย",
 ];
 
-/// A tweet language with just enough vocabulary to make its text look the part.
+/// A tweet language: its share of the stream, what its people write and what they are called.
 pub(super) struct Language {
     /// The `lang` code Twitter assigns.
     pub(super) code: &'static str,
     /// Relative share of the stream.
     pub(super) weight: u32,
-    pub(super) words: &'static [&'static str],
-    /// Japanese runs words together; the rest separate them with spaces.
-    pub(super) word_separator: &'static str,
+    pub(super) phrases: &'static Phrasebook,
     pub(super) given_names: &'static [&'static str],
     pub(super) family_names: &'static [&'static str],
     /// Whether full names put the family name first, written without a space.
@@ -65,16 +65,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "en",
         weight: 38,
-        words: &[
-            "just", "love", "this", "today", "the", "new", "game", "so", "excited", "for", "what",
-            "a", "great", "night", "can't", "wait", "tomorrow", "is", "best", "thing", "ever",
-            "my", "team", "won", "again", "watching", "live", "coffee", "morning", "people",
-            "really", "need", "to", "see", "that", "happy", "weekend", "everyone", "music",
-            "album", "finally", "out", "now", "check", "it", "amazing", "show", "tonight", "we",
-            "are", "going", "home", "lol", "omg", "yes", "never", "forget", "world", "city",
-            "rain",
-        ],
-        word_separator: " ",
+        phrases: &phrases::EN,
         given_names: &[
             "Emma", "Liam", "Olivia", "Noah", "Ava", "James", "Sophia", "Jack", "Chloe",
         ],
@@ -86,15 +77,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "es",
         weight: 12,
-        words: &[
-            "hoy", "es", "un", "gran", "día", "para", "todos", "los", "que", "me", "encanta",
-            "esta", "canción", "vamos", "mañana", "partido", "fútbol", "buenas", "noches",
-            "gracias", "amigos", "qué", "bonito", "nuevo", "mundo", "siempre", "nunca", "mejor",
-            "feliz", "semana", "ciudad", "calor", "casa", "trabajo", "por", "fin", "viernes", "con",
-            "mi", "familia", "muy", "bien", "ahora", "ver", "jajaja", "increíble", "noticias",
-            "música", "vida", "amor",
-        ],
-        word_separator: " ",
+        phrases: &phrases::ES,
         given_names: &[
             "Sofía", "Mateo", "Lucía", "Santiago", "Valentina", "Diego", "Camila",
         ],
@@ -106,14 +89,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "pt",
         weight: 9,
-        words: &[
-            "hoje", "é", "um", "dia", "lindo", "para", "todos", "que", "saudade", "obrigado",
-            "gente", "muito", "bom", "jogo", "amanhã", "vamos", "novo", "mundo", "sempre", "nunca",
-            "melhor", "feliz", "semana", "cidade", "calor", "casa", "trabalho", "finalmente",
-            "sexta", "com", "minha", "família", "agora", "ver", "kkkk", "incrível", "notícias",
-            "música", "vida", "amor", "não", "acredito", "nisso",
-        ],
-        word_separator: " ",
+        phrases: &phrases::PT,
         given_names: &[
             "Ana", "João", "Beatriz", "Pedro", "Mariana", "Gabriel", "Larissa",
         ],
@@ -125,14 +101,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "ja",
         weight: 11,
-        words: &[
-            "今日", "は", "とても", "いい", "天気", "です", "ありがとう", "ございます", "みんな",
-            "明日", "試合", "楽しみ", "新しい", "世界", "いつも", "最高", "幸せ", "今週", "東京",
-            "暑い", "家", "仕事", "やっと", "金曜日", "家族", "と", "一緒に", "今", "見る",
-            "すごい", "ニュース", "音楽", "人生", "好き", "本当に", "おはよう", "ね", "！", "。",
-            "笑",
-        ],
-        word_separator: "",
+        phrases: &phrases::JA,
         given_names: &[
             "さくら", "ゆうと", "はるか", "蓮", "陽菜", "大翔", "美咲", "翔太",
         ],
@@ -144,13 +113,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "ar",
         weight: 6,
-        words: &[
-            "اليوم", "يوم", "جميل", "جدا", "شكرا", "للجميع", "الأصدقاء", "هذا", "المساء", "مباراة",
-            "غدا", "يلا", "جديد", "العالم", "دائما", "أبدا", "أفضل", "سعيد", "الأسبوع", "المدينة",
-            "حر", "البيت", "العمل", "أخيرا", "الجمعة", "مع", "عائلتي", "الآن", "مشاهدة", "رائع",
-            "أخبار", "موسيقى", "الحياة", "حب", "الله", "صباح", "الخير",
-        ],
-        word_separator: " ",
+        phrases: &phrases::AR,
         given_names: &[
             "محمد", "فاطمة", "أحمد", "نورة", "عبدالله", "سارة", "خالد", "مريم",
         ],
@@ -162,14 +125,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "fr",
         weight: 5,
-        words: &[
-            "aujourd'hui", "c'est", "une", "belle", "journée", "pour", "tous", "merci", "beaucoup",
-            "les", "amis", "ce", "soir", "match", "demain", "on", "y", "va", "nouveau", "monde",
-            "toujours", "jamais", "meilleur", "heureux", "semaine", "ville", "chaleur", "maison",
-            "travail", "enfin", "vendredi", "avec", "ma", "famille", "très", "bien", "maintenant",
-            "voir", "incroyable", "nouvelles", "musique", "vie", "amour", "trop", "génial",
-        ],
-        word_separator: " ",
+        phrases: &phrases::FR,
         given_names: &[
             "Camille", "Louis", "Léa", "Hugo", "Chloé", "Jules", "Manon", "Théo",
         ],
@@ -181,14 +137,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "de",
         weight: 4,
-        words: &[
-            "heute", "ist", "ein", "schöner", "Tag", "für", "alle", "danke", "schön", "Freunde",
-            "Abend", "Spiel", "morgen", "los", "geht's", "neue", "Welt", "immer", "nie", "besser",
-            "glücklich", "Woche", "Stadt", "Hitze", "Hause", "Arbeit", "endlich", "Freitag", "mit",
-            "meiner", "Familie", "sehr", "gut", "jetzt", "sehen", "unglaublich", "Nachrichten",
-            "Musik", "Leben", "Liebe", "wirklich", "Straße", "Grüße",
-        ],
-        word_separator: " ",
+        phrases: &phrases::DE,
         given_names: &[
             "Mia", "Leon", "Hannah", "Paul", "Lena", "Felix", "Marie", "Jonas",
         ],
@@ -200,13 +149,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "ko",
         weight: 4,
-        words: &[
-            "오늘", "정말", "좋은", "날", "감사합니다", "여러분", "친구들", "이번", "저녁", "경기",
-            "내일", "가자", "새로운", "세상", "항상", "최고", "행복", "이번주", "서울", "더워",
-            "집", "일", "드디어", "금요일", "가족과", "함께", "지금", "보고", "싶다", "대박",
-            "뉴스", "음악", "인생", "사랑", "진짜", "ㅋㅋㅋ",
-        ],
-        word_separator: " ",
+        phrases: &phrases::KO,
         given_names: &[
             "민준", "서연", "지호", "하은", "도윤", "지우", "예준", "수아",
         ],
@@ -216,14 +159,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "tr",
         weight: 4,
-        words: &[
-            "bugün", "çok", "güzel", "bir", "gün", "herkese", "teşekkürler", "arkadaşlar", "bu",
-            "akşam", "maç", "yarın", "haydi", "yeni", "dünya", "her", "zaman", "asla", "daha",
-            "iyi", "mutlu", "hafta", "şehir", "sıcak", "ev", "iş", "sonunda", "cuma", "ailemle",
-            "şimdi", "görmek", "inanılmaz", "haberler", "müzik", "hayat", "aşk", "gerçekten",
-            "harika",
-        ],
-        word_separator: " ",
+        phrases: &phrases::TR,
         given_names: &[
             "Elif", "Yusuf", "Zeynep", "Emre", "Ayşe", "Mehmet", "Defne", "Burak",
         ],
@@ -235,14 +171,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "ru",
         weight: 4,
-        words: &[
-            "сегодня", "очень", "хороший", "день", "всем", "спасибо", "друзья", "этот", "вечер",
-            "матч", "завтра", "давай", "новый", "мир", "всегда", "никогда", "лучше", "счастлив",
-            "неделя", "город", "жара", "дома", "работа", "наконец", "пятница", "с", "семьёй",
-            "сейчас", "смотреть", "невероятно", "новости", "музыка", "жизнь", "любовь", "правда",
-            "круто",
-        ],
-        word_separator: " ",
+        phrases: &phrases::RU,
         given_names: &[
             "Анна", "Иван", "Мария", "Дмитрий", "Ольга", "Алексей", "Наталья",
         ],
@@ -254,11 +183,7 @@ pub(super) const LANGUAGES: [Language; 11] = [
     Language {
         code: "und",
         weight: 3,
-        words: &[
-            "😂", "😍", "🔥", "❤️", "👍", "🙏", "lol", "xD", "!!!", "...", "😭", "✨", "💯", "👀",
-            "🎉", "ok", "hmm", "wow", "haha", "<3",
-        ],
-        word_separator: " ",
+        phrases: &phrases::UND,
         given_names: &["Kiki", "Nox", "Lulu", "Zed", "Mimi", "Ray", "Juju", "Bo"],
         family_names: &["✨", "🌙", "🦋", "☁️", "💫", "🌸", "⚡", "🍀"],
         family_first: false,
@@ -288,34 +213,113 @@ pub(super) const LOCATIONS: [&str; 28] = [
     "somewhere in the clouds ☁️", "🌍", "Earth", "she/her | 21",
 ];
 
-/// Posting clients as (link, name).
-pub(super) const SOURCES: [(&str, &str); 12] = [
-    ("http://twitter.com/download/iphone", "Twitter for iPhone"),
-    ("http://twitter.com/download/iphone", "Twitter for iPhone"),
-    ("http://twitter.com/download/android", "Twitter for Android"),
-    ("http://twitter.com/download/android", "Twitter for Android"),
-    ("https://mobile.twitter.com", "Twitter Lite"),
-    ("http://twitter.com", "Twitter Web Client"),
-    ("https://about.twitter.com/products/tweetdeck", "TweetDeck"),
-    ("http://twitter.com/#!/download/ipad", "Twitter for iPad"),
-    ("http://instagram.com", "Instagram"),
-    ("https://ifttt.com", "IFTTT"),
-    ("https://www.hootsuite.com", "Hootsuite Inc."),
-    ("https://buffer.com", "Buffer"),
+/// The application a tweet was posted with: the page it links to and its name.
+#[derive(Clone, Copy)]
+pub(super) struct Client {
+    pub(super) url: &'static str,
+    pub(super) name: &'static str,
+}
+
+/// Posting clients, the common ones listed more than once.
+pub(super) const CLIENTS: [Client; 12] = [
+    Client {
+        url: "http://twitter.com/download/iphone",
+        name: "Twitter for iPhone",
+    },
+    Client {
+        url: "http://twitter.com/download/iphone",
+        name: "Twitter for iPhone",
+    },
+    Client {
+        url: "http://twitter.com/download/android",
+        name: "Twitter for Android",
+    },
+    Client {
+        url: "http://twitter.com/download/android",
+        name: "Twitter for Android",
+    },
+    Client {
+        url: "https://mobile.twitter.com",
+        name: "Twitter Lite",
+    },
+    Client {
+        url: "http://twitter.com",
+        name: "Twitter Web Client",
+    },
+    Client {
+        url: "https://about.twitter.com/products/tweetdeck",
+        name: "TweetDeck",
+    },
+    Client {
+        url: "http://twitter.com/#!/download/ipad",
+        name: "Twitter for iPad",
+    },
+    Client {
+        url: "http://instagram.com",
+        name: "Instagram",
+    },
+    Client {
+        url: "https://ifttt.com",
+        name: "IFTTT",
+    },
+    Client {
+        url: "https://www.hootsuite.com",
+        name: "Hootsuite Inc.",
+    },
+    Client {
+        url: "https://buffer.com",
+        name: "Buffer",
+    },
 ];
 
-/// Link destinations as (host, path prefix); a random slug completes each.
-pub(super) const LINK_TARGETS: [(&str, &str); 10] = [
-    ("www.youtube.com", "/watch?v="),
-    ("www.instagram.com", "/p/"),
-    ("www.bbc.co.uk", "/news/world-"),
-    ("www.nytimes.com", "/2018/10/10/world/"),
-    ("github.com", "/"),
-    ("open.spotify.com", "/track/"),
-    ("elpais.com", "/internacional/"),
-    ("g1.globo.com", "/noticia/"),
-    ("www3.nhk.or.jp", "/news/html/"),
-    ("twitter.com", "/i/web/status/"),
+/// Where a link leads: a host and the start of a path that a random slug completes.
+#[derive(Clone, Copy)]
+pub(super) struct LinkTarget {
+    pub(super) host: &'static str,
+    pub(super) path: &'static str,
+}
+
+pub(super) const LINK_TARGETS: [LinkTarget; 10] = [
+    LinkTarget {
+        host: "www.youtube.com",
+        path: "/watch?v=",
+    },
+    LinkTarget {
+        host: "www.instagram.com",
+        path: "/p/",
+    },
+    LinkTarget {
+        host: "www.bbc.co.uk",
+        path: "/news/world-",
+    },
+    LinkTarget {
+        host: "www.nytimes.com",
+        path: "/2018/10/10/world/",
+    },
+    LinkTarget {
+        host: "github.com",
+        path: "/",
+    },
+    LinkTarget {
+        host: "open.spotify.com",
+        path: "/track/",
+    },
+    LinkTarget {
+        host: "elpais.com",
+        path: "/internacional/",
+    },
+    LinkTarget {
+        host: "g1.globo.com",
+        path: "/noticia/",
+    },
+    LinkTarget {
+        host: "www3.nhk.or.jp",
+        path: "/news/html/",
+    },
+    LinkTarget {
+        host: "twitter.com",
+        path: "/i/web/status/",
+    },
 ];
 
 /// Default profile colours: background, link, sidebar border, sidebar fill, text.
@@ -333,6 +337,18 @@ pub(super) struct PlaceSpec {
     pub(super) lon: f64,
     pub(super) lat: f64,
     pub(super) half_span: f64,
+}
+
+impl PlaceSpec {
+    /// The bounding box: [west, south, east, north].
+    pub(super) fn bbox(&self) -> [f64; 4] {
+        [
+            self.lon - self.half_span,
+            self.lat - self.half_span,
+            self.lon + self.half_span,
+            self.lat + self.half_span,
+        ]
+    }
 }
 
 macro_rules! place {
@@ -386,4 +402,98 @@ pub(super) const PLACES: [PlaceSpec; 16] = [
            -79.3832, 43.6532, 0.25),
     place!("8d7c6b5a4f3e2d1c", "Mumbai", "Mumbai, India", "city", "IN", "India",
            72.8777, 19.076, 0.2),
+];
+
+/// A kind of thing Twitter's classifier recognises in tweets (v2 context annotations).
+pub(super) struct Domain {
+    pub(super) id: &'static str,
+    pub(super) name: &'static str,
+    pub(super) description: &'static str,
+}
+
+/// Something a tweet is about, as a v2 context annotation names it.
+pub(super) struct Annotation {
+    pub(super) domain: &'static Domain,
+    pub(super) entity_id: &'static str,
+    pub(super) entity_name: &'static str,
+}
+
+const SPORT: Domain = Domain {
+    id: "11",
+    name: "Sport",
+    description: "Kinds of sport, such as football or tennis",
+};
+const SPORTS_LEAGUE: Domain = Domain {
+    id: "28",
+    name: "Sports League",
+    description: "Leagues and competitions that teams play in",
+};
+const MUSIC_GENRE: Domain = Domain {
+    id: "55",
+    name: "Music Genre",
+    description: "Styles of music, from jazz to K-pop",
+};
+const INTERESTS: Domain = Domain {
+    id: "66",
+    name: "Interests and Hobbies Category",
+    description: "What people spend their free time on",
+};
+const TV_SHOW: Domain = Domain {
+    id: "3",
+    name: "TV Shows",
+    description: "Series and programmes on television or streaming services",
+};
+const VIDEO_GAME: Domain = Domain {
+    id: "71",
+    name: "Video Game",
+    description: "Games played on consoles, computers and phones",
+};
+const BUSINESS: Domain = Domain {
+    id: "46",
+    name: "Business Taxonomy",
+    description: "Industries and areas of business",
+};
+const TOPICS: Domain = Domain {
+    id: "131",
+    name: "Unified Twitter Taxonomy",
+    description: "Broad topics tweets are grouped under",
+};
+
+macro_rules! annotation {
+    ($domain:ident, $id:literal, $name:literal) => {
+        Annotation {
+            domain: &$domain,
+            entity_id: $id,
+            entity_name: $name,
+        }
+    };
+}
+
+/// Context annotations a v2 tweet can carry.
+#[rustfmt::skip]
+pub(super) const ANNOTATIONS: [Annotation; 24] = [
+    annotation!(SPORT, "847900493514891265", "Football"),
+    annotation!(SPORT, "847900493514891266", "Basketball"),
+    annotation!(SPORT, "847900493514891267", "Tennis"),
+    annotation!(SPORT, "847900493514891268", "Motor racing"),
+    annotation!(SPORTS_LEAGUE, "1138120064527638528", "Champions League"),
+    annotation!(SPORTS_LEAGUE, "1138120064527638529", "National basketball league"),
+    annotation!(MUSIC_GENRE, "847888632711061504", "Pop"),
+    annotation!(MUSIC_GENRE, "847888632711061505", "K-pop"),
+    annotation!(MUSIC_GENRE, "847888632711061506", "Hip hop"),
+    annotation!(MUSIC_GENRE, "847888632711061507", "Jazz"),
+    annotation!(INTERESTS, "847528391163092993", "Travel"),
+    annotation!(INTERESTS, "847528391163092994", "Cooking"),
+    annotation!(INTERESTS, "847528391163092995", "Photography"),
+    annotation!(INTERESTS, "847528391163092996", "Fitness"),
+    annotation!(INTERESTS, "847528391163092997", "Coffee"),
+    annotation!(TV_SHOW, "1091469163460673536", "Drama series"),
+    annotation!(TV_SHOW, "1091469163460673537", "Reality television"),
+    annotation!(VIDEO_GAME, "1141466532112113664", "Role-playing games"),
+    annotation!(VIDEO_GAME, "1141466532112113665", "Esports"),
+    annotation!(BUSINESS, "781974596752842752", "Technology"),
+    annotation!(BUSINESS, "781974596752842753", "Cryptocurrency"),
+    annotation!(TOPICS, "839543390201835520", "Entertainment"),
+    annotation!(TOPICS, "839543390201835521", "News"),
+    annotation!(TOPICS, "839543390201835522", "Events"),
 ];

@@ -1,0 +1,65 @@
+//! German. Topics are neuter nouns, whose article reads the same in the nominative and the
+//! accusative that the templates need.
+
+use super::Phrasebook;
+
+pub(in super::super) const DE: Phrasebook = Phrasebook {
+    positive: &[
+        "{topic} war einfach großartig!",
+        "Ich freue mich so auf {topic} {when}!",
+        "Danke an alle, es war ein wunderschöner Abend.",
+        "Das Beste an dieser Woche: {topic}.",
+        "Was für ein schöner Tag!",
+        "Total begeistert, {topic} hat sich gelohnt.",
+        "Glückwunsch an alle, die {topic} möglich gemacht haben!",
+    ],
+    negative: &[
+        "{topic} war eine einzige Enttäuschung.",
+        "Ich hasse es, wenn das passiert.",
+        "Zwei Stunden gewartet und nichts passiert, echt ärgerlich.",
+        "Traurige Nachrichten {when}.",
+        "{topic} war leider richtig schlecht.",
+        "Die Bahn hat wieder Verspätung, furchtbar.",
+    ],
+    neutral: &[
+        "Weiß jemand, wann {topic} anfängt?",
+        "{topic} beginnt {when}.",
+        "Auf dem Weg zur Arbeit.",
+        "Ich lese gerade etwas über {topic}.",
+        "Alle Infos über {topic} gibt es hier.",
+        "Wer schaut {topic} {when}?",
+    ],
+    topics: &[
+        "das Spiel",
+        "das Finale",
+        "das Konzert",
+        "das neue Album",
+        "das Derby",
+        "das Festival",
+        "das Interview",
+        "das Rennen",
+        "das Turnier",
+        "das Stadtfest",
+    ],
+    times: &["heute Abend", "morgen", "am Wochenende", "heute", "gleich"],
+    bio: &[
+        "Kaffee zuerst",
+        "Fußballfan",
+        "Studentin",
+        "Fotograf",
+        "Meinung ist privat",
+        "Musik und Serien",
+        "aus Hamburg",
+        "Lehrer",
+        "Träumerin",
+        "Läufer",
+        "Ingenieurin",
+        "Leseratte",
+        "Mama von zwei",
+        "Kino am Sonntag",
+        "schreibe über alles",
+        "Reisen",
+    ],
+    sentence_separator: " ",
+    char_weight: 1,
+};
