@@ -95,6 +95,10 @@ fn v1_stream_survives_faults_and_publishes_every_tweet_once() {
     let stderr = p.stderr();
     assert!(stderr.contains("sent 5, delivered 5, failed 0"), "{stderr}");
     assert!(stderr.contains("malformed stream message"), "{stderr}");
+    assert!(
+        stderr.contains("skipped 1 stream notice (1 delete)"),
+        "the delete notice is skipped and counted: {stderr}"
+    );
     assert_eq!(message_count(&topic, 3), 5, "each tweet exactly once");
 
     let attempts = standin.attempts();
@@ -248,9 +252,21 @@ fn v2_stream_syncs_rules_and_publishes_tweets() {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    for needed in ["created_at", "entities", "lang", "author_id", "geo"] {
+    let needed = [
+        "created_at",
+        "entities",
+        "lang",
+        "author_id",
+        "geo",
+        "referenced_tweets",
+        "note_tweet",
+    ];
+    for needed in needed {
         assert!(field("tweet.fields").contains(needed), "{params:?}");
     }
-    assert!(field("expansions").contains("author_id"), "{params:?}");
+    // A retweet's original, whose hashtags count, comes only as an expansion.
+    for needed in ["author_id", "referenced_tweets.id"] {
+        assert!(field("expansions").contains(needed), "{params:?}");
+    }
     rt.block_on(standin.shutdown());
 }

@@ -49,7 +49,7 @@ impl NoticeKind {
     ];
 
     /// The notice kind of a classified message; `None` for a tweet or an unknown object.
-    fn of(kind: &Kind) -> Option<NoticeKind> {
+    pub(crate) fn of(kind: &Kind) -> Option<NoticeKind> {
         Some(match kind {
             Kind::Delete => NoticeKind::Delete,
             Kind::ScrubGeo => NoticeKind::ScrubGeo,

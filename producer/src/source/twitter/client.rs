@@ -18,6 +18,7 @@ use model::report::Report;
 use super::backoff::{Backoff, Decision, Failure};
 use super::framing::{Frame, LineFramer};
 use super::message::{classify, Api, Kind, Level};
+use crate::source::notice::{Notice, NoticeKind};
 use crate::source::{Event, Record, SourceError};
 
 /// Longest stream line accepted (Twitter's tweets are well under 64 KB).
@@ -445,6 +446,16 @@ fn handle_frame(
         return None;
     }
     stats.control.fetch_add(1, Ordering::Relaxed);
+    if let Some(notice) = NoticeKind::of(&kind) {
+        // Counted in the producer's summary, and kept by a sink that records the stream. A
+        // full queue drops it: tweets matter more.
+        let notice = Notice {
+            kind: notice,
+            payload: bytes,
+            line: None,
+        };
+        let _ = out.try_send(Ok(Event::Notice(notice)));
+    }
     match kind.log_level() {
         Level::Debug => debug!(?kind, "stream message"),
         Level::Info => info!(?kind, "stream message"),
