@@ -88,15 +88,17 @@ step "building release binaries"
 ensure_build_tools >/dev/null
 cargo build --release -q -p producer -p consumer -p bench
 
-# Writes N seeded synthetic tweets to .bench/tweets-N.jsonl and sets TWEETS_FILE to it. Without
+# Writes N seeded synthetic tweets (API v1.1 shape, or SHAPE: v2) to .bench/tweets-N.jsonl
+# (tweets-N-v2.jsonl) and sets TWEETS_FILE to it. Without
 # stream notices (--stream-notices false, which --sink stdout would otherwise interleave), so that
 # every line is a tweet and the candidates are measured on tweets only. A file is reused while its
 # .done marker names the same generator (its last commit) and command line.
 generate_tweets() {
-  local count=$1
+  local count=$1 shape=${2:-v1}
   TWEETS_FILE="$BENCH_DIR/tweets-$count.jsonl"
+  [[ $shape == v1 ]] || TWEETS_FILE="$BENCH_DIR/tweets-$count-$shape.jsonl"
   local generate=(target/release/producer --source synthetic --sink stdout --limit "$count" --seed 42
-    --start 2026-01-01T00:00:00Z --events-per-second 5000 --stream-notices false)
+    --start 2026-01-01T00:00:00Z --events-per-second 5000 --stream-notices false --shape "$shape")
   local recipe
   recipe="$(git log -1 --format=%H -- producer/src/source/synthetic 2>/dev/null || true) ${generate[*]}"
   step "generating $count tweets"
@@ -125,6 +127,11 @@ run_engine() {
   step "engine: the tutorials' Python counting on the same tweets in memory"
   "${engine[@]}" --name python-memory --show '^RESULT' -- \
     "$PYTHON" bench/python/tutorial_memory.py "$TWEETS_FILE" || failed=1
+  generate_tweets "$ENGINE_TWEETS" v2
+  step "engine: synthetic tweets in API v2 shape (--shape v2), default settings and without sentiment"
+  "${engine[@]}" --name engine-v2 --echo "${own[@]}" -- target/release/engine "$TWEETS_FILE" || failed=1
+  "${engine[@]}" --name engine-v2-sentiment-off --echo "${own[@]}" -- \
+    target/release/engine "$TWEETS_FILE" --sentiment false || failed=1
 }
 
 # Sets PY_OK/QUIX_OK and the skip reasons.

@@ -5,7 +5,8 @@
 # 10-second window, and serves the live dashboard on http://127.0.0.1:$DEMO_HTTP_PORT/. Ctrl-C stops the
 # producer and the consumer; the broker keeps running.
 #
-# Environment: DEMO_RATE tweets per second from the synthetic source [500]; BROKER [kafka];
+# Environment: DEMO_RATE tweets per second from the synthetic source [500]; DEMO_SHAPE the API
+# shape of its tweets, v2 (today's API) or v1 (v1.1) [v2]; BROKER [kafka];
 # BROKER_PORT [9092]; DEMO_HTTP_PORT for the dashboard, API and metrics [8080].
 set -euo pipefail
 
@@ -15,6 +16,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 BROKER_PORT="${BROKER_PORT:-9092}"
 DEMO_RATE="${DEMO_RATE:-500}"
+DEMO_SHAPE="${DEMO_SHAPE:-v2}"
 DEMO_HTTP_PORT="${DEMO_HTTP_PORT:-8080}"
 DEMO_DIR="$REPO_ROOT/.broker"
 PRODUCER_LOG="$DEMO_DIR/producer.log"
@@ -64,9 +66,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-step "starting the synthetic producer at $DEMO_RATE tweets/s (log: $PRODUCER_LOG)"
+step "starting the synthetic producer at $DEMO_RATE tweets/s, API $DEMO_SHAPE shape (log: $PRODUCER_LOG)"
 mkdir -p "$DEMO_DIR"
-target/release/producer --source synthetic --rate "$DEMO_RATE" >"$PRODUCER_LOG" 2>&1 &
+target/release/producer --source synthetic --rate "$DEMO_RATE" --shape "$DEMO_SHAPE" >"$PRODUCER_LOG" 2>&1 &
 PRODUCER_PID=$!
 sleep 1
 if ! kill -0 "$PRODUCER_PID" 2>/dev/null; then
