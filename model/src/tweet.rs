@@ -84,7 +84,7 @@ enum Lazy<'a> {
         author_id: Option<Cow<'a, str>>,
         place_id: Option<Cow<'a, str>>,
         coordinates: Option<[f64; 2]>,
-        includes: Option<&'a RawValue>,
+        includes: Option<RawJson<'a>>,
     },
 }
 
@@ -249,7 +249,7 @@ struct Wire<'a, X> {
     data: Option<V2Data<'a>>,
     /// Kept whole in both paths: a v2 retweet's original is in `includes.tweets`.
     #[serde(borrow)]
-    includes: Option<&'a RawValue>,
+    includes: Option<RawJson<'a>>,
     #[serde(borrow)]
     id_str: Option<Str<'a>>,
     id: Option<u64>,
@@ -337,7 +337,7 @@ struct Point {
     coordinates: [f64; 2],
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct V2Data<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
@@ -404,11 +404,32 @@ struct IncludedTweet<'a> {
     lang: Option<Str<'a>>,
 }
 
+/// A JSON value kept as its text (valid JSON, checked once) to be read later, if at all: v2
+/// `includes`, whose users and places counting never reads.
+#[derive(Debug, Clone, Copy)]
+struct RawJson<'a>(&'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(deserializer).map(|raw| RawJson(raw.get()))
+    }
+}
+
 /// The included tweet with id `id`, if `includes` holds it (a deleted or protected original
-/// is missing).
-fn included<'a>(includes: Option<&'a RawValue>, id: &str) -> Option<IncludedTweet<'a>> {
-    let all: IncludedTweets<'a> = serde_json::from_str(includes?.get()).ok()?;
-    all.tweets.into_iter().find(|t| t.id == id)
+/// is missing). Only the `tweets` list is decoded: [`lean::tweets_of`] finds it, skipping the
+/// users and places, unless `includes` is unusual, which serde_json then reads whole.
+fn included<'a>(includes: Option<RawJson<'a>>, id: &str) -> Option<IncludedTweet<'a>> {
+    let includes = includes?.0;
+    let tweets: Vec<IncludedTweet<'a>> = match lean::tweets_of(includes) {
+        Some(Some(tweets)) => serde_json::from_str(tweets).ok()?,
+        Some(None) => return None,
+        None => {
+            serde_json::from_str::<IncludedTweets<'a>>(includes)
+                .ok()?
+                .tweets
+        }
+    };
+    tweets.into_iter().find(|t| t.id == id)
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -430,8 +451,8 @@ struct V2User<'a> {
 }
 
 #[cfg(any(test, feature = "fuzzing"))]
-fn v2_includes(raw: Option<&RawValue>) -> Option<V2Includes<'_>> {
-    serde_json::from_str(raw?.get()).ok()
+fn v2_includes(raw: Option<RawJson<'_>>) -> Option<V2Includes<'_>> {
+    serde_json::from_str(raw?.0).ok()
 }
 
 /// A message read into [`Wire`] as a tweet of whichever shape it has.
@@ -583,7 +604,7 @@ fn v2_body<'a>(tweet: IncludedTweet<'a>, completeness: Completeness) -> Body<'a>
 /// `keep`: whether the author and place stay available (through `includes`).
 fn from_v2<'a>(
     data: V2Data<'a>,
-    includes: Option<&'a RawValue>,
+    includes: Option<RawJson<'a>>,
     keep: bool,
 ) -> Result<Tweet<'a>, ParseError> {
     let retweeted = data

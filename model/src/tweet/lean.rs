@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::json_scan;
 
-use super::{Entities, HashtagEntity, Original, Str, Wire};
+use super::{Entities, HashtagEntity, Original, RawJson, Str, V2Data, Wire};
 
 /// The fast path of [`Tweet::parse_for_counting`]: the message walked with [`json_scan`], the
 /// fields the pipeline uses read on the way (strings without escapes borrowed directly, the
@@ -21,8 +21,8 @@ pub(super) fn lean_wire(bytes: &[u8]) -> Option<Wire<'_, IgnoredAny>> {
     let mut seen = Seen::default();
     let start = json_scan::skip_whitespace(bytes, 0);
     let end = json_scan::object_end(bytes, start, |key, at| match key {
-        b"data" => seen.put(0, &mut wire.data, decoded(bytes, at)?),
-        b"includes" => seen.put(1, &mut wire.includes, decoded(bytes, at)?),
+        b"data" => seen.put(0, &mut wire.data, v2_data(bytes, at)?),
+        b"includes" => seen.put(1, &mut wire.includes, raw_json(bytes, at)?),
         b"id_str" => seen.put(2, &mut wire.id_str, string(bytes, at)?),
         b"id" => seen.put(3, &mut wire.id, id_number(bytes, at)?),
         b"created_at" => seen.put(4, &mut wire.created_at, string(bytes, at)?),
@@ -130,6 +130,68 @@ fn id_number(bytes: &[u8], at: usize) -> Option<(Option<u64>, usize)> {
         }
         Some((id, end))
     })
+}
+
+/// A v2 `data` object as the fast path reads it: `id` and `text` apart, as they are required.
+#[derive(Default)]
+struct V2Fields<'a> {
+    id: Option<Str<'a>>,
+    text: Option<Str<'a>>,
+    data: V2Data<'a>,
+}
+
+/// A v2 `data` object (or null) as [`V2Data`] reads it: its metrics, annotations and other
+/// fields skipped. `None` unless both `id` and `text` are strings (serde_json decides then).
+fn v2_data(bytes: &[u8], at: usize) -> Option<(Option<V2Data<'_>>, usize)> {
+    nullable(bytes, at, || {
+        let mut f = V2Fields::default();
+        let mut seen = Seen::default();
+        let end = json_scan::object_end(bytes, at, |key, at| match key {
+            b"id" => seen.put(0, &mut f.id, string(bytes, at)?),
+            b"text" => seen.put(1, &mut f.text, string(bytes, at)?),
+            b"created_at" => seen.put(2, &mut f.data.created_at, string(bytes, at)?),
+            b"author_id" => seen.put(3, &mut f.data.author_id, string(bytes, at)?),
+            b"lang" => seen.put(4, &mut f.data.lang, string(bytes, at)?),
+            b"entities" => seen.put(5, &mut f.data.entities, entities(bytes, at)?),
+            b"note_tweet" => seen.put(6, &mut f.data.note_tweet, decoded(bytes, at)?),
+            b"geo" => seen.put(7, &mut f.data.geo, decoded(bytes, at)?),
+            b"referenced_tweets" => seen.put(8, &mut f.data.referenced_tweets, decoded(bytes, at)?),
+            _ => json_scan::value_end(bytes, at),
+        })?;
+        let data = V2Data {
+            id: f.id?.0,
+            text: f.text?.0,
+            ..f.data
+        };
+        Some((data, end))
+    })
+}
+
+/// A value (or null) kept as its text, as serde_json keeps a borrowed `RawValue`: checked by
+/// the scanner's grammar and as UTF-8, not decoded.
+fn raw_json(bytes: &[u8], at: usize) -> Option<(Option<RawJson<'_>>, usize)> {
+    nullable(bytes, at, || {
+        let end = json_scan::value_end(bytes, at)?;
+        Some((RawJson(utf8(&bytes[at..end])?), end))
+    })
+}
+
+/// The text of the `tweets` list of a v2 `includes` object: `Some(None)` when it has none, `None`
+/// when the object is unusual (a repeated key, deep nesting, ...) and serde_json must decide.
+pub(super) fn tweets_of(includes: &str) -> Option<Option<&str>> {
+    let bytes = includes.as_bytes();
+    let mut tweets = None;
+    let start = json_scan::skip_whitespace(bytes, 0);
+    let end = json_scan::object_end(bytes, start, |key, at| match key {
+        b"tweets" if tweets.is_none() => {
+            let end = json_scan::value_end(bytes, at)?;
+            tweets = Some(&includes[at..end]);
+            Some(end)
+        }
+        b"tweets" => None,
+        _ => json_scan::value_end(bytes, at),
+    })?;
+    (json_scan::skip_whitespace(bytes, end) == bytes.len()).then_some(tweets)
 }
 
 /// `true` or `false` (or null).

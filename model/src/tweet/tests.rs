@@ -414,6 +414,23 @@ fn member() -> impl Strategy<Value = (String, String)> {
             ("data".to_owned(), data)
         }),
         json_value().prop_map(|v| ("user".to_owned(), v)),
+        (text, any::<bool>()).prop_map(|(t, retweet)| {
+            let mut data = serde_json::json!({ "id": "8", "text": t });
+            if retweet {
+                data["referenced_tweets"] = serde_json::json!([{ "type": "retweeted", "id": "1" }]);
+            }
+            ("data".to_owned(), data)
+        }),
+        (text, json_value(), any::<bool>()).prop_map(|(t, users, first)| {
+            let original = serde_json::json!({
+                "id": "1", "text": t, "entities": { "hashtags": [{ "tag": "orig" }] }
+            });
+            let includes = match first {
+                true => serde_json::json!({ "tweets": [original], "users": users }),
+                false => serde_json::json!({ "users": users, "tweets": [{ "id": "2", "text": "" }, original] }),
+            };
+            ("includes".to_owned(), includes)
+        }),
         any::<bool>().prop_map(|cut| ("truncated".to_owned(), serde_json::json!(cut))),
         "[a-z]{2}|und".prop_map(|lang| ("lang".to_owned(), serde_json::json!(lang))),
         original().prop_map(|o| ("retweeted_status".to_owned(), o)),
