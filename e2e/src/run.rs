@@ -193,6 +193,22 @@ pub fn count_until_end(dir: &Path, topic: &str) -> CountRun {
     CountRun { consumer, counts }
 }
 
+/// Publishes a JSON-lines file to `topic` on the shared broker with the producer's file source,
+/// as fast as it can, and waits for it to succeed.
+pub fn publish_file(dir: &Path, topic: &str, file: &Path) {
+    let (bootstrap, file) = (bootstrap(), file.display().to_string());
+    let args = [
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topic",
+        topic,
+        "--file",
+        &file,
+    ];
+    let mut p = Proc::spawn(dir, "producer", "producer", &args, &[]);
+    assert!(p.wait(LONG).success(), "{}", p.stderr());
+}
+
 /// The topic's keys are the file's tweet ids, each exactly once.
 pub fn assert_each_tweet_once(keys: &[String], file: &Path) {
     let distinct: BTreeSet<&String> = keys.iter().collect();

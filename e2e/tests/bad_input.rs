@@ -3,20 +3,18 @@
 //! what was wrong, nothing crashes, and every good tweet around them is counted exactly.
 //! Requires a running broker (see e2e/src/lib.rs).
 
-use std::path::Path;
 use std::time::Duration;
 
 use e2e::input::generate;
 use e2e::kafka::{bootstrap, create_topic_configured, read_all, unique};
-use e2e::proc::{log_field, tail, test_dir, Proc};
+use e2e::proc::{log_field, tail, test_dir};
 use e2e::reference::counts::reference_counts;
-use e2e::run::{count_until_end, CountRun};
+use e2e::run::{count_until_end, publish_file, CountRun};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 
 const PARTITIONS: i32 = 3;
 const START: &str = "2026-01-01T00:00:00Z";
-const LONG: Duration = Duration::from_secs(180);
 
 /// A message to plant, and what the dead-letter reason must say about it.
 struct Bad {
@@ -95,20 +93,6 @@ fn thousand_hashtags() -> String {
         "entities": { "hashtags": entities },
     })
     .to_string()
-}
-
-fn publish_file(dir: &Path, topic: &str, file: &Path) {
-    let (bootstrap, file) = (bootstrap(), file.display().to_string());
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        topic,
-        "--file",
-        &file,
-    ];
-    let mut p = Proc::spawn(dir, "producer", "producer", &args, &[]);
-    assert!(p.wait(LONG).success(), "{}", p.stderr());
 }
 
 /// Puts arbitrary bytes on the raw topic, as a misbehaving upstream would; each is

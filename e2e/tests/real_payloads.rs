@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use e2e::kafka::{bootstrap, create_topic, unique};
-use e2e::proc::{test_dir, Proc};
+use e2e::kafka::{create_topic, unique};
+use e2e::proc::test_dir;
 use e2e::reference::counts::{assert_counts_equal, reference_counts};
 use e2e::reference::reference_tweets;
-use e2e::run::{count_until_end, CountRun, LONG};
+use e2e::run::{count_until_end, publish_file, CountRun};
 
 const PARTITIONS: i32 = 3;
 
@@ -92,17 +92,7 @@ fn real_tweets_are_counted_by_twitters_rules_end_to_end() {
     let file = real_input(dir.path());
     let topic = unique("real-payloads");
     create_topic(&topic, PARTITIONS);
-    let (bootstrap, path) = (bootstrap(), file.display().to_string());
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        &topic,
-        "--file",
-        &path,
-    ];
-    let mut p = Proc::spawn(dir.path(), "producer", "producer", &args, &[]);
-    assert!(p.wait(LONG).success(), "{}", p.stderr());
+    publish_file(dir.path(), &topic, &file);
 
     let CountRun { counts: got, .. } = count_until_end(dir.path(), &topic);
     let want = reference_counts(&file, 10_000);

@@ -35,6 +35,15 @@ fn assert_v2_entities_mark(text: &str, entities: Option<&Value>) {
 }
 
 /// The included tweet with this id.
+/// A message's tweet and the tweets its `includes` hold.
+fn data_and_included(message: &Value) -> impl Iterator<Item = &Value> {
+    let included = message["includes"]["tweets"]
+        .as_array()
+        .into_iter()
+        .flatten();
+    std::iter::once(&message["data"]).chain(included)
+}
+
 fn included<'a>(message: &'a Value, id: &str) -> Option<&'a Value> {
     let tweets = message["includes"]["tweets"].as_array()?;
     tweets.iter().find(|t| t["id"] == id)
@@ -57,13 +66,7 @@ fn v2_messages_hold_data_includes_and_matching_rules() {
             .as_array()
             .expect("rules")
             .is_empty());
-        let tweets = std::iter::once(data).chain(
-            message["includes"]["tweets"]
-                .as_array()
-                .into_iter()
-                .flatten(),
-        );
-        for tweet in tweets {
+        for tweet in data_and_included(message) {
             let text = str_field(tweet, "text");
             assert!(twitter_weight(text) <= 280, "{text}");
             assert_v2_entities_mark(text, tweet.get("entities"));
@@ -159,13 +162,7 @@ fn long_posts_show_their_start_and_keep_the_whole_in_note_tweet() {
     let mut notes = 0;
     for (_, message) in sample_v2() {
         let data = &message["data"];
-        let tweets = std::iter::once(data).chain(
-            message["includes"]["tweets"]
-                .as_array()
-                .into_iter()
-                .flatten(),
-        );
-        for tweet in tweets {
+        for tweet in data_and_included(message) {
             let Some(note) = tweet.get("note_tweet") else {
                 assert!(!str_field(tweet, "text").starts_with("RT @") || tweet == data);
                 continue;
