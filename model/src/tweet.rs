@@ -30,9 +30,8 @@ pub(crate) enum Shape {
 
 /// A tweet reduced to what trend analytics needs, borrowing from the message bytes.
 ///
-/// The shape, language, author, place and coordinates are parsed and kept like the rest, but
-/// only the tests and the fuzz invariants (`fuzzing`) read them: the pipeline has no use for
-/// them yet.
+/// The shape, author, place and coordinates are parsed and kept like the rest, but only the
+/// tests and the fuzz invariants (`fuzzing`) read them: the pipeline has no use for them yet.
 #[derive(Debug, Clone)]
 pub struct Tweet<'a> {
     #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
