@@ -93,6 +93,31 @@ struct Draft {
     nested: bool,
 }
 
+impl Draft {
+    /// A tweet with none of the extras (reply, place, reactions, shared tweet), posted at top
+    /// level.
+    fn new(
+        id: u64,
+        created_ms: i64,
+        author: User,
+        language: &'static Language,
+        body: Rendered,
+    ) -> Draft {
+        Draft {
+            id,
+            created_ms,
+            author,
+            language,
+            body,
+            reply: None,
+            place: None,
+            reactions: Reactions::default(),
+            shared: None,
+            nested: false,
+        }
+    }
+}
+
 impl Synthetic {
     /// A tweet as the stream delivers it the moment it is posted.
     pub(super) fn top_level(&mut self, id: u64, created_ms: i64) -> Option<Post> {
@@ -116,16 +141,9 @@ impl Synthetic {
         let body = self.compose(language, weight, reply.as_ref().map(|r| &r.to), None);
         let place = self.rng.random_bool(PLACE_SHARE).then(|| self.place());
         Some(self.finish(Draft {
-            id,
-            created_ms,
-            author,
-            language,
-            body,
             reply,
             place,
-            reactions: Reactions::default(),
-            shared: None,
-            nested: false,
+            ..Draft::new(id, created_ms, author, language, body)
         }))
     }
 
@@ -146,16 +164,8 @@ impl Synthetic {
             self.shape == TweetShape::V1 || !self.rng.random_bool(MISSING_ORIGINAL_SHARE);
         let original = Box::new(original);
         Some(self.finish(Draft {
-            id,
-            created_ms,
-            author,
-            language,
-            body,
-            reply: None,
-            place: None,
-            reactions: Reactions::default(),
             shared: Some(Shared::Retweet { original, included }),
-            nested: false,
+            ..Draft::new(id, created_ms, author, language, body)
         }))
     }
 
@@ -172,16 +182,8 @@ impl Synthetic {
         let body = self.compose(language, weight, None, Some(permalink.clone()));
         let quoted = Box::new(quoted);
         Some(self.finish(Draft {
-            id,
-            created_ms,
-            author,
-            language,
-            body,
-            reply: None,
-            place: None,
-            reactions: Reactions::default(),
             shared: Some(Shared::Quote { quoted, permalink }),
-            nested: false,
+            ..Draft::new(id, created_ms, author, language, body)
         }))
     }
 
@@ -200,16 +202,9 @@ impl Synthetic {
         let body = self.compose(language, weight, None, None);
         let reactions = self.reactions();
         Some(self.finish(Draft {
-            id,
-            created_ms: posted_ms,
-            author,
-            language,
-            body,
-            reply: None,
-            place: None,
             reactions,
-            shared: None,
             nested: true,
+            ..Draft::new(id, posted_ms, author, language, body)
         }))
     }
 
