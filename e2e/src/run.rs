@@ -125,19 +125,9 @@ impl Scenario {
 
     /// A producer replaying the file at `speed` times its event time (0: as fast as it can).
     pub fn producer(&self, speed: &str) -> Proc {
-        let file = self.file.display().to_string();
-        let args = [
-            "--bootstrap-servers",
-            &self.bootstrap,
-            "--topic",
-            &self.topic,
-            "--file",
-            &file,
-            "--speed",
-            speed,
-        ];
         let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Proc::spawn(self.dir.path(), "producer", "producer", &args, &env)
+        let (dir, topic) = (self.dir.path(), self.topic.as_str());
+        replay(dir, &self.bootstrap, topic, &self.file, speed, &env)
     }
 
     /// An uninterrupted single consumer over the whole topic: the expected result topic.
@@ -193,19 +183,34 @@ pub fn count_until_end(dir: &Path, topic: &str) -> CountRun {
     CountRun { consumer, counts }
 }
 
-/// Publishes a JSON-lines file to `topic` on the shared broker with the producer's file source,
-/// as fast as it can, and waits for it to succeed.
-pub fn publish_file(dir: &Path, topic: &str, file: &Path) {
-    let (bootstrap, file) = (bootstrap(), file.display().to_string());
+/// A producer replaying a JSON-lines file to `topic` on the broker at `bootstrap`, at `speed`
+/// times its event time (0: as fast as it can), with `env` added to its environment.
+pub fn replay(
+    dir: &Path,
+    bootstrap: &str,
+    topic: &str,
+    file: &Path,
+    speed: &str,
+    env: &[(&str, &str)],
+) -> Proc {
+    let file = file.display().to_string();
     let args = [
         "--bootstrap-servers",
-        &bootstrap,
+        bootstrap,
         "--topic",
         topic,
         "--file",
         &file,
+        "--speed",
+        speed,
     ];
-    let mut p = Proc::spawn(dir, "producer", "producer", &args, &[]);
+    Proc::spawn(dir, "producer", "producer", &args, env)
+}
+
+/// Publishes a JSON-lines file to `topic` on the shared broker as fast as it can, and waits for
+/// it to succeed.
+pub fn publish_file(dir: &Path, topic: &str, file: &Path) {
+    let mut p = replay(dir, &bootstrap(), topic, file, "0", &[]);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
 }
 

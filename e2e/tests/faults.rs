@@ -15,7 +15,7 @@ use e2e::kafka::{
 use e2e::proc::{consumer_args, tail, test_dir, wait_until, Proc};
 use e2e::reference::counts::reference_counts;
 use e2e::reference::ids_of;
-use e2e::run::{assert_each_tweet_once, count_until_end, differences};
+use e2e::run::{assert_each_tweet_once, count_until_end, differences, replay};
 
 const PARTITIONS: i32 = 3;
 const START: &str = "2026-01-01T00:00:00Z";
@@ -24,18 +24,7 @@ const LONG: Duration = Duration::from_secs(240);
 const OUTAGE: Duration = Duration::from_secs(4);
 
 fn producer(dir: &Path, broker: &OwnBroker, topic: &str, file: &Path, speed: &str) -> Proc {
-    let (bootstrap, file) = (broker.bootstrap(), file.display().to_string());
-    let args = [
-        "--bootstrap-servers",
-        &bootstrap,
-        "--topic",
-        topic,
-        "--file",
-        &file,
-        "--speed",
-        speed,
-    ];
-    Proc::spawn(dir, "producer", "producer", &args, &[])
+    replay(dir, &broker.bootstrap(), topic, file, speed, &[])
 }
 
 /// A consumer of every window kind; `extra` adds flags (a batch run: `--until-end`).

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use e2e::kafka::{create_topic, unique};
 use e2e::proc::test_dir;
 use e2e::reference::counts::{assert_counts_equal, reference_counts};
-use e2e::reference::reference_tweets;
+use e2e::reference::reference_tweet;
 use e2e::run::{count_until_end, publish_file, CountRun};
 
 const PARTITIONS: i32 = 3;
@@ -37,7 +37,7 @@ fn has_entities(v: &serde_json::Value) -> bool {
 /// The tweets of the recorded sets that carry entities, each id once, in `created_at` order
 /// (so no tweet is late in 10-second windows), one JSON line each.
 fn real_input(dir: &Path) -> PathBuf {
-    let mut lines = Vec::new();
+    let mut tweets = Vec::new();
     for name in [
         "python-twitter-v1.jsonl",
         "sferik-twitter-v1.jsonl",
@@ -47,23 +47,15 @@ fn real_input(dir: &Path) -> PathBuf {
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line).expect("fixture line");
             if has_entities(&v) {
-                lines.push(line.to_owned());
+                let tweet = reference_tweet(line).expect("every kept line is a tweet");
+                tweets.push((tweet.created_ms, tweet.id, line.to_owned()));
             }
         }
     }
-    let all = dir.join("all.jsonl");
-    std::fs::write(&all, lines.join("\n") + "\n").unwrap();
-    let tweets = reference_tweets(&all);
-    assert_eq!(tweets.len(), lines.len(), "every kept line is a tweet");
     let mut seen = BTreeSet::new();
-    let mut order: Vec<(i64, usize)> = Vec::new();
-    for (i, t) in tweets.iter().enumerate() {
-        if seen.insert(t.id) {
-            order.push((t.created_ms, i));
-        }
-    }
-    order.sort();
-    let sorted: Vec<&str> = order.iter().map(|&(_, i)| lines[i].as_str()).collect();
+    tweets.retain(|&(_, id, _)| seen.insert(id));
+    tweets.sort_by_key(|&(created_ms, _, _)| created_ms);
+    let sorted: Vec<&str> = tweets.iter().map(|(_, _, line)| line.as_str()).collect();
     let file = dir.join("real.jsonl");
     std::fs::write(&file, sorted.join("\n") + "\n").unwrap();
     file

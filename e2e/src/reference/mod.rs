@@ -55,7 +55,7 @@ pub fn is_stream_notice(json: &serde_json::Value) -> bool {
 }
 
 /// One line as a tweet, or `None` when it is not one.
-fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
+pub fn reference_tweet(line: &str) -> Option<ReferenceTweet> {
     let json: serde_json::Value = serde_json::from_str(line).ok()?;
     if is_stream_notice(&json) {
         return None;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use consumer::engine::sentiment::{Sample, Score};
 
-use super::{reference_tweets, window_starts};
+use super::{reference_tweet, window_starts};
 
 /// A sampled tweet and its score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,18 +41,16 @@ pub fn reference_sentiment(
         hashtags: BTreeMap::new(),
         not_scored_language: BTreeMap::new(),
     };
-    let tweets = reference_tweets(file);
     let lines = std::fs::read_to_string(file).expect("read tweet file");
-    let notices = lines
-        .lines()
-        .filter(|line| serde_json::from_str(line).is_ok_and(|v| super::is_stream_notice(&v)))
-        .count();
-    assert_eq!(
-        tweets.len() + notices,
-        lines.lines().count(),
-        "every generated line is a tweet or a stream notice"
-    );
-    for tweet in tweets {
+    for line in lines.lines() {
+        let Some(tweet) = reference_tweet(line) else {
+            let notice = serde_json::from_str(line).is_ok_and(|v| super::is_stream_notice(&v));
+            assert!(
+                notice,
+                "every generated line is a tweet or a stream notice: {line}"
+            );
+            continue;
+        };
         let english = tweet.lang.as_deref() == Some("en");
         let scored: Vec<ScoredTweet> = match english && sample.includes(tweet.id) {
             true => vec![ScoredTweet {
