@@ -6,6 +6,7 @@
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod hashtag;
+pub mod jetstream;
 mod json_scan;
 pub mod report;
 mod snippet;

@@ -1,0 +1,166 @@
+//! Bluesky events as Jetstream delivers them (JSON over WebSocket, one event per message): which
+//! kind each is, and of a new post what trend counting needs.
+//!
+//! A post's hashtags are its `#tag` facet features (the value without `#`) and its `tags` field
+//! (up to eight hashtags that are not in the text). Jetstream's `time_us` is when the network saw
+//! the event; the record's `createdAt` is what the client claims, and can be far off.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::timestamp;
+
+/// The collection of posts; every other collection is something else (likes, follows, ...).
+const POST: &str = "app.bsky.feed.post";
+/// The collection of reposts, which carry no text and no tags of their own.
+const REPOST: &str = "app.bsky.feed.repost";
+/// A facet feature that marks a hashtag.
+const TAG_FEATURE: &str = "app.bsky.richtext.facet#tag";
+
+/// What a Jetstream event is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    /// A new post.
+    Post(Post<'a>),
+    /// A new repost: no content of its own (the reposted post is only referenced).
+    Repost,
+    /// A deleted post.
+    PostDeleted,
+    /// Any other commit: likes, follows, blocks, profile updates, other lexicons.
+    OtherCommit,
+    /// A handle or DID document change.
+    Identity,
+    /// An account's status change (deactivated, taken down, ...).
+    Account,
+}
+
+/// A new Bluesky post, borrowing from the event's bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post<'a> {
+    /// `at://<did>/app.bsky.feed.post/<rkey>`: the post's global id.
+    pub uri: String,
+    /// When Jetstream saw it, in microseconds since the Unix epoch: its replay cursor.
+    pub time_us: i64,
+    /// The record's `createdAt` in epoch milliseconds, as the client declared it; `None` when
+    /// missing or unreadable.
+    pub created_at_ms: Option<i64>,
+    pub text: Cow<'a, str>,
+    /// The first of the record's `langs` (BCP 47, e.g. `en`, `en-US`).
+    pub lang: Option<Cow<'a, str>>,
+    /// Its hashtags as written, without `#`: the tag facets', then the `tags` field's.
+    pub hashtags: Vec<Cow<'a, str>>,
+}
+
+/// Why a message is not a Jetstream event.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("invalid Jetstream event JSON")]
+    Json(#[from] serde_json::Error),
+    #[error("unknown Jetstream event kind {0:?}")]
+    UnknownKind(String),
+    #[error("a post commit without a record")]
+    NoRecord,
+}
+
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(borrow)]
+    did: Cow<'a, str>,
+    time_us: i64,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    commit: Option<Commit<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Commit<'a> {
+    #[serde(borrow)]
+    operation: Cow<'a, str>,
+    #[serde(borrow)]
+    collection: Cow<'a, str>,
+    #[serde(borrow)]
+    rkey: Cow<'a, str>,
+    #[serde(borrow)]
+    record: Option<Record<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow, default)]
+    text: Cow<'a, str>,
+    #[serde(borrow, rename = "createdAt")]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    langs: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    facets: Vec<Facet<'a>>,
+    #[serde(borrow, default)]
+    tags: Vec<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Facet<'a> {
+    #[serde(borrow, default)]
+    features: Vec<Feature<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Feature<'a> {
+    #[serde(borrow, rename = "$type")]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    tag: Option<Cow<'a, str>>,
+}
+
+impl<'a> Event<'a> {
+    /// Reads one Jetstream event.
+    pub fn parse(bytes: &'a [u8]) -> Result<Event<'a>, EventError> {
+        let wire: Wire<'a> = serde_json::from_slice(bytes)?;
+        match wire.kind.as_ref() {
+            "commit" => {}
+            "identity" => return Ok(Event::Identity),
+            "account" => return Ok(Event::Account),
+            other => return Err(EventError::UnknownKind(other.to_owned())),
+        }
+        let Some(commit) = wire.commit else {
+            return Ok(Event::OtherCommit);
+        };
+        Ok(
+            match (commit.operation.as_ref(), commit.collection.as_ref()) {
+                ("create", POST) => {
+                    let record = commit.record.ok_or(EventError::NoRecord)?;
+                    let uri = format!("at://{}/{POST}/{}", wire.did, commit.rkey);
+                    Event::Post(post(uri, wire.time_us, record))
+                }
+                ("create", REPOST) => Event::Repost,
+                ("delete", POST) => Event::PostDeleted,
+                _ => Event::OtherCommit,
+            },
+        )
+    }
+}
+
+fn post<'a>(uri: String, time_us: i64, record: Record<'a>) -> Post<'a> {
+    let facet_tags = record
+        .facets
+        .into_iter()
+        .flat_map(|f| f.features)
+        .filter(|f| f.kind == TAG_FEATURE)
+        .filter_map(|f| f.tag);
+    let hashtags = facet_tags
+        .chain(record.tags)
+        .filter(|t| !t.is_empty())
+        .collect();
+    Post {
+        uri,
+        time_us,
+        created_at_ms: record
+            .created_at
+            .and_then(|t| timestamp::parse_created_at(&t).ok()),
+        text: record.text,
+        lang: record.langs.into_iter().next(),
+        hashtags,
+    }
+}
