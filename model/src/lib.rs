@@ -8,6 +8,7 @@ pub mod fuzzing;
 pub mod hashtag;
 pub mod jetstream;
 mod json_scan;
+pub mod mastodon;
 pub mod report;
 mod snippet;
 pub mod timestamp;
