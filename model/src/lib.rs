@@ -9,6 +9,7 @@ pub mod hashtag;
 pub mod jetstream;
 mod json_scan;
 pub mod mastodon;
+pub mod post;
 pub mod report;
 mod snippet;
 pub mod timestamp;

@@ -64,5 +64,8 @@ fn every_recorded_status_is_read_with_its_originals_tags() {
     }
     assert_eq!(reblogs, 9, "reblogs in the file");
     assert!(tagged > 50, "{tagged} statuses with tags");
-    assert!(shown_tags > 100, "{shown_tags} hashtags checked in the text");
+    assert!(
+        shown_tags > 100,
+        "{shown_tags} hashtags checked in the text"
+    );
 }

@@ -1,0 +1,160 @@
+//! A post from any of the sources, recognised by its content: a tweet (API v1.1 or v2), a
+//! Bluesky post as Jetstream sends it, or a Mastodon status. What counting needs of each, in one
+//! shape.
+//!
+//! Tweets are the hot path and are parsed first; only a message that is no tweet is looked at
+//! again as the other two.
+
+use std::borrow::Cow;
+
+use crate::jetstream::{self, Event};
+use crate::mastodon::Status;
+use crate::tweet::{Completeness, ParseError, Tweet};
+
+/// Where a post comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Twitter,
+    Bluesky,
+    Mastodon,
+}
+
+impl Source {
+    /// How results and metrics name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Twitter => "twitter",
+            Source::Bluesky => "bluesky",
+            Source::Mastodon => "mastodon",
+        }
+    }
+}
+
+/// A post's id: a tweet's number, or the global URI of a Bluesky post (`at://...`) or a
+/// Mastodon status. Each is kept whole, so two posts never share an id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PostId<'a> {
+    Tweet(u64),
+    Uri(Cow<'a, str>),
+}
+
+/// A post reduced to what trend counting needs.
+#[derive(Debug, Clone)]
+pub struct Post<'a> {
+    pub source: Source,
+    pub id: PostId<'a>,
+    /// When it was written, in epoch milliseconds, as the post says; `None` when it does not.
+    pub created_at_ms: Option<i64>,
+    pub lang: Option<Cow<'a, str>>,
+    /// A retweet or a reblog: its original's hashtags and text count.
+    pub is_repost: bool,
+    pub completeness: Completeness,
+    body: Body<'a>,
+}
+
+/// A post's text and hashtags: a tweet keeps its own, whose hashtags may still have to be
+/// extracted from the text.
+#[derive(Debug, Clone)]
+enum Body<'a> {
+    Tweet(Tweet<'a>),
+    Listed {
+        text: Cow<'a, str>,
+        tags: Vec<Cow<'a, str>>,
+    },
+}
+
+/// What a message that is not a countable post is.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// Not a post of any source: the tweet parser's reason, since tweets are what most
+    /// streams carry.
+    #[error(transparent)]
+    NotAPost(#[from] ParseError),
+    /// A Jetstream event that is not a new post (a like, a follow, a repost, a deletion, ...).
+    #[error("a Bluesky event that is not a new post")]
+    NotABlueskyPost,
+}
+
+impl<'a> Post<'a> {
+    /// Reads one message of any source.
+    pub fn parse_for_counting(bytes: &'a [u8]) -> Result<Post<'a>, PostError> {
+        let tweet_error = match Tweet::parse_for_counting(bytes) {
+            Ok(tweet) => return Ok(Post::from(tweet)),
+            Err(error) => error,
+        };
+        if let Ok(event) = Event::parse(bytes) {
+            return match event {
+                Event::Post(post) => Ok(Post::from(post)),
+                _ => Err(PostError::NotABlueskyPost),
+            };
+        }
+        match Status::parse(bytes) {
+            Ok(status) => Ok(Post::from(status)),
+            Err(_) => Err(PostError::NotAPost(tweet_error)),
+        }
+    }
+
+    /// The text that is scored: a repost's original's.
+    pub fn text(&self) -> &str {
+        match &self.body {
+            Body::Tweet(tweet) => &tweet.text,
+            Body::Listed { text, .. } => text,
+        }
+    }
+
+    /// Its hashtags as written (not yet case-folded); never empty strings.
+    pub fn hashtags(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match &self.body {
+            Body::Tweet(tweet) => Box::new(tweet.hashtags()),
+            Body::Listed { tags, .. } => Box::new(tags.iter().map(|t| t.as_ref())),
+        }
+    }
+}
+
+impl<'a> From<Tweet<'a>> for Post<'a> {
+    fn from(mut tweet: Tweet<'a>) -> Self {
+        Post {
+            source: Source::Twitter,
+            id: PostId::Tweet(tweet.id),
+            created_at_ms: tweet.created_at_ms,
+            lang: tweet.lang.take(),
+            is_repost: tweet.is_retweet,
+            completeness: tweet.completeness,
+            body: Body::Tweet(tweet),
+        }
+    }
+}
+
+impl<'a> From<jetstream::Post<'a>> for Post<'a> {
+    fn from(post: jetstream::Post<'a>) -> Self {
+        Post {
+            source: Source::Bluesky,
+            id: PostId::Uri(Cow::Owned(post.uri)),
+            created_at_ms: post.created_at_ms,
+            lang: post.lang,
+            is_repost: false,
+            completeness: Completeness::Whole,
+            body: Body::Listed {
+                text: post.text,
+                tags: post.hashtags,
+            },
+        }
+    }
+}
+
+impl<'a> From<Status<'a>> for Post<'a> {
+    fn from(status: Status<'a>) -> Self {
+        Post {
+            source: Source::Mastodon,
+            id: PostId::Uri(status.uri),
+            created_at_ms: status.created_at_ms,
+            lang: status.lang,
+            is_repost: status.is_reblog,
+            completeness: Completeness::Whole,
+            body: Body::Listed {
+                text: Cow::Owned(status.text),
+                tags: status.hashtags,
+            },
+        }
+    }
+}
