@@ -19,6 +19,7 @@ use e2e::reference::{is_stream_notice, key_time};
 use e2e::run::{
     await_results, differences, Generated, Lcg, Scenario, LIVE_IDLE, LONG, MERGING, START,
 };
+use model::post::PostId;
 
 /// 12,000 tweets at 200 per second of event time (`EVENTS_PER_SECOND`): 60 s, six tumbling
 /// windows.
@@ -421,7 +422,10 @@ fn published_sentiment_equals_an_independent_computation_over_the_input() {
     let glowing = loudest(GLOWING, |planted, other| planted >= other);
     let furious = loudest(FURIOUS, |planted, other| planted <= other);
     // The lowest ids in the sample: they win ties, and they are scored.
-    let ids: Vec<u64> = (1..).filter(|&id| sample.includes(id)).take(2).collect();
+    let ids: Vec<u64> = (1..)
+        .filter(|&id| sample.includes(&PostId::Tweet(id)))
+        .take(2)
+        .collect();
     lines.insert(at + 1, planted(&lines[at], ids[0], &glowing));
     lines.insert(at + 2, planted(&lines[at], ids[1], &furious));
     std::fs::write(file, lines.join("\n") + "\n").expect("write tweet file");

@@ -6,6 +6,9 @@
 //! again as the other two.
 
 use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use crate::jetstream::{self, Event};
 use crate::mastodon::Status;
@@ -31,11 +34,32 @@ impl Source {
 }
 
 /// A post's id: a tweet's number, or the global URI of a Bluesky post (`at://...`) or a
-/// Mastodon status. Each is kept whole, so two posts never share an id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Mastodon status. Each is kept whole, so two posts never share an id. Serialised as the
+/// number or the string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum PostId<'a> {
     Tweet(u64),
     Uri(Cow<'a, str>),
+}
+
+impl PostId<'_> {
+    /// The same id, owning its text.
+    pub fn into_owned(self) -> PostId<'static> {
+        match self {
+            PostId::Tweet(id) => PostId::Tweet(id),
+            PostId::Uri(uri) => PostId::Uri(Cow::Owned(uri.into_owned())),
+        }
+    }
+}
+
+impl fmt::Display for PostId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PostId::Tweet(id) => write!(f, "{id}"),
+            PostId::Uri(uri) => f.write_str(uri),
+        }
+    }
 }
 
 /// A post reduced to what trend counting needs.

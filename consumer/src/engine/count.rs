@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::settings::RetweetPolicy;
+use model::post::{Post, PostError};
 use model::timestamp::rfc3339;
-use model::tweet::{Completeness, ParseError, Tweet};
+use model::tweet::Completeness;
 
 use crate::engine::counts::TweetTags;
 use crate::engine::dedup::SeenIds;
@@ -39,7 +40,7 @@ pub enum Rejection {
     #[error("message of {size} bytes is over the {limit}-byte limit (consumer.max_message_bytes)")]
     TooLarge { size: usize, limit: usize },
     #[error(transparent)]
-    Parse(#[from] ParseError),
+    Parse(#[from] PostError),
     #[error("tweet has no created_at and the message no timestamp")]
     NoTime,
     #[error("created_at {} is before {} (the earliest believable time)", rfc3339(*at_ms), rfc3339(*earliest_ms))]
@@ -452,9 +453,9 @@ fn count(
     kafka_timestamp_ms: Option<i64>,
 ) -> Result<Counted, Rejection> {
     let payload = checked_size(options, payload.unwrap_or_default())?;
-    let tweet = Tweet::parse_for_counting(payload)?;
-    let event_ms = event_time(options, wall_ms, tweet.created_at_ms.or(kafka_timestamp_ms))?;
-    if tweet.is_retweet && options.retweets == RetweetPolicy::Skip {
+    let post = Post::parse_for_counting(payload)?;
+    let event_ms = event_time(options, wall_ms, post.created_at_ms.or(kafka_timestamp_ms))?;
+    if post.is_repost && options.retweets == RetweetPolicy::Skip {
         return Ok(Counted::SkippedRetweet);
     }
     let expires_ms = options
@@ -464,23 +465,23 @@ fn count(
         .map(|s| s.last_end(event_ms))
         .max()
         .unwrap_or(event_ms);
-    if !p.seen.first_sight(tweet.id, expires_ms) {
+    if !p.seen.first_sight(&post.id, expires_ms) {
         return Ok(Counted::Duplicate);
     }
-    tags.fill(tweet.hashtags());
+    tags.fill(post.hashtags());
     let sentiment = match options.sentiment {
         None => Scoring::Off,
-        Some(_) if !covers_language(tweet.lang.as_deref()) => Scoring::OtherLanguage,
-        Some(sample) if !sample.includes(tweet.id) => Scoring::Skipped,
+        Some(_) if !covers_language(post.lang.as_deref()) => Scoring::OtherLanguage,
+        Some(sample) if !sample.includes(&post.id) => Scoring::Skipped,
         Some(_) => Scoring::Scored(Scored {
-            id: tweet.id,
-            text: &tweet.text,
-            score: Score::of(&tweet.text),
+            id: &post.id,
+            text: post.text(),
+            score: Score::of(post.text()),
         }),
     };
     Ok(Counted::Tweet {
         observed: p.windows.observe(offset, event_ms, tags, sentiment),
-        completeness: tweet.completeness,
+        completeness: post.completeness,
     })
 }
 

@@ -443,6 +443,7 @@ mod tests {
     use super::*;
     use crate::engine::sentiment::aggregate::Scored;
     use crate::engine::sentiment::Score;
+    use model::post::PostId;
     use proptest::prelude::*;
 
     fn tweet(tags: &[&str]) -> TweetTags {
@@ -525,9 +526,17 @@ mod tests {
         );
     }
 
-    fn scored(id: u64, units: i32) -> Scored<'static> {
+    /// Ids 0 to 3, for tweets scored in these tests.
+    const IDS: [PostId<'static>; 4] = [
+        PostId::Tweet(0),
+        PostId::Tweet(1),
+        PostId::Tweet(2),
+        PostId::Tweet(3),
+    ];
+
+    fn scored(id: usize, units: i32) -> Scored<'static> {
         Scored {
-            id,
+            id: &IDS[id],
             text: "text",
             score: Score::from_units(units),
         }
@@ -549,8 +558,8 @@ mod tests {
             (s.tally.positive, s.tally.neutral, s.tally.negative),
             (1, 1, 1)
         );
-        assert_eq!(s.most_positive.as_ref().unwrap().id, 1);
-        assert_eq!(s.most_negative.as_ref().unwrap().id, 2);
+        assert_eq!(s.most_positive.as_ref().unwrap().id, IDS[1]);
+        assert_eq!(s.most_negative.as_ref().unwrap().id, IDS[2]);
         let tally = |key: &str| {
             t.tags
                 .iter()
@@ -652,9 +661,10 @@ mod tests {
                 for (id, t, units) in slice {
                     let keyed: TweetTags = t.iter().map(String::as_str).collect();
                     let text = format!("tweet {id}");
+                    let id = PostId::Tweet(*id);
                     let sentiment = match scored {
                         true => Scoring::Scored(Scored {
-                            id: *id,
+                            id: &id,
                             text: &text,
                             score: Score::from_units(*units),
                         }),

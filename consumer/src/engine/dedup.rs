@@ -1,4 +1,4 @@
-//! Tweets published twice are counted once. A producer that resumes a replay from its checkpoint
+//! Posts published twice are counted once. A producer that resumes a replay from its checkpoint
 //! after a crash publishes again what it sent since that checkpoint, and the same id always
 //! lands on the same partition (the producer keys messages by tweet id), so each partition
 //! remembers the ids of the tweets in its open windows.
@@ -12,21 +12,24 @@
 use std::collections::BTreeMap;
 
 use foldhash::HashSet;
+use model::post::PostId;
 
-/// Ids of the tweets in one partition's open windows.
+/// Ids of the posts in one partition's open windows, whole (a URI is kept as its text), so two
+/// posts never pass for one.
 #[derive(Debug, Default)]
 pub(crate) struct SeenIds {
     /// foldhash rather than SipHash: a fraction of the cost per id, still seeded randomly per
     /// process, so ids cannot be chosen to collide.
-    ids: HashSet<u64>,
-    /// Ids by the end of the last window holding the tweet.
-    by_expiry: BTreeMap<i64, Vec<u64>>,
+    ids: HashSet<PostId<'static>>,
+    /// Ids by the end of the last window holding the post.
+    by_expiry: BTreeMap<i64, Vec<PostId<'static>>>,
 }
 
 impl SeenIds {
-    /// Records tweet `id`, whose windows all end by `expires_ms`; false when it was seen before.
-    pub(crate) fn first_sight(&mut self, id: u64, expires_ms: i64) -> bool {
-        if !self.ids.insert(id) {
+    /// Records post `id`, whose windows all end by `expires_ms`; false when it was seen before.
+    pub(crate) fn first_sight(&mut self, id: &PostId<'_>, expires_ms: i64) -> bool {
+        let id = id.clone().into_owned();
+        if !self.ids.insert(id.clone()) {
             return false;
         }
         self.by_expiry.entry(expires_ms).or_default().push(id);
@@ -65,15 +68,23 @@ mod tests {
     #[test]
     fn a_second_sight_is_a_duplicate_until_the_windows_close() {
         let mut seen = SeenIds::default();
-        assert!(seen.first_sight(1, 10));
-        assert!(seen.first_sight(2, 20));
-        assert!(!seen.first_sight(1, 10), "duplicate");
+        let (one, two) = (
+            PostId::Tweet(1),
+            PostId::Uri("at://did:plc:a/app.bsky.feed.post/1".into()),
+        );
+        assert!(seen.first_sight(&one, 10));
+        assert!(seen.first_sight(&two, 20));
+        assert!(!seen.first_sight(&one, 10), "duplicate");
+        assert!(
+            !seen.first_sight(&two.clone().into_owned(), 20),
+            "duplicate URI"
+        );
         seen.expire(9);
-        assert!(!seen.first_sight(1, 10), "window still open");
+        assert!(!seen.first_sight(&one, 10), "window still open");
         seen.expire(10);
         assert_eq!(seen.len(), 1, "1 forgotten, 2 kept");
         assert!(
-            seen.first_sight(1, 10),
+            seen.first_sight(&one, 10),
             "forgotten: a copy now is late anyway"
         );
         seen.expire(i64::MAX);

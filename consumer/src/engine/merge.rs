@@ -337,6 +337,7 @@ mod tests {
     use crate::engine::sentiment::aggregate::{Scored, Scoring};
     use crate::engine::sentiment::Score;
     use crate::engine::window::Shape;
+    use model::post::PostId;
     use proptest::prelude::*;
 
     const SHAPE: Shape = Shape {
@@ -514,8 +515,9 @@ mod tests {
     fn scored_part(source: i32, is_final: bool, tweets: &[(&str, u64, i32)]) -> PartialMessage {
         let mut counts = WindowCounts::new(0);
         for &(tag, id, units) in tweets {
+            let id = PostId::Tweet(id);
             let scored = Scored {
-                id,
+                id: &id,
                 text: "text",
                 score: Score::from_units(units),
             };
@@ -542,8 +544,8 @@ mod tests {
         let early = m.take_changed();
         let s = early[0].totals.sentiment.as_ref().unwrap();
         assert_eq!((s.tally.scored, s.tally.sum), (3, 900));
-        assert_eq!(s.most_positive.as_ref().unwrap().id, 1);
-        assert_eq!(s.most_negative.as_ref().unwrap().id, 3);
+        assert_eq!(s.most_positive.as_ref().unwrap().id, PostId::Tweet(1));
+        assert_eq!(s.most_negative.as_ref().unwrap().id, PostId::Tweet(3));
         let a = &early[0].totals.tags[0];
         assert_eq!((a.key.as_str(), a.sentiment.unwrap().sum), ("a", 1_000));
 

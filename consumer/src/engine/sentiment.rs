@@ -26,8 +26,11 @@ pub mod aggregate;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use foldhash::fast::FixedState;
+use model::post::PostId;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::hash::BuildHasher;
 
 /// The VADER lexicon: token, mean valence, standard deviation, raw ratings (tab-separated).
 const LEXICON: &str = include_str!("sentiment/vader_lexicon.txt");
@@ -684,9 +687,14 @@ impl Sample {
         }
     }
 
-    /// Whether the tweet with this id is scored.
-    pub fn includes(self, id: u64) -> bool {
-        u128::from(mix(id)) < self.below
+    /// Whether the post with this id is scored. A URI is hashed first, with a fixed seed, so
+    /// every member and every restart of the same build picks the same posts.
+    pub fn includes(self, id: &PostId<'_>) -> bool {
+        let number = match id {
+            PostId::Tweet(id) => *id,
+            PostId::Uri(uri) => FixedState::with_seed(0).hash_one(uri.as_ref()),
+        };
+        u128::from(mix(number)) < self.below
     }
 }
 

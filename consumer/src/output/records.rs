@@ -65,8 +65,8 @@ impl From<&WindowSentiment> for Sentiment {
             score: e.score.as_f64(),
         };
         Sentiment {
-            most_positive: w.most_positive.as_ref().map(extreme),
-            most_negative: w.most_negative.as_ref().map(extreme),
+            most_positive: w.most_positive.as_deref().map(extreme),
+            most_negative: w.most_negative.as_deref().map(extreme),
             not_scored_language: Some(w.not_scored_language),
             ..Sentiment::from(&w.tally)
         }
@@ -334,6 +334,7 @@ mod tests {
     use crate::engine::counts::{TweetTags, WindowCounts};
     use crate::engine::sentiment::aggregate::{Scored, Scoring};
     use crate::engine::window::{Shape, WindowId};
+    use model::post::PostId;
 
     const TEN: Shape = Shape {
         size_ms: 10_000,
@@ -411,8 +412,9 @@ mod tests {
         ];
         for (id, text, tags) in tweets {
             let keyed: TweetTags = tags.iter().copied().collect();
+            let id = PostId::Tweet(id);
             let scored = Scored {
-                id,
+                id: &id,
                 text,
                 score: Score::of(text),
             };

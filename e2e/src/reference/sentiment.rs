@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use consumer::engine::sentiment::{Sample, Score};
+use model::post::PostId;
 
 use super::{reference_tweet, window_starts};
 
@@ -52,7 +53,7 @@ pub fn reference_sentiment(
             continue;
         };
         let english = tweet.lang.as_deref() == Some("en");
-        let scored: Vec<ScoredTweet> = match english && sample.includes(tweet.id) {
+        let scored: Vec<ScoredTweet> = match english && sample.includes(&PostId::Tweet(tweet.id)) {
             true => vec![ScoredTweet {
                 units: Score::of(&tweet.text).units(),
                 id: tweet.id,

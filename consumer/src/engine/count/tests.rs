@@ -1,5 +1,6 @@
 use super::*;
 use crate::engine::window::Shape;
+use model::post::PostId;
 use model::report::Report;
 
 const SHAPE: Shape = Shape {
@@ -139,10 +140,10 @@ fn with_sentiment_on_every_counted_tweet_is_scored_into_its_windows() {
     assert_eq!((s.tally.scored, s.tally.sum), (2, 4404 - 5461));
     let best = s.most_positive.as_ref().unwrap();
     assert_eq!(
-        (best.id, best.text.as_str()),
-        (7, "The book was good. #Books")
+        (best.id.clone(), best.text.as_str()),
+        (PostId::Tweet(7), "The book was good. #Books")
     );
-    assert_eq!(s.most_negative.as_ref().unwrap().id, 8);
+    assert_eq!(s.most_negative.as_ref().unwrap().id, PostId::Tweet(8));
     assert_eq!(totals.tags[0].sentiment.unwrap().sum, 4404);
 }
 
@@ -189,8 +190,14 @@ fn only_english_tweets_are_scored_and_the_others_counted_as_not_scored() {
     let s = totals.sentiment.as_ref().expect("sentiment on");
     assert_eq!((s.not_scored_language, s.tally.scored), (3, 3));
     // The extremes are English tweets (ids 4 to 6), never the foreign ones (1 to 3).
-    assert_eq!(s.most_positive.as_ref().map(|e| e.id), Some(4));
-    assert_eq!(s.most_negative.as_ref().map(|e| e.id), Some(5));
+    assert_eq!(
+        s.most_positive.as_ref().map(|e| e.id.clone()),
+        Some(PostId::Tweet(4))
+    );
+    assert_eq!(
+        s.most_negative.as_ref().map(|e| e.id.clone()),
+        Some(PostId::Tweet(5))
+    );
 }
 
 #[test]
@@ -225,7 +232,9 @@ fn a_sample_scores_the_same_tweets_however_partitions_are_split() {
         }
         ids
     };
-    let want = (0..200).filter(|&id| sample.includes(id)).count() as u64;
+    let want = (0..200)
+        .filter(|&id| sample.includes(&PostId::Tweet(id)))
+        .count() as u64;
     assert!(0 < want && want < 200);
     assert_eq!(scored(1), want);
     assert_eq!(scored(3), want);

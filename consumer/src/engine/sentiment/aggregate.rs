@@ -4,6 +4,7 @@
 //! window can then be combined in any order and grouping, before or after a crash, and give
 //! identical values, as the result topic's key-for-key comparisons require.
 
+use model::post::PostId;
 use serde::{Deserialize, Serialize};
 
 use super::{Polarity, Score};
@@ -11,7 +12,7 @@ use super::{Polarity, Score};
 /// A tweet being added to the aggregates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scored<'a> {
-    pub(crate) id: u64,
+    pub(crate) id: &'a PostId<'a>,
     pub(crate) text: &'a str,
     pub(crate) score: Score,
 }
@@ -121,7 +122,7 @@ pub(crate) fn merge_all<'a, T: Merge + 'a>(parts: impl IntoIterator<Item = &'a T
 /// A window's most positive or most negative tweet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Extreme {
-    pub(crate) id: u64,
+    pub(crate) id: PostId<'static>,
     pub(crate) text: String,
     pub(crate) score: Score,
 }
@@ -135,10 +136,11 @@ pub(crate) struct WindowSentiment {
     /// Tweets not scored because of their language.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) not_scored_language: u64,
+    /// Boxed: replaced rarely, and the window totals that carry them stay small to move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) most_positive: Option<Extreme>,
+    pub(crate) most_positive: Option<Box<Extreme>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) most_negative: Option<Extreme>,
+    pub(crate) most_negative: Option<Box<Extreme>>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -156,7 +158,7 @@ impl Side {
     /// Orders candidates so that the one to keep is the smallest: the most extreme score, then
     /// the lowest id, then the smaller text (a replayed id with another text stays
     /// deterministic too).
-    fn rank(self, t: Scored<'_>) -> (i32, u64, &str) {
+    fn rank<'a>(self, t: Scored<'a>) -> (i32, &'a PostId<'a>, &'a str) {
         let score = match self {
             Side::Positive => -t.score.units(),
             Side::Negative => t.score.units(),
@@ -165,16 +167,16 @@ impl Side {
     }
 
     /// Keeps `candidate` in `slot` if it ranks before what is there; copies the text only then.
-    fn keep(self, slot: &mut Option<Extreme>, candidate: Scored<'_>) {
+    fn keep(self, slot: &mut Option<Box<Extreme>>, candidate: Scored<'_>) {
         if slot
             .as_ref()
             .is_none_or(|e| self.rank(candidate) < self.rank(e.scored()))
         {
-            *slot = Some(Extreme {
-                id: candidate.id,
+            *slot = Some(Box::new(Extreme {
+                id: candidate.id.clone().into_owned(),
                 text: candidate.text.to_owned(),
                 score: candidate.score,
-            });
+            }));
         }
     }
 }
@@ -182,7 +184,7 @@ impl Side {
 impl Extreme {
     fn scored(&self) -> Scored<'_> {
         Scored {
-            id: self.id,
+            id: &self.id,
             text: &self.text,
             score: self.score,
         }
@@ -227,8 +229,9 @@ mod tests {
     fn aggregate(tweets: &[Raw]) -> WindowSentiment {
         let mut w = WindowSentiment::default();
         for &(id, text, units) in tweets {
+            let id = PostId::Tweet(id);
             w.add(Scored {
-                id,
+                id: &id,
                 text: TEXTS[text],
                 score: Score::from_units(units),
             });
@@ -283,9 +286,9 @@ mod tests {
         let pos = w.most_positive.unwrap();
         assert_eq!(
             (pos.id, pos.text.as_str(), pos.score.units()),
-            (3, "a", 9000)
+            (PostId::Tweet(3), "a", 9000)
         );
-        assert_eq!(w.most_negative.unwrap().id, 4);
+        assert_eq!(w.most_negative.unwrap().id, PostId::Tweet(4));
         let neutral_only = aggregate(&[(1, 0, 400), (2, 0, -499)]);
         assert_eq!(
             (neutral_only.most_positive, neutral_only.most_negative),

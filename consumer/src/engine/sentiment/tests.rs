@@ -1,4 +1,5 @@
 use super::*;
+use model::post::PostId;
 
 /// The examples and compound scores published in the README of the reference
 /// implementation (github.com/cjhutto/vaderSentiment, "Output for the above example code").
@@ -83,20 +84,31 @@ fn random_sentences_score_as_the_reference_release_scores_them() {
 #[test]
 fn a_sample_is_a_fixed_fraction_chosen_by_id() {
     let half = Sample::new(0.5);
-    let chosen: Vec<u64> = (0..10_000).filter(|&id| half.includes(id)).collect();
+    let chosen: Vec<u64> = (0..10_000)
+        .filter(|&id| half.includes(&PostId::Tweet(id)))
+        .collect();
     assert!((4_800..5_200).contains(&chosen.len()), "{}", chosen.len());
-    let again: Vec<u64> = (0..10_000).rev().filter(|&id| half.includes(id)).collect();
+    let again: Vec<u64> = (0..10_000)
+        .rev()
+        .filter(|&id| half.includes(&PostId::Tweet(id)))
+        .collect();
     assert_eq!(again.len(), chosen.len(), "the same ids whatever the order");
-    assert!(chosen.iter().all(|&id| Sample::new(0.5).includes(id)));
-    assert!((0..1_000).all(|id| Sample::new(1.0).includes(id)));
-    assert!((0..1_000).all(|id| !Sample::new(0.0).includes(id)));
+    assert!(chosen
+        .iter()
+        .all(|&id| Sample::new(0.5).includes(&PostId::Tweet(id))));
+    assert!((0..1_000).all(|id| Sample::new(1.0).includes(&PostId::Tweet(id))));
+    assert!((0..1_000).all(|id| !Sample::new(0.0).includes(&PostId::Tweet(id))));
     let quarter = Sample::new(0.25);
     assert!(
-        chosen.len() > (0..10_000).filter(|&id| quarter.includes(id)).count(),
+        chosen.len()
+            > (0..10_000)
+                .filter(|&id| quarter.includes(&PostId::Tweet(id)))
+                .count(),
         "a smaller fraction scores fewer"
     );
     assert!(
-        (0..10_000).all(|id| !quarter.includes(id) || half.includes(id)),
+        (0..10_000)
+            .all(|id| !quarter.includes(&PostId::Tweet(id)) || half.includes(&PostId::Tweet(id))),
         "nested"
     );
 }
