@@ -3,7 +3,9 @@
 //!
 //! A post's hashtags are its `#tag` facet features (the value without `#`) and its `tags` field
 //! (up to eight hashtags that are not in the text). Jetstream's `time_us` is when the network saw
-//! the event; the record's `createdAt` is what the client claims, and can be far off.
+//! the event; the record's `createdAt` is what the client claims, and can be far off: imported
+//! archives are backdated by years, and clocks run ahead. A post's event time is therefore its
+//! `createdAt` clamped to the [`MAX_BACKDATE_MS`] before the network saw it, and never after.
 
 use std::borrow::Cow;
 
@@ -15,6 +17,11 @@ use crate::timestamp;
 const POST: &str = "app.bsky.feed.post";
 /// The collection of reposts, which carry no text and no tags of their own.
 const REPOST: &str = "app.bsky.feed.repost";
+/// How long before the network saw it a post may say it was written and be believed: a post
+/// written offline or sent through a slow client arrives minutes late; one older than this is
+/// an import, and counts when it was seen.
+pub const MAX_BACKDATE_MS: i64 = 5 * 60 * 1000;
+
 /// A facet feature that marks a hashtag.
 const TAG_FEATURE: &str = "app.bsky.richtext.facet#tag";
 
@@ -45,6 +52,8 @@ pub struct Post<'a> {
     /// The record's `createdAt` in epoch milliseconds, as the client declared it; `None` when
     /// missing or unreadable.
     pub created_at_ms: Option<i64>,
+    /// When it counts, in epoch milliseconds: [`event_time_ms`] of the two times above.
+    pub event_ms: i64,
     pub text: Cow<'a, str>,
     /// The first of the record's `langs` (BCP 47, e.g. `en`, `en-US`).
     pub lang: Option<Cow<'a, str>>,
@@ -142,6 +151,15 @@ impl<'a> Event<'a> {
     }
 }
 
+/// A post's event time: its claimed `created_at_ms`, clamped to between [`MAX_BACKDATE_MS`]
+/// before the network saw it (`time_us`) and that moment; the moment itself when it claims none.
+pub fn event_time_ms(created_at_ms: Option<i64>, time_us: i64) -> i64 {
+    let seen_ms = time_us.div_euclid(1000);
+    created_at_ms.map_or(seen_ms, |created| {
+        created.clamp(seen_ms - MAX_BACKDATE_MS, seen_ms)
+    })
+}
+
 fn post<'a>(uri: String, time_us: i64, record: Record<'a>) -> Post<'a> {
     let facet_tags = record
         .facets
@@ -153,14 +171,43 @@ fn post<'a>(uri: String, time_us: i64, record: Record<'a>) -> Post<'a> {
         .chain(record.tags)
         .filter(|t| !t.is_empty())
         .collect();
+    let created_at_ms = record
+        .created_at
+        .and_then(|t| timestamp::parse_created_at(&t).ok());
     Post {
         uri,
         time_us,
-        created_at_ms: record
-            .created_at
-            .and_then(|t| timestamp::parse_created_at(&t).ok()),
+        created_at_ms,
+        event_ms: event_time_ms(created_at_ms, time_us),
         text: record.text,
         lang: record.langs.into_iter().next(),
         hashtags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_counts_when_written_unless_that_is_unbelievable() {
+        let seen_us = 1_783_175_888_085_434;
+        let seen_ms = 1_783_175_888_085;
+        assert_eq!(
+            event_time_ms(Some(seen_ms - 60_000), seen_us),
+            seen_ms - 60_000
+        );
+        assert_eq!(event_time_ms(None, seen_us), seen_ms, "no claim");
+        assert_eq!(
+            event_time_ms(Some(seen_ms + 3_600_000), seen_us),
+            seen_ms,
+            "ahead"
+        );
+        let years_ago = seen_ms - 5 * 365 * 86_400_000;
+        assert_eq!(
+            event_time_ms(Some(years_ago), seen_us),
+            seen_ms - MAX_BACKDATE_MS,
+            "an import counts when it was seen"
+        );
     }
 }

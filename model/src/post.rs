@@ -67,7 +67,8 @@ impl fmt::Display for PostId<'_> {
 pub struct Post<'a> {
     pub source: Source,
     pub id: PostId<'a>,
-    /// When it was written, in epoch milliseconds, as the post says; `None` when it does not.
+    /// When it was written, in epoch milliseconds, as the post says (a Bluesky post's claim is
+    /// clamped: [`jetstream::event_time_ms`]); `None` when it does not say.
     pub created_at_ms: Option<i64>,
     pub lang: Option<Cow<'a, str>>,
     /// A retweet or a reblog: its original's hashtags and text count.
@@ -154,7 +155,7 @@ impl<'a> From<jetstream::Post<'a>> for Post<'a> {
         Post {
             source: Source::Bluesky,
             id: PostId::Uri(Cow::Owned(post.uri)),
-            created_at_ms: post.created_at_ms,
+            created_at_ms: Some(post.event_ms),
             lang: post.lang,
             is_repost: false,
             completeness: Completeness::Whole,
