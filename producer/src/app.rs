@@ -17,6 +17,7 @@ use crate::publish::resume::{ResumeError, ResumeFile};
 use crate::publish::{publish, Limits, PublishError, Summary};
 use crate::sink::{KafkaSink, SinkError, StdoutSink};
 use crate::source::file::FileSource;
+use crate::source::mastodon;
 use crate::source::synthetic::{Synthetic, SyntheticConfig};
 use crate::source::twitter;
 use crate::source::twitter::client::StreamSpec;
@@ -139,9 +140,14 @@ fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<So
         SourceKind::Bluesky => Err(SourceError::Config(
             "the bluesky source is not built yet".into(),
         )),
-        SourceKind::Mastodon => Err(SourceError::Config(
-            "the mastodon source is not built yet".into(),
-        )),
+        SourceKind::Mastodon => {
+            let mut mastodon = settings.mastodon.clone();
+            // The environment wins over the config file, as for Twitter's credentials.
+            if let Ok(token) = std::env::var(mastodon::spec::TOKEN_VAR) {
+                mastodon.access_token = Secret::new(token);
+            }
+            Ok(Box::new(mastodon::start(&mastodon, shutdown)?))
+        }
         SourceKind::Synthetic => {
             let generator = Synthetic::new(synthetic_config(settings, now_ms)?);
             Ok(Box::new(generator.map(Ok)))

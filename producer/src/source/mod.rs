@@ -2,6 +2,7 @@
 
 pub(crate) mod file;
 pub(crate) mod live;
+pub(crate) mod mastodon;
 pub(crate) mod notice;
 pub(crate) mod synthetic;
 pub(crate) mod twitter;
@@ -102,6 +103,9 @@ pub(crate) enum SourceError {
     /// The stream cannot be set up.
     #[error(transparent)]
     Stream(RunError),
+    /// A live source's HTTP client could not be set up (e.g. its TLS backend).
+    #[error("cannot create the HTTP client")]
+    HttpClient(#[source] reqwest::Error),
     /// A live source's reading thread could not start its async runtime.
     #[error("cannot start the stream's runtime")]
     Runtime(#[source] std::io::Error),
@@ -115,7 +119,9 @@ impl common::exit::ExitReason for SourceError {
                 common::exit::USAGE
             }
             SourceError::Credentials(_) => common::exit::CREDENTIALS,
-            SourceError::Stream(_) | SourceError::Runtime(_) => common::exit::FAILURE,
+            SourceError::Stream(_) | SourceError::HttpClient(_) | SourceError::Runtime(_) => {
+                common::exit::FAILURE
+            }
         }
     }
 }
