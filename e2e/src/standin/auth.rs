@@ -187,7 +187,7 @@ pub(super) fn oauth_valid(
 }
 
 /// Whether `Authorization: Bearer <token>` carries exactly the expected token.
-pub(super) fn bearer_valid(expected: &str, headers: &HeaderMap) -> bool {
+pub(crate) fn bearer_valid(expected: &str, headers: &HeaderMap) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

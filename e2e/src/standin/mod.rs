@@ -19,10 +19,10 @@
 //! parses requests and shapes responses, [`streams`] answers the two stream endpoints,
 //! [`script`] plays a scripted connection's body, and [`rules`] keeps the v2 rules.
 
-mod auth;
+pub(crate) mod auth;
 mod http;
 mod rules;
-mod script;
+pub(crate) mod script;
 mod streams;
 
 use std::collections::VecDeque;

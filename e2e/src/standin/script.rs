@@ -53,10 +53,12 @@ pub enum Connection {
     Status(u16),
 }
 
-/// One low-level thing the response body does.
-enum Action {
+/// One low-level thing a scripted response body does (shared with the Mastodon stand-in).
+pub(crate) enum Action {
     Send(Bytes),
     Sleep(Duration),
+    /// Runs when the body reaches it, e.g. to record that a message went out.
+    Call(Box<dyn FnOnce() + Send>),
     Abort,
 }
 
@@ -109,8 +111,17 @@ pub(super) fn step_stream(
     steps: Vec<Step>,
     shutdown: watch::Receiver<bool>,
 ) -> impl Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
+    play(actions(steps), shutdown)
+}
+
+/// The body that does `actions` in order as hyper polls it, then stays open until `shutdown`
+/// (unless it aborted).
+pub(crate) fn play(
+    actions: VecDeque<Action>,
+    shutdown: watch::Receiver<bool>,
+) -> impl Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
     let state = BodyState {
-        pending: actions(steps),
+        pending: actions,
         shutdown,
         done: false,
     };
@@ -121,6 +132,7 @@ pub(super) fn step_stream(
         loop {
             match st.pending.pop_front() {
                 Some(Action::Send(bytes)) => return Some((Ok(bytes), st)),
+                Some(Action::Call(call)) => call(),
                 Some(Action::Sleep(d)) => {
                     let stopped = tokio::select! {
                         () = tokio::time::sleep(d) => false,
