@@ -185,8 +185,9 @@ impl Session<'_> {
                     self.deliver(record).await;
                 }
             }
+            // Page by page: a page that fails (a 429) leaves the next backfill to start here.
+            self.note(backfill.newest());
         }
-        self.note(backfill.newest());
         Ok(backfill)
     }
 
