@@ -67,6 +67,14 @@ impl Drop for Stats {
     }
 }
 
+/// A request or page that failed for want of an answer; no data came first.
+fn network_failure() -> Ended {
+    Ended {
+        failure: Failure::Network,
+        healthy: false,
+    }
+}
+
 fn count(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
@@ -124,26 +132,48 @@ impl Session<'_> {
     }
 
     /// A GET with the token that answered 200; any other answer is how the connection ended.
+    /// An instance that does not answer within the stall timeout is stalled too.
     async fn get(&self, url: &reqwest::Url) -> Result<reqwest::Response, Ended> {
-        let failed = |failure| Ended {
-            failure,
-            healthy: false,
-        };
-        let response = self
+        let request = self
             .http
             .get(url.clone())
             .bearer_auth(self.spec.token.expose())
-            .send()
-            .await
-            .map_err(|error| {
+            .send();
+        let response = match tokio::time::timeout(self.spec.stall_timeout, request).await {
+            Err(_) => {
+                warn!(path = url.path(), timeout = ?self.spec.stall_timeout, "no answer from the instance");
+                return Err(network_failure());
+            }
+            Ok(Err(error)) => {
                 warn!(error = %Report(&error.without_url()), path = url.path(), "cannot reach the instance");
-                failed(Failure::Network)
-            })?;
+                return Err(network_failure());
+            }
+            Ok(Ok(response)) => response,
+        };
         match response.status().as_u16() {
             200 => Ok(response),
             status => {
                 warn!(status, path = url.path(), "request refused");
-                Err(failed(Failure::Http(status)))
+                Err(Ended {
+                    failure: Failure::Http(status),
+                    healthy: false,
+                })
+            }
+        }
+    }
+
+    /// A timeline page's body, read within the stall timeout.
+    async fn page_body(&self, url: &reqwest::Url) -> Result<Vec<u8>, Ended> {
+        let response = self.get(url).await?;
+        match tokio::time::timeout(self.spec.stall_timeout, response.bytes()).await {
+            Ok(Ok(body)) => Ok(body.into()),
+            Ok(Err(error)) => {
+                warn!(error = %Report(&error.without_url()), "timeline page cut off");
+                Err(network_failure())
+            }
+            Err(_) => {
+                warn!(timeout = ?self.spec.stall_timeout, "timeline page stalled");
+                Err(network_failure())
             }
         }
     }
@@ -163,13 +193,7 @@ impl Session<'_> {
             url.query_pairs_mut()
                 .append_pair("min_id", min_id.as_str())
                 .append_pair("limit", &PAGE_SIZE.to_string());
-            let body = self.get(&url).await?.bytes().await.map_err(|error| {
-                warn!(error = %Report(&error.without_url()), "timeline page cut off");
-                Ended {
-                    failure: Failure::Network,
-                    healthy: false,
-                }
-            })?;
+            let body = self.page_body(&url).await?;
             count(&self.stats.backfill_pages);
             let Some(mut updates) = self.page(&body) else {
                 count(&self.stats.unfilled_gaps);
