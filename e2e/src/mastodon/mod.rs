@@ -71,6 +71,8 @@ struct Inner {
     connections: VecDeque<Connection>,
     /// How many statuses of the timeline are posted (the first ones).
     posted: usize,
+    /// How the next timeline requests are answered: a status, or `None` for the page.
+    timeline_answers: VecDeque<Option<u16>>,
     seen: Vec<Seen>,
 }
 
@@ -129,6 +131,7 @@ impl MastodonStandIn {
             inner: Mutex::new(Inner {
                 connections: connections.into(),
                 posted: 0,
+                timeline_answers: VecDeque::new(),
                 seen: Vec::new(),
             }),
             shutdown: shutdown_rx.clone(),
@@ -158,6 +161,12 @@ impl MastodonStandIn {
     /// `"http://127.0.0.1:PORT"`: the producer's `--instance`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Answers the next authorized timeline requests as `answers` say, in order: an error status
+    /// (e.g. 429), or `None` for the page as usual; later requests get their pages.
+    pub fn script_timeline(&self, answers: Vec<Option<u16>>) {
+        self.shared.lock().timeline_answers = answers.into();
     }
 
     /// Every request so far, in arrival order.
@@ -284,8 +293,19 @@ async fn timeline(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost")
         .to_owned();
-    let posted = shared.lock().posted;
-    let served = if authorized {
+    let (posted, scripted) = {
+        let mut inner = shared.lock();
+        let scripted = authorized.then(|| inner.timeline_answers.pop_front().flatten());
+        (inner.posted, scripted.flatten())
+    };
+    let status = match (authorized, scripted) {
+        (false, _) => StatusCode::UNAUTHORIZED,
+        (true, Some(code)) => {
+            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        (true, None) => StatusCode::OK,
+    };
+    let served = if status == StatusCode::OK {
         Paging::from_params(&params).select(&shared.ids[..posted])
     } else {
         Vec::new()
@@ -296,12 +316,15 @@ async fn timeline(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             endpoint: "timeline",
             authorized,
             params,
-            status: if authorized { 200 } else { 401 },
+            status: status.as_u16(),
             served: served.clone(),
         },
     );
     if !authorized {
-        return error(StatusCode::UNAUTHORIZED, INVALID_TOKEN);
+        return error(status, INVALID_TOKEN);
+    }
+    if status != StatusCode::OK {
+        return error(status, status.canonical_reason().unwrap_or("Error"));
     }
     let page: Vec<&str> = served
         .iter()

@@ -336,3 +336,6 @@ impl Session<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
