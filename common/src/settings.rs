@@ -54,6 +54,8 @@ pub struct Settings {
     pub synthetic: SyntheticSettings,
     pub consumer: ConsumerSettings,
     pub twitter: TwitterSettings,
+    pub bluesky: BlueskySettings,
+    pub mastodon: MastodonSettings,
     pub log: LogSettings,
 }
 
@@ -110,6 +112,10 @@ pub enum SourceKind {
     TwitterV1,
     /// `/2/tweets/search/stream` with a bearer token.
     TwitterV2,
+    /// Bluesky's posts through Jetstream (WebSocket, no credentials).
+    Bluesky,
+    /// A Mastodon instance's streaming API (server-sent events, a user token).
+    Mastodon,
 }
 
 /// A secret from the environment or a file: never printed, not even by `Debug`.
@@ -191,6 +197,48 @@ pub struct TwitterSettings {
     pub access_secret: Secret,
     #[serde(default)]
     pub bearer_token: Secret,
+}
+
+/// Bluesky through Jetstream, which re-encodes the network's firehose as JSON.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlueskySettings {
+    /// Jetstream `subscribe` URLs, tried in order: the later ones are fallbacks.
+    pub endpoints: Vec<String>,
+    /// The record collections asked for (`wantedCollections`).
+    pub collections: Vec<String>,
+    /// Where the producer publishes Bluesky events.
+    pub topic: String,
+    /// No frame (pings included) for this long means a stalled connection.
+    #[serde(deserialize_with = "duration")]
+    pub stall_timeout: Duration,
+    /// Events buffered between the socket and Kafka.
+    pub queue: usize,
+    /// How far before the last safe cursor a reconnect or restart resumes: events are not
+    /// strictly in `time_us` order, and the consumer drops what is sent twice.
+    #[serde(deserialize_with = "duration")]
+    pub resume_margin: Duration,
+}
+
+/// A Mastodon instance's streaming API. The token comes from `MASTODON_ACCESS_TOKEN` or this
+/// section and is never logged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MastodonSettings {
+    /// The instance's base URL, e.g. `https://mastodon.social`.
+    pub instance: String,
+    /// `public`, `local` or `hashtag:<tag>`.
+    pub timeline: String,
+    /// Where the producer publishes statuses.
+    pub topic: String,
+    /// No bytes (heartbeats included; the server sends one every 15 s) for this long means a
+    /// stalled connection.
+    #[serde(deserialize_with = "duration")]
+    pub stall_timeout: Duration,
+    /// Statuses buffered between the stream and Kafka.
+    pub queue: usize,
+    #[serde(default)]
+    pub access_token: Secret,
 }
 
 /// Where the producer sends tweets.
@@ -429,6 +477,16 @@ impl Settings {
         }
     }
 
+    /// The topic the producer publishes to: the Bluesky and Mastodon sources' own topics, else
+    /// `kafka.topic`.
+    pub fn producer_topic(&self) -> &str {
+        match self.producer.source {
+            SourceKind::Bluesky => &self.bluesky.topic,
+            SourceKind::Mastodon => &self.mastodon.topic,
+            _ => &self.kafka.topic,
+        }
+    }
+
     fn internal_topic(&self, configured: &str, suffix: &str) -> String {
         match configured.trim() {
             "" => format!("{}-{suffix}", self.consumer.group_id),
@@ -546,7 +604,51 @@ impl Settings {
             !t.stall_timeout.is_zero(),
             "twitter.stall_timeout",
             "must be longer than 0",
-        )
+        )?;
+        self.validate_social()
+    }
+
+    /// The Bluesky and Mastodon sources' settings.
+    fn validate_social(&self) -> Result<(), SettingsError> {
+        let (b, m) = (&self.bluesky, &self.mastodon);
+        let positive = "must be longer than 0";
+        ensure(
+            !b.endpoints.is_empty(),
+            "bluesky.endpoints",
+            "must list at least one Jetstream URL",
+        )?;
+        ensure(
+            !b.collections.is_empty(),
+            "bluesky.collections",
+            "must list at least one collection",
+        )?;
+        ensure(
+            !b.topic.trim().is_empty(),
+            "bluesky.topic",
+            "must not be empty",
+        )?;
+        ensure(
+            !b.stall_timeout.is_zero(),
+            "bluesky.stall_timeout",
+            positive,
+        )?;
+        ensure(b.queue >= 1, "bluesky.queue", "must be at least 1")?;
+        ensure(
+            self.producer.source != SourceKind::Mastodon || !m.instance.trim().is_empty(),
+            "mastodon.instance",
+            "must be set when producer.source is \"mastodon\" (e.g. https://mastodon.social)",
+        )?;
+        ensure(
+            !m.topic.trim().is_empty(),
+            "mastodon.topic",
+            "must not be empty",
+        )?;
+        ensure(
+            !m.stall_timeout.is_zero(),
+            "mastodon.stall_timeout",
+            positive,
+        )?;
+        ensure(m.queue >= 1, "mastodon.queue", "must be at least 1")
     }
 
     fn validate_consumer(&self) -> Result<(), SettingsError> {

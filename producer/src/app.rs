@@ -9,7 +9,7 @@ use tracing::info;
 use common::cli::stop_on_signals;
 use common::exit::{reason, Reason};
 use common::kafka::ensure_topic;
-use common::settings::{Secret, Settings, SinkKind, SourceKind, TwitterSettings};
+use common::settings::{KafkaSettings, Secret, Settings, SinkKind, SourceKind, TwitterSettings};
 use common::shutdown::Shutdown;
 
 use crate::publish::pace::Pacer;
@@ -18,8 +18,8 @@ use crate::publish::{publish, Limits, PublishError, Summary};
 use crate::sink::{KafkaSink, SinkError, StdoutSink};
 use crate::source::file::FileSource;
 use crate::source::synthetic::{Synthetic, SyntheticConfig};
+use crate::source::twitter;
 use crate::source::twitter::client::StreamSpec;
-use crate::source::twitter::TwitterSource;
 use crate::source::{Event, SourceError};
 
 /// The producer's typed errors that end it with an exit code other than a runtime failure.
@@ -45,9 +45,13 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
             publish(source, &mut sink, pacer, limits, &shutdown, None)
         }
         SinkKind::Kafka => {
-            ensure_kafka_topic(settings)?;
-            let mut sink = KafkaSink::new(&settings.kafka)?;
-            info!(topic = %settings.kafka.topic, bootstrap = %settings.kafka.bootstrap_servers, "publishing");
+            let kafka = KafkaSettings {
+                topic: settings.producer_topic().to_owned(),
+                ..settings.kafka.clone()
+            };
+            ensure_kafka_topic(&kafka)?;
+            let mut sink = KafkaSink::new(&kafka)?;
+            info!(topic = %kafka.topic, bootstrap = %kafka.bootstrap_servers, "publishing");
             publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }
     };
@@ -59,7 +63,10 @@ fn pacer(settings: &Settings) -> Pacer {
     match settings.producer.source {
         SourceKind::File => Pacer::event_time(settings.producer.speed),
         SourceKind::Synthetic => Pacer::rate(settings.synthetic.rate),
-        SourceKind::TwitterV1 | SourceKind::TwitterV2 => Pacer::Unpaced,
+        SourceKind::TwitterV1
+        | SourceKind::TwitterV2
+        | SourceKind::Bluesky
+        | SourceKind::Mastodon => Pacer::Unpaced,
     }
 }
 
@@ -84,12 +91,12 @@ fn report(summary: Summary, outcome: Result<(), PublishError>) -> anyhow::Result
     }
 }
 
-fn ensure_kafka_topic(settings: &Settings) -> anyhow::Result<()> {
+fn ensure_kafka_topic(kafka: &KafkaSettings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start runtime")?;
-    Ok(runtime.block_on(ensure_topic(&settings.kafka))?)
+    Ok(runtime.block_on(ensure_topic(kafka))?)
 }
 
 /// The resume checkpoint of a file replay into Kafka, when one is configured.
@@ -118,7 +125,7 @@ fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<So
                 SourceKind::TwitterV1 => StreamSpec::v1(twitter),
                 _ => StreamSpec::v2(twitter),
             }?;
-            let stream = TwitterSource::start(spec, settings.twitter.queue, shutdown);
+            let stream = twitter::start(spec, settings.twitter.queue, shutdown);
             Ok(Box::new(stream))
         }
         SourceKind::File => {
@@ -129,6 +136,12 @@ fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<So
             file.skip_lines(skip)?;
             Ok(Box::new(file))
         }
+        SourceKind::Bluesky => Err(SourceError::Config(
+            "the bluesky source is not built yet".into(),
+        )),
+        SourceKind::Mastodon => Err(SourceError::Config(
+            "the mastodon source is not built yet".into(),
+        )),
         SourceKind::Synthetic => {
             let generator = Synthetic::new(synthetic_config(settings, now_ms)?);
             Ok(Box::new(generator.map(Ok)))

@@ -30,11 +30,12 @@ use model::report::Report;
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
-    /// Tweet source: synthetic, file, twitter-v1 or twitter-v2 (producer.source; --file implies
-    /// file).
+    /// Post source: synthetic, file, twitter-v1, twitter-v2, bluesky or mastodon
+    /// (producer.source; --file implies file).
     #[arg(long, value_name = "SOURCE")]
     source: Option<String>,
-    /// JSON-lines file of v1.1 or v2 tweets, plain or gzip (producer.file).
+    /// JSON-lines file of v1.1 or v2 tweets, Jetstream events or Mastodon statuses, plain or
+    /// gzip (producer.file).
     #[arg(long, value_name = "PATH")]
     file: Option<PathBuf>,
     /// File replay: record how far the file is safely published in this file, and resume
@@ -91,6 +92,16 @@ struct Cli {
     /// twitter-v1: language codes, comma-separated (twitter.language).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     language: Vec<String>,
+    /// bluesky: Jetstream subscribe URLs, comma-separated, tried in order (bluesky.endpoints).
+    #[arg(long, value_name = "URLS", value_delimiter = ',')]
+    jetstream: Vec<String>,
+    /// mastodon: the instance's base URL, e.g. https://mastodon.social (mastodon.instance);
+    /// the token comes from MASTODON_ACCESS_TOKEN.
+    #[arg(long, value_name = "URL")]
+    instance: Option<String>,
+    /// mastodon: public, local or hashtag:TAG (mastodon.timeline).
+    #[arg(long, value_name = "TIMELINE")]
+    timeline: Option<String>,
 }
 
 impl Cli {
@@ -131,10 +142,16 @@ impl Cli {
             "twitter.locations",
             self.locations.clone().map(|b| vec![b]),
         );
+        push(&mut out, "mastodon.instance", self.instance.clone());
+        push(&mut out, "mastodon.timeline", self.timeline.clone());
+        // --topic names where this run publishes, whichever source's topic that is.
+        push(&mut out, "bluesky.topic", self.common.topic.clone());
+        push(&mut out, "mastodon.topic", self.common.topic.clone());
         for (key, list) in [
             ("twitter.track", &self.track),
             ("twitter.follow", &self.follow),
             ("twitter.language", &self.language),
+            ("bluesky.endpoints", &self.jetstream),
         ] {
             push(&mut out, key, (!list.is_empty()).then(|| list.clone()));
         }

@@ -1,4 +1,5 @@
-//! Replays archived tweets from a JSON-lines file (v1.1 or v2 shape, plain or gzip).
+//! Replays archived posts from a JSON-lines file, plain or gzip: tweets (v1.1 or v2 shape),
+//! Jetstream events, Mastodon statuses, or a mix.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -68,9 +69,9 @@ impl FileSource {
         Ok(())
     }
 
-    /// A tweet, else a stream notice (a recorded stream keeps them), else a rejected line.
+    /// A post, else a stream notice (a recorded stream keeps them), else a rejected line.
     fn event(&self, bytes: &[u8]) -> Event {
-        let error = match Record::from_tweet_json(bytes.to_vec(), self.fallback_timestamp_ms) {
+        let error = match Record::from_post_json(bytes.to_vec(), self.fallback_timestamp_ms) {
             Ok(record) => {
                 return Event::Tweet(Record {
                     line: Some(self.line),
@@ -166,6 +167,67 @@ mod tests {
                 }),
             ]
         );
+    }
+
+    /// The recorded events and statuses of the live sources.
+    fn social_fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/social")
+            .join(name)
+    }
+
+    #[test]
+    fn replays_recorded_jetstream_events_publishing_only_new_posts() {
+        let path = social_fixture("bluesky-jetstream.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let events = read_all(&path);
+        assert_eq!(events.len(), text.lines().count());
+        for (event, line) in events.iter().zip(text.lines()) {
+            let json: serde_json::Value = serde_json::from_str(line).unwrap();
+            let commit = &json["commit"];
+            let new_post = json["kind"] == "commit"
+                && commit["operation"] == "create"
+                && commit["collection"] == "app.bsky.feed.post";
+            match event {
+                Event::Tweet(record) if new_post => {
+                    let uri = format!(
+                        "at://{}/app.bsky.feed.post/{}",
+                        json["did"].as_str().unwrap(),
+                        commit["rkey"].as_str().unwrap()
+                    );
+                    assert_eq!(record.key, uri);
+                    assert_eq!(record.payload, line.as_bytes());
+                }
+                Event::Notice(notice) if !new_post => assert_eq!(notice.payload, line.as_bytes()),
+                other => panic!("{other:?} for {line}"),
+            }
+        }
+        let posts = events
+            .iter()
+            .filter(|e| matches!(e, Event::Tweet(_)))
+            .count();
+        assert!(posts >= 10, "only {posts} posts");
+    }
+
+    #[test]
+    fn replays_recorded_mastodon_statuses_keyed_by_uri() {
+        let path = social_fixture("mastodon-statuses.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let events = read_all(&path);
+        assert_eq!(events.len(), text.lines().count());
+        for (event, line) in events.iter().zip(text.lines()) {
+            let json: serde_json::Value = serde_json::from_str(line).unwrap();
+            let created =
+                chrono::DateTime::parse_from_rfc3339(json["created_at"].as_str().unwrap())
+                    .unwrap()
+                    .timestamp_millis();
+            let Event::Tweet(record) = event else {
+                panic!("{event:?} for {line}");
+            };
+            assert_eq!(record.key, json["uri"].as_str().unwrap());
+            assert_eq!(record.timestamp_ms, created);
+            assert_eq!(record.payload, line.as_bytes());
+        }
     }
 
     #[test]

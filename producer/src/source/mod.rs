@@ -1,10 +1,12 @@
 //! Tweet sources: each yields records ready to publish, keeping the tweet's original bytes.
 
 pub(crate) mod file;
+pub(crate) mod live;
 pub(crate) mod notice;
 pub(crate) mod synthetic;
 pub(crate) mod twitter;
 
+use model::post::{Post, PostError};
 use model::tweet::{ParseError, Tweet};
 
 use notice::Notice;
@@ -35,6 +37,26 @@ impl Record {
         let tweet = Tweet::parse(&payload)?;
         let key = tweet.id.to_string();
         let timestamp_ms = tweet.created_at_ms.unwrap_or(fallback_timestamp_ms);
+        Ok(Record {
+            key,
+            payload,
+            timestamp_ms,
+            line: None,
+        })
+    }
+}
+
+impl Record {
+    /// The record for one post of any source (a tweet, a Jetstream post event, a Mastodon
+    /// status): keyed by its id (a tweet's number, a post's URI), stamped with its event time,
+    /// or with `fallback_timestamp_ms` when it has none.
+    pub(crate) fn from_post_json(
+        payload: Vec<u8>,
+        fallback_timestamp_ms: i64,
+    ) -> Result<Record, PostError> {
+        let post = Post::parse_for_counting(&payload)?;
+        let key = post.id.to_string();
+        let timestamp_ms = post.created_at_ms.unwrap_or(fallback_timestamp_ms);
         Ok(Record {
             key,
             payload,
@@ -80,6 +102,9 @@ pub(crate) enum SourceError {
     /// The stream cannot be set up.
     #[error(transparent)]
     Stream(RunError),
+    /// A live source's reading thread could not start its async runtime.
+    #[error("cannot start the stream's runtime")]
+    Runtime(#[source] std::io::Error),
 }
 
 /// docs/src/operations.md, "Exit codes".
@@ -90,7 +115,7 @@ impl common::exit::ExitReason for SourceError {
                 common::exit::USAGE
             }
             SourceError::Credentials(_) => common::exit::CREDENTIALS,
-            SourceError::Stream(_) => common::exit::FAILURE,
+            SourceError::Stream(_) | SourceError::Runtime(_) => common::exit::FAILURE,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Stream notices: the messages of a Twitter stream that are not tweets (delete notices, stall
-//! warnings, limit notices, ...), which the producer skips and counts.
+//! Stream notices: the messages of a stream that are not posts to count (a Twitter stream's
+//! delete notices, stall warnings, limit notices, ...; Jetstream's deletions, identity and
+//! account events and other records), which the producer skips and counts.
 //!
 //! A recorded stream keeps them between its tweets, so a replay meets them as a live stream does.
 //! They are not broken input: counting them as rejected would hide real problems among routine
@@ -7,6 +8,8 @@
 //! sources.
 
 use std::fmt;
+
+use model::jetstream;
 
 use super::twitter::message::{self, Api, Kind};
 
@@ -33,11 +36,19 @@ pub(crate) enum NoticeKind {
     Disconnect,
     /// v2 `errors` without a tweet.
     Errors,
+    /// A Bluesky repost: it names the reposted post, whose text and tags it does not carry.
+    Repost,
+    /// A Bluesky handle or DID document change.
+    Identity,
+    /// A Bluesky account's status change.
+    Account,
+    /// Any other Bluesky record: likes, follows, profile changes, other lexicons.
+    OtherRecord,
 }
 
 impl NoticeKind {
     /// Every kind, in declaration order.
-    const ALL: [NoticeKind; 8] = [
+    const ALL: [NoticeKind; 12] = [
         NoticeKind::Delete,
         NoticeKind::StallWarning,
         NoticeKind::Limit,
@@ -46,6 +57,10 @@ impl NoticeKind {
         NoticeKind::Withheld,
         NoticeKind::Disconnect,
         NoticeKind::Errors,
+        NoticeKind::Repost,
+        NoticeKind::Identity,
+        NoticeKind::Account,
+        NoticeKind::OtherRecord,
     ];
 
     /// The notice kind of a classified message; `None` for a tweet or an unknown object.
@@ -60,6 +75,18 @@ impl NoticeKind {
             Kind::StatusWithheld | Kind::UserWithheld => NoticeKind::Withheld,
             Kind::Errors { .. } => NoticeKind::Errors,
             Kind::Tweet { .. } | Kind::Unknown => return None,
+        })
+    }
+
+    /// The notice kind of a Jetstream event; `None` for a new post.
+    pub(crate) fn of_jetstream(event: &jetstream::Event) -> Option<NoticeKind> {
+        Some(match event {
+            jetstream::Event::Post(_) => return None,
+            jetstream::Event::Repost => NoticeKind::Repost,
+            jetstream::Event::PostDeleted => NoticeKind::Delete,
+            jetstream::Event::OtherCommit => NoticeKind::OtherRecord,
+            jetstream::Event::Identity => NoticeKind::Identity,
+            jetstream::Event::Account => NoticeKind::Account,
         })
     }
 
@@ -81,19 +108,33 @@ impl NoticeKind {
             NoticeKind::Withheld => "withheld",
             NoticeKind::Errors if one => "v2 error",
             NoticeKind::Errors => "v2 errors",
+            NoticeKind::Repost if one => "repost",
+            NoticeKind::Repost => "reposts",
+            NoticeKind::Identity if one => "identity event",
+            NoticeKind::Identity => "identity events",
+            NoticeKind::Account if one => "account event",
+            NoticeKind::Account => "account events",
+            NoticeKind::OtherRecord if one => "other record",
+            NoticeKind::OtherRecord => "other records",
         }
     }
 }
 
-/// The notice kind of one input line that is not a tweet, whichever API's stream it was recorded
-/// from; `None` when it is no stream message either (then it is rejected input).
+/// The notice kind of one input line that is not a post, whichever stream it was recorded from;
+/// `None` when it is no stream message either (then it is rejected input).
 pub(crate) fn classify(bytes: &[u8]) -> Option<NoticeKind> {
     // v1.1 notices are top-level keys; v2 has only `errors`, which v1.1 does not know.
-    [Api::V1, Api::V2].into_iter().find_map(|api| {
+    let twitter = [Api::V1, Api::V2].into_iter().find_map(|api| {
         message::classify(api, bytes)
             .ok()
             .as_ref()
             .and_then(NoticeKind::of)
+    });
+    twitter.or_else(|| {
+        jetstream::Event::parse(bytes)
+            .ok()
+            .as_ref()
+            .and_then(NoticeKind::of_jetstream)
     })
 }
 
@@ -145,8 +186,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stream_messages_of_either_api_are_notices_and_tweets_are_not() {
-        let cases: [(&str, Option<NoticeKind>); 8] = [
+    fn stream_messages_of_either_api_or_jetstream_are_notices_and_posts_are_not() {
+        let cases: [(&str, Option<NoticeKind>); 10] = [
             (
                 r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":3,"user_id_str":"3"}}}"#,
                 Some(NoticeKind::Delete),
@@ -165,6 +206,14 @@ mod tests {
                 Some(NoticeKind::Errors),
             ),
             (r#"{"id_str":"1","text":"a tweet"}"#, None),
+            (
+                r#"{"did":"did:plc:a","time_us":1,"kind":"commit","commit":{"operation":"delete","collection":"app.bsky.feed.post","rkey":"r"}}"#,
+                Some(NoticeKind::Delete),
+            ),
+            (
+                r#"{"did":"did:plc:a","time_us":1,"kind":"identity","identity":{"did":"did:plc:a","seq":1,"time":"t"}}"#,
+                Some(NoticeKind::Identity),
+            ),
             (r#"{"something":"else"}"#, None),
             ("{broken", None),
         ];

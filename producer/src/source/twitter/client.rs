@@ -4,7 +4,6 @@
 //! one; this loop only moves bytes between them, the network and the tweet queue.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
 use reqwest_oauth1::OAuthClientProvider;
@@ -12,37 +11,22 @@ use serde::Deserialize;
 use tracing::{debug, error, info, warn};
 
 use common::settings::{Secret, StreamRule, TwitterSettings};
-use common::shutdown::Shutdown;
 use model::report::Report;
 
-use super::backoff::{Backoff, Decision, Failure};
 use super::framing::{Frame, LineFramer};
 use super::message::{classify, Api, Kind, Level};
+use crate::source::live::backoff::Failure;
+use crate::source::live::clock::Clock;
+use crate::source::live::reconnect::{reconnect, Ended};
+use crate::source::live::{Offer, Outlet};
 use crate::source::notice::{Notice, NoticeKind};
 use crate::source::{Event, Record, SourceError};
 
 /// Longest stream line accepted (Twitter's tweets are well under 64 KB).
 const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// A pending sleep, boxed so that clocks can be trait objects.
-pub(crate) type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
-
-/// Where reconnect delays are spent; tests inject one that records instead of sleeping.
-pub(crate) trait Clock: Send + Sync {
-    /// Waits `delay` (or pretends to).
-    fn sleep(&self, delay: Duration) -> Sleep;
-}
-
-/// The real clock.
-pub(crate) struct TokioClock;
-
-impl Clock for TokioClock {
-    fn sleep(&self, delay: Duration) -> Sleep {
-        Box::pin(tokio::time::sleep(delay))
-    }
-}
-
-/// Counters a run reports at the end.
+/// Counters a run reports at its end: they are logged when dropped, so a run that a shutdown
+/// cancels reports too.
 #[derive(Debug, Default)]
 pub(crate) struct StreamStats {
     pub(crate) tweets: AtomicU64,
@@ -51,6 +35,20 @@ pub(crate) struct StreamStats {
     pub(crate) control: AtomicU64,
     pub(crate) malformed: AtomicU64,
     pub(crate) reconnects: AtomicU64,
+}
+
+impl Drop for StreamStats {
+    fn drop(&mut self) {
+        info!(
+            tweets = self.tweets.load(Ordering::Relaxed),
+            dropped = self.dropped.load(Ordering::Relaxed),
+            keep_alives = self.keep_alives.load(Ordering::Relaxed),
+            control = self.control.load(Ordering::Relaxed),
+            malformed = self.malformed.load(Ordering::Relaxed),
+            reconnects = self.reconnects.load(Ordering::Relaxed),
+            "stream summary"
+        );
+    }
 }
 
 /// Everything needed to open one kind of stream.
@@ -280,9 +278,16 @@ pub(crate) enum RunError {
     /// The HTTP client could not be set up (e.g. its TLS backend).
     #[error("cannot create the HTTP client")]
     Client(#[source] reqwest::Error),
-    /// The stream thread's async runtime could not be started.
-    #[error("cannot start runtime")]
-    Runtime(#[source] std::io::Error),
+}
+
+impl From<RunError> for SourceError {
+    fn from(error: RunError) -> Self {
+        match error {
+            // Our own message, naming the settings to check.
+            RunError::Credentials { .. } => SourceError::Credentials(error.to_string()),
+            _ => SourceError::Stream(error),
+        }
+    }
 }
 
 /// Why the stream request got no response: the signed (v1.1) or plain (v2) request failed.
@@ -308,33 +313,11 @@ pub(crate) enum RulesError {
     Response(#[source] serde_json::Error),
 }
 
-/// How one connection ended: why, and whether it delivered anything first.
-struct Ended {
-    failure: Failure,
-    healthy: bool,
-}
-
-/// Connects, reads and reconnects until `stop` is triggered or the credentials are rejected.
-/// Tweets go to `out`; when it is full they are dropped and counted, so the stream is always
-/// read.
+/// Syncs the rules, then connects, reads and reconnects for as long as Twitter allows. Tweets
+/// go to `out`; when it is full they are dropped and counted, so the stream is always read.
 pub(crate) async fn run(
     spec: &StreamSpec,
-    out: &SyncSender<Result<Event, SourceError>>,
-    clock: &dyn Clock,
-    stats: &StreamStats,
-    stop: &Shutdown,
-) -> Result<(), RunError> {
-    tokio::select! {
-        biased;
-        () = stop.triggered() => Ok(()),
-        outcome = follow(spec, out, clock, stats) => outcome,
-    }
-}
-
-/// Syncs the rules, then connects, reads and reconnects for as long as Twitter allows.
-async fn follow(
-    spec: &StreamSpec,
-    out: &SyncSender<Result<Event, SourceError>>,
+    out: &Outlet,
     clock: &dyn Clock,
     stats: &StreamStats,
 ) -> Result<(), RunError> {
@@ -343,28 +326,18 @@ async fn follow(
         .build()
         .map_err(RunError::Client)?;
     spec.sync_rules(&http).await?;
-    let mut backoff = Backoff::new();
-    loop {
-        let Ended { failure, healthy } = read_once(spec, &http, out, stats).await;
-        if healthy {
-            backoff.on_healthy();
-        }
-        match backoff.on_failure(failure) {
-            Decision::Fatal { status } => return Err(RunError::Credentials { status }),
-            Decision::Retry(delay) => {
-                stats.reconnects.fetch_add(1, Ordering::Relaxed);
-                info!(?failure, ?delay, "reconnecting");
-                clock.sleep(delay).await;
-            }
-        }
-    }
+    let status = reconnect(clock, &stats.reconnects, async || {
+        read_once(spec, &http, out, stats).await
+    })
+    .await;
+    Err(RunError::Credentials { status })
 }
 
 /// One connection: open, then read until it fails or stalls.
 async fn read_once(
     spec: &StreamSpec,
     http: &reqwest::Client,
-    out: &SyncSender<Result<Event, SourceError>>,
+    out: &Outlet,
     stats: &StreamStats,
 ) -> Ended {
     let failed = |failure, healthy| Ended { failure, healthy };
@@ -415,12 +388,7 @@ async fn read_once(
 }
 
 /// Acts on one frame; returns a failure when the message says the connection is over.
-fn handle_frame(
-    api: Api,
-    frame: Frame,
-    out: &SyncSender<Result<Event, SourceError>>,
-    stats: &StreamStats,
-) -> Option<Failure> {
+fn handle_frame(api: Api, frame: Frame, out: &Outlet, stats: &StreamStats) -> Option<Failure> {
     let bytes = match frame {
         Frame::KeepAlive => {
             stats.keep_alives.fetch_add(1, Ordering::Relaxed);
@@ -454,7 +422,7 @@ fn handle_frame(
             payload: bytes,
             line: None,
         };
-        let _ = out.try_send(Ok(Event::Notice(notice)));
+        let _ = out.offer(Event::Notice(notice));
     }
     match kind.log_level() {
         Level::Debug => debug!(?kind, "stream message"),
@@ -472,11 +440,7 @@ fn handle_frame(
     }
 }
 
-fn publish_tweet(
-    bytes: Vec<u8>,
-    out: &SyncSender<Result<Event, SourceError>>,
-    stats: &StreamStats,
-) {
+fn publish_tweet(bytes: Vec<u8>, out: &Outlet, stats: &StreamStats) {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let record = match Record::from_tweet_json(bytes, now_ms) {
         Ok(record) => record,
@@ -486,11 +450,11 @@ fn publish_tweet(
             return;
         }
     };
-    match out.try_send(Ok(Event::Tweet(record))) {
-        Ok(()) => {
+    match out.offer(Event::Tweet(record)) {
+        Offer::Sent => {
             stats.tweets.fetch_add(1, Ordering::Relaxed);
         }
-        Err(TrySendError::Full(_)) => {
+        Offer::Full => {
             let dropped = stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
                 warn!(
@@ -499,7 +463,7 @@ fn publish_tweet(
                 );
             }
         }
-        Err(TrySendError::Disconnected(_)) => {}
+        Offer::Closed => {}
     }
 }
 

@@ -1,6 +1,6 @@
 use super::*;
+use crate::source::live::clock::Sleep;
 use e2e::standin::{self, Connection, StandIn, Step};
-use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 /// Records reconnect delays instead of sleeping, so schedules are checked instantly.
@@ -38,6 +38,11 @@ fn v1_spec(base: String, stall_timeout: Duration) -> StreamSpec {
     StreamSpec::v1(settings).unwrap()
 }
 
+/// How many events are waiting in the queue.
+fn queued(rx: &mut tokio::sync::mpsc::Receiver<Result<Event, SourceError>>) -> usize {
+    std::iter::from_fn(|| rx.try_recv().ok()).count()
+}
+
 /// What one `run` against a scripted stand-in did.
 struct Outcome {
     result: Result<(), RunError>,
@@ -51,17 +56,17 @@ struct Outcome {
 async fn run_against(connections: Vec<Connection>, stall_timeout: Duration) -> Outcome {
     let standin = StandIn::start(creds(), "unused".into(), connections).await;
     let spec = v1_spec(standin.base_url(), stall_timeout);
-    let (tx, rx) = sync_channel(10);
+    let (outlet, mut rx) = Outlet::channel(10);
     let clock = RecordingClock::default();
     let stats = StreamStats::default();
-    let result = run(&spec, &tx, &clock, &stats, &Shutdown::new()).await;
+    let result = run(&spec, &outlet, &clock, &stats).await;
     let attempts = standin.attempts().len();
     standin.shutdown().await;
     let delays = clock.0.into_inner().unwrap();
     Outcome {
         result,
         delays,
-        received: rx.try_iter().count(),
+        received: queued(&mut rx),
         reconnects: stats.reconnects.load(Ordering::Relaxed),
         attempts,
     }
@@ -153,12 +158,12 @@ async fn a_stalled_stream_is_dropped_and_reconnected() {
 
 #[test]
 fn a_full_queue_drops_and_counts_new_tweets() {
-    let (tx, rx) = sync_channel(1);
+    let (outlet, mut rx) = Outlet::channel(1);
     let stats = StreamStats::default();
     for _ in 0..3 {
-        publish_tweet(TWEET.as_bytes().to_vec(), &tx, &stats);
+        publish_tweet(TWEET.as_bytes().to_vec(), &outlet, &stats);
     }
     assert_eq!(stats.tweets.load(Ordering::Relaxed), 1);
     assert_eq!(stats.dropped.load(Ordering::Relaxed), 2);
-    assert_eq!(rx.try_iter().count(), 1);
+    assert_eq!(queued(&mut rx), 1);
 }

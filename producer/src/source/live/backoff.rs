@@ -1,5 +1,6 @@
-//! How long to wait before reconnecting to a Twitter stream, following
-//! Twitter's documented reconnect rules.
+//! How long to wait before reconnecting to a live stream, following Twitter's documented
+//! reconnect rules, which every live source uses: Jetstream and Mastodon document none, and the
+//! same caution suits them.
 //!
 //! | failure                      | schedule                                    |
 //! |------------------------------|---------------------------------------------|
