@@ -152,6 +152,10 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, stop: watch::Receiver
 /// One connection: the upgrade (or its scripted refusal), then the scripted steps.
 async fn connection(stream: TcpStream, shared: Arc<Shared>, stop: watch::Receiver<bool>) {
     let mut plan = None;
+    #[expect(
+        clippy::result_large_err,
+        reason = "the shape of tungstenite's handshake callback"
+    )]
     let handshake = |request: &Request, response: Response| {
         let path = request.uri().path().to_owned();
         let subscription = Subscription::from_query(request.uri().query().unwrap_or(""));

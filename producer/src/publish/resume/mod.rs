@@ -1,45 +1,20 @@
-//! Resuming a file replay after a crash without publishing the whole file again.
+//! Resuming after a crash without publishing everything again: a file replay from the line up
+//! to which every tweet was acknowledged, the Bluesky source from the Jetstream cursor up to which
+//! every event was.
 //!
-//! The producer records, in a small checkpoint file, the input line up to which every tweet has
-//! been acknowledged by the broker. Acknowledgements arrive out of order across partitions, so
-//! the resume point is the line before the oldest tweet still unacknowledged. A restart skips
-//! the lines up to it; what was sent after it is published again, and the consumer counts a
-//! republished tweet once (it de-duplicates tweet ids within open windows).
+//! The producer records that position in a small checkpoint file ([`acked`] finds it). A restart
+//! starts there; what was sent after it is published again, and the consumer counts a
+//! republished post once (it de-duplicates post ids within open windows). The file names which
+//! kind of position it holds, so a checkpoint is never read as the other kind's.
 
-use std::collections::BTreeSet;
+mod acked;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// Input lines sent and not yet acknowledged, to find the resume point.
-#[derive(Debug, Default)]
-pub(crate) struct Acked {
-    pending: BTreeSet<u64>,
-    highest_sent: u64,
-}
-
-impl Acked {
-    /// A tweet from input `line` was handed to the producer.
-    pub(crate) fn sent(&mut self, line: u64) {
-        self.pending.insert(line);
-        self.highest_sent = self.highest_sent.max(line);
-    }
-
-    /// The broker acknowledged the tweet from `line`. A tweet whose delivery failed is never
-    /// acknowledged, so the resume point stays before it and a restart sends it again.
-    pub(crate) fn acked(&mut self, line: u64) {
-        self.pending.remove(&line);
-    }
-
-    /// Every tweet up to this line is acknowledged (0 before any).
-    pub(crate) fn resume_after(&self) -> u64 {
-        match self.pending.first() {
-            Some(&oldest) => oldest - 1,
-            None => self.highest_sent,
-        }
-    }
-}
+pub(crate) use acked::{Position, Progress};
 
 /// A checkpoint file that is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -62,13 +37,21 @@ pub(crate) enum ResumeError {
         other: String,
         input: String,
     },
+    #[error(
+        "checkpoint {path} holds {found}, not {wanted}; delete it or choose another --checkpoint"
+    )]
+    OtherKind {
+        path: String,
+        found: &'static str,
+        wanted: &'static str,
+    },
     #[error("cannot write checkpoint {path}")]
     Write {
         path: String,
         source: std::io::Error,
     },
-    #[error("producer.checkpoint works only for a file replay into Kafka (--file)")]
-    NotAFileReplay,
+    #[error("producer.checkpoint works only for a file replay (--file) or the bluesky source, into Kafka")]
+    NotResumable,
 }
 
 /// A checkpoint that cannot be used is the configuration's problem: it names the file.
@@ -78,29 +61,96 @@ impl common::exit::ExitReason for ResumeError {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Saved {
-    input: String,
-    /// Every tweet up to this line was acknowledged.
-    line: u64,
+/// What a run resumes: a file replay (of this input file) or the Bluesky stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resumes {
+    FileReplay(PathBuf),
+    Bluesky,
 }
 
-/// The checkpoint file of one input file's replay.
+/// How an error message names each kind of checkpoint.
+const LINE_NOUN: &str = "a file replay's line";
+const CURSOR_NOUN: &str = "a Bluesky stream's Jetstream cursor";
+
+impl Resumes {
+    fn noun(&self) -> &'static str {
+        match self {
+            Resumes::FileReplay(_) => LINE_NOUN,
+            Resumes::Bluesky => CURSOR_NOUN,
+        }
+    }
+}
+
+/// The file's content. A file replay's keeps the shape it always had; a stream's names its
+/// source beside the cursor.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Saved {
+    Line {
+        input: String,
+        /// Every tweet up to this line was acknowledged.
+        line: u64,
+    },
+    Cursor {
+        /// Always [`BLUESKY`].
+        source: String,
+        /// Jetstream's `time_us` from which no event is unacknowledged.
+        cursor_us: i64,
+    },
+}
+
+/// The `source` of a Bluesky checkpoint.
+const BLUESKY: &str = "bluesky";
+
+impl Saved {
+    /// The position saved, checked against what this run resumes.
+    fn position(self, path: &str, resumes: &Resumes) -> Result<Position, ResumeError> {
+        match (self, resumes) {
+            (Saved::Line { input, line }, Resumes::FileReplay(want)) => {
+                let want = want.display().to_string();
+                if input != want {
+                    return Err(ResumeError::OtherInput {
+                        path: path.to_owned(),
+                        other: input,
+                        input: want,
+                    });
+                }
+                Ok(Position::Line(line))
+            }
+            (Saved::Cursor { source, cursor_us }, Resumes::Bluesky) if source == BLUESKY => {
+                Ok(Position::Cursor(cursor_us))
+            }
+            (saved, _) => Err(ResumeError::OtherKind {
+                path: path.to_owned(),
+                found: match saved {
+                    Saved::Line { .. } => LINE_NOUN,
+                    Saved::Cursor { .. } => CURSOR_NOUN,
+                },
+                wanted: resumes.noun(),
+            }),
+        }
+    }
+}
+
+/// The checkpoint file of one run's input: a file replay's or the Bluesky stream's.
 #[derive(Debug)]
 pub(crate) struct ResumeFile {
     path: PathBuf,
-    input: String,
-    saved: u64,
+    resumes: Resumes,
+    saved: Option<Position>,
 }
 
 impl ResumeFile {
-    /// Opens the checkpoint at `path` for replaying `input`: a missing file starts from the
-    /// beginning; a checkpoint of another input is an error rather than a silent restart.
-    pub(crate) fn open(path: &Path, input: &Path) -> Result<ResumeFile, ResumeError> {
-        let input = std::path::absolute(input)
-            .unwrap_or_else(|_| input.to_owned())
-            .display()
-            .to_string();
+    /// Opens the checkpoint at `path` for `resumes`: a missing file starts from the beginning
+    /// (a stream: from now); a checkpoint of another input or of the other kind is an error
+    /// rather than a silent restart.
+    pub(crate) fn open(path: &Path, resumes: Resumes) -> Result<ResumeFile, ResumeError> {
+        let resumes = match resumes {
+            Resumes::FileReplay(input) => {
+                Resumes::FileReplay(std::path::absolute(&input).unwrap_or(input))
+            }
+            Resumes::Bluesky => Resumes::Bluesky,
+        };
         let shown = path.display().to_string();
         let saved = match std::fs::read(path) {
             Ok(bytes) => {
@@ -109,16 +159,9 @@ impl ResumeFile {
                         path: shown.clone(),
                         source,
                     })?;
-                if saved.input != input {
-                    return Err(ResumeError::OtherInput {
-                        path: shown,
-                        other: saved.input,
-                        input,
-                    });
-                }
-                saved.line
+                Some(saved.position(&shown, &resumes)?)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => {
                 return Err(ResumeError::Read {
                     path: shown,
@@ -128,38 +171,55 @@ impl ResumeFile {
         };
         Ok(ResumeFile {
             path: path.to_owned(),
-            input,
+            resumes,
             saved,
         })
     }
 
-    /// The line a previous run got to: lines up to it are skipped.
+    /// The line a previous replay got to: lines up to it are skipped (0 without one).
     pub(crate) fn line(&self) -> u64 {
-        self.saved
+        match self.saved {
+            Some(Position::Line(line)) => line,
+            _ => 0,
+        }
     }
 
-    /// Records that every tweet up to `line` is acknowledged; written atomically (a crash
-    /// leaves the previous checkpoint or this one), and only when it moved.
-    pub(crate) fn save(&mut self, line: u64) -> Result<(), ResumeError> {
-        if line <= self.saved {
-            return Ok(());
+    /// The cursor a previous Bluesky run got to, if any.
+    pub(crate) fn cursor(&self) -> Option<i64> {
+        match self.saved {
+            Some(Position::Cursor(cursor)) => Some(cursor),
+            _ => None,
         }
+    }
+
+    /// Records that everything before `position` is acknowledged; written atomically (a crash
+    /// leaves the previous checkpoint or this one), and only when it changed. A position of the
+    /// other kind is not this run's and is left out.
+    pub(crate) fn save(&mut self, position: Position) -> Result<(), ResumeError> {
+        let saved = match (position, &self.resumes) {
+            _ if self.saved == Some(position) => return Ok(()),
+            (Position::Line(line), Resumes::FileReplay(input)) => Saved::Line {
+                input: input.display().to_string(),
+                line,
+            },
+            (Position::Cursor(cursor_us), Resumes::Bluesky) => Saved::Cursor {
+                source: BLUESKY.to_owned(),
+                cursor_us,
+            },
+            _ => return Ok(()),
+        };
         let error = |source| ResumeError::Write {
             path: self.path.display().to_string(),
             source,
         };
-        let body = serde_json::to_vec(&Saved {
-            input: self.input.clone(),
-            line,
-        })
-        .expect("a checkpoint always serialises");
+        let body = serde_json::to_vec(&saved).expect("a checkpoint always serialises");
         let tmp = self.path.with_extension("tmp");
         let mut file = std::fs::File::create(&tmp).map_err(error)?;
         file.write_all(&body)
             .and_then(|()| file.sync_all())
             .map_err(error)?;
         std::fs::rename(&tmp, &self.path).map_err(error)?;
-        self.saved = line;
+        self.saved = Some(position);
         Ok(())
     }
 }
@@ -169,40 +229,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_resume_point_stops_before_the_oldest_unacknowledged_line() {
-        let mut acked = Acked::default();
-        assert_eq!(acked.resume_after(), 0);
-        for line in [1, 2, 4, 5] {
-            acked.sent(line);
-        }
-        acked.acked(2);
-        acked.acked(5);
-        assert_eq!(acked.resume_after(), 0, "line 1 still in flight");
-        acked.acked(1);
-        assert_eq!(acked.resume_after(), 3, "line 3 was not a tweet");
-        acked.acked(4);
-        assert_eq!(acked.resume_after(), 5);
-    }
-
-    #[test]
     fn a_checkpoint_resumes_its_own_input_only() {
         let dir = tempfile::tempdir().unwrap();
         let (path, input) = (dir.path().join("cp.json"), dir.path().join("t.jsonl"));
-        let mut cp = ResumeFile::open(&path, &input).unwrap();
+        let replay = || Resumes::FileReplay(input.clone());
+        let mut cp = ResumeFile::open(&path, replay()).unwrap();
         assert_eq!(cp.line(), 0, "no checkpoint yet");
-        cp.save(42).unwrap();
-        cp.save(7).unwrap();
-        assert_eq!(ResumeFile::open(&path, &input).unwrap().line(), 42);
-        let other = ResumeFile::open(&path, &dir.path().join("other.jsonl")).unwrap_err();
+        cp.save(Position::Line(42)).unwrap();
+        assert_eq!(ResumeFile::open(&path, replay()).unwrap().line(), 42);
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            written["line"], 42,
+            "the shape earlier releases wrote: {written}"
+        );
+        let other = Resumes::FileReplay(dir.path().join("other.jsonl"));
+        let other = ResumeFile::open(&path, other).unwrap_err();
         assert!(
             other.to_string().contains("delete it to start over"),
             "{other}"
         );
         std::fs::write(&path, "{").unwrap();
-        let broken = ResumeFile::open(&path, &input).unwrap_err();
+        let broken = ResumeFile::open(&path, replay()).unwrap_err();
         assert!(
             broken.to_string().contains("not a producer checkpoint"),
             "{broken}"
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_of_one_kind_is_refused_by_the_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, input) = (dir.path().join("cp.json"), dir.path().join("t.jsonl"));
+        let mut stream = ResumeFile::open(&path, Resumes::Bluesky).unwrap();
+        assert_eq!(stream.cursor(), None, "no checkpoint yet: live tail");
+        stream
+            .save(Position::Cursor(1_783_175_888_085_434))
+            .unwrap();
+        let again = ResumeFile::open(&path, Resumes::Bluesky).unwrap();
+        assert_eq!(again.cursor(), Some(1_783_175_888_085_434));
+        let refused = ResumeFile::open(&path, Resumes::FileReplay(input.clone())).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "checkpoint {} holds a Bluesky stream's Jetstream cursor, not a file replay's \
+                 line; delete it or choose another --checkpoint",
+                path.display()
+            )
+        );
+        let mut replay =
+            ResumeFile::open(&dir.path().join("r.json"), Resumes::FileReplay(input)).unwrap();
+        replay.save(Position::Line(3)).unwrap();
+        let refused = ResumeFile::open(&dir.path().join("r.json"), Resumes::Bluesky).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("holds a file replay's line, not a Bluesky stream's"),
+            "{refused}"
         );
     }
 }

@@ -120,7 +120,6 @@ impl Outlet {
 
     /// Queues `event`, waiting for room: for a source that can resume where it left off, so a
     /// slow broker slows the stream down instead of losing events.
-    #[expect(dead_code, reason = "until the bluesky and mastodon sources use it: remove then")]
     pub(crate) async fn deliver(&self, event: Event) -> Result<(), Closed> {
         self.tx.send(Ok(event)).await.map_err(|_| Closed)
     }
