@@ -1,5 +1,8 @@
 //! Scripted connections: what the stand-in does on each subscription, step by step (send some
-//! events, a malformed or binary frame, stall, drop the connection), then the rest of the log.
+//! events, a malformed or binary frame, pause, stall, drop the connection), then the rest of the
+//! log.
+
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -18,6 +21,8 @@ pub enum Step {
     Text(String),
     /// A binary frame (Jetstream sends those only to clients that asked for compression).
     Binary(Vec<u8>),
+    /// Send nothing for this long, then go on (shorter than the client's stall timeout: a lull).
+    Pause(Duration),
     /// Send nothing more and keep the socket open until the client leaves: a stall.
     Stall,
     /// Drop the connection without a close frame.
@@ -49,6 +54,10 @@ pub(super) async fn play(
             Step::Events(n) => send_events(&mut ws, events.by_ref().take(n), &mut sent).await,
             Step::Text(text) => ws.send(Message::text(text)).await.is_ok(),
             Step::Binary(bytes) => ws.send(Message::binary(bytes)).await.is_ok(),
+            Step::Pause(lull) => {
+                tokio::time::sleep(lull).await;
+                true
+            }
             Step::Stall => stay_quiet(&mut ws, &mut shutdown).await,
             Step::Drop => false,
         };
