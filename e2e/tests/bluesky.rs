@@ -307,3 +307,65 @@ fn a_producer_killed_mid_stream_resumes_from_its_checkpoint() {
     assert_counts(dir.path(), &topic, &want);
     rt.block_on(standin.shutdown());
 }
+
+#[test]
+fn an_unreachable_endpoint_is_skipped_an_old_checkpoint_warned_about_and_a_refusal_fatal() {
+    let dir = test_dir("bluesky-refused");
+    let topic = unique("raw-bluesky");
+    create_topic(&topic, PARTITIONS);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let standin = rt.block_on(JetstreamStandIn::start(
+        &served_log(),
+        vec![Connection::Status(403)],
+    ));
+    // A day and an hour ago: the last hour of it is beyond Jetstream's horizon.
+    let day_us = 86_400_000_000;
+    let cursor = chrono::Utc::now().timestamp_micros() - day_us - 3_600_000_000;
+    let checkpoint = dir.path().join("old.checkpoint");
+    let saved = serde_json::json!({ "source": "bluesky", "cursor_us": cursor });
+    std::fs::write(&checkpoint, saved.to_string()).unwrap();
+    // Nothing listens on port 1: the first endpoint fails and the next is tried.
+    let endpoints = format!("ws://127.0.0.1:1/subscribe,{}", standin.url());
+    let checkpoint_arg = checkpoint.display().to_string();
+    let mut p = producer(
+        dir.path(),
+        "producer",
+        &topic,
+        &endpoints,
+        &["--checkpoint", &checkpoint_arg],
+        &[],
+    );
+    let status = p.wait(LONG);
+    let stderr = p.stderr();
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "credentials exit code: {}",
+        tail(&stderr)
+    );
+    assert!(
+        stderr.contains("refused the subscription with HTTP 403"),
+        "{}",
+        tail(&stderr)
+    );
+    assert!(
+        stderr.contains("cannot connect to Jetstream"),
+        "{}",
+        tail(&stderr)
+    );
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("older than Jetstream's replay horizon"))
+        .unwrap_or_else(|| panic!("no horizon warning: {}", tail(&stderr)));
+    let lost_s: u64 = warning
+        .split("lost_s=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no lost_s in {warning}"));
+    assert!((3_590..=3_700).contains(&lost_s), "an hour lost: {warning}");
+    let attempts = standin.attempts();
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0].subscription.cursor, Some(cursor - MARGIN_US));
+    rt.block_on(standin.shutdown());
+}
