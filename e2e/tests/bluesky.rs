@@ -244,7 +244,7 @@ fn a_producer_killed_mid_stream_resumes_from_its_checkpoint() {
     // A lull, then more events: the producer saves its checkpoint as events flow.
     let script = vec![Connection::Steps(vec![
         Step::Events(400),
-        Step::Pause(Duration::from_millis(1500)),
+        Step::Pause(Duration::from_secs(3)),
         Step::Events(20),
         Step::Stall,
     ])];

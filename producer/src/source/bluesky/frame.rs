@@ -8,8 +8,15 @@ use crate::publish::resume::Position;
 use crate::source::notice::{Notice, NoticeKind};
 use crate::source::{Event, Record};
 
+/// A frame's event and its `time_us`.
+#[derive(Debug)]
+pub(crate) struct Framed {
+    pub(crate) time_us: i64,
+    pub(crate) event: Event,
+}
+
 /// Reads one frame's event, keeping its bytes as they came.
-pub(crate) fn read(payload: Vec<u8>) -> Result<Event, EventError> {
+pub(crate) fn read(payload: Vec<u8>) -> Result<Framed, EventError> {
     let (time_us, published) = {
         let envelope = Envelope::parse(&payload)?;
         let published = match envelope.event {
@@ -20,7 +27,7 @@ pub(crate) fn read(payload: Vec<u8>) -> Result<Event, EventError> {
         (envelope.time_us, published)
     };
     let position = Some(Position::Cursor(time_us));
-    Ok(match published {
+    let event = match published {
         Ok((key, timestamp_ms)) => Event::Tweet(Record {
             key,
             payload,
@@ -32,7 +39,8 @@ pub(crate) fn read(payload: Vec<u8>) -> Result<Event, EventError> {
             payload,
             position,
         }),
-    })
+    };
+    Ok(Framed { time_us, event })
 }
 
 #[cfg(test)]
@@ -80,7 +88,9 @@ mod tests {
         for line in text.lines() {
             let v: Value = serde_json::from_str(line).unwrap();
             let position = Some(Position::Cursor(v["time_us"].as_i64().unwrap()));
-            let event = read(line.as_bytes().to_vec()).unwrap();
+            let framed = read(line.as_bytes().to_vec()).unwrap();
+            assert_eq!(Some(Position::Cursor(framed.time_us)), position);
+            let event = framed.event;
             match (event, expected(&v)) {
                 (Event::Tweet(record), Ok((key, timestamp_ms))) => {
                     let want = Record {

@@ -11,7 +11,7 @@ mod frame;
 mod session;
 mod subscribe;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use tracing::{info, warn};
 
@@ -27,12 +27,37 @@ use subscribe::{beyond_horizon, resume_from, url};
 
 /// Counters a run reports at the end (what the publisher counts, posts and notices, it reports
 /// itself).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Stats {
     malformed: AtomicU64,
     reconnects: AtomicU64,
     /// Seconds of events a resume could not replay: older than Jetstream keeps.
     lost_s: AtomicU64,
+    /// The oldest `time_us` received this run (`i64::MAX` before any): where a reconnect resumes
+    /// while nothing has reached the sink yet (the events are all still queued).
+    oldest_received_us: AtomicI64,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            malformed: AtomicU64::default(),
+            reconnects: AtomicU64::default(),
+            lost_s: AtomicU64::default(),
+            oldest_received_us: AtomicI64::new(i64::MAX),
+        }
+    }
+}
+
+impl Stats {
+    fn received(&self, time_us: i64) {
+        self.oldest_received_us
+            .fetch_min(time_us, Ordering::Relaxed);
+    }
+
+    fn oldest_received(&self) -> Option<i64> {
+        Some(self.oldest_received_us.load(Ordering::Relaxed)).filter(|&t| t != i64::MAX)
+    }
 }
 
 impl Drop for Stats {
@@ -83,7 +108,12 @@ async fn follow(
     let mut endpoint = settings.endpoints[0].as_str();
     let status = reconnect(clock, &stats.reconnects, async || {
         endpoint = &settings.endpoints[next % settings.endpoints.len()];
-        let safe = progress.get().safe_cursor().or(subscription.start_cursor);
+        // What the sink has acknowledged; before it has seen anything, the checkpoint's cursor
+        // or, on a first run, the oldest event received (all of them still queued).
+        let safe = progress.get().safe_cursor();
+        let safe = safe
+            .or(subscription.start_cursor)
+            .or_else(|| stats.oldest_received());
         let cursor = safe.map(|safe| resume_from(safe, settings.resume_margin));
         info!(endpoint, cursor, "subscribing");
         let url = url(endpoint, &settings.collections, cursor);

@@ -79,8 +79,9 @@ pub(super) async fn read(
             _ => continue,
         };
         match frame::read(bytes) {
-            Ok(event) => {
-                if outlet.deliver(event).await.is_err() {
+            Ok(framed) => {
+                stats.received(framed.time_us);
+                if outlet.deliver(framed.event).await.is_err() {
                     // The publisher has stopped; the source is being halted.
                     return failed(Failure::Network, healthy);
                 }
