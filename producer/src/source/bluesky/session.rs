@@ -93,3 +93,32 @@ pub(super) async fn read(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The public instances are `wss://`: the TLS client must be buildable here (rustls needs
+    /// exactly one crypto provider compiled in, or it panics at the first handshake). A local
+    /// listener that hangs up gets a handshake error, not a panic, and a network failure.
+    #[tokio::test]
+    async fn a_wss_endpoint_gets_a_tls_client_and_a_failed_handshake_is_a_network_failure() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                drop(socket);
+            }
+        });
+        let (outlet, _rx) = Outlet::channel(1);
+        let url = format!("wss://localhost:{port}/subscribe");
+        let ended = read(&url, Duration::from_secs(5), &outlet, &Stats::default()).await;
+        assert_eq!(
+            ended,
+            Ended {
+                failure: Failure::Network,
+                healthy: false
+            }
+        );
+    }
+}
