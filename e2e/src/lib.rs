@@ -12,12 +12,14 @@
 //! - [`run`]: one input topic and the producers and consumers a test runs over it;
 //! - [`brokers`]: brokers of a test's own, to kill and restart;
 //! - [`standin`]: a local stand-in of Twitter's streaming APIs;
+//! - [`jetstream`]: a local stand-in of Bluesky's Jetstream;
 //! - [`mastodon`]: a local stand-in of a Mastodon instance (streaming API, REST timeline);
 //! - [`browser`]: a headless Chromium for the dashboard.
 
 pub mod brokers;
 pub mod browser;
 pub mod input;
+pub mod jetstream;
 pub mod kafka;
 pub mod mastodon;
 pub mod proc;

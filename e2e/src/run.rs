@@ -159,6 +159,11 @@ pub struct CountRun {
 /// 10 s tumbling windows) and returns it with its counts, to compare with
 /// [`reference_counts`](crate::reference::counts::reference_counts).
 pub fn count_until_end(dir: &Path, topic: &str) -> CountRun {
+    count_until_end_with(dir, topic, &[])
+}
+
+/// The same with more consumer flags (e.g. a longer `--lateness`).
+pub fn count_until_end_with(dir: &Path, topic: &str, extra: &[&str]) -> CountRun {
     let (bootstrap, counts) = (
         bootstrap(),
         dir.join(format!("{}.counts.jsonl", unique("c"))),
@@ -173,6 +178,7 @@ pub fn count_until_end(dir: &Path, topic: &str) -> CountRun {
         &counts_arg,
         "--until-end",
     ]);
+    args.extend_from_slice(extra);
     let mut consumer = Proc::spawn(dir, "counter", "consumer", &args, &[]);
     assert!(
         consumer.wait(Duration::from_secs(180)).success(),

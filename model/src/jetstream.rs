@@ -25,13 +25,21 @@ pub const MAX_BACKDATE_MS: i64 = 5 * 60 * 1000;
 /// A facet feature that marks a hashtag.
 const TAG_FEATURE: &str = "app.bsky.richtext.facet#tag";
 
+/// An event with its envelope's `time_us`, which every kind carries: when Jetstream saw it, in
+/// microseconds since the Unix epoch, and the position a subscriber resumes from (`cursor`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<'a> {
+    pub time_us: i64,
+    pub event: Event<'a>,
+}
+
 /// What a Jetstream event is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event<'a> {
     /// A new post.
     Post(Post<'a>),
     /// A new repost: no content of its own (the reposted post is only referenced).
-    Repost,
+    Repost(Repost),
     /// A deleted post.
     PostDeleted,
     /// Any other commit: likes, follows, blocks, profile updates, other lexicons.
@@ -59,6 +67,19 @@ pub struct Post<'a> {
     pub lang: Option<Cow<'a, str>>,
     /// Its hashtags as written, without `#`: the tag facets', then the `tags` field's.
     pub hashtags: Vec<Cow<'a, str>>,
+}
+
+/// A new repost: its own id and time (the post it reposts is only referenced by URI, so its
+/// hashtags are not in the event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repost {
+    /// `at://<did>/app.bsky.feed.repost/<rkey>`: the repost's global id.
+    pub uri: String,
+    /// When Jetstream saw it, in microseconds since the Unix epoch.
+    pub time_us: i64,
+    /// When it counts, in epoch milliseconds: [`event_time_ms`] of its `createdAt` and
+    /// `time_us`.
+    pub event_ms: i64,
 }
 
 /// Why a message is not a Jetstream event.
@@ -126,29 +147,55 @@ struct Feature<'a> {
 impl<'a> Event<'a> {
     /// Reads one Jetstream event.
     pub fn parse(bytes: &'a [u8]) -> Result<Event<'a>, EventError> {
-        let wire: Wire<'a> = serde_json::from_slice(bytes)?;
-        match wire.kind.as_ref() {
-            "commit" => {}
-            "identity" => return Ok(Event::Identity),
-            "account" => return Ok(Event::Account),
-            other => return Err(EventError::UnknownKind(other.to_owned())),
-        }
-        let Some(commit) = wire.commit else {
-            return Ok(Event::OtherCommit);
-        };
-        Ok(
-            match (commit.operation.as_ref(), commit.collection.as_ref()) {
-                ("create", POST) => {
-                    let record = commit.record.ok_or(EventError::NoRecord)?;
-                    let uri = format!("at://{}/{POST}/{}", wire.did, commit.rkey);
-                    Event::Post(post(uri, wire.time_us, record))
-                }
-                ("create", REPOST) => Event::Repost,
-                ("delete", POST) => Event::PostDeleted,
-                _ => Event::OtherCommit,
-            },
-        )
+        Envelope::parse(bytes).map(|envelope| envelope.event)
     }
+}
+
+impl<'a> Envelope<'a> {
+    /// Reads one Jetstream event with its `time_us`.
+    pub fn parse(bytes: &'a [u8]) -> Result<Envelope<'a>, EventError> {
+        let wire: Wire<'a> = serde_json::from_slice(bytes)?;
+        let time_us = wire.time_us;
+        let event = match wire.kind.as_ref() {
+            "commit" => commit_event(wire)?,
+            "identity" => Event::Identity,
+            "account" => Event::Account,
+            other => return Err(EventError::UnknownKind(other.to_owned())),
+        };
+        Ok(Envelope { time_us, event })
+    }
+}
+
+/// What a `commit` event is: a new post or repost (read), or something else (only named).
+fn commit_event(wire: Wire<'_>) -> Result<Event<'_>, EventError> {
+    let Some(commit) = wire.commit else {
+        return Ok(Event::OtherCommit);
+    };
+    let uri = |collection: &str| format!("at://{}/{collection}/{}", wire.did, commit.rkey);
+    Ok(
+        match (commit.operation.as_ref(), commit.collection.as_ref()) {
+            ("create", POST) => {
+                let uri = uri(POST);
+                let record = commit.record.ok_or(EventError::NoRecord)?;
+                Event::Post(post(uri, wire.time_us, record))
+            }
+            ("create", REPOST) => {
+                let created_at_ms = commit.record.and_then(|r| created_at_ms(r.created_at));
+                Event::Repost(Repost {
+                    uri: uri(REPOST),
+                    time_us: wire.time_us,
+                    event_ms: event_time_ms(created_at_ms, wire.time_us),
+                })
+            }
+            ("delete", POST) => Event::PostDeleted,
+            _ => Event::OtherCommit,
+        },
+    )
+}
+
+/// A record's `createdAt` in epoch milliseconds, when it has a readable one.
+fn created_at_ms(created_at: Option<Cow<'_, str>>) -> Option<i64> {
+    created_at.and_then(|t| timestamp::parse_created_at(&t).ok())
 }
 
 /// A post's event time: its claimed `created_at_ms`, clamped to between [`MAX_BACKDATE_MS`]
@@ -171,9 +218,7 @@ fn post<'a>(uri: String, time_us: i64, record: Record<'a>) -> Post<'a> {
         .chain(record.tags)
         .filter(|t| !t.is_empty())
         .collect();
-    let created_at_ms = record
-        .created_at
-        .and_then(|t| timestamp::parse_created_at(&t).ok());
+    let created_at_ms = created_at_ms(record.created_at);
     Post {
         uri,
         time_us,

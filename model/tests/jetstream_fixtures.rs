@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use model::jetstream::{Event, Post};
+use model::jetstream::{Envelope, Event, Post, Repost};
 
 fn events() -> Vec<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -54,12 +54,41 @@ fn check_post(v: &Value, post: &Post<'_>) {
     assert_eq!(post.hashtags, expected_tags(record));
 }
 
+/// A repost's id is its own at-uri, and its event time its `createdAt` clamped to the five
+/// minutes before `time_us` (computed here from the raw JSON).
+fn check_repost(v: &Value, repost: &Repost) {
+    let uri = format!(
+        "at://{}/app.bsky.feed.repost/{}",
+        v["did"].as_str().unwrap(),
+        v["commit"]["rkey"].as_str().unwrap()
+    );
+    assert_eq!(repost.uri, uri);
+    let time_us = v["time_us"].as_i64().unwrap();
+    assert_eq!(repost.time_us, time_us);
+    let created = v["commit"]["record"]["createdAt"].as_str().unwrap();
+    let created_ms = chrono::DateTime::parse_from_rfc3339(created)
+        .unwrap()
+        .timestamp_millis();
+    let seen_ms = time_us / 1000;
+    assert_eq!(
+        repost.event_ms,
+        created_ms.clamp(seen_ms - 300_000, seen_ms)
+    );
+}
+
 #[test]
 fn every_recorded_event_is_read_as_its_kind() {
     let (mut posts, mut tagged, mut reposts, mut others) = (0, 0, 0, 0);
     for line in events() {
         let v: Value = serde_json::from_str(&line).unwrap();
-        let event = Event::parse(line.as_bytes()).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let envelope = Envelope::parse(line.as_bytes()).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(
+            envelope.time_us,
+            v["time_us"].as_i64().unwrap(),
+            "every kind"
+        );
+        let event = envelope.event;
+        assert_eq!(Event::parse(line.as_bytes()).unwrap(), event);
         let commit = &v["commit"];
         let (operation, collection) = (commit["operation"].as_str(), commit["collection"].as_str());
         match event {
@@ -72,8 +101,12 @@ fn every_recorded_event_is_read_as_its_kind() {
                 posts += 1;
                 tagged += usize::from(!post.hashtags.is_empty());
             }
-            Event::Repost => {
-                assert_eq!(collection, Some("app.bsky.feed.repost"));
+            Event::Repost(repost) => {
+                assert_eq!(
+                    (operation, collection),
+                    (Some("create"), Some("app.bsky.feed.repost"))
+                );
+                check_repost(&v, &repost);
                 reposts += 1;
             }
             Event::PostDeleted => assert_eq!(

@@ -13,9 +13,10 @@ use common::settings::{KafkaSettings, Secret, Settings, SinkKind, SourceKind, Tw
 use common::shutdown::Shutdown;
 
 use crate::publish::pace::Pacer;
-use crate::publish::resume::{ResumeError, ResumeFile};
+use crate::publish::resume::{Progress, ResumeError, ResumeFile, Resumes};
 use crate::publish::{publish, Limits, PublishError, Summary};
 use crate::sink::{KafkaSink, SinkError, StdoutSink};
+use crate::source::bluesky;
 use crate::source::file::FileSource;
 use crate::source::mastodon;
 use crate::source::synthetic::{Synthetic, SyntheticConfig};
@@ -37,12 +38,13 @@ type Source = Box<dyn Iterator<Item = Result<Event, SourceError>>>;
 pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
     let shutdown = stop_on_signals().context("cannot install signal handler")?;
     let mut resume = open_checkpoint(settings)?;
-    let skip = resume.as_ref().map_or(0, ResumeFile::line);
-    let source = open_source(settings, &shutdown, skip)?;
+    let progress = Progress::default();
+    let source = open_source(settings, &shutdown, resume.as_ref(), &progress)?;
     let (pacer, limits) = (pacer(settings), limits(settings));
     let (summary, outcome) = match settings.producer.sink {
         SinkKind::Stdout => {
-            let mut sink = StdoutSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()));
+            let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            let mut sink = StdoutSink::new(out, progress);
             publish(source, &mut sink, pacer, limits, &shutdown, None)
         }
         SinkKind::Kafka => {
@@ -51,7 +53,7 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
                 ..settings.kafka.clone()
             };
             ensure_kafka_topic(&kafka)?;
-            let mut sink = KafkaSink::new(&kafka)?;
+            let mut sink = KafkaSink::new(&kafka, progress)?;
             info!(topic = %kafka.topic, bootstrap = %kafka.bootstrap_servers, "publishing");
             publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }
@@ -100,24 +102,37 @@ fn ensure_kafka_topic(kafka: &KafkaSettings) -> anyhow::Result<()> {
     Ok(runtime.block_on(ensure_topic(kafka))?)
 }
 
-/// The resume checkpoint of a file replay into Kafka, when one is configured.
+/// The resume checkpoint of a file replay or the Bluesky stream into Kafka, when one is
+/// configured.
 fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeError> {
     let p = &settings.producer;
     let Some(path) = &p.checkpoint else {
         return Ok(None);
     };
-    let (SourceKind::File, Some(file), SinkKind::Kafka) = (p.source, &p.file, p.sink) else {
-        return Err(ResumeError::NotAFileReplay);
+    let resumes = match (p.source, &p.file, p.sink) {
+        (SourceKind::File, Some(file), SinkKind::Kafka) => Resumes::FileReplay(file.clone()),
+        (SourceKind::Bluesky, _, SinkKind::Kafka) => Resumes::Bluesky,
+        _ => return Err(ResumeError::NotResumable),
     };
-    let resume = ResumeFile::open(path, file)?;
+    let resume = ResumeFile::open(path, resumes)?;
+    let checkpoint = path.display();
     if resume.line() > 0 {
-        info!(line = resume.line(), checkpoint = %path.display(), "resuming the replay after this line");
+        info!(line = resume.line(), %checkpoint, "resuming the replay after this line");
+    }
+    if let Some(cursor) = resume.cursor() {
+        info!(cursor, %checkpoint, "resuming the Bluesky stream from this Jetstream cursor");
     }
     Ok(Some(resume))
 }
 
-/// Opens the configured source; a file replay starts after line `skip`.
-fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<Source, SourceError> {
+/// Opens the configured source: a file replay after the checkpoint's line, the Bluesky stream
+/// from its cursor (and, on reconnect, from the run's `progress`).
+fn open_source(
+    settings: &Settings,
+    shutdown: &Shutdown,
+    resume: Option<&ResumeFile>,
+    progress: &Progress,
+) -> Result<Source, SourceError> {
     let now_ms = chrono::Utc::now().timestamp() * 1000;
     match settings.producer.source {
         kind @ (SourceKind::TwitterV1 | SourceKind::TwitterV2) => {
@@ -134,12 +149,20 @@ fn open_source(settings: &Settings, shutdown: &Shutdown, skip: u64) -> Result<So
                 SourceError::Config("producer.file must be set for the file source".into())
             })?;
             let mut file = FileSource::open(path, now_ms)?;
-            file.skip_lines(skip)?;
+            file.skip_lines(resume.map_or(0, ResumeFile::line))?;
             Ok(Box::new(file))
         }
-        SourceKind::Bluesky => Err(SourceError::Config(
-            "the bluesky source is not built yet".into(),
-        )),
+        SourceKind::Bluesky => {
+            let subscription = bluesky::Subscription {
+                settings: settings.bluesky.clone(),
+                start_cursor: resume.and_then(ResumeFile::cursor),
+            };
+            Ok(Box::new(bluesky::start(
+                subscription,
+                progress.clone(),
+                shutdown,
+            )))
+        }
         SourceKind::Mastodon => {
             let mut mastodon = settings.mastodon.clone();
             // The environment wins over the config file, as for Twitter's credentials.

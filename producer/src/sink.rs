@@ -15,7 +15,7 @@ use common::kafka::{producer_config, send_waiting};
 use common::settings::KafkaSettings;
 use model::report::Report;
 
-use crate::publish::resume::Acked;
+use crate::publish::resume::{Position, Progress};
 use crate::source::notice::Notice;
 use crate::source::Record;
 
@@ -30,8 +30,9 @@ pub(crate) trait TweetSink {
     }
     /// Waits up to `timeout` for everything sent to be acknowledged; returns (delivered, failed).
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError>;
-    /// The input line up to which every tweet is safely delivered, when the sink knows.
-    fn resume_after(&self) -> Option<u64> {
+    /// How far the input is safely delivered (every record before it acknowledged), when the
+    /// sink knows.
+    fn resume_point(&self) -> Option<Position> {
         None
     }
 }
@@ -58,50 +59,51 @@ impl common::exit::ExitReason for SinkError {
     }
 }
 
-/// Delivery reports of the tweets: counts, and which input lines are acknowledged.
+/// Delivery reports of the tweets, counted.
 #[derive(Default)]
-struct Tracking {
+struct Counts {
     delivered: u64,
     failed: u64,
-    lines: Acked,
 }
 
-/// The producer's context: its delivery reports feed [`Tracking`].
-#[derive(Default)]
-struct TrackingContext(Mutex<Tracking>);
+/// The producer's context: its delivery reports feed the [`Counts`] and the run's [`Progress`]
+/// (which input positions are acknowledged).
+struct TrackingContext {
+    counts: Mutex<Counts>,
+    progress: Progress,
+}
 
 impl TrackingContext {
-    fn get(&self) -> MutexGuard<'_, Tracking> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    fn counts(&self) -> MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl ClientContext for TrackingContext {}
 
 impl ProducerContext for TrackingContext {
-    /// The input line of the tweet (0 when it has none).
-    type DeliveryOpaque = usize;
+    /// The input position of the record, when it has one.
+    type DeliveryOpaque = Box<Option<Position>>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, line: usize) {
-        let mut tracking = self.get();
+    fn delivery(&self, result: &DeliveryResult<'_>, position: Box<Option<Position>>) {
         match result {
             Ok(_) => {
-                tracking.delivered += 1;
-                if line > 0 {
-                    tracking.lines.acked(line as u64);
+                self.counts().delivered += 1;
+                if let Some(position) = *position {
+                    self.progress.get().acked(position);
                 }
             }
             Err((error, message)) => {
                 let key = message.key().map(String::from_utf8_lossy);
                 warn!(error = %Report(error), key = key.as_deref().unwrap_or(""), "tweet not delivered");
-                tracking.failed += 1;
+                self.counts().failed += 1;
             }
         }
     }
 }
 
 /// Publishes to Kafka with an idempotent producer; counts broker acknowledgements and knows
-/// which input lines are safely in the topic.
+/// which input positions are safely in the topic.
 ///
 /// Records carry the time they were published as their Kafka timestamp, not the tweet's
 /// `created_at` (the consumer reads event time from the tweet itself), so that a retried batch
@@ -112,10 +114,15 @@ pub(crate) struct KafkaSink {
 }
 
 impl KafkaSink {
-    /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`).
-    pub(crate) fn new(kafka: &KafkaSettings) -> Result<Self, SinkError> {
+    /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`). Delivery
+    /// reports go to `progress`.
+    pub(crate) fn new(kafka: &KafkaSettings, progress: Progress) -> Result<Self, SinkError> {
+        let context = TrackingContext {
+            counts: Mutex::default(),
+            progress,
+        };
         let producer = producer_config(kafka)
-            .create_with_context(TrackingContext::default())
+            .create_with_context(context)
             .map_err(SinkError::Create)?;
         Ok(KafkaSink {
             producer,
@@ -126,26 +133,33 @@ impl KafkaSink {
 
 impl TweetSink for KafkaSink {
     fn send(&mut self, record: &Record) -> Result<(), SinkError> {
-        let line = record.line.unwrap_or(0);
-        let message = BaseRecord::with_opaque_to(&self.topic, line as usize)
+        let message = BaseRecord::with_opaque_to(&self.topic, Box::new(record.position))
             .key(record.key.as_bytes())
             .payload(record.payload.as_slice());
-        if line > 0 {
-            self.producer.context().get().lines.sent(line);
+        if let Some(position) = record.position {
+            self.producer.context().progress.get().sent(position);
         }
         send_waiting(&self.producer, message).map_err(SinkError::Produce)
+    }
+
+    /// Left out of the topic; the resume point may pass it.
+    fn notice(&mut self, notice: &Notice) -> Result<bool, SinkError> {
+        if let Some(position) = notice.position {
+            self.producer.context().progress.get().passed(position);
+        }
+        Ok(false)
     }
 
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError> {
         if let Err(error) = self.producer.flush(timeout) {
             warn!(error = %Report(&error), "not every tweet was acknowledged before the flush timeout");
         }
-        let tracking = self.producer.context().get();
-        Ok((tracking.delivered, tracking.failed))
+        let counts = self.producer.context().counts();
+        Ok((counts.delivered, counts.failed))
     }
 
-    fn resume_after(&self) -> Option<u64> {
-        Some(self.producer.context().get().lines.resume_after())
+    fn resume_point(&self) -> Option<Position> {
+        self.producer.context().progress.get().resume_point()
     }
 }
 
@@ -153,12 +167,18 @@ impl TweetSink for KafkaSink {
 pub(crate) struct StdoutSink<W: Write> {
     out: W,
     written: u64,
+    /// What is written counts as acknowledged, so a source that reconnects resumes after it.
+    progress: Progress,
 }
 
 impl<W: Write> StdoutSink<W> {
-    /// Wraps a writer (normally a buffered stdout).
-    pub(crate) fn new(out: W) -> Self {
-        StdoutSink { out, written: 0 }
+    /// Wraps a writer (normally a buffered stdout); what it writes is reported to `progress`.
+    pub(crate) fn new(out: W, progress: Progress) -> Self {
+        StdoutSink {
+            out,
+            written: 0,
+            progress,
+        }
     }
 }
 
@@ -175,6 +195,11 @@ impl<W: Write> TweetSink for StdoutSink<W> {
     fn send(&mut self, record: &Record) -> Result<(), SinkError> {
         self.write_line(&record.payload)?;
         self.written += 1;
+        if let Some(position) = record.position {
+            let mut progress = self.progress.get();
+            progress.sent(position);
+            progress.acked(position);
+        }
         Ok(())
     }
 
@@ -182,6 +207,9 @@ impl<W: Write> TweetSink for StdoutSink<W> {
     /// of the live stream would.
     fn notice(&mut self, notice: &Notice) -> Result<bool, SinkError> {
         self.write_line(&notice.payload)?;
+        if let Some(position) = notice.position {
+            self.progress.get().passed(position);
+        }
         Ok(true)
     }
 

@@ -218,7 +218,7 @@ fn pass_notice<S: TweetSink>(
     if sink.notice(notice)? {
         sending.written.add(notice.kind);
     } else {
-        debug!(kind = ?notice.kind, line = notice.line, "stream notice skipped");
+        debug!(kind = ?notice.kind, position = ?notice.position, "stream notice skipped");
         sending.skipped.add(notice.kind);
     }
     Ok(())
@@ -262,10 +262,10 @@ impl Schedule {
 /// Records how far the input is safely published. A failure only costs a longer replay after
 /// a crash, so it is logged, not fatal.
 fn save_checkpoint<S: TweetSink>(sink: &S, resume: Option<&mut ResumeFile>) {
-    let (Some(file), Some(line)) = (resume, sink.resume_after()) else {
+    let (Some(file), Some(position)) = (resume, sink.resume_point()) else {
         return;
     };
-    if let Err(error) = file.save(line) {
+    if let Err(error) = file.save(position) {
         warn!(error = %Report(&error), "resume checkpoint not saved");
     }
 }
@@ -303,7 +303,7 @@ mod tests {
                     key: i.to_string(),
                     payload: vec![],
                     timestamp_ms: 0,
-                    line: None,
+                    position: None,
                 }))
             })
             .collect()
@@ -345,7 +345,7 @@ mod tests {
         Ok(Event::Notice(Notice {
             kind,
             payload: br#"{"delete":{}}"#.to_vec(),
-            line: None,
+            position: None,
         }))
     }
 
@@ -381,7 +381,7 @@ mod tests {
         input.insert(1, notice(NoticeKind::Delete));
         let mut out = Vec::new();
         let (s, _) = {
-            let mut sink = StdoutSink::new(&mut out);
+            let mut sink = StdoutSink::new(&mut out, Default::default());
             let go = Shutdown::new();
             publish(
                 input,

@@ -11,6 +11,7 @@ use model::report::Report;
 
 use super::notice::{self, Notice};
 use super::{Event, Record, SourceError};
+use crate::publish::resume::Position;
 
 /// Reads records line by line; malformed lines become [`Event::Rejected`].
 pub(crate) struct FileSource {
@@ -74,7 +75,7 @@ impl FileSource {
         let error = match Record::from_post_json(bytes.to_vec(), self.fallback_timestamp_ms) {
             Ok(record) => {
                 return Event::Tweet(Record {
-                    line: Some(self.line),
+                    position: Some(Position::Line(self.line)),
                     ..record
                 })
             }
@@ -84,7 +85,7 @@ impl FileSource {
             Some(kind) => Event::Notice(Notice {
                 kind,
                 payload: bytes.to_vec(),
-                line: Some(self.line),
+                position: Some(Position::Line(self.line)),
             }),
             None => Event::Rejected {
                 line: self.line,
@@ -157,13 +158,13 @@ mod tests {
                     key: "10".into(),
                     payload: V1.as_bytes().to_vec(),
                     timestamp_ms: 1_539_202_764_000,
-                    line: Some(1),
+                    position: Some(Position::Line(1)),
                 }),
                 Event::Tweet(Record {
                     key: "11".into(),
                     payload: V2.as_bytes().to_vec(),
                     timestamp_ms: 1_539_202_765_000,
-                    line: Some(3),
+                    position: Some(Position::Line(3)),
                 }),
             ]
         );
@@ -241,7 +242,9 @@ mod tests {
         let mut source = FileSource::open(&path, 0).unwrap();
         source.skip_lines(2).unwrap();
         let rest: Vec<Event> = source.map(|e| e.unwrap()).collect();
-        assert!(matches!(&rest[..], [Event::Tweet(r)] if r.key == "11" && r.line == Some(3)));
+        assert!(
+            matches!(&rest[..], [Event::Tweet(r)] if r.key == "11" && r.position == Some(Position::Line(3)))
+        );
     }
 
     #[test]
@@ -282,20 +285,20 @@ mod tests {
         let text = [V1, delete, limit, stall, errors, V2].join("\n");
         let path = write(&dir, "t.jsonl", text.as_bytes());
         let events = read_all(&path);
-        let kinds: Vec<(NoticeKind, Option<u64>)> = events
+        let kinds: Vec<(NoticeKind, Option<Position>)> = events
             .iter()
             .filter_map(|e| match e {
-                Event::Notice(n) => Some((n.kind, n.line)),
+                Event::Notice(n) => Some((n.kind, n.position)),
                 _ => None,
             })
             .collect();
         assert_eq!(
             kinds,
             [
-                (NoticeKind::Delete, Some(2)),
-                (NoticeKind::Limit, Some(3)),
-                (NoticeKind::StallWarning, Some(4)),
-                (NoticeKind::Errors, Some(5)),
+                (NoticeKind::Delete, Some(Position::Line(2))),
+                (NoticeKind::Limit, Some(Position::Line(3))),
+                (NoticeKind::StallWarning, Some(Position::Line(4))),
+                (NoticeKind::Errors, Some(Position::Line(5))),
             ]
         );
         assert!(

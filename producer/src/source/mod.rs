@@ -1,5 +1,6 @@
 //! Tweet sources: each yields records ready to publish, keeping the tweet's original bytes.
 
+pub(crate) mod bluesky;
 pub(crate) mod file;
 pub(crate) mod live;
 pub(crate) mod mastodon;
@@ -10,6 +11,7 @@ pub(crate) mod twitter;
 use model::post::{Post, PostError};
 use model::tweet::{ParseError, Tweet};
 
+use crate::publish::resume::Position;
 use notice::Notice;
 use twitter::client::RunError;
 
@@ -24,8 +26,9 @@ pub(crate) struct Record {
     /// The tweet's `created_at`, in milliseconds since the Unix epoch: the event time a replay
     /// is paced by. It is not the Kafka timestamp (see [`crate::sink::KafkaSink`]).
     pub(crate) timestamp_ms: i64,
-    /// The input file line it came from, for resuming a replay; `None` for other sources.
-    pub(crate) line: Option<u64>,
+    /// Where it came from in its input (a file's line, a Jetstream event's `time_us`), for
+    /// resuming there; `None` for sources that do not resume.
+    pub(crate) position: Option<Position>,
 }
 
 impl Record {
@@ -42,7 +45,7 @@ impl Record {
             key,
             payload,
             timestamp_ms,
-            line: None,
+            position: None,
         })
     }
 }
@@ -62,7 +65,7 @@ impl Record {
             key,
             payload,
             timestamp_ms,
-            line: None,
+            position: None,
         })
     }
 }

@@ -11,6 +11,8 @@ use std::fmt;
 
 use model::jetstream;
 
+use crate::publish::resume::Position;
+
 use super::twitter::message::{self, Api, Kind};
 
 /// A stream message that is not a tweet, as read or generated.
@@ -19,8 +21,9 @@ pub(crate) struct Notice {
     pub(crate) kind: NoticeKind,
     /// The message's bytes, for a sink that writes the stream out as it came.
     pub(crate) payload: Vec<u8>,
-    /// The input file line it came from (1-based); `None` for other sources.
-    pub(crate) line: Option<u64>,
+    /// Where it was in its input (a file's line, a Jetstream event's `time_us`), so a resume
+    /// point may pass it; `None` for sources that do not resume.
+    pub(crate) position: Option<Position>,
 }
 
 /// What a stream notice announces; the kinds a summary counts separately, in the order it lists
@@ -82,7 +85,7 @@ impl NoticeKind {
     pub(crate) fn of_jetstream(event: &jetstream::Event) -> Option<NoticeKind> {
         Some(match event {
             jetstream::Event::Post(_) => return None,
-            jetstream::Event::Repost => NoticeKind::Repost,
+            jetstream::Event::Repost(_) => NoticeKind::Repost,
             jetstream::Event::PostDeleted => NoticeKind::Delete,
             jetstream::Event::OtherCommit => NoticeKind::OtherRecord,
             jetstream::Event::Identity => NoticeKind::Identity,

@@ -73,7 +73,7 @@ pub(crate) fn update(payload: Vec<u8>, now_ms: i64) -> Result<Update, BadStatus>
             key,
             payload,
             timestamp_ms,
-            line: None,
+            position: None,
         },
     })
 }

@@ -213,7 +213,7 @@ impl Iterator for Synthetic {
             key: id.to_string(),
             payload,
             timestamp_ms: created_ms,
-            line: None,
+            position: None,
         }))
     }
 }

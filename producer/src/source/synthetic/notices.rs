@@ -51,7 +51,7 @@ impl NoticeStream {
         Some(Notice {
             kind,
             payload,
-            line: None,
+            position: None,
         })
     }
 

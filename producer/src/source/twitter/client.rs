@@ -420,7 +420,7 @@ fn handle_frame(api: Api, frame: Frame, out: &Outlet, stats: &StreamStats) -> Op
         let notice = Notice {
             kind: notice,
             payload: bytes,
-            line: None,
+            position: None,
         };
         let _ = out.offer(Event::Notice(notice));
     }

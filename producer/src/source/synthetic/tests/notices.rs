@@ -34,7 +34,7 @@ fn a_v1_stream_has_the_odd_delete_notice_and_stall_warning_between_its_tweets() 
             i > 0 && matches!(events[i - 1], Event::Tweet(_)),
             "after a tweet"
         );
-        assert_eq!(notice.line, None);
+        assert_eq!(notice.position, None);
         let message: Value = serde_json::from_slice(&notice.payload).expect("JSON");
         match notice.kind {
             NoticeKind::Delete => {
