@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use e2e::jetstream::{corpus, Attempt, Connection, JetstreamStandIn, Step};
-use e2e::kafka::{bootstrap, create_topic, keys_at, unique};
+use e2e::kafka::{bootstrap, create_topic, keys_at, read_all, unique};
 use e2e::proc::{tail, test_dir, wait_until, Proc};
 use e2e::reference::counts::WindowCounts;
 use e2e::reference::window_starts;
@@ -41,6 +41,9 @@ struct Expected {
     keys: BTreeSet<String>,
     /// Each published event's key by its `time_us`.
     keys_at: BTreeMap<i64, Vec<String>>,
+    /// Each published event's time (its `createdAt` clamped to at most 5 minutes before its
+    /// `time_us`, and not after), by key: its Kafka timestamp.
+    event_ms: BTreeMap<String, i64>,
     /// Per 10 s window of event time: posts mentioning each case-folded hashtag, once per post.
     hashtags: WindowCounts,
 }
@@ -49,6 +52,7 @@ fn expected(log: &[String]) -> Expected {
     let mut want = Expected {
         keys: BTreeSet::new(),
         keys_at: BTreeMap::new(),
+        event_ms: BTreeMap::new(),
         hashtags: WindowCounts::new(),
     };
     for line in log {
@@ -65,15 +69,16 @@ fn expected(log: &[String]) -> Expected {
             commit["rkey"].as_str().unwrap()
         );
         let time_us = v["time_us"].as_i64().unwrap();
+        let seen_ms = time_us / 1000;
+        let created = commit["record"]["createdAt"].as_str().unwrap();
+        let created_ms = chrono::DateTime::parse_from_rfc3339(created)
+            .unwrap()
+            .timestamp_millis();
+        let event_ms = created_ms.clamp(seen_ms - 300_000, seen_ms);
         want.keys.insert(key.clone());
-        want.keys_at.entry(time_us).or_default().push(key);
+        want.keys_at.entry(time_us).or_default().push(key.clone());
+        want.event_ms.insert(key, event_ms);
         if collection == "app.bsky.feed.post" {
-            let seen_ms = time_us / 1000;
-            let created = commit["record"]["createdAt"].as_str().unwrap();
-            let created_ms = chrono::DateTime::parse_from_rfc3339(created)
-                .unwrap()
-                .timestamp_millis();
-            let event_ms = created_ms.clamp(seen_ms - 300_000, seen_ms);
             for tag in post_tags(&commit["record"]) {
                 for start in window_starts(event_ms, WINDOW_MS, WINDOW_MS) {
                     *want.hashtags.entry((start, tag.clone())).or_default() += 1;
@@ -230,8 +235,17 @@ fn disconnects_malformed_frames_and_a_stall_lose_no_post() {
         );
     }
     assert_resumes_before_received(&attempts);
+    assert_stamped_with_event_time(&topic, &want);
     assert_counts(dir.path(), &topic, &want);
     rt.block_on(standin.shutdown());
+}
+
+/// Every record's Kafka timestamp is its event's clamped time.
+fn assert_stamped_with_event_time(topic: &str, want: &Expected) {
+    for record in read_all(topic) {
+        let key = String::from_utf8(record.key.expect("keyed")).unwrap();
+        assert_eq!(record.timestamp_ms, Some(want.event_ms[&key]), "{key}");
+    }
 }
 
 #[test]

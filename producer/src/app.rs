@@ -15,7 +15,7 @@ use common::shutdown::Shutdown;
 use crate::publish::pace::Pacer;
 use crate::publish::resume::{Progress, ResumeError, ResumeFile, Resumes};
 use crate::publish::{publish, Limits, PublishError, Summary};
-use crate::sink::{KafkaSink, SinkError, StdoutSink};
+use crate::sink::{KafkaSink, SinkError, Stamp, StdoutSink};
 use crate::source::bluesky;
 use crate::source::file::FileSource;
 use crate::source::mastodon;
@@ -53,12 +53,20 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
                 ..settings.kafka.clone()
             };
             ensure_kafka_topic(&kafka)?;
-            let mut sink = KafkaSink::new(&kafka, progress)?;
+            let mut sink = KafkaSink::new(&kafka, progress, stamp(settings))?;
             info!(topic = %kafka.topic, bootstrap = %kafka.bootstrap_servers, "publishing");
             publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }
     };
     report(summary, outcome)
+}
+
+/// Bluesky's event times are recent by construction; every other source's may be old.
+fn stamp(settings: &Settings) -> Stamp {
+    match settings.producer.source {
+        SourceKind::Bluesky => Stamp::EventTime,
+        _ => Stamp::Published,
+    }
 }
 
 /// A replay follows the tweets' own timing; the generator its rate; a live stream its own.

@@ -102,21 +102,37 @@ impl ProducerContext for TrackingContext {
     }
 }
 
+/// Which time a record's Kafka timestamp carries. The consumer reads event time from the post
+/// itself either way; the stamp is for retention and for seeking by time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamp {
+    /// When it was published. Archives and sources whose dates can be old: stamped with them,
+    /// the broker ages the producer's state by them and a batch retried across a broker
+    /// restart was written twice (docs/src/operations.md#kafka-producer-state-expiry).
+    Published,
+    /// Its event time ([`Record::timestamp_ms`]), for a source whose event times are never far
+    /// in the past: Bluesky's are clamped to at most minutes before Jetstream saw the post, and a
+    /// resume reaches back at most Jetstream's replay horizon. A post written twice there is
+    /// counted once by the consumer, as any resume's overlap is.
+    EventTime,
+}
+
 /// Publishes to Kafka with an idempotent producer; counts broker acknowledgements and knows
 /// which input positions are safely in the topic.
-///
-/// Records carry the time they were published as their Kafka timestamp, not the tweet's
-/// `created_at` (the consumer reads event time from the tweet itself), so that a retried batch
-/// is not written twice: docs/src/operations.md#kafka-producer-state-expiry.
 pub(crate) struct KafkaSink {
     producer: ThreadedProducer<TrackingContext>,
     topic: String,
+    stamp: Stamp,
 }
 
 impl KafkaSink {
     /// Connects lazily; the topic must exist (see `common::kafka::ensure_topic`). Delivery
-    /// reports go to `progress`.
-    pub(crate) fn new(kafka: &KafkaSettings, progress: Progress) -> Result<Self, SinkError> {
+    /// reports go to `progress`; records are stamped as `stamp` says.
+    pub(crate) fn new(
+        kafka: &KafkaSettings,
+        progress: Progress,
+        stamp: Stamp,
+    ) -> Result<Self, SinkError> {
         let context = TrackingContext {
             counts: Mutex::default(),
             progress,
@@ -127,15 +143,19 @@ impl KafkaSink {
         Ok(KafkaSink {
             producer,
             topic: kafka.topic.clone(),
+            stamp,
         })
     }
 }
 
 impl TweetSink for KafkaSink {
     fn send(&mut self, record: &Record) -> Result<(), SinkError> {
-        let message = BaseRecord::with_opaque_to(&self.topic, Box::new(record.position))
+        let mut message = BaseRecord::with_opaque_to(&self.topic, Box::new(record.position))
             .key(record.key.as_bytes())
             .payload(record.payload.as_slice());
+        if self.stamp == Stamp::EventTime {
+            message = message.timestamp(record.timestamp_ms);
+        }
         if let Some(position) = record.position {
             self.producer.context().progress.get().sent(position);
         }

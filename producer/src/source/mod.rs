@@ -23,8 +23,8 @@ pub(crate) struct Record {
     pub(crate) key: String,
     /// The tweet's JSON exactly as the source delivered it.
     pub(crate) payload: Vec<u8>,
-    /// The tweet's `created_at`, in milliseconds since the Unix epoch: the event time a replay
-    /// is paced by. It is not the Kafka timestamp (see [`crate::sink::KafkaSink`]).
+    /// Its event time (a tweet's `created_at`), in milliseconds since the Unix epoch: what a
+    /// replay is paced by, and the Kafka timestamp only where [`crate::sink::Stamp`] says.
     pub(crate) timestamp_ms: i64,
     /// Where it came from in its input (a file's line, a Jetstream event's `time_us`), for
     /// resuming there; `None` for sources that do not resume.
