@@ -9,6 +9,7 @@ use flate2::read::MultiGzDecoder;
 
 use model::report::Report;
 
+use super::bluesky::frame;
 use super::notice::{self, Notice};
 use super::{Event, Record, SourceError};
 use crate::publish::resume::Position;
@@ -70,22 +71,23 @@ impl FileSource {
         Ok(())
     }
 
-    /// A post, else a stream notice (a recorded stream keeps them), else a rejected line.
+    /// A post, else any other Jetstream event as the Bluesky source takes it (a repost is
+    /// published, the rest are notices), else a Twitter stream notice (a recorded stream keeps
+    /// them), else a rejected line.
     fn event(&self, bytes: &[u8]) -> Event {
+        let position = Some(Position::Line(self.line));
         let error = match Record::from_post_json(bytes.to_vec(), self.fallback_timestamp_ms) {
-            Ok(record) => {
-                return Event::Tweet(Record {
-                    position: Some(Position::Line(self.line)),
-                    ..record
-                })
-            }
+            Ok(record) => return Event::Tweet(Record { position, ..record }),
             Err(error) => error,
         };
+        if let Ok(framed) = frame::read(bytes.to_vec()) {
+            return framed.event.at(position);
+        }
         match notice::classify(bytes) {
             Some(kind) => Event::Notice(Notice {
                 kind,
                 payload: bytes.to_vec(),
-                position: Some(Position::Line(self.line)),
+                position,
             }),
             None => Event::Rejected {
                 line: self.line,
@@ -178,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn replays_recorded_jetstream_events_publishing_only_new_posts() {
+    fn replays_recorded_jetstream_events_publishing_only_new_posts_and_reposts() {
         let path = social_fixture("bluesky-jetstream.jsonl");
         let text = std::fs::read_to_string(&path).unwrap();
         let events = read_all(&path);
@@ -186,13 +188,14 @@ mod tests {
         for (event, line) in events.iter().zip(text.lines()) {
             let json: serde_json::Value = serde_json::from_str(line).unwrap();
             let commit = &json["commit"];
+            let collection = commit["collection"].as_str().unwrap_or_default();
             let new_post = json["kind"] == "commit"
                 && commit["operation"] == "create"
-                && commit["collection"] == "app.bsky.feed.post";
+                && ["app.bsky.feed.post", "app.bsky.feed.repost"].contains(&collection);
             match event {
                 Event::Tweet(record) if new_post => {
                     let uri = format!(
-                        "at://{}/app.bsky.feed.post/{}",
+                        "at://{}/{collection}/{}",
                         json["did"].as_str().unwrap(),
                         commit["rkey"].as_str().unwrap()
                     );

@@ -84,6 +84,18 @@ pub(crate) enum Event {
     },
 }
 
+impl Event {
+    /// The same event, found at `position` of its input: a replayed archive's line rather than
+    /// the live stream's cursor.
+    pub(crate) fn at(self, position: Option<Position>) -> Event {
+        match self {
+            Event::Tweet(record) => Event::Tweet(Record { position, ..record }),
+            Event::Notice(notice) => Event::Notice(Notice { position, ..notice }),
+            rejected @ Event::Rejected { .. } => rejected,
+        }
+    }
+}
+
 /// A source that cannot go on.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SourceError {

@@ -39,8 +39,6 @@ pub(crate) enum NoticeKind {
     Disconnect,
     /// v2 `errors` without a tweet.
     Errors,
-    /// A Bluesky repost: it names the reposted post, whose text and tags it does not carry.
-    Repost,
     /// A Bluesky handle or DID document change.
     Identity,
     /// A Bluesky account's status change.
@@ -51,7 +49,7 @@ pub(crate) enum NoticeKind {
 
 impl NoticeKind {
     /// Every kind, in declaration order.
-    const ALL: [NoticeKind; 12] = [
+    const ALL: [NoticeKind; 11] = [
         NoticeKind::Delete,
         NoticeKind::StallWarning,
         NoticeKind::Limit,
@@ -60,7 +58,6 @@ impl NoticeKind {
         NoticeKind::Withheld,
         NoticeKind::Disconnect,
         NoticeKind::Errors,
-        NoticeKind::Repost,
         NoticeKind::Identity,
         NoticeKind::Account,
         NoticeKind::OtherRecord,
@@ -81,11 +78,10 @@ impl NoticeKind {
         })
     }
 
-    /// The notice kind of a Jetstream event; `None` for a new post.
+    /// The notice kind of a Jetstream event; `None` for a new post or repost (published).
     pub(crate) fn of_jetstream(event: &jetstream::Event) -> Option<NoticeKind> {
         Some(match event {
-            jetstream::Event::Post(_) => return None,
-            jetstream::Event::Repost(_) => NoticeKind::Repost,
+            jetstream::Event::Post(_) | jetstream::Event::Repost(_) => return None,
             jetstream::Event::PostDeleted => NoticeKind::Delete,
             jetstream::Event::OtherCommit => NoticeKind::OtherRecord,
             jetstream::Event::Identity => NoticeKind::Identity,
@@ -111,8 +107,6 @@ impl NoticeKind {
             NoticeKind::Withheld => "withheld",
             NoticeKind::Errors if one => "v2 error",
             NoticeKind::Errors => "v2 errors",
-            NoticeKind::Repost if one => "repost",
-            NoticeKind::Repost => "reposts",
             NoticeKind::Identity if one => "identity event",
             NoticeKind::Identity => "identity events",
             NoticeKind::Account if one => "account event",
@@ -123,21 +117,15 @@ impl NoticeKind {
     }
 }
 
-/// The notice kind of one input line that is not a post, whichever stream it was recorded from;
-/// `None` when it is no stream message either (then it is rejected input).
+/// The notice kind of one input line that is not a tweet, whichever API's stream it was recorded
+/// from; `None` when it is no stream message either (then it is rejected input).
 pub(crate) fn classify(bytes: &[u8]) -> Option<NoticeKind> {
     // v1.1 notices are top-level keys; v2 has only `errors`, which v1.1 does not know.
-    let twitter = [Api::V1, Api::V2].into_iter().find_map(|api| {
+    [Api::V1, Api::V2].into_iter().find_map(|api| {
         message::classify(api, bytes)
             .ok()
             .as_ref()
             .and_then(NoticeKind::of)
-    });
-    twitter.or_else(|| {
-        jetstream::Event::parse(bytes)
-            .ok()
-            .as_ref()
-            .and_then(NoticeKind::of_jetstream)
     })
 }
 
@@ -189,8 +177,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stream_messages_of_either_api_or_jetstream_are_notices_and_posts_are_not() {
-        let cases: [(&str, Option<NoticeKind>); 10] = [
+    fn stream_messages_of_either_api_are_notices_and_tweets_are_not() {
+        let cases: [(&str, Option<NoticeKind>); 8] = [
             (
                 r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":3,"user_id_str":"3"}}}"#,
                 Some(NoticeKind::Delete),
@@ -209,14 +197,6 @@ mod tests {
                 Some(NoticeKind::Errors),
             ),
             (r#"{"id_str":"1","text":"a tweet"}"#, None),
-            (
-                r#"{"did":"did:plc:a","time_us":1,"kind":"commit","commit":{"operation":"delete","collection":"app.bsky.feed.post","rkey":"r"}}"#,
-                Some(NoticeKind::Delete),
-            ),
-            (
-                r#"{"did":"did:plc:a","time_us":1,"kind":"identity","identity":{"did":"did:plc:a","seq":1,"time":"t"}}"#,
-                Some(NoticeKind::Identity),
-            ),
             (r#"{"something":"else"}"#, None),
             ("{broken", None),
         ];

@@ -7,7 +7,7 @@
 //! resumes a margin before the oldest event not yet acknowledged by Kafka (the run's
 //! [`Progress`]). What comes twice the consumer counts once.
 
-mod frame;
+pub(crate) mod frame;
 mod session;
 mod subscribe;
 
