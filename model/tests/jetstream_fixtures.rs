@@ -2,20 +2,14 @@
 //! as the kind it is, and each new post's uri, times, language and hashtags equal what the raw
 //! JSON says, computed here with a generic JSON parser.
 
-use std::path::PathBuf;
+mod fixtures;
 
 use serde_json::Value;
 
 use model::jetstream::{Envelope, Event, Post, Repost};
 
 fn events() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/social/bluesky-jetstream.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    fixtures::lines("social/bluesky-jetstream.jsonl")
 }
 
 /// The hashtags of a post record: tag facet features, then the `tags` field.

@@ -3,20 +3,14 @@
 //! its original's), computed here with a generic JSON parser, and its text keeps every hashtag
 //! the HTML shows.
 
-use std::path::PathBuf;
+mod fixtures;
 
 use serde_json::Value;
 
 use model::mastodon::Status;
 
 fn statuses() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/social/mastodon-statuses.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    fixtures::lines("social/mastodon-statuses.jsonl")
 }
 
 #[test]

@@ -2,22 +2,11 @@
 //! real tweets (v1.1 and v2), Jetstream's new posts (its other events are not posts), and the
 //! Mastodon statuses; and each keeps its own id.
 
-use std::path::PathBuf;
+mod fixtures;
 
 use serde_json::Value;
 
 use model::post::{Post, PostError, PostId, Source};
-
-fn lines(path: &str) -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures")
-        .join(path);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
 
 #[test]
 fn tweets_are_twitter_posts_with_their_numeric_ids() {
@@ -25,7 +14,7 @@ fn tweets_are_twitter_posts_with_their_numeric_ids() {
         "real-tweets/sferik-twitter-v1.jsonl",
         "real-tweets/twarc-network-v2.jsonl",
     ] {
-        for line in lines(file) {
+        for line in fixtures::lines(file) {
             let v: Value = serde_json::from_str(&line).unwrap();
             let id = match v["id_str"].as_str().or(v["data"]["id"].as_str()) {
                 Some(id) => id.parse().unwrap(),
@@ -41,7 +30,7 @@ fn tweets_are_twitter_posts_with_their_numeric_ids() {
 #[test]
 fn jetstream_posts_are_bluesky_posts_and_other_events_are_not_posts() {
     let mut posts = 0;
-    for line in lines("social/bluesky-jetstream.jsonl") {
+    for line in fixtures::lines("social/bluesky-jetstream.jsonl") {
         let v: Value = serde_json::from_str(&line).unwrap();
         let is_post = v["commit"]["operation"] == "create"
             && v["commit"]["collection"] == "app.bsky.feed.post";
@@ -66,7 +55,7 @@ fn jetstream_posts_are_bluesky_posts_and_other_events_are_not_posts() {
 
 #[test]
 fn statuses_are_mastodon_posts_keyed_by_their_uri() {
-    for line in lines("social/mastodon-statuses.jsonl") {
+    for line in fixtures::lines("social/mastodon-statuses.jsonl") {
         let v: Value = serde_json::from_str(&line).unwrap();
         let post = Post::parse_for_counting(line.as_bytes()).unwrap();
         assert_eq!(post.source, Source::Mastodon);

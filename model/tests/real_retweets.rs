@@ -2,21 +2,14 @@
 //! its original's full hashtag set, a quote tweet its own, a long tweet its extended entities.
 //! The expected hashtags are read from the raw JSON here, independently of the parser.
 
-use std::path::PathBuf;
+mod fixtures;
 
 use serde_json::Value;
 
 use model::tweet::{Completeness, Tweet};
 
 fn fixture(name: &str) -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/real-tweets")
-        .join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    fixtures::lines(&format!("real-tweets/{name}"))
 }
 
 /// The hashtags of a v1.1 tweet object's whole text: `extended_tweet`'s entities when present.

@@ -7,7 +7,9 @@
 //! ([`Outlet::offer`] drops, [`Outlet::deliver`] waits).
 
 pub(crate) mod backoff;
+pub(crate) mod chunks;
 pub(crate) mod clock;
+pub(crate) mod framing;
 pub(crate) mod reconnect;
 
 use std::future::Future;

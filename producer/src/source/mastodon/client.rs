@@ -16,6 +16,7 @@ use super::spec::{Spec, TOKEN_VAR};
 use super::sse::{Item, SseReader};
 use super::status::{classify, update, Action, Update};
 use crate::source::live::backoff::Failure;
+use crate::source::live::chunks::next_chunk;
 use crate::source::live::clock::Clock;
 use crate::source::live::reconnect::{reconnect, Ended};
 use crate::source::live::Outlet;
@@ -258,28 +259,14 @@ impl Session<'_> {
         let mut items = Vec::new();
         let mut healthy = false;
         loop {
-            let ended = |healthy| Ended {
-                failure: Failure::Network,
-                healthy,
-            };
             // Any bytes count, heartbeats included: a quiet timeline is not a stalled one.
-            let chunk = match tokio::time::timeout(stall_timeout, response.chunk()).await {
-                Err(_) => {
-                    warn!(timeout = ?stall_timeout, "no bytes, not even a heartbeat: stream stalled; reconnecting");
-                    return ended(healthy);
-                }
-                Ok(Err(error)) => {
-                    warn!(error = %Report(&error.without_url()), partial_bytes = reader.pending_bytes(), "stream connection lost");
-                    return ended(healthy);
-                }
-                Ok(Ok(None)) => {
-                    warn!(
-                        partial_bytes = reader.pending_bytes(),
-                        "stream closed by the server"
-                    );
-                    return ended(healthy);
-                }
-                Ok(Ok(Some(chunk))) => chunk,
+            let Some(chunk) =
+                next_chunk(&mut response, stall_timeout, reader.pending_bytes()).await
+            else {
+                return Ended {
+                    failure: Failure::Network,
+                    healthy,
+                };
             };
             healthy = true;
             reader.push(&chunk, &mut items);

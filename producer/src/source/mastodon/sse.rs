@@ -13,7 +13,7 @@
 //! Lines end with `\n` or `\r\n` (Mastodon writes `\n`); a lone `\r` as a line end, which the
 //! format also allows, is not recognised.
 
-use crate::source::twitter::framing::{Frame, LineFramer};
+use crate::source::live::framing::{Frame, LineFramer};
 
 /// One thing read from the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]

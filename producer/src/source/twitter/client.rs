@@ -13,10 +13,11 @@ use tracing::{debug, error, info, warn};
 use common::settings::{Secret, StreamRule, TwitterSettings};
 use model::report::Report;
 
-use super::framing::{Frame, LineFramer};
 use super::message::{classify, Api, Kind, Level};
 use crate::source::live::backoff::Failure;
+use crate::source::live::chunks::next_chunk;
 use crate::source::live::clock::Clock;
+use crate::source::live::framing::{Frame, LineFramer};
 use crate::source::live::reconnect::{reconnect, Ended};
 use crate::source::live::{Offer, Outlet};
 use crate::source::notice::{Notice, NoticeKind};
@@ -359,23 +360,9 @@ async fn read_once(
     let mut healthy = false;
     let stall_timeout = spec.settings.stall_timeout;
     loop {
-        let chunk = match tokio::time::timeout(stall_timeout, response.chunk()).await {
-            Err(_) => {
-                warn!(timeout = ?stall_timeout, "stream stalled; reconnecting");
-                return failed(Failure::Network, healthy);
-            }
-            Ok(Err(error)) => {
-                warn!(error = %Report(&error), partial_bytes = framer.pending_bytes(), "stream connection lost");
-                return failed(Failure::Network, healthy);
-            }
-            Ok(Ok(None)) => {
-                warn!(
-                    partial_bytes = framer.pending_bytes(),
-                    "stream closed by the server"
-                );
-                return failed(Failure::Network, healthy);
-            }
-            Ok(Ok(Some(chunk))) => chunk,
+        let Some(chunk) = next_chunk(&mut response, stall_timeout, framer.pending_bytes()).await
+        else {
+            return failed(Failure::Network, healthy);
         };
         healthy = true;
         framer.push(&chunk, &mut frames);

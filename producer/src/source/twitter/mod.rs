@@ -5,7 +5,6 @@
 //! up from.
 
 pub(crate) mod client;
-pub(crate) mod framing;
 pub(crate) mod message;
 
 use common::shutdown::Shutdown;

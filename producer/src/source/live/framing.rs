@@ -1,10 +1,10 @@
-//! Splits Twitter's chunked streaming response body into one frame per line.
+//! Splits a chunked streaming response body into one frame per line: Twitter's streams (one
+//! JSON message per line, terminated by `"\r\n"`, blank lines as keep-alives) and Mastodon's
+//! server-sent events (whose lines the SSE reader groups into events).
 //!
-//! The streaming endpoints send one JSON message per line, terminated by
-//! `"\r\n"`, and blank lines as keep-alives. HTTP chunk boundaries bear no
-//! relation to line boundaries: a chunk may end anywhere, even inside a
-//! multi-byte UTF-8 character, so partial lines are buffered here until their
-//! end arrives. The framer works on bytes only and never decodes UTF-8.
+//! HTTP chunk boundaries bear no relation to line boundaries: a chunk may end anywhere, even
+//! inside a multi-byte UTF-8 character, so partial lines are buffered here until their end
+//! arrives. The framer works on bytes only and never decodes UTF-8.
 
 /// One complete line of the stream, as seen by the code that reads it.
 ///
