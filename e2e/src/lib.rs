@@ -11,6 +11,7 @@
 //! - [`reference`]: the oracle, expected results computed straight from the input;
 //! - [`run`]: one input topic and the producers and consumers a test runs over it;
 //! - [`brokers`]: brokers of a test's own, to kill and restart;
+//! - `server`: what the three stand-ins below share: a local port, serving it, stopping;
 //! - [`standin`]: a local stand-in of Twitter's streaming APIs;
 //! - [`jetstream`]: a local stand-in of Bluesky's Jetstream;
 //! - [`mastodon`]: a local stand-in of a Mastodon instance (streaming API, REST timeline);
@@ -25,4 +26,5 @@ pub mod mastodon;
 pub mod proc;
 pub mod reference;
 pub mod run;
+mod server;
 pub mod standin;

@@ -109,6 +109,40 @@ fn producer(dir: &Path, instance: &str, topic: &str, args: &[&str], env: &[(&str
     Proc::spawn(dir, "producer", "producer", &all, env)
 }
 
+/// The stand-in serving `statuses` to [`TOKEN`], its streams following `connections`, with
+/// heartbeats every [`HEARTBEAT`]; with the runtime it runs on, since the tests themselves wait
+/// for processes.
+fn start(
+    statuses: Vec<String>,
+    connections: Vec<Connection>,
+) -> (tokio::runtime::Runtime, MastodonStandIn) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let standin = rt.block_on(MastodonStandIn::start(
+        TOKEN,
+        statuses,
+        connections,
+        HEARTBEAT,
+    ));
+    (rt, standin)
+}
+
+/// A producer that presents [`TOKEN`] to `standin` and stops after `limit` statuses; with the
+/// stall timeout [`STALL`] when `stall`.
+fn limited_producer(
+    dir: &Path,
+    standin: &MastodonStandIn,
+    topic: &str,
+    limit: usize,
+    stall: bool,
+) -> Proc {
+    let limit = limit.to_string();
+    let mut env = vec![("MASTODON_ACCESS_TOKEN", TOKEN)];
+    if stall {
+        env.push(("TRENDS__MASTODON__STALL_TIMEOUT", STALL));
+    }
+    producer(dir, &standin.base_url(), topic, &["--limit", &limit], &env)
+}
+
 /// The producer's `stream summary` counter `field`.
 fn summary(p: &Proc, field: &str) -> u64 {
     let lines = p.stderr_lines_containing("stream summary");
@@ -164,21 +198,8 @@ fn a_disconnect_gap_is_backfilled_and_every_status_counted_once() {
     ];
     second.extend(updates(seen_before + gap + 1..n));
     let connections = vec![Connection::Stream(first), Connection::Stream(second)];
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let standin = rt.block_on(MastodonStandIn::start(
-        TOKEN,
-        statuses.clone(),
-        connections,
-        HEARTBEAT,
-    ));
-    let limit = n.to_string();
-    let mut p = producer(
-        dir.path(),
-        &standin.base_url(),
-        &topic,
-        &["--limit", &limit],
-        &[("MASTODON_ACCESS_TOKEN", TOKEN)],
-    );
+    let (rt, standin) = start(statuses.clone(), connections);
+    let mut p = limited_producer(dir.path(), &standin, &topic, n, false);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     let stderr = p.stderr();
     assert!(
@@ -249,8 +270,7 @@ fn a_rejected_or_missing_token_exits_3_with_one_line() {
     let dir = test_dir("mastodon-401");
     let topic = unique("mastodon-401");
     create_topic(&topic, 1);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let standin = rt.block_on(MastodonStandIn::start(TOKEN, timeline(), vec![], HEARTBEAT));
+    let (rt, standin) = start(timeline(), vec![]);
     let wrong = "wrong-token-very-secret-5";
     let mut p = producer(
         dir.path(),
@@ -306,23 +326,8 @@ fn a_silent_stream_is_a_stall_reconnected_and_backfilled() {
     let mut second = vec![Step::Heartbeats(Duration::from_secs(1))];
     second.extend(updates(15..20));
     let connections = vec![Connection::Stream(first), Connection::Stream(second)];
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let standin = rt.block_on(MastodonStandIn::start(
-        TOKEN,
-        statuses.clone(),
-        connections,
-        HEARTBEAT,
-    ));
-    let mut p = producer(
-        dir.path(),
-        &standin.base_url(),
-        &topic,
-        &["--limit", "20"],
-        &[
-            ("MASTODON_ACCESS_TOKEN", TOKEN),
-            ("TRENDS__MASTODON__STALL_TIMEOUT", STALL),
-        ],
-    );
+    let (rt, standin) = start(statuses.clone(), connections);
+    let mut p = limited_producer(dir.path(), &standin, &topic, 20, true);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     assert!(
         p.stderr().contains("stream stalled; reconnecting"),
@@ -355,23 +360,8 @@ fn a_heartbeat_only_stream_is_healthy() {
     let mut steps = updates(0..5);
     steps.push(Step::Heartbeats(Duration::from_secs(4)));
     steps.extend(updates(5..10));
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let standin = rt.block_on(MastodonStandIn::start(
-        TOKEN,
-        statuses.clone(),
-        vec![Connection::Stream(steps)],
-        HEARTBEAT,
-    ));
-    let mut p = producer(
-        dir.path(),
-        &standin.base_url(),
-        &topic,
-        &["--limit", "10"],
-        &[
-            ("MASTODON_ACCESS_TOKEN", TOKEN),
-            ("TRENDS__MASTODON__STALL_TIMEOUT", STALL),
-        ],
-    );
+    let (rt, standin) = start(statuses.clone(), vec![Connection::Stream(steps)]);
+    let mut p = limited_producer(dir.path(), &standin, &topic, 10, true);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     assert!(!p.stderr().contains("stalled"), "{}", p.stderr());
     assert_eq!(summary(&p, "reconnects"), 0);

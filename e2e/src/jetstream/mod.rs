@@ -18,18 +18,17 @@ mod log;
 mod script;
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 pub use log::{Logged, Subscription};
 pub use script::{Connection, Step};
+
+use crate::server::Server;
 
 /// One connection attempt, as the stand-in saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +64,9 @@ impl Shared {
 /// The running stand-in; point the producer at [`JetstreamStandIn::url`].
 #[derive(Debug)]
 pub struct JetstreamStandIn {
-    addr: SocketAddr,
+    /// Runs [`serve`]; stopped on drop too, so a test that panics leaves no server running.
+    server: Server,
     shared: Arc<Shared>,
-    shutdown: watch::Sender<bool>,
-    server: Option<JoinHandle<()>>,
 }
 
 impl JetstreamStandIn {
@@ -78,10 +76,7 @@ impl JetstreamStandIn {
     /// # Panics
     /// If no local port can be bound, or a log line is not a Jetstream event.
     pub async fn start(log: &[String], script: Vec<Connection>) -> JetstreamStandIn {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("stand-in: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("stand-in: local address");
+        let (mut server, listener, stop) = Server::bind().await;
         let shared = Arc::new(Shared {
             log: log.iter().map(|line| Logged::parse(line)).collect(),
             inner: Mutex::new(Inner {
@@ -89,19 +84,13 @@ impl JetstreamStandIn {
                 attempts: Vec::new(),
             }),
         });
-        let (shutdown, stop) = watch::channel(false);
-        let server = tokio::spawn(serve(listener, shared.clone(), stop));
-        JetstreamStandIn {
-            addr,
-            shared,
-            shutdown,
-            server: Some(server),
-        }
+        server.spawn(serve(listener, shared.clone(), stop));
+        JetstreamStandIn { server, shared }
     }
 
     /// `ws://127.0.0.1:PORT/subscribe`, the producer's `--jetstream`.
     pub fn url(&self) -> String {
-        format!("ws://{}/subscribe", self.addr)
+        format!("ws://{}/subscribe", self.server.addr())
     }
 
     /// Every connection attempt so far, in arrival order.
@@ -110,25 +99,8 @@ impl JetstreamStandIn {
     }
 
     /// Stops the server and ends every open connection abruptly.
-    pub async fn shutdown(mut self) {
-        let _ = self.shutdown.send(true);
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut server)
-                .await
-                .is_err()
-            {
-                server.abort();
-            }
-        }
-    }
-}
-
-impl Drop for JetstreamStandIn {
-    fn drop(&mut self) {
-        let _ = self.shutdown.send(true);
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

@@ -33,7 +33,7 @@ async fn subscribe(
     query: &str,
 ) -> Result<WebSocketStream<TcpStream>, tungstenite::Error> {
     let url = format!("{}?{query}", standin.url());
-    let tcp = TcpStream::connect(standin.addr).await.unwrap();
+    let tcp = TcpStream::connect(standin.server.addr()).await.unwrap();
     tokio_tungstenite::client_async(url, tcp)
         .await
         .map(|(ws, _)| ws)
@@ -53,6 +53,18 @@ async fn read(ws: &mut WebSocketStream<TcpStream>) -> (Vec<String>, Option<bool>
             Ok(Some(Ok(_))) => {}
         }
     }
+}
+
+/// Subscribes with `query`, and reads as [`read`] does, giving the frames' `time_us`; the socket
+/// is kept, to drop when the test wants.
+async fn frame_times(
+    standin: &JetstreamStandIn,
+    query: &str,
+) -> (WebSocketStream<TcpStream>, Vec<String>, Option<bool>) {
+    let mut ws = subscribe(standin, query).await.unwrap();
+    let (frames, ended) = read(&mut ws).await;
+    let times = frames.iter().map(|f| time_of(f)).collect();
+    (ws, times, ended)
 }
 
 fn time_of(frame: &str) -> String {
@@ -76,9 +88,7 @@ async fn subscriptions_get_their_collections_from_their_cursor_as_scripted() {
     ];
     let standin = JetstreamStandIn::start(&log(), script).await;
 
-    let mut ws = subscribe(&standin, POSTS_AND_REPOSTS).await.unwrap();
-    let (frames, ended) = read(&mut ws).await;
-    let times: Vec<String> = frames.iter().map(|f| time_of(f)).collect();
+    let (_ws, times, ended) = frame_times(&standin, POSTS_AND_REPOSTS).await;
     assert_eq!(times, ["10", "{broken", "<binary>", "11"], "no like");
     assert_eq!(ended, Some(true), "dropped without a close frame");
 
@@ -88,26 +98,15 @@ async fn subscriptions_get_their_collections_from_their_cursor_as_scripted() {
         "{refused:?}"
     );
 
-    let mut ws = subscribe(&standin, &format!("{POSTS_AND_REPOSTS}&cursor=11"))
-        .await
-        .unwrap();
-    let (frames, ended) = read(&mut ws).await;
-    assert_eq!(
-        frames.iter().map(|f| time_of(f)).collect::<Vec<_>>(),
-        ["11"]
-    );
+    let from_11 = format!("{POSTS_AND_REPOSTS}&cursor=11");
+    let (ws, times, ended) = frame_times(&standin, &from_11).await;
+    assert_eq!(times, ["11"]);
     assert_eq!(ended, None, "a stall keeps the socket open");
     drop(ws);
 
     // After the script: everything from the cursor, identity events regardless, then quiet.
-    let mut ws = subscribe(&standin, &format!("{POSTS_AND_REPOSTS}&cursor=11"))
-        .await
-        .unwrap();
-    let (frames, ended) = read(&mut ws).await;
-    assert_eq!(
-        frames.iter().map(|f| time_of(f)).collect::<Vec<_>>(),
-        ["11", "13", "14"]
-    );
+    let (_ws, times, ended) = frame_times(&standin, &from_11).await;
+    assert_eq!(times, ["11", "13", "14"]);
     assert_eq!(ended, None);
 
     let attempts = standin.attempts();

@@ -17,7 +17,6 @@ mod script;
 mod timeline;
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -28,11 +27,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use script::{Connection, Step};
 pub use timeline::Paging;
 
+use crate::server::Server;
 use crate::standin::auth::bearer_valid;
 use crate::standin::script::play;
 
@@ -101,10 +100,9 @@ impl Shared {
 /// The running stand-in; start one per test.
 #[derive(Debug)]
 pub struct MastodonStandIn {
-    addr: SocketAddr,
+    /// Stopped on drop too, so a test that panics leaves no server running.
+    server: Server,
     shared: Arc<Shared>,
-    shutdown_tx: watch::Sender<bool>,
-    server: Option<JoinHandle<()>>,
 }
 
 impl MastodonStandIn {
@@ -117,12 +115,8 @@ impl MastodonStandIn {
         connections: Vec<Connection>,
         heartbeat: Duration,
     ) -> MastodonStandIn {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("stand-in: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("stand-in: local address");
+        let (mut server, listener, stop) = Server::bind().await;
         let ids = (FIRST_ID..).take(statuses.len()).collect();
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             token: token.to_owned(),
             statuses,
@@ -134,7 +128,7 @@ impl MastodonStandIn {
                 timeline_answers: VecDeque::new(),
                 seen: Vec::new(),
             }),
-            shutdown: shutdown_rx.clone(),
+            shutdown: stop,
         });
         let app = Router::new()
             .route("/api/v1/streaming/public", get(stream))
@@ -142,25 +136,13 @@ impl MastodonStandIn {
             .route("/api/v1/timelines/public", get(timeline))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") })
             .with_state(shared.clone());
-        let mut signal = shutdown_rx;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = signal.wait_for(|stop| *stop).await;
-                })
-                .await;
-        });
-        MastodonStandIn {
-            addr,
-            shared,
-            shutdown_tx,
-            server: Some(server),
-        }
+        server.serve(listener, app);
+        MastodonStandIn { server, shared }
     }
 
     /// `"http://127.0.0.1:PORT"`: the producer's `--instance`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Answers the next authorized timeline requests as `answers` say, in order: an error status
@@ -175,25 +157,8 @@ impl MastodonStandIn {
     }
 
     /// Stops the server, ending open streams abruptly.
-    pub async fn shutdown(mut self) {
-        let _ = self.shutdown_tx.send(true);
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut server)
-                .await
-                .is_err()
-            {
-                server.abort();
-            }
-        }
-    }
-}
-
-impl Drop for MastodonStandIn {
-    fn drop(&mut self) {
-        let _ = self.shutdown_tx.send(true);
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

@@ -26,14 +26,11 @@ pub(crate) mod script;
 mod streams;
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use auth::Credentials;
 pub use rules::Rule;
@@ -43,6 +40,8 @@ pub use streams::Attempt;
 use http::not_found;
 use rules::{rules_change, rules_list, FIRST_RULE_ID};
 use streams::{v1_filter, v2_stream};
+
+use crate::server::Server;
 
 /// Mutable server state behind one lock.
 #[derive(Debug)]
@@ -81,10 +80,9 @@ impl Shared {
 /// and point the producer's Twitter sources at [`StandIn::base_url`].
 #[derive(Debug)]
 pub struct StandIn {
-    addr: SocketAddr,
+    /// Stopped on drop too, so a test that panics leaves no server running.
+    server: Server,
     shared: Arc<Shared>,
-    shutdown_tx: watch::Sender<bool>,
-    server: Option<JoinHandle<()>>,
 }
 
 impl StandIn {
@@ -99,13 +97,7 @@ impl StandIn {
         bearer_token: String,
         connections: Vec<Connection>,
     ) -> StandIn {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("stand-in: bind 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("stand-in: local address of bound listener");
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (mut server, listener, stop) = Server::bind().await;
         let shared = Arc::new(Shared {
             creds,
             bearer_token,
@@ -115,7 +107,7 @@ impl StandIn {
                 rules: Vec::new(),
                 next_rule_id: FIRST_RULE_ID,
             }),
-            shutdown: shutdown_rx.clone(),
+            shutdown: stop,
         });
         let app = Router::new()
             .route("/1.1/statuses/filter.json", post(v1_filter))
@@ -126,25 +118,13 @@ impl StandIn {
             )
             .fallback(not_found)
             .with_state(shared.clone());
-        let mut signal = shutdown_rx;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = signal.wait_for(|stop| *stop).await;
-                })
-                .await;
-        });
-        StandIn {
-            addr,
-            shared,
-            shutdown_tx,
-            server: Some(server),
-        }
+        server.serve(listener, app);
+        StandIn { server, shared }
     }
 
     /// `"http://127.0.0.1:PORT"`, to configure the producer's API base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Every request to a stream endpoint so far, in arrival order.
@@ -159,27 +139,8 @@ impl StandIn {
 
     /// Stops the server: open streams are ended abruptly (as when Twitter goes
     /// away), then the listener closes. Waits at most a few seconds.
-    pub async fn shutdown(mut self) {
-        let _ = self.shutdown_tx.send(true);
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut server)
-                .await
-                .is_err()
-            {
-                server.abort();
-            }
-        }
-    }
-}
-
-impl Drop for StandIn {
-    /// A test that forgets [`StandIn::shutdown`] (or panics) must not leave a
-    /// server task running, so dropping signals shutdown and aborts the task.
-    fn drop(&mut self) {
-        let _ = self.shutdown_tx.send(true);
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

@@ -21,3 +21,31 @@ impl Clock for TokioClock {
         Box::pin(tokio::time::sleep(delay))
     }
 }
+
+/// Records reconnect delays instead of sleeping, so the client tests of every live source check
+/// a schedule instantly.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct RecordingClock(std::sync::Mutex<Vec<Duration>>);
+
+#[cfg(test)]
+impl RecordingClock {
+    /// The delays asked for so far, in order.
+    pub(crate) fn delays(&self) -> Vec<Duration> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+#[cfg(test)]
+impl Clock for RecordingClock {
+    fn sleep(&self, delay: Duration) -> Sleep {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(delay);
+        Box::pin(async {})
+    }
+}

@@ -1,22 +1,10 @@
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 
 use common::settings::{MastodonSettings, Secret};
 use e2e::mastodon::{on_instance, Connection, MastodonStandIn, Step};
 
 use super::*;
-use crate::source::live::clock::Sleep;
-
-/// Records reconnect delays instead of sleeping, so schedules are checked instantly.
-#[derive(Default)]
-struct RecordingClock(Mutex<Vec<Duration>>);
-
-impl Clock for RecordingClock {
-    fn sleep(&self, delay: Duration) -> Sleep {
-        self.0.lock().unwrap().push(delay);
-        Box::pin(async {})
-    }
-}
+use crate::source::live::clock::RecordingClock;
 
 const TOKEN: &str = "tok-3x9-secret";
 
@@ -89,7 +77,7 @@ async fn a_rate_limited_page_waits_then_the_backfill_resumes_from_the_newest_pub
     let want: BTreeSet<String> = statuses.iter().map(|s| uri(s)).collect();
     assert_eq!(keys.iter().cloned().collect::<BTreeSet<_>>(), want);
     assert_eq!(keys.len(), 70, "each once");
-    let delays = clock.0.into_inner().unwrap();
+    let delays = clock.delays();
     assert_eq!(
         delays,
         [

@@ -1,18 +1,6 @@
 use super::*;
-use crate::source::live::clock::Sleep;
+use crate::source::live::clock::RecordingClock;
 use e2e::standin::{self, Connection, StandIn, Step};
-use std::sync::Mutex;
-
-/// Records reconnect delays instead of sleeping, so schedules are checked instantly.
-#[derive(Default)]
-struct RecordingClock(Mutex<Vec<Duration>>);
-
-impl Clock for RecordingClock {
-    fn sleep(&self, delay: Duration) -> Sleep {
-        self.0.lock().unwrap().push(delay);
-        Box::pin(async {})
-    }
-}
 
 const TWEET: &str = r##"{"id_str":"5","text":"#a","created_at":"Wed Oct 10 20:19:24 +0000 2018"}"##;
 
@@ -62,7 +50,7 @@ async fn run_against(connections: Vec<Connection>, stall_timeout: Duration) -> O
     let result = run(&spec, &outlet, &clock, &stats).await;
     let attempts = standin.attempts().len();
     standin.shutdown().await;
-    let delays = clock.0.into_inner().unwrap();
+    let delays = clock.delays();
     Outcome {
         result,
         delays,
