@@ -34,8 +34,14 @@ pub enum Event<'a> {
     Repost,
     /// A deleted post.
     PostDeleted,
-    /// Any other commit: likes, follows, blocks, profile updates, other lexicons.
-    OtherCommit,
+    /// Any other commit: likes, follows, blocks, profile updates, other lexicons; named by its
+    /// operation and collection, so a rejection can say what it was.
+    OtherCommit {
+        operation: Cow<'a, str>,
+        collection: Cow<'a, str>,
+    },
+    /// A commit event without its commit.
+    EmptyCommit,
     /// A handle or DID document change.
     Identity,
     /// An account's status change (deactivated, taken down, ...).
@@ -134,7 +140,7 @@ impl<'a> Event<'a> {
             other => return Err(EventError::UnknownKind(other.to_owned())),
         }
         let Some(commit) = wire.commit else {
-            return Ok(Event::OtherCommit);
+            return Ok(Event::EmptyCommit);
         };
         Ok(
             match (commit.operation.as_ref(), commit.collection.as_ref()) {
@@ -145,7 +151,10 @@ impl<'a> Event<'a> {
                 }
                 ("create", REPOST) => Event::Repost,
                 ("delete", POST) => Event::PostDeleted,
-                _ => Event::OtherCommit,
+                _ => Event::OtherCommit {
+                    operation: commit.operation,
+                    collection: commit.collection,
+                },
             },
         )
     }
