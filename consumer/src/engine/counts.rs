@@ -11,16 +11,19 @@
 use std::collections::HashMap;
 
 use model::hashtag::fold_into;
+use model::post::Source;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
+use crate::engine::sources::SourceCounts;
 use crate::engine::spacesaving::{Counter, SpaceSaving};
 
-/// One tweet's hashtags as they are counted: each case-folded key once, with the spelling it
-/// was first written in, sorted by key. The pipeline refills one for every tweet, so counting
-/// allocates nothing per message once the buffers have grown.
-#[derive(Debug, Default)]
+/// One post's source and hashtags as they are counted: each case-folded key once, with the
+/// spelling it was first written in, sorted by key. The pipeline refills one for every post, so
+/// counting allocates nothing per message once the buffers have grown.
+#[derive(Debug)]
 pub struct TweetTags {
+    source: Source,
     /// Every hashtag's key followed by its spelling.
     text: String,
     tags: Vec<Span>,
@@ -41,9 +44,26 @@ impl Span {
     }
 }
 
+impl Default for TweetTags {
+    /// No hashtags, of a tweet.
+    fn default() -> Self {
+        TweetTags {
+            source: Source::Twitter,
+            text: String::new(),
+            tags: Vec::new(),
+        }
+    }
+}
+
 impl TweetTags {
-    /// Replaces the contents with `spellings`, a tweet's hashtags in the order written.
-    pub(crate) fn fill<'a>(&mut self, spellings: impl IntoIterator<Item = &'a str>) {
+    /// Replaces the contents with a post of `source` and `spellings`, its hashtags in the order
+    /// written.
+    pub(crate) fn fill<'a>(
+        &mut self,
+        source: Source,
+        spellings: impl IntoIterator<Item = &'a str>,
+    ) {
+        self.source = source;
         self.text.clear();
         self.tags.clear();
         for form in spellings {
@@ -63,6 +83,11 @@ impl TweetTags {
         self.tags.sort_by(|a, b| a.key(text).cmp(b.key(text)));
         self.tags
             .dedup_by(|later, first| later.key(text) == first.key(text));
+    }
+
+    /// Where the post comes from.
+    pub(crate) fn source(&self) -> Source {
+        self.source
     }
 
     /// Distinct hashtags.
@@ -92,9 +117,10 @@ pub(crate) struct TweetTag<'a> {
 }
 
 impl<'a> FromIterator<&'a str> for TweetTags {
+    /// A tweet's hashtags.
     fn from_iter<I: IntoIterator<Item = &'a str>>(spellings: I) -> Self {
         let mut tags = TweetTags::default();
-        tags.fill(spellings);
+        tags.fill(Source::Twitter, spellings);
         tags
     }
 }
@@ -167,6 +193,9 @@ pub struct WindowTotals {
     pub(crate) untracked_bound: u64,
     /// Hashtag mentions counted (the Space-Saving stream length).
     pub(crate) mentions: u64,
+    /// `tweets` by source; absent from parts written before sources were counted.
+    #[serde(default, skip_serializing_if = "SourceCounts::is_empty")]
+    pub(crate) sources: SourceCounts,
     pub(crate) tags: Vec<TagCount>,
     /// `None` when sentiment is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,6 +214,7 @@ impl WindowTotals {
         let parts: Vec<&WindowTotals> = parts.into_iter().collect();
         let tweets = parts.iter().map(|p| p.tweets).sum();
         let mentions = parts.iter().map(|p| p.mentions).sum();
+        let sources = parts.iter().map(|p| &p.sources).sum();
         let mut details: HashMap<&str, Detail> = HashMap::new();
         for tag in parts.iter().flat_map(|p| &p.tags) {
             details.entry(&tag.key).or_default().merge(tag);
@@ -217,6 +247,7 @@ impl WindowTotals {
             capacity,
             untracked_bound,
             mentions,
+            sources,
             tags,
             sentiment: merge_all(parts.iter().filter_map(|p| p.sentiment.as_ref())),
         }
@@ -303,6 +334,7 @@ impl Detail {
 pub(crate) struct WindowCounts {
     tweets: u64,
     mentions: u64,
+    sources: SourceCounts,
     tags: Tags,
     sentiment: Option<WindowSentiment>,
 }
@@ -335,6 +367,7 @@ impl WindowCounts {
         WindowCounts {
             tweets: 0,
             mentions: 0,
+            sources: SourceCounts::default(),
             tags,
             sentiment: None,
         }
@@ -343,6 +376,7 @@ impl WindowCounts {
     /// Counts one tweet mentioning `hashtags`, with its sentiment.
     pub(crate) fn add_tweet(&mut self, hashtags: &TweetTags, sentiment: Scoring<'_>) {
         self.tweets += 1;
+        self.sources.add(hashtags.source());
         sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
         for TweetTag {
@@ -397,6 +431,7 @@ impl WindowCounts {
             capacity: 0,
             untracked_bound: 0,
             mentions: self.mentions,
+            sources: self.sources,
             tags,
             sentiment: self.sentiment.clone(),
         }
@@ -432,6 +467,7 @@ impl WindowCounts {
             capacity,
             untracked_bound,
             mentions: self.mentions,
+            sources: self.sources,
             tags,
             sentiment: self.sentiment.clone(),
         }
@@ -470,10 +506,11 @@ mod tests {
                 ("rust", "Rust")
             ]
         );
-        tags.fill(["b", "B"]);
+        tags.fill(Source::Mastodon, ["b", "B"]);
         let refilled: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
         assert_eq!(refilled, [("b", "b")], "refilled");
-        tags.fill([]);
+        assert_eq!(tags.source(), Source::Mastodon);
+        tags.fill(Source::Bluesky, []);
         assert!(tags.is_empty());
     }
 

@@ -7,6 +7,7 @@ pub(crate) mod dedup;
 pub mod merge;
 pub mod partial;
 pub mod sentiment;
+pub mod sources;
 pub(crate) mod spacesaving;
 pub mod stats;
 pub mod topn;
