@@ -4,6 +4,7 @@
 pub mod count;
 pub mod counts;
 pub(crate) mod dedup;
+pub mod inputs;
 pub mod merge;
 pub mod partial;
 pub mod sentiment;
