@@ -162,9 +162,7 @@ impl<'a> Post<'a> {
             Err(error) => error,
         };
         let event_error = match Event::parse(bytes) {
-            Ok(Event::Post(post)) => return Ok(Post::from(post)),
-            Ok(Event::Repost) => return Err(PostError::BlueskyRepost),
-            Ok(other) => return Err(PostError::NotABlueskyPost(describe(&other))),
+            Ok(event) => return from_event(event),
             Err(error) => error,
         };
         let status_error = match Status::parse(bytes) {
@@ -195,11 +193,12 @@ impl<'a> Post<'a> {
     }
 }
 
-/// What a Jetstream event that is not a new post is, for its rejection's reason.
-fn describe(event: &Event<'_>) -> String {
-    match event {
-        Event::Post(_) => "a new post".to_owned(),
-        Event::Repost => "a repost".to_owned(),
+/// A Jetstream event as a post, or why it is none: a repost has no content, and the other
+/// events are named so that their rejection says what they were.
+fn from_event(event: Event<'_>) -> Result<Post<'_>, PostError> {
+    let what = match event {
+        Event::Post(post) => return Ok(Post::from(post)),
+        Event::Repost => return Err(PostError::BlueskyRepost),
         Event::PostDeleted => "a post's deletion (delete app.bsky.feed.post)".to_owned(),
         Event::OtherCommit {
             operation,
@@ -208,7 +207,8 @@ fn describe(event: &Event<'_>) -> String {
         Event::EmptyCommit => "a commit event without its commit".to_owned(),
         Event::Identity => "an identity event (a handle or DID document change)".to_owned(),
         Event::Account => "an account event (an account's status change)".to_owned(),
-    }
+    };
+    Err(PostError::NotABlueskyPost(what))
 }
 
 impl<'a> From<Tweet<'a>> for Post<'a> {

@@ -93,11 +93,11 @@ const TWEETS_CONSUMED: Family = Family {
 };
 const TWEETS_COUNTED: Family = Family {
     name: "trends_tweets_counted",
-    help: "Tweets counted in at least one window.",
+    help: "Posts (of every source) counted in at least one window.",
 };
 const PARSE_REJECTS: Family = Family {
     name: "trends_parse_rejects",
-    help: "Messages that were not usable tweets (sent to the dead-letter topic).",
+    help: "Messages that were not usable posts (sent to the dead-letter topic).",
 };
 const POSTS: Family = Family {
     name: "trends_posts",
