@@ -262,18 +262,37 @@ impl Member {
                 watermark_ms: checkpoint.and_then(|cp| cp.watermark_ms),
             });
         }
-        let offsets: Vec<Option<i64>> = partitions
-            .iter()
-            .map(|p| saved.get(p).map(|cp| cp.offset))
-            .collect();
-        let watermarks: Vec<Option<i64>> = arrivals.iter().map(|a| a.watermark_ms).collect();
         let load_ms = started.elapsed().as_millis();
-        let names: Vec<String> = partitions.iter().map(Input::to_string).collect();
-        info!(topics = %self.topics, partitions = ?names, inputs = ?indices, ?offsets, ?watermarks, load_ms, "partitions assigned");
+        for (topic, of_topic) in self.by_topic(partitions) {
+            let numbers: Vec<i32> = of_topic.iter().map(|&i| partitions[i].partition).collect();
+            let inputs: Vec<i32> = of_topic.iter().map(|&i| indices[i]).collect();
+            let offsets: Vec<Option<i64>> = of_topic
+                .iter()
+                .map(|&i| saved.get(&partitions[i]).map(|cp| cp.offset))
+                .collect();
+            let watermarks: Vec<Option<i64>> =
+                of_topic.iter().map(|&i| arrivals[i].watermark_ms).collect();
+            info!(topic = %topic, partitions = ?numbers, ?inputs, ?offsets, ?watermarks, load_ms, "partitions assigned");
+        }
         stage.assigned(&arrivals, output)?;
         self.consumer
             .assign(&tpl)
             .with_context(|| format!("cannot take partitions of {}", self.topics))
+    }
+
+    /// The positions in `partitions` of each topic's partitions, topics in their configured
+    /// order: one log line per topic names its partitions as the topic numbers them.
+    fn by_topic<'a>(&'a self, partitions: &[Input]) -> Vec<(&'a str, Vec<usize>)> {
+        self.inputs
+            .topics()
+            .map(|topic| {
+                let of_topic = (0..partitions.len())
+                    .filter(|&i| partitions[i].topic == topic)
+                    .collect();
+                (topic, of_topic)
+            })
+            .filter(|(_, of_topic): &(&str, Vec<usize>)| !of_topic.is_empty())
+            .collect()
     }
 
     /// The input indices of `partitions`; an error for a partition the numbering does not
@@ -318,8 +337,10 @@ impl Member {
         stage: &mut impl Stage,
         output: &mut Output,
     ) -> anyhow::Result<()> {
-        let names: Vec<String> = partitions.iter().map(Input::to_string).collect();
-        info!(topics = %self.topics, partitions = ?names, "partitions revoked");
+        for (topic, of_topic) in self.by_topic(partitions) {
+            let numbers: Vec<i32> = of_topic.iter().map(|&i| partitions[i].partition).collect();
+            info!(topic = %topic, partitions = ?numbers, "partitions revoked");
+        }
         let indices: Vec<i32> = partitions
             .iter()
             .filter_map(|p| self.inputs.index(&p.topic, p.partition))
