@@ -64,6 +64,8 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct KafkaSettings {
     pub bootstrap_servers: String,
+    /// The raw topic: the one the producer publishes to; the consumer reads a comma-separated
+    /// list of them (see [`Settings::raw_topics`]).
     pub topic: String,
     /// Where the consumer publishes every window's counts (compacted; key = window + hashtag).
     pub results_topic: String,
@@ -74,7 +76,7 @@ pub struct KafkaSettings {
     /// record each); empty for the group's own (see [`Settings::checkpoints_topic`]).
     pub checkpoints_topic: String,
     /// Where the consumer dead-letters messages it cannot count (original bytes, reason in a
-    /// header); empty for `<topic>-dlq` (see [`Settings::dlq_topic`]).
+    /// header); empty for `<topic>-dlq`, one per raw topic (see [`Settings::dlq_topic_of`]).
     pub dlq_topic: String,
     /// Partition count used when a binary creates a missing topic.
     pub partitions: i32,
@@ -469,10 +471,23 @@ impl Settings {
         self.internal_topic(&self.kafka.checkpoints_topic, "checkpoints")
     }
 
-    /// The dead-letter topic: as configured, else `<topic>-dlq` (`raw-twitter-dlq`).
-    pub fn dlq_topic(&self) -> String {
+    /// The raw topics the consumer reads, in the order given: `kafka.topic` split at commas
+    /// (`raw-twitter,raw-bluesky,raw-mastodon`). The order fixes each partition's input index
+    /// in the merge, so keep it when restarting a group. Validation ensures none is empty and
+    /// none repeats.
+    pub fn raw_topics(&self) -> Vec<String> {
+        self.kafka
+            .topic
+            .split(',')
+            .map(|t| t.trim().to_owned())
+            .collect()
+    }
+
+    /// The dead-letter topic of messages from the raw topic `raw`: as configured (one for
+    /// all), else `<raw>-dlq` (`raw-twitter-dlq`), so rejects stay beside their source.
+    pub fn dlq_topic_of(&self, raw: &str) -> String {
         match self.kafka.dlq_topic.trim() {
-            "" => format!("{}-dlq", self.kafka.topic),
+            "" => format!("{raw}-dlq"),
             name => name.to_owned(),
         }
     }
@@ -549,10 +564,17 @@ impl Settings {
             "kafka.bootstrap_servers",
             "must not be empty",
         )?;
+        let topics = self.raw_topics();
         ensure(
-            !k.topic.trim().is_empty(),
+            topics.iter().all(|t| !t.is_empty()),
             "kafka.topic",
-            "must not be empty",
+            "must not be empty, nor hold an empty name in its comma-separated list",
+        )?;
+        let distinct: std::collections::BTreeSet<&String> = topics.iter().collect();
+        ensure(
+            distinct.len() == topics.len(),
+            "kafka.topic",
+            "must not name a topic twice",
         )?;
         ensure(
             !k.results_topic.trim().is_empty(),

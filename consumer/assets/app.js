@@ -131,6 +131,19 @@ function summaryText(info) {
   return s ? ` · ${s.tweets} tweets, ${s.distinct_hashtags} hashtags` : '';
 }
 
+// The sources in the order the dashboard names them; a window's summary lists those it counted.
+const SOURCE_NAMES = [['twitter', 'Twitter'], ['bluesky', 'Bluesky'], ['mastodon', 'Mastodon']];
+
+// "Sources: Twitter 1,234 · Bluesky 56": which sources fed the window, with their posts.
+function sourcesText(info) {
+  const counts = info && info.summary && info.summary.sources;
+  if (!counts) return '';
+  const parts = SOURCE_NAMES
+    .filter(([key]) => counts[key])
+    .map(([key, name]) => `${name} ${counts[key].toLocaleString('en-US')}`);
+  return parts.length > 0 ? `Sources: ${parts.join(' · ')}` : '';
+}
+
 function renderTop(doc) {
   state.window = doc.window;
   renderWindowChoices(doc);
@@ -142,6 +155,7 @@ function renderTop(doc) {
   } else {
     caption.textContent = 'Waiting for the first window…';
   }
+  byId('sources').textContent = sourcesText(current);
   renderBars(current);
   const closedCaption = byId('closed-caption');
   closedCaption.textContent = doc.closed && doc.open.length > 0

@@ -50,9 +50,16 @@ fn log_totals(RunStats { count, merge }: &RunStats) {
 /// Creates every topic the consumer reads or writes that does not exist yet.
 fn create_topics(settings: &Settings) -> anyhow::Result<()> {
     let (partials, checkpoints) = (settings.partials_topic(), settings.checkpoints_topic());
-    let dlq = settings.dlq_topic();
-    let topics = [
-        TopicSpec::raw(&settings.kafka),
+    let raw = settings.raw_topics();
+    let mut dlqs: Vec<String> = raw.iter().map(|t| settings.dlq_topic_of(t)).collect();
+    dlqs.dedup();
+    // Raw topics and their dead-letter topics: the configured partition count.
+    let partitioned = |name| TopicSpec {
+        name,
+        partitions: settings.kafka.partitions,
+        config: &[],
+    };
+    let shared = [
         TopicSpec {
             name: &settings.kafka.results_topic,
             partitions: settings.kafka.partitions,
@@ -64,11 +71,6 @@ fn create_topics(settings: &Settings) -> anyhow::Result<()> {
             partitions: 1,
             config: &[],
         },
-        TopicSpec {
-            name: &dlq,
-            partitions: settings.kafka.partitions,
-            config: &[],
-        },
         // One partition: checkpoint pointers are offsets into it.
         TopicSpec {
             name: &checkpoints,
@@ -76,6 +78,12 @@ fn create_topics(settings: &Settings) -> anyhow::Result<()> {
             config: &[("cleanup.policy", "compact")],
         },
     ];
+    let topics: Vec<TopicSpec> = raw
+        .iter()
+        .chain(&dlqs)
+        .map(|t| partitioned(t.as_str()))
+        .chain(shared)
+        .collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

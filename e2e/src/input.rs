@@ -1,10 +1,61 @@
 //! Test input: generated tweet files, out of order as real streams are, and hand-made tweets
 //! whose counts or scores a test states by hand.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::proc::Proc;
+use crate::reference::{counted_object, reference_tweet, ReferenceTweet};
+
+/// A file of the recorded payloads shared by the tests (`../shared/fixtures` beside the
+/// repository), e.g. `social/bluesky-jetstream.jsonl`.
+pub fn shared_fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures")
+        .join(path)
+}
+
+/// A recorded real tweet: its JSON line and what the reference reads of it.
+pub struct RealTweet {
+    pub tweet: ReferenceTweet,
+    pub line: String,
+}
+
+/// Whether the API sent the hashtag entities the reference reads for this tweet (v2 omits
+/// empty ones, which is fine; archives of v1.1 without entities are left out: the consumer
+/// extracts their hashtags from the text, which the reference does not re-implement).
+fn has_entities(v: &serde_json::Value) -> bool {
+    v.get("data").is_some() || counted_object(v).get("entities").is_some()
+}
+
+/// The recorded real tweets (`real-tweets/`: v1.1 and v2, 2007-2021) that carry entities, each
+/// id once, in `created_at` order (so none is late in 10-second windows).
+pub fn real_tweets() -> Vec<RealTweet> {
+    let mut tweets = Vec::new();
+    for name in [
+        "python-twitter-v1.jsonl",
+        "sferik-twitter-v1.jsonl",
+        "twarc-network-v2.jsonl",
+    ] {
+        let path = shared_fixture(&format!("real-tweets/{name}"));
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("fixture line");
+            if has_entities(&v) {
+                let tweet = reference_tweet(line).expect("every kept line is a tweet");
+                tweets.push(RealTweet {
+                    tweet,
+                    line: line.to_owned(),
+                });
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    tweets.retain(|t| seen.insert(t.tweet.id));
+    tweets.sort_by_key(|t| t.tweet.created_ms);
+    tweets
+}
 
 /// Generates `n` synthetic tweets into `path` with the producer's stdout sink, which writes the
 /// stream's occasional delete notices and stall warnings between them as a recorded stream has

@@ -11,7 +11,35 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
+
+/// A message to put on a topic as an upstream producer would: its key, bytes and timestamp.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    pub key: String,
+    pub payload: String,
+    pub timestamp_ms: i64,
+}
+
+/// Publishes `messages` to `topic` in order, each acknowledged by the broker, partitioned by
+/// key as Kafka's default partitioner does: raw payloads put straight on a topic, without the
+/// producer binary.
+pub fn publish_keyed(topic: &str, messages: &[Keyed]) {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("enable.idempotence", "true")
+        .create()
+        .expect("producer");
+    for m in messages {
+        let record = FutureRecord::to(topic)
+            .key(&m.key)
+            .payload(&m.payload)
+            .timestamp(m.timestamp_ms);
+        futures_executor::block_on(producer.send(record, Duration::from_secs(60)))
+            .unwrap_or_else(|(e, _)| panic!("{} not accepted by the broker: {e}", m.key));
+    }
+}
 
 /// The latest value of every key of a result topic.
 pub type Results = BTreeMap<String, serde_json::Value>;

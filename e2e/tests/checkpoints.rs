@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use consumer::driver::checkpoint::{CheckpointError, CheckpointRecord, CheckpointStore};
+use consumer::engine::inputs::Input;
 use consumer::engine::window::Checkpoint;
 use e2e::kafka::{bootstrap, create_topic, read_all, unique};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
@@ -24,20 +25,23 @@ fn client(group: &str) -> ClientConfig {
     config
 }
 
-/// A store over a fresh checkpoints topic, with its group, its topic and the stage topic whose
-/// partitions the checkpoints are about (never read here; offsets are committed only for
-/// topics that exist).
+/// A store over a fresh checkpoints topic, with its group, its topic and the stage topics whose
+/// partitions the checkpoints are about (a consumer reads several; never read here; offsets
+/// are committed only for topics that exist).
 struct Fixture {
     store: CheckpointStore,
     group: String,
     topic: String,
     stage: String,
+    other: String,
 }
 
 fn fixture() -> Fixture {
     let (group, topic, stage) = (unique("ckpt-group"), unique("ckpt-topic"), unique("stage"));
+    let other = unique("other-stage");
     create_topic(&topic, 1);
     create_topic(&stage, 3);
+    create_topic(&other, 2);
     let mut producer = ClientConfig::new();
     producer
         .set("bootstrap.servers", bootstrap())
@@ -49,6 +53,7 @@ fn fixture() -> Fixture {
         group,
         topic,
         stage,
+        other,
     }
 }
 
@@ -80,27 +85,67 @@ fn set_pointer(f: &Fixture, partition: i32, offset: i64) {
     consumer.commit(&tpl, CommitMode::Sync).expect("commit");
 }
 
+fn input(topic: &str, partition: i32) -> Input {
+    Input {
+        topic: topic.to_owned(),
+        partition,
+    }
+}
+
+fn inputs(topic: &str, partitions: &[i32]) -> Vec<Input> {
+    partitions.iter().map(|&p| input(topic, p)).collect()
+}
+
 #[test]
 fn saved_checkpoints_are_loaded_whole_and_the_latest_wins() {
     let f = fixture();
-    let (store, stage) = (&f.store, f.stage.as_str());
+    let (store, stage, other) = (&f.store, f.stage.as_str(), f.other.as_str());
     assert!(
-        store.load(stage, &[0, 1]).unwrap().is_empty(),
+        store.load(&inputs(stage, &[0, 1])).unwrap().is_empty(),
         "nothing saved yet"
     );
     store
-        .save(stage, &[(0, cp(10, Some(1_000))), (1, cp(5, None))], SAVE)
+        .save(
+            &[
+                (input(stage, 0), cp(10, Some(1_000))),
+                (input(stage, 1), cp(5, None)),
+            ],
+            SAVE,
+        )
         .unwrap();
     store
-        .save(stage, &[(0, cp(20, Some(-2_000)))], SAVE)
+        .save(&[(input(stage, 0), cp(20, Some(-2_000)))], SAVE)
         .unwrap();
-    let loaded = store.load(stage, &[0, 1, 2]).unwrap();
+    let loaded = store.load(&inputs(stage, &[0, 1, 2])).unwrap();
     assert_eq!(
         loaded,
-        HashMap::from([(0, cp(20, Some(-2_000))), (1, cp(5, None))]),
+        HashMap::from([
+            (input(stage, 0), cp(20, Some(-2_000))),
+            (input(stage, 1), cp(5, None))
+        ]),
         "partition 2 has none"
     );
-    assert!(store.load("other-topic", &[0]).unwrap().is_empty());
+    assert!(store.load(&inputs(other, &[0])).unwrap().is_empty());
+    // Partitions of several topics are saved and loaded together, each under its own topic.
+    store
+        .save(
+            &[
+                (input(other, 0), cp(3, Some(7))),
+                (input(stage, 1), cp(6, None)),
+            ],
+            SAVE,
+        )
+        .unwrap();
+    let mut both = inputs(stage, &[0, 1]);
+    both.extend(inputs(other, &[0, 1]));
+    assert_eq!(
+        store.load(&both).unwrap(),
+        HashMap::from([
+            (input(stage, 0), cp(20, Some(-2_000))),
+            (input(stage, 1), cp(6, None)),
+            (input(other, 0), cp(3, Some(7))),
+        ])
+    );
 }
 
 #[test]
@@ -108,16 +153,16 @@ fn a_stale_pointer_reads_an_older_checkpoint_whole() {
     let f = fixture();
     let (store, stage) = (&f.store, f.stage.as_str());
     store
-        .save(stage, &[(0, cp(100, Some(30_000)))], SAVE)
+        .save(&[(input(stage, 0), cp(100, Some(30_000)))], SAVE)
         .unwrap();
     store
-        .save(stage, &[(0, cp(250, Some(60_000)))], SAVE)
+        .save(&[(input(stage, 0), cp(250, Some(60_000)))], SAVE)
         .unwrap();
     let offsets = offsets_of(&f.topic, &CheckpointRecord::key_of(stage, 0));
     assert_eq!(offsets.len(), 2);
     set_pointer(&f, 0, offsets[0]);
     assert_eq!(
-        store.load(stage, &[0]).unwrap()[&0],
+        store.load(&inputs(stage, &[0])).unwrap()[&input(stage, 0)],
         cp(100, Some(30_000)),
         "the older offset with its own watermark, not the newer one's"
     );
@@ -128,18 +173,25 @@ fn a_pointer_whose_record_is_gone_reads_the_next_record_of_its_partition() {
     let f = fixture();
     let (store, stage) = (&f.store, f.stage.as_str());
     // Partition 1's record lands first, partition 0's after it.
-    store.save(stage, &[(1, cp(7, Some(1)))], SAVE).unwrap();
-    store.save(stage, &[(0, cp(9, Some(2)))], SAVE).unwrap();
+    store
+        .save(&[(input(stage, 1), cp(7, Some(1)))], SAVE)
+        .unwrap();
+    store
+        .save(&[(input(stage, 0), cp(9, Some(2)))], SAVE)
+        .unwrap();
     let first = offsets_of(&f.topic, &CheckpointRecord::key_of(stage, 1))[0];
     // As after compaction removed partition 0's record at the pointer: the pointer lands on
     // another partition's record, and the next record of partition 0 is a newer checkpoint.
     set_pointer(&f, 0, first);
-    assert_eq!(store.load(stage, &[0]).unwrap()[&0], cp(9, Some(2)));
+    assert_eq!(
+        store.load(&inputs(stage, &[0])).unwrap()[&input(stage, 0)],
+        cp(9, Some(2))
+    );
 
     // A pointer past every record of the partition is an error naming it, not a guess.
     let end = offsets_of(&f.topic, &CheckpointRecord::key_of(stage, 0))[0] + 1;
     set_pointer(&f, 0, end);
-    match store.load(stage, &[0]) {
+    match store.load(&inputs(stage, &[0])) {
         Err(e @ CheckpointError::Missing { .. }) => {
             assert!(e.to_string().contains(&format!("{stage}|0")), "{e}")
         }

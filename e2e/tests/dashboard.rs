@@ -1,6 +1,7 @@
 //! The dashboard in a real headless Chromium (WebDriver), served by a consumer fed by the real
 //! broker: the chart shows the expected top hashtags and follows new tweets without a reload,
-//! and data containing markup is shown as text, never run. Screenshots are left in
+//! the sources feeding a window are named with their posts, and data containing markup is
+//! shown as text, never run. Screenshots are left in
 //! `target/test-artifacts/`. Requires a running broker (see e2e/src/lib.rs) and Debian's
 //! chromium and chromium-driver (scripts/test.sh installs them).
 
@@ -9,19 +10,23 @@ use std::time::Duration;
 
 use e2e::browser::Browser;
 use e2e::input::tweet_line;
-use e2e::kafka::{bootstrap, create_topic, unique};
+use e2e::kafka::{bootstrap, create_topic, publish_keyed, unique, Keyed};
 use e2e::proc::{consumer_args, http_url, tail, test_dir, wait_until, Proc, LIVE_VIEW_ARGS};
 use e2e::reference::counts::reference_counts;
+use e2e::reference::key_time;
 use serde_json::{json, Value};
 
 const PARTITIONS: i32 = 3;
 const START_MS: i64 = 1_767_225_600_000;
 const LONG: Duration = Duration::from_secs(120);
 
-/// A consumer with its HTTP server on a fresh topic, and a browser.
+/// A consumer with its HTTP server on fresh topics (tweets, then Bluesky and Mastodon posts),
+/// and a browser.
 struct Stand {
     dir: tempfile::TempDir,
     topic: String,
+    bluesky: String,
+    mastodon: String,
     consumer: Proc,
     base: String,
     browser: Browser,
@@ -33,11 +38,15 @@ impl Stand {
     fn new(name: &str, sentiment: bool) -> Stand {
         let dir = test_dir(name);
         let topic = unique(name);
-        create_topic(&topic, PARTITIONS);
+        let (bluesky, mastodon) = (format!("{topic}-bluesky"), format!("{topic}-mastodon"));
+        for t in [&topic, &bluesky, &mastodon] {
+            create_topic(t, PARTITIONS);
+        }
         let results = unique(&format!("{name}-results"));
         let bootstrap = bootstrap();
         let group = unique(&format!("{name}-group"));
-        let mut args = consumer_args(&bootstrap, &topic, &group, &results);
+        let topics = format!("{topic},{bluesky},{mastodon}");
+        let mut args = consumer_args(&bootstrap, &topics, &group, &results);
         args.extend(LIVE_VIEW_ARGS);
         args.extend([
             "--sentiment",
@@ -52,6 +61,8 @@ impl Stand {
         Stand {
             dir,
             topic,
+            bluesky,
+            mastodon,
             consumer,
             base,
             browser,
@@ -79,6 +90,35 @@ impl Stand {
         );
         assert!(producer.wait(LONG).success(), "{}", producer.stderr());
         file
+    }
+
+    /// Publishes a Bluesky post (a Jetstream event) and `statuses` Mastodon statuses, none with
+    /// hashtags, created at `at_ms`, to their own topics.
+    fn publish_other_sources(&self, at_ms: i64, statuses: u64) {
+        let post = json!({"did": "did:plc:dashboard", "time_us": at_ms * 1000, "kind": "commit",
+            "commit": {"operation": "create", "collection": "app.bsky.feed.post", "rkey": "p1",
+                "record": {"createdAt": key_time(at_ms), "text": "no tags here"}}});
+        let keyed = |key: String, payload: Value| Keyed {
+            key,
+            payload: payload.to_string(),
+            timestamp_ms: at_ms,
+        };
+        publish_keyed(
+            &self.bluesky,
+            &[keyed(
+                "at://did:plc:dashboard/app.bsky.feed.post/p1".into(),
+                post,
+            )],
+        );
+        let statuses: Vec<Keyed> = (0..statuses)
+            .map(|i| {
+                let uri = format!("https://mastodon.example/users/a/statuses/{i}");
+                let status = json!({"uri": uri, "created_at": key_time(at_ms),
+                    "content": "<p>no tags here</p>", "account": {"acct": "a"}, "tags": []});
+                keyed(uri, status)
+            })
+            .collect();
+        publish_keyed(&self.mastodon, &statuses);
     }
 
     /// The chart's rows as shown: label text and count.
@@ -167,9 +207,19 @@ fn the_dashboard_charts_the_top_hashtags_and_follows_new_tweets_without_reload()
             ],
         ),
     );
+    // Posts of the other sources in the same window, before its partitions go idle.
+    stand.publish_other_sources(START_MS + 2_000, 2);
     let want_first = expected_chart(&first, START_MS, 10);
     assert_eq!(want_first.len(), 5);
     stand.wait_for_chart("the first window", &want_first);
+    let tweets_in_first = reference_counts(&first, 10_000).tweets[&START_MS];
+    let sources = format!("Sources: Twitter {tweets_in_first} · Bluesky 1 · Mastodon 2");
+    wait_until(LONG, &sources, || {
+        stand
+            .browser
+            .eval("return document.getElementById('sources').textContent;")
+            == sources.as_str()
+    });
 
     // A later window: its tweets close the first one, and the chart moves on by itself.
     stand

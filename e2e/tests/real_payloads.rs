@@ -3,61 +3,21 @@
 //! retweet counts its original's whole hashtag set, which the retweet's own cut text and
 //! entities often lack. Requires a running broker (see e2e/src/lib.rs).
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use e2e::input::real_tweets;
 use e2e::kafka::{create_topic, unique};
 use e2e::proc::test_dir;
 use e2e::reference::counts::{assert_counts_equal, reference_counts};
-use e2e::reference::reference_tweet;
 use e2e::run::{count_until_end, publish_file, CountRun};
 
 const PARTITIONS: i32 = 3;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/real-tweets")
-        .join(name)
-}
-
-/// Whether the API sent the hashtag entities the reference reads for this tweet (v2 omits
-/// empty ones, which is fine; archives of v1.1 without entities are left out: the consumer
-/// extracts their hashtags from the text, which this reference does not re-implement).
-fn has_entities(v: &serde_json::Value) -> bool {
-    if v.get("data").is_some() {
-        return true;
-    }
-    let counted = v
-        .get("retweeted_status")
-        .filter(|o| o.is_object())
-        .unwrap_or(v);
-    counted.get("entities").is_some()
-}
-
-/// The tweets of the recorded sets that carry entities, each id once, in `created_at` order
-/// (so no tweet is late in 10-second windows), one JSON line each.
+/// The recorded tweets the reference can count (see [`real_tweets`]), one JSON line each.
 fn real_input(dir: &Path) -> PathBuf {
-    let mut tweets = Vec::new();
-    for name in [
-        "python-twitter-v1.jsonl",
-        "sferik-twitter-v1.jsonl",
-        "twarc-network-v2.jsonl",
-    ] {
-        let text = std::fs::read_to_string(fixture(name)).expect("fixture");
-        for line in text.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).expect("fixture line");
-            if has_entities(&v) {
-                let tweet = reference_tweet(line).expect("every kept line is a tweet");
-                tweets.push((tweet.created_ms, tweet.id, line.to_owned()));
-            }
-        }
-    }
-    let mut seen = BTreeSet::new();
-    tweets.retain(|&(_, id, _)| seen.insert(id));
-    tweets.sort_by_key(|&(created_ms, _, _)| created_ms);
-    let sorted: Vec<&str> = tweets.iter().map(|(_, _, line)| line.as_str()).collect();
+    let lines: Vec<String> = real_tweets().into_iter().map(|t| t.line).collect();
     let file = dir.join("real.jsonl");
-    std::fs::write(&file, sorted.join("\n") + "\n").unwrap();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
     file
 }
 

@@ -42,8 +42,14 @@ pub enum Event<'a> {
     Repost(Repost),
     /// A deleted post.
     PostDeleted,
-    /// Any other commit: likes, follows, blocks, profile updates, other lexicons.
-    OtherCommit,
+    /// Any other commit: likes, follows, blocks, profile updates, other lexicons; named by its
+    /// operation and collection, so a rejection can say what it was.
+    OtherCommit {
+        operation: Cow<'a, str>,
+        collection: Cow<'a, str>,
+    },
+    /// A commit event without its commit.
+    EmptyCommit,
     /// A handle or DID document change.
     Identity,
     /// An account's status change (deactivated, taken down, ...).
@@ -169,7 +175,7 @@ impl<'a> Envelope<'a> {
 /// What a `commit` event is: a new post or repost (read), or something else (only named).
 fn commit_event(wire: Wire<'_>) -> Result<Event<'_>, EventError> {
     let Some(commit) = wire.commit else {
-        return Ok(Event::OtherCommit);
+        return Ok(Event::EmptyCommit);
     };
     let uri = |collection: &str| format!("at://{}/{collection}/{}", wire.did, commit.rkey);
     Ok(
@@ -188,7 +194,10 @@ fn commit_event(wire: Wire<'_>) -> Result<Event<'_>, EventError> {
                 })
             }
             ("delete", POST) => Event::PostDeleted,
-            _ => Event::OtherCommit,
+            _ => Event::OtherCommit {
+                operation: commit.operation,
+                collection: commit.collection,
+            },
         },
     )
 }

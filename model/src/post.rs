@@ -8,10 +8,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use crate::jetstream::{self, Event};
-use crate::mastodon::Status;
+use crate::jetstream::{self, Event, EventError};
+use crate::mastodon::{Status, StatusError};
 use crate::tweet::{Completeness, ParseError, Tweet};
 
 /// Where a post comes from.
@@ -91,13 +92,66 @@ enum Body<'a> {
 /// What a message that is not a countable post is.
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
-    /// Not a post of any source: the tweet parser's reason, since tweets are what most
-    /// streams carry.
+    /// Not a post of any source, nor shaped like a Jetstream event or a Mastodon status: the
+    /// tweet parser's reason, since tweets are what most streams carry.
     #[error(transparent)]
     NotAPost(#[from] ParseError),
-    /// A Jetstream event that is not a new post (a like, a follow, a repost, a deletion, ...).
-    #[error("a Bluesky event that is not a new post")]
-    NotABlueskyPost,
+    /// Shaped like a Jetstream event (two of `did`, `time_us`, `kind`) but not a readable one: the Jetstream
+    /// reader's reason, which says more than the tweet parser's would.
+    #[error("unreadable Bluesky Jetstream event")]
+    BadBlueskyEvent(#[source] EventError),
+    /// Shaped like a Mastodon status (two of `uri`, `content`, `account`) but not a readable one: the status reader's reason.
+    #[error("unreadable Mastodon status")]
+    BadMastodonStatus(#[source] StatusError),
+    /// A Jetstream event that is not a new post, named (a like, a follow, a deletion, ...).
+    #[error("a Bluesky Jetstream event that is not a new post: {0}")]
+    NotABlueskyPost(String),
+    /// A new Bluesky repost: a post, but one with no text or tags of its own (the reposted
+    /// post is only referenced), so there is nothing to count. Not a fault of the stream:
+    /// counting skips it and counts it in a metric rather than dead-lettering it.
+    #[error("a Bluesky repost, which carries no text or hashtags of its own")]
+    BlueskyRepost,
+}
+
+/// Which source's shape an unreadable message has, told by its top-level field names alone,
+/// so that its rejection gives the reason of the reader it was meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Two of `did`, `time_us` and `kind`.
+    Jetstream,
+    /// Two of `uri`, `content` and `account`.
+    Mastodon,
+    /// Anything else, tweets included.
+    Other,
+}
+
+/// The top-level fields [`Shape::sniff`] looks for; their values are not read.
+#[derive(Deserialize)]
+struct Fields {
+    did: Option<IgnoredAny>,
+    time_us: Option<IgnoredAny>,
+    kind: Option<IgnoredAny>,
+    uri: Option<IgnoredAny>,
+    content: Option<IgnoredAny>,
+    account: Option<IgnoredAny>,
+}
+
+impl Shape {
+    /// The shape of a JSON object's bytes; [`Shape::Other`] for anything else.
+    fn sniff(bytes: &[u8]) -> Shape {
+        let Ok(f) = serde_json::from_slice::<Fields>(bytes) else {
+            return Shape::Other;
+        };
+        let present =
+            |fields: [&Option<IgnoredAny>; 3]| fields.iter().filter(|f| f.is_some()).count();
+        if present([&f.did, &f.time_us, &f.kind]) >= 2 {
+            Shape::Jetstream
+        } else if present([&f.uri, &f.content, &f.account]) >= 2 {
+            Shape::Mastodon
+        } else {
+            Shape::Other
+        }
+    }
 }
 
 impl<'a> Post<'a> {
@@ -107,16 +161,19 @@ impl<'a> Post<'a> {
             Ok(tweet) => return Ok(Post::from(tweet)),
             Err(error) => error,
         };
-        if let Ok(event) = Event::parse(bytes) {
-            return match event {
-                Event::Post(post) => Ok(Post::from(post)),
-                _ => Err(PostError::NotABlueskyPost),
-            };
-        }
-        match Status::parse(bytes) {
-            Ok(status) => Ok(Post::from(status)),
-            Err(_) => Err(PostError::NotAPost(tweet_error)),
-        }
+        let event_error = match Event::parse(bytes) {
+            Ok(event) => return from_event(event),
+            Err(error) => error,
+        };
+        let status_error = match Status::parse(bytes) {
+            Ok(status) => return Ok(Post::from(status)),
+            Err(error) => error,
+        };
+        Err(match Shape::sniff(bytes) {
+            Shape::Jetstream => PostError::BadBlueskyEvent(event_error),
+            Shape::Mastodon => PostError::BadMastodonStatus(status_error),
+            Shape::Other => PostError::NotAPost(tweet_error),
+        })
     }
 
     /// The text that is scored: a repost's original's.
@@ -134,6 +191,24 @@ impl<'a> Post<'a> {
             Body::Listed { tags, .. } => Box::new(tags.iter().map(|t| t.as_ref())),
         }
     }
+}
+
+/// A Jetstream event as a post, or why it is none: a repost has no content, and the other
+/// events are named so that their rejection says what they were.
+fn from_event(event: Event<'_>) -> Result<Post<'_>, PostError> {
+    let what = match event {
+        Event::Post(post) => return Ok(Post::from(post)),
+        Event::Repost(_) => return Err(PostError::BlueskyRepost),
+        Event::PostDeleted => "a post's deletion (delete app.bsky.feed.post)".to_owned(),
+        Event::OtherCommit {
+            operation,
+            collection,
+        } => format!("a commit ({operation} {collection})"),
+        Event::EmptyCommit => "a commit event without its commit".to_owned(),
+        Event::Identity => "an identity event (a handle or DID document change)".to_owned(),
+        Event::Account => "an account event (an account's status change)".to_owned(),
+    };
+    Err(PostError::NotABlueskyPost(what))
 }
 
 impl<'a> From<Tweet<'a>> for Post<'a> {

@@ -109,7 +109,15 @@ fn every_recorded_event_is_read_as_its_kind() {
             ),
             Event::Identity => assert_eq!(v["kind"], "identity"),
             Event::Account => assert_eq!(v["kind"], "account"),
-            Event::OtherCommit => {
+            Event::EmptyCommit => panic!("every recorded commit has its commit: {line}"),
+            Event::OtherCommit {
+                operation: op,
+                collection: coll,
+            } => {
+                assert_eq!(
+                    (Some(op.as_ref()), Some(coll.as_ref())),
+                    (operation, collection)
+                );
                 assert_ne!(collection, Some("app.bsky.feed.post"));
                 others += 1;
             }

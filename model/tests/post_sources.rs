@@ -1,5 +1,6 @@
 //! Every recorded message is recognised as the source it came from, by its content alone: the
-//! real tweets (v1.1 and v2), Jetstream's new posts (its other events are not posts), and the
+//! real tweets (v1.1 and v2), Jetstream's new posts (reposts carry no content; its other events
+//! are not posts, and say what they are), and the
 //! Mastodon statuses; and each keeps its own id.
 
 mod fixtures;
@@ -29,7 +30,7 @@ fn tweets_are_twitter_posts_with_their_numeric_ids() {
 
 #[test]
 fn jetstream_posts_are_bluesky_posts_and_other_events_are_not_posts() {
-    let mut posts = 0;
+    let (mut posts, mut reposts) = (0, 0);
     for line in fixtures::lines("social/bluesky-jetstream.jsonl") {
         let v: Value = serde_json::from_str(&line).unwrap();
         let is_post = v["commit"]["operation"] == "create"
@@ -46,11 +47,52 @@ fn jetstream_posts_are_bluesky_posts_and_other_events_are_not_posts() {
                 assert_eq!(post.id, PostId::Uri(uri.into()));
                 posts += 1;
             }
-            Err(PostError::NotABlueskyPost) => assert!(!is_post, "{line}"),
+            Err(PostError::BlueskyRepost) => {
+                assert_eq!(v["commit"]["collection"], "app.bsky.feed.repost", "{line}");
+                reposts += 1;
+            }
+            Err(e @ PostError::NotABlueskyPost(_)) => {
+                assert!(!is_post, "{line}");
+                let what = e.to_string();
+                let named = match v["kind"].as_str().unwrap() {
+                    "commit" => v["commit"]["collection"].as_str().unwrap(),
+                    kind => kind,
+                };
+                assert!(what.contains(named), "{what} does not name {named}");
+            }
             Err(e) => panic!("{e}: {line}"),
         }
     }
-    assert_eq!(posts, 17);
+    assert_eq!((posts, reposts), (17, 15));
+}
+
+/// A malformed message shaped like a Jetstream event or a Mastodon status is rejected with that
+/// reader's reason, not the tweet parser's.
+#[test]
+fn a_malformed_event_or_status_is_rejected_for_what_it_looks_like() {
+    let reason = |json: &str| {
+        let error = Post::parse_for_counting(json.as_bytes()).unwrap_err();
+        model::report::Report(&error).to_string()
+    };
+    let event = reason(r#"{"did":"did:plc:x","time_us":"soon","kind":"commit"}"#);
+    assert!(
+        event.starts_with("unreadable Bluesky Jetstream event"),
+        "{event}"
+    );
+    assert!(event.contains(r#"string "soon", expected i64"#), "{event}");
+    let kind = reason(r#"{"did":"did:plc:x","time_us":1,"kind":"heartbeat"}"#);
+    assert!(
+        kind.contains("unknown Jetstream event kind \"heartbeat\""),
+        "{kind}"
+    );
+    let status = reason(r#"{"content":"<p>hi</p>","account":{"id":"1"}}"#);
+    assert!(status.starts_with("unreadable Mastodon status"), "{status}");
+    assert!(status.contains("missing field `uri`"), "{status}");
+    let tweet = reason(r#"{"text":"hi","user":{}}"#);
+    assert!(
+        !tweet.contains("Jetstream") && !tweet.contains("Mastodon"),
+        "{tweet}"
+    );
 }
 
 #[test]

@@ -22,6 +22,34 @@ fn load_err(file: Option<&Path>, overrides: &[Override], vars: &[(&str, &str)]) 
 }
 
 #[test]
+fn the_raw_topic_is_a_list_of_distinct_names() {
+    let s = load(None, &[], &[]);
+    assert_eq!(s.raw_topics(), ["raw-twitter"]);
+    assert_eq!(s.dlq_topic_of("raw-twitter"), "raw-twitter-dlq");
+    let list = " raw-twitter, raw-bluesky ,raw-mastodon";
+    let s = load(None, &[Override::new("kafka.topic", list)], &[]);
+    assert_eq!(
+        s.raw_topics(),
+        ["raw-twitter", "raw-bluesky", "raw-mastodon"]
+    );
+    assert_eq!(s.dlq_topic_of("raw-bluesky"), "raw-bluesky-dlq");
+    let one_dlq = Override::new("kafka.dlq_topic", "rejects");
+    let s = load(None, &[one_dlq], &[]);
+    assert_eq!(s.dlq_topic_of("raw-twitter"), "rejects");
+    for (bad, problem) in [
+        ("a,,b", "empty name"),
+        ("a,b,a", "twice"),
+        (" ", "must not be empty"),
+    ] {
+        let msg = load_err(None, &[Override::new("kafka.topic", bad)], &[]);
+        assert!(
+            msg.contains("kafka.topic") && msg.contains(problem),
+            "{bad}: {msg}"
+        );
+    }
+}
+
+#[test]
 fn defaults_load() {
     let s = load(None, &[], &[]);
     assert_eq!(s.kafka.topic, "raw-twitter");

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use common::kafka::{is_transient, SETUP_TIMEOUT};
 
+use crate::engine::inputs::Input;
 use crate::engine::window::Checkpoint;
 
 /// A failure to read or write checkpoints.
@@ -207,13 +208,12 @@ impl CheckpointStore {
         })
     }
 
-    /// Saves the checkpoints of `topic`'s partitions: the records first, acknowledged within
-    /// `timeout`, then the pointers to them. Call only once everything the checkpoints cover is
-    /// durable.
+    /// Saves the checkpoints of partitions of any topics: the records first, acknowledged
+    /// within `timeout`, then the pointers to them. Call only once everything the checkpoints
+    /// cover is durable.
     pub fn save(
         &self,
-        topic: &str,
-        checkpoints: &[(i32, Checkpoint)],
+        checkpoints: &[(Input, Checkpoint)],
         timeout: Duration,
     ) -> Result<(), CheckpointError> {
         if checkpoints.is_empty() {
@@ -221,7 +221,7 @@ impl CheckpointStore {
         }
         let records: Vec<CheckpointRecord> = checkpoints
             .iter()
-            .map(|&(p, cp)| CheckpointRecord::new(topic, p, cp))
+            .map(|(input, cp)| CheckpointRecord::new(&input.topic, input.partition, *cp))
             .collect();
         self.producer.context().by_key().clear();
         for record in &records {
@@ -238,9 +238,11 @@ impl CheckpointStore {
         for record in &records {
             let key = record.key();
             match landed.get(&key) {
-                Some(Ok(offset)) => {
-                    tpl.add_partition_offset(topic, record.partition, Offset::Offset(*offset))?
-                }
+                Some(Ok(offset)) => tpl.add_partition_offset(
+                    &record.topic,
+                    record.partition,
+                    Offset::Offset(*offset),
+                )?,
                 Some(Err(source)) => {
                     return Err(CheckpointError::NotDelivered {
                         key,
@@ -254,32 +256,34 @@ impl CheckpointStore {
         Ok(())
     }
 
-    /// The saved checkpoint of each of `topic`'s `partitions` that has one.
+    /// The saved checkpoint of each of `partitions` (of any topics) that has one.
     pub fn load(
         &self,
-        topic: &str,
-        partitions: &[i32],
-    ) -> Result<HashMap<i32, Checkpoint>, CheckpointError> {
+        partitions: &[Input],
+    ) -> Result<HashMap<Input, Checkpoint>, CheckpointError> {
         let mut tpl = TopicPartitionList::new();
-        for &p in partitions {
-            tpl.add_partition(topic, p);
+        for p in partitions {
+            tpl.add_partition(&p.topic, p.partition);
         }
         let committed = self.pointers.committed_offsets(tpl, SETUP_TIMEOUT)?;
-        let pointers: Vec<(i32, i64)> = committed
+        let pointers: Vec<(Input, i64)> = committed
             .elements()
             .iter()
             .filter_map(|e| match e.offset() {
-                Offset::Offset(o) => Some((e.partition(), o)),
+                Offset::Offset(o) => Some((
+                    Input {
+                        topic: e.topic().to_owned(),
+                        partition: e.partition(),
+                    },
+                    o,
+                )),
                 _ => None,
             })
             .collect();
-        if pointers.is_empty() {
-            return Ok(HashMap::new());
-        }
         let mut out = HashMap::new();
-        for (partition, pointer) in pointers {
-            let key = CheckpointRecord::key_of(topic, partition);
-            out.insert(partition, self.read_record(&key, pointer)?.checkpoint());
+        for (input, pointer) in pointers {
+            let key = CheckpointRecord::key_of(&input.topic, input.partition);
+            out.insert(input, self.read_record(&key, pointer)?.checkpoint());
         }
         Ok(out)
     }

@@ -4,12 +4,12 @@
 //! arriving partitions, saves them for leaving ones, and then takes or gives up the partitions
 //! (librdkafka waits for that assign or unassign call before the group moves on).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
+use anyhow::{anyhow, Context as _};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::statistics::Statistics;
@@ -22,25 +22,28 @@ use model::report::Report;
 
 use crate::driver::checkpoint::CheckpointError;
 use crate::engine::count::Checkpoints;
+use crate::engine::inputs::{Input, Inputs};
 use crate::engine::window::Checkpoint;
 use crate::serve::metrics::Metrics;
 
+use super::ends;
 use super::output::{NotDurable, Output};
 use super::stages::{Arrival, Stage};
 use super::{COMMIT_BUDGET, LOAD_BUDGET};
 
-/// A rebalance of one group, as the client context passes it to the poll loop.
+/// A rebalance of one group, as the client context passes it to the poll loop: the partitions
+/// of any of the member's topics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Rebalance {
-    Assign(Vec<i32>),
-    Revoke(Vec<i32>),
+    Assign(Vec<Input>),
+    Revoke(Vec<Input>),
     /// The rebalance failed; the member gives up what it has.
     Failed(RDKafkaErrorCode),
 }
 
 /// The client context of a group member: logs, lag figures, and rebalances sent on.
 pub(super) struct GroupContext {
-    topic: String,
+    topics: Vec<String>,
     metrics: Arc<Metrics>,
     rebalances: Sender<Rebalance>,
 }
@@ -52,7 +55,9 @@ impl ClientContext for GroupContext {
 
     /// Consumer lag per partition for the metrics (statistics are on with `consumer.http`).
     fn stats(&self, statistics: Statistics) {
-        self.metrics.record_lag(&self.topic, &statistics);
+        for topic in &self.topics {
+            self.metrics.record_lag(topic, &statistics);
+        }
     }
 }
 
@@ -65,7 +70,14 @@ impl ConsumerContext for GroupContext {
         err: RDKafkaRespErr,
         tpl: &mut TopicPartitionList,
     ) {
-        let partitions = tpl.elements().iter().map(|e| e.partition()).collect();
+        let partitions = tpl
+            .elements()
+            .iter()
+            .map(|e| Input {
+                topic: e.topic().to_owned(),
+                partition: e.partition(),
+            })
+            .collect();
         let rebalance = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => Rebalance::Assign(partitions),
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => Rebalance::Revoke(partitions),
@@ -77,42 +89,80 @@ impl ConsumerContext for GroupContext {
 }
 
 /// One stage's member of its group: the consumer, its pending rebalances, and what it
-/// committed.
+/// committed. Partitions are known to the stage by their input index ([`Inputs`]); the member
+/// translates between those and the topics' partitions, which checkpoints and commits name.
 pub(super) struct Member {
     pub(super) consumer: BaseConsumer<GroupContext>,
     rebalances: Receiver<Rebalance>,
-    topic: String,
+    /// The topics subscribed to, and their partitions' numbering.
+    inputs: Inputs,
+    /// The topics, for log lines.
+    topics: String,
     /// Where a partition with no checkpoint starts.
     start: Offset,
-    /// Last checkpoint saved per partition, to skip redundant saves.
+    /// Where each assigned input was assigned from.
+    assigned: BTreeMap<i32, Offset>,
+    /// Last checkpoint saved per input, to skip redundant saves.
     committed: HashMap<i32, Checkpoint>,
 }
 
 impl Member {
-    /// A member of the group in `config`, subscribed to `topic`.
+    /// A member of the group in `config`, subscribed to every topic of `inputs`.
     pub(super) fn join(
         config: &ClientConfig,
-        topic: &str,
+        inputs: Inputs,
         start: Offset,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         let (sender, rebalances) = mpsc::channel();
+        let topics: Vec<String> = inputs.topics().map(str::to_owned).collect();
         let context = GroupContext {
-            topic: topic.to_owned(),
+            topics: topics.clone(),
             metrics,
             rebalances: sender,
         };
         let consumer: BaseConsumer<GroupContext> = config
             .create_with_context(context)
             .context("invalid Kafka consumer settings")?;
-        consumer.subscribe(&[topic]).context("cannot subscribe")?;
+        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&names).context("cannot subscribe")?;
         Ok(Member {
             consumer,
             rebalances,
-            topic: topic.to_owned(),
+            inputs,
+            topics: topics.join(","),
             start,
+            assigned: BTreeMap::new(),
             committed: HashMap::new(),
         })
+    }
+
+    /// The input index of a message's topic and partition; `None` for one not numbered (it
+    /// cannot be assigned here: [`assign`](Self::assign) refuses those).
+    pub(super) fn index(&self, topic: &str, partition: i32) -> Option<i32> {
+        self.inputs.index(topic, partition)
+    }
+
+    /// The assigned inputs a report that partition number `partition` was read to its end is
+    /// about ([`ends`]).
+    pub(super) fn ended(&self, partition: i32) -> Vec<i32> {
+        let candidates: Vec<(i32, Offset)> = self
+            .inputs
+            .with_partition(partition)
+            .filter_map(|i| self.assigned.get(&i).map(|&start| (i, start)))
+            .collect();
+        if let [(only, _)] = candidates[..] {
+            return vec![only];
+        }
+        candidates
+            .into_iter()
+            .filter(|(i, start)| {
+                self.inputs
+                    .input(*i)
+                    .is_some_and(|input| ends::reading(&self.consumer, &input, *start).at_end())
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Serves the rebalances the last `poll` reported.
@@ -126,7 +176,7 @@ impl Member {
                 Rebalance::Assign(partitions) => self.assign(&partitions, stage, output)?,
                 Rebalance::Revoke(partitions) => self.revoke(&partitions, stage, output)?,
                 Rebalance::Failed(error) => {
-                    warn!(topic = %self.topic, error = %Report(&error), "rebalance failed");
+                    warn!(topics = %self.topics, error = %Report(&error), "rebalance failed");
                     self.give_up();
                 }
             }
@@ -153,26 +203,32 @@ impl Member {
         match output.make_durable(budget) {
             Ok(()) => {}
             Err(NotDurable::Pending(error)) => {
-                warn!(error = %Report(error.as_ref()), topic = %self.topic, "output not acknowledged yet; checkpoint deferred");
+                warn!(error = %Report(error.as_ref()), topics = %self.topics, "output not acknowledged yet; checkpoint deferred");
                 return Ok(());
             }
             Err(NotDurable::Lost(error)) => return Err(error),
         }
-        if let Err(error) = output.checkpoints.save(&self.topic, &changed, budget) {
-            warn!(error = %Report(&error), topic = %self.topic, "saving checkpoints failed; will retry");
+        let by_input: Vec<(Input, Checkpoint)> = changed
+            .iter()
+            .filter_map(|&(i, cp)| self.inputs.input(i).map(|input| (input, cp)))
+            .collect();
+        if let Err(error) = output.checkpoints.save(&by_input, budget) {
+            warn!(error = %Report(&error), topics = %self.topics, "saving checkpoints failed; will retry");
             return Ok(());
         }
+        for (index, cp) in changed {
+            self.committed.insert(index, cp);
+        }
         let mut tpl = TopicPartitionList::new();
-        for (partition, cp) in changed {
-            self.committed.insert(partition, cp);
+        for (input, cp) in &by_input {
             if let Err(error) =
-                tpl.add_partition_offset(&self.topic, partition, Offset::Offset(cp.offset))
+                tpl.add_partition_offset(&input.topic, input.partition, Offset::Offset(cp.offset))
             {
-                warn!(partition, error = %Report(&error), "invalid offset to commit");
+                warn!(%input, error = %Report(&error), "invalid offset to commit");
             }
         }
         if let Err(error) = self.consumer.commit(&tpl, CommitMode::Async) {
-            warn!(error = %Report(&error), topic = %self.topic, "group offset commit failed (checkpoints are saved)");
+            warn!(error = %Report(&error), topics = %self.topics, "group offset commit failed (checkpoints are saved)");
         }
         Ok(())
     }
@@ -180,58 +236,91 @@ impl Member {
     /// Partitions arrive: each resumes from its checkpoint, with the watermark saved in it.
     fn assign(
         &mut self,
-        partitions: &[i32],
+        partitions: &[Input],
         stage: &mut impl Stage,
         output: &mut Output,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
+        let indices = self.indices(partitions)?;
         // Without its checkpoint a partition cannot tell emitted windows from open ones.
         let saved = self.load_checkpoints(partitions, output).with_context(|| {
             format!(
                 "cannot read the checkpoints of assigned partitions of {}",
-                self.topic
+                self.topics
             )
         })?;
         let mut tpl = TopicPartitionList::new();
-        for &p in partitions {
-            let offset = saved
-                .get(&p)
-                .map_or(self.start, |cp| Offset::Offset(cp.offset));
-            tpl.add_partition_offset(&self.topic, p, offset)
-                .with_context(|| format!("cannot resume partition {p} of {}", self.topic))?;
+        let mut arrivals = Vec::with_capacity(partitions.len());
+        for (input, &index) in partitions.iter().zip(&indices) {
+            let checkpoint = saved.get(input);
+            let offset = checkpoint.map_or(self.start, |cp| Offset::Offset(cp.offset));
+            tpl.add_partition_offset(&input.topic, input.partition, offset)
+                .with_context(|| format!("cannot resume partition {input}"))?;
+            self.assigned.insert(index, offset);
+            arrivals.push(Arrival {
+                input: index,
+                watermark_ms: checkpoint.and_then(|cp| cp.watermark_ms),
+            });
         }
-        let arrivals: Vec<Arrival> = partitions
-            .iter()
-            .map(|&partition| Arrival {
-                partition,
-                watermark_ms: saved.get(&partition).and_then(|cp| cp.watermark_ms),
-            })
-            .collect();
-        let offsets: Vec<Option<i64>> = partitions
-            .iter()
-            .map(|p| saved.get(p).map(|cp| cp.offset))
-            .collect();
-        let watermarks: Vec<Option<i64>> = arrivals.iter().map(|a| a.watermark_ms).collect();
         let load_ms = started.elapsed().as_millis();
-        info!(topic = %self.topic, ?partitions, ?offsets, ?watermarks, load_ms, "partitions assigned");
+        for (topic, of_topic) in self.by_topic(partitions) {
+            let numbers: Vec<i32> = of_topic.iter().map(|&i| partitions[i].partition).collect();
+            let inputs: Vec<i32> = of_topic.iter().map(|&i| indices[i]).collect();
+            let offsets: Vec<Option<i64>> = of_topic
+                .iter()
+                .map(|&i| saved.get(&partitions[i]).map(|cp| cp.offset))
+                .collect();
+            let watermarks: Vec<Option<i64>> =
+                of_topic.iter().map(|&i| arrivals[i].watermark_ms).collect();
+            info!(topic = %topic, partitions = ?numbers, ?inputs, ?offsets, ?watermarks, load_ms, "partitions assigned");
+        }
         stage.assigned(&arrivals, output)?;
         self.consumer
             .assign(&tpl)
-            .with_context(|| format!("cannot take partitions of {}", self.topic))
+            .with_context(|| format!("cannot take partitions of {}", self.topics))
+    }
+
+    /// The positions in `partitions` of each topic's partitions, topics in their configured
+    /// order: one log line per topic names its partitions as the topic numbers them.
+    fn by_topic<'a>(&'a self, partitions: &[Input]) -> Vec<(&'a str, Vec<usize>)> {
+        self.inputs
+            .topics()
+            .map(|topic| {
+                let of_topic = (0..partitions.len())
+                    .filter(|&i| partitions[i].topic == topic)
+                    .collect();
+                (topic, of_topic)
+            })
+            .filter(|(_, of_topic): &(&str, Vec<usize>)| !of_topic.is_empty())
+            .collect()
+    }
+
+    /// The input indices of `partitions`; an error for a partition the numbering does not
+    /// know, added to its topic since this consumer started: the merge stage would not wait
+    /// for it, so it is refused rather than counted wrongly.
+    fn indices(&self, partitions: &[Input]) -> anyhow::Result<Vec<i32>> {
+        partitions
+            .iter()
+            .map(|p| {
+                self.inputs.index(&p.topic, p.partition).ok_or_else(|| {
+                    anyhow!("partition {p} was assigned but its topic had fewer partitions when this consumer started; restart every consumer of the group to count it")
+                })
+            })
+            .collect()
     }
 
     /// The checkpoints of arriving partitions, waiting up to [`LOAD_BUDGET`] while the broker
     /// holding them is away (a node failing over): without them the partitions cannot start.
     fn load_checkpoints(
         &self,
-        partitions: &[i32],
+        partitions: &[Input],
         output: &Output,
-    ) -> Result<HashMap<i32, Checkpoint>, CheckpointError> {
+    ) -> Result<HashMap<Input, Checkpoint>, CheckpointError> {
         let deadline = Instant::now() + LOAD_BUDGET;
         loop {
-            match output.checkpoints.load(&self.topic, partitions) {
+            match output.checkpoints.load(partitions) {
                 Err(error) if error.is_transient() && Instant::now() < deadline => {
-                    warn!(error = %Report(&error), topic = %self.topic, "checkpoints not readable yet; retrying");
+                    warn!(error = %Report(&error), topics = %self.topics, "checkpoints not readable yet; retrying");
                     std::thread::sleep(Duration::from_secs(1));
                 }
                 outcome => return outcome,
@@ -244,17 +333,25 @@ impl Member {
     /// saved here.
     fn revoke(
         &mut self,
-        partitions: &[i32],
+        partitions: &[Input],
         stage: &mut impl Stage,
         output: &mut Output,
     ) -> anyhow::Result<()> {
-        info!(topic = %self.topic, ?partitions, "partitions revoked");
-        let saved = match stage.revoked(partitions, output) {
+        for (topic, of_topic) in self.by_topic(partitions) {
+            let numbers: Vec<i32> = of_topic.iter().map(|&i| partitions[i].partition).collect();
+            info!(topic = %topic, partitions = ?numbers, "partitions revoked");
+        }
+        let indices: Vec<i32> = partitions
+            .iter()
+            .filter_map(|p| self.inputs.index(&p.topic, p.partition))
+            .collect();
+        let saved = match stage.revoked(&indices, output) {
             Ok(checkpoints) => self.commit(checkpoints, output, COMMIT_BUDGET),
             Err(error) => Err(error),
         };
-        for p in partitions {
-            self.committed.remove(p);
+        for i in &indices {
+            self.committed.remove(i);
+            self.assigned.remove(i);
         }
         self.give_up();
         saved
@@ -262,9 +359,10 @@ impl Member {
 
     /// Gives up every assigned partition (the group's protocol is eager: a revocation takes
     /// them all).
-    fn give_up(&self) {
+    fn give_up(&mut self) {
+        self.assigned.clear();
         if let Err(error) = self.consumer.unassign() {
-            warn!(topic = %self.topic, error = %Report(&error), "cannot give up partitions");
+            warn!(topics = %self.topics, error = %Report(&error), "cannot give up partitions");
         }
     }
 }

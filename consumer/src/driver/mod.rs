@@ -18,6 +18,7 @@
 //! sits behind a lock inside a client context.
 
 pub mod checkpoint;
+mod ends;
 mod group;
 mod output;
 mod poll;
@@ -43,6 +44,7 @@ use model::window_spec::WindowDef;
 use crate::driver::checkpoint::CheckpointStore;
 use crate::driver::sink::Sink;
 use crate::engine::count::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
+use crate::engine::inputs::{Inputs, TopicSize};
 use crate::engine::merge::MergeStats;
 use crate::engine::sentiment::Sample;
 use crate::engine::stats::RunStats;
@@ -115,25 +117,30 @@ fn start(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result<Driver> {
         // Consumer lag for the metrics endpoint, through `GroupContext::stats`.
         group_config.set("statistics.interval.ms", "1000");
     }
-    let raw_topic = &settings.kafka.topic;
     let start = match c.auto_offset_reset {
         OffsetReset::Earliest => Offset::Beginning,
         OffsetReset::Latest => Offset::End,
     };
-    let raw = Member::join(&group_config, raw_topic, start, Arc::clone(&metrics))?;
-    let sources = partition_count(&raw.consumer, raw_topic)?;
+    let inputs = raw_inputs(&group_config, &settings.raw_topics())?;
+    let sources = inputs.count();
+    let raw_topics = settings.kafka.topic.clone();
+    let raw = Member::join(&group_config, inputs, start, Arc::clone(&metrics))?;
     let mut merge_config = group_config;
     merge_config
         .set("group.id", format!("{}.merge", c.group_id))
         .set("auto.offset.reset", "earliest");
     let partials = &output.topics.partials;
+    let one_partition = Inputs::new([TopicSize {
+        name: partials.clone(),
+        partitions: 1,
+    }]);
     let merge = Member::join(
         &merge_config,
-        partials,
+        one_partition,
         Offset::Beginning,
         Arc::clone(&metrics),
     )?;
-    info!(topic = %raw_topic, group = %c.group_id, sources, %partials,
+    info!(topics = %raw_topics, group = %c.group_id, sources, %partials,
           results = %output.topics.results, "consuming");
     Ok(Driver {
         raw,
@@ -213,14 +220,38 @@ fn open_output(settings: &Settings, config: &ClientConfig) -> anyhow::Result<Out
         topics: OutputTopics {
             partials: settings.partials_topic(),
             results: settings.kafka.results_topic.clone(),
-            dlq: settings.dlq_topic(),
+            dlq: settings
+                .raw_topics()
+                .into_iter()
+                .map(|raw| {
+                    let dlq = settings.dlq_topic_of(&raw);
+                    (raw, dlq)
+                })
+                .collect(),
         },
         sink,
         reader_config: config.clone(),
     })
 }
 
-/// How many partitions the raw topic has: the merge stage waits for all of them.
+/// The raw topics' partitions, numbered: the merge stage waits for all of them. Asked with a
+/// client of its own, before joining the group, so that the numbering is fixed before any
+/// partition can be assigned.
+fn raw_inputs(config: &ClientConfig, topics: &[String]) -> anyhow::Result<Inputs> {
+    let client: BaseConsumer = config.create().context("invalid Kafka consumer settings")?;
+    let sizes = topics
+        .iter()
+        .map(|topic| {
+            Ok(TopicSize {
+                name: topic.clone(),
+                partitions: partition_count(&client, topic)?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Inputs::new(sizes))
+}
+
+/// How many partitions `topic` has.
 fn partition_count<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     topic: &str,

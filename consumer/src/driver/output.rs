@@ -1,6 +1,7 @@
 //! Where the stages' output goes (partials, results and dead letters to Kafka; tables and the
 //! counts file to this machine) and the wait that makes it durable before a commit.
 
+use std::collections::BTreeMap;
 use std::io::Stdout;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -41,7 +42,8 @@ pub(super) trait StageIo {
 pub(super) struct OutputTopics {
     pub(super) partials: String,
     pub(super) results: String,
-    pub(super) dlq: String,
+    /// The dead-letter topic of each raw topic.
+    pub(super) dlq: BTreeMap<String, String>,
 }
 
 /// The output of both stages, owned by the poll loop.
@@ -86,7 +88,12 @@ impl Output {
     ) -> anyhow::Result<()> {
         // The whole reason on one line: a parse error's cause says what exactly is wrong.
         let reason = Report(rejection).to_string();
-        warn!(partition = m.partition(), offset = m.offset(), %reason, "rejected message dead-lettered");
+        warn!(topic = m.topic(), partition = m.partition(), offset = m.offset(), %reason, "rejected message dead-lettered");
+        let dlq = self
+            .topics
+            .dlq
+            .get(m.topic())
+            .with_context(|| format!("no dead-letter topic for topic {}", m.topic()))?;
         let payload = m.payload().unwrap_or_default();
         let kept = &payload[..payload.len().min(DLQ_MAX_BYTES)];
         let (partition, offset) = (m.partition().to_string(), m.offset().to_string());
@@ -99,7 +106,7 @@ impl Output {
         if kept.len() < payload.len() {
             headers = headers.insert(header("dlq.truncated_from", &size));
         }
-        let mut record = BaseRecord::<[u8], [u8]>::to(&self.topics.dlq)
+        let mut record = BaseRecord::<[u8], [u8]>::to(dlq)
             .payload(kept)
             .headers(headers);
         if let Some(key) = m.key() {

@@ -103,8 +103,11 @@ impl Driver {
     fn poll_raw(&mut self) -> anyhow::Result<bool> {
         let limit_reached = match self.raw.consumer.poll(RAW_POLL) {
             Some(Ok(m)) => {
-                if let Err(rejection) = self.count.count(&m) {
-                    self.output.dead_letter(&m, &rejection)?;
+                // Every assigned partition is numbered (`Member::assign` refuses others).
+                if let Some(input) = self.raw.index(m.topic(), m.partition()) {
+                    if let Err(rejection) = self.count.count(input, &m) {
+                        self.output.dead_letter(&m, &rejection)?;
+                    }
                 }
                 let consumed = self.count.pipeline.stats().consumed;
                 let reached = self.limits.limit.is_some_and(|limit| consumed >= limit);
@@ -114,7 +117,9 @@ impl Driver {
                 reached
             }
             Some(Err(KafkaError::PartitionEOF(partition))) => {
-                self.count.pipeline.mark_end(partition);
+                for input in self.raw.ended(partition) {
+                    self.count.pipeline.mark_end(input);
+                }
                 false
             }
             // Already reported through the client context.

@@ -19,10 +19,11 @@ use crate::serve::metrics::Metrics;
 
 use super::output::StageIo;
 
-/// A partition arriving in a rebalance, with the watermark saved in its checkpoint.
+/// A partition arriving in a rebalance, by its input index, with the watermark saved in its
+/// checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Arrival {
-    pub(super) partition: i32,
+    pub(super) input: i32,
     pub(super) watermark_ms: Option<i64>,
 }
 
@@ -30,9 +31,8 @@ pub(super) struct Arrival {
 pub(super) trait Stage {
     /// Partitions arrive, resuming from their checkpoints.
     fn assigned(&mut self, arrivals: &[Arrival], io: &mut impl StageIo) -> anyhow::Result<()>;
-    /// Partitions leave: send what is due and return their checkpoints.
-    fn revoked(&mut self, partitions: &[i32], io: &mut impl StageIo)
-        -> anyhow::Result<Checkpoints>;
+    /// Partitions leave (by input index): send what is due and return their checkpoints.
+    fn revoked(&mut self, inputs: &[i32], io: &mut impl StageIo) -> anyhow::Result<Checkpoints>;
 }
 
 /// The counting stage over the raw topic.
@@ -41,11 +41,11 @@ pub(super) struct CountStage {
 }
 
 impl CountStage {
-    /// Counts one raw message; a message that is not a usable tweet is returned as rejected
-    /// (for the dead-letter topic).
-    pub(super) fn count(&mut self, m: &BorrowedMessage<'_>) -> Result<(), Rejection> {
+    /// Counts one raw message of input `input`; a message that is not a usable post is
+    /// returned as rejected (for the dead-letter topic).
+    pub(super) fn count(&mut self, input: i32, m: &BorrowedMessage<'_>) -> Result<(), Rejection> {
         self.pipeline.process(
-            m.partition(),
+            input,
             m.offset(),
             m.payload(),
             m.timestamp().to_millis(),
@@ -58,17 +58,13 @@ impl Stage for CountStage {
     fn assigned(&mut self, arrivals: &[Arrival], _io: &mut impl StageIo) -> anyhow::Result<()> {
         for arrival in arrivals {
             self.pipeline
-                .assign(arrival.partition, arrival.watermark_ms, Instant::now());
+                .assign(arrival.input, arrival.watermark_ms, Instant::now());
         }
         Ok(())
     }
 
-    fn revoked(
-        &mut self,
-        partitions: &[i32],
-        io: &mut impl StageIo,
-    ) -> anyhow::Result<Checkpoints> {
-        let (messages, checkpoints) = self.pipeline.revoke(partitions, Instant::now());
+    fn revoked(&mut self, inputs: &[i32], io: &mut impl StageIo) -> anyhow::Result<Checkpoints> {
+        let (messages, checkpoints) = self.pipeline.revoke(inputs, Instant::now());
         io.send_partials(messages)?;
         Ok(checkpoints)
     }
@@ -80,7 +76,8 @@ pub(super) struct MergeStage {
     /// Totals of mergers this member owned earlier in the run.
     pub(super) past: MergeStats,
     pub(super) publisher: Publisher,
-    /// How many partitions the raw topic has: a window is complete once all have passed it.
+    /// How many inputs (partitions of the raw topics) there are: a window is complete once
+    /// all have passed it.
     pub(super) sources: i32,
     /// Whether cumulative totals must be restored from the result topic on takeover.
     pub(super) restore: bool,
@@ -148,7 +145,7 @@ impl MergeStage {
 
 impl Stage for MergeStage {
     fn assigned(&mut self, arrivals: &[Arrival], io: &mut impl StageIo) -> anyhow::Result<()> {
-        let Some(arrival) = arrivals.iter().find(|a| a.partition == 0) else {
+        let Some(arrival) = arrivals.iter().find(|a| a.input == 0) else {
             return Ok(());
         };
         if self.restore {
@@ -167,12 +164,8 @@ impl Stage for MergeStage {
         Ok(())
     }
 
-    fn revoked(
-        &mut self,
-        partitions: &[i32],
-        io: &mut impl StageIo,
-    ) -> anyhow::Result<Checkpoints> {
-        if !partitions.contains(&0) {
+    fn revoked(&mut self, inputs: &[i32], io: &mut impl StageIo) -> anyhow::Result<Checkpoints> {
+        if !inputs.contains(&0) {
             return Ok(Vec::new());
         }
         self.emit(false, io)?;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::settings::RetweetPolicy;
-use model::post::{Post, PostError};
+use model::post::{Post, PostError, Source};
 use model::timestamp::rfc3339;
 use model::tweet::Completeness;
 
@@ -18,6 +18,7 @@ use crate::engine::dedup::SeenIds;
 use crate::engine::partial::PartialMessage;
 use crate::engine::sentiment::aggregate::{Scored, Scoring};
 use crate::engine::sentiment::{covers_language, Sample, Score};
+use crate::engine::sources::SourceCounts;
 use crate::engine::window::{Checkpoint, Observed, PartitionWindows, WindowResult, WindowSpec};
 
 /// How often each partition's progress is re-sent even when unchanged, so a merge stage that
@@ -54,8 +55,10 @@ pub enum Rejection {
 pub struct Stats {
     /// Messages read from Kafka.
     pub consumed: u64,
-    /// Tweets counted in at least one window.
+    /// Posts counted in at least one window.
     pub counted: u64,
+    /// `counted` by source.
+    pub posts: SourceCounts,
     /// Window assignments dropped because the window had already closed (a tweet belongs to
     /// one window per tumbling definition and size/slide per hopping one).
     pub late: u64,
@@ -65,6 +68,9 @@ pub struct Stats {
     pub duplicates: u64,
     /// Retweets not counted (`consumer.retweets = "skip"`).
     pub retweets_skipped: u64,
+    /// Bluesky reposts skipped: they carry no text or hashtags of their own (the reposted
+    /// post's are not in the event), so there is nothing to count, yet they are no fault.
+    pub bluesky_reposts: u64,
     /// Retweets counted by their own cut text because the message lacks their original
     /// ([`Completeness::OriginalMissing`]).
     pub originals_missing: u64,
@@ -78,12 +84,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn add_counted(&mut self, observed: Observed, completeness: Completeness) {
+    fn add_counted(&mut self, observed: Observed, source: Source, completeness: Completeness) {
         self.late += u64::from(observed.late);
         if observed.counted == 0 {
             return;
         }
         self.counted += 1;
+        self.posts.add(source);
         match completeness {
             Completeness::Whole => {}
             Completeness::OriginalMissing => self.originals_missing += 1,
@@ -272,9 +279,11 @@ impl Pipeline {
         match counted {
             Ok(Counted::Tweet {
                 observed,
+                source,
                 completeness,
-            }) => self.stats.add_counted(observed, completeness),
+            }) => self.stats.add_counted(observed, source, completeness),
             Ok(Counted::SkippedRetweet) => self.stats.retweets_skipped += 1,
+            Ok(Counted::BlueskyRepost) => self.stats.bluesky_reposts += 1,
             Ok(Counted::Duplicate) => self.stats.duplicates += 1,
             Err(_) => self.stats.rejected += 1,
         }
@@ -393,13 +402,16 @@ impl Pipeline {
     }
 }
 
-/// What became of a message that was a usable tweet.
+/// What became of a message that was a usable post.
 enum Counted {
     Tweet {
         observed: Observed,
+        source: Source,
         completeness: Completeness,
     },
     SkippedRetweet,
+    /// A Bluesky repost: nothing to count ([`PostError::BlueskyRepost`]).
+    BlueskyRepost,
     Duplicate,
 }
 
@@ -453,7 +465,11 @@ fn count(
     kafka_timestamp_ms: Option<i64>,
 ) -> Result<Counted, Rejection> {
     let payload = checked_size(options, payload.unwrap_or_default())?;
-    let post = Post::parse_for_counting(payload)?;
+    let post = match Post::parse_for_counting(payload) {
+        Ok(post) => post,
+        Err(PostError::BlueskyRepost) => return Ok(Counted::BlueskyRepost),
+        Err(error) => return Err(error.into()),
+    };
     let event_ms = event_time(options, wall_ms, post.created_at_ms.or(kafka_timestamp_ms))?;
     if post.is_repost && options.retweets == RetweetPolicy::Skip {
         return Ok(Counted::SkippedRetweet);
@@ -468,7 +484,7 @@ fn count(
     if !p.seen.first_sight(&post.id, expires_ms) {
         return Ok(Counted::Duplicate);
     }
-    tags.fill(post.hashtags());
+    tags.fill(post.source, post.hashtags());
     let sentiment = match options.sentiment {
         None => Scoring::Off,
         Some(_) if !covers_language(post.lang.as_deref()) => Scoring::OtherLanguage,
@@ -481,6 +497,7 @@ fn count(
     };
     Ok(Counted::Tweet {
         observed: p.windows.observe(offset, event_ms, tags, sentiment),
+        source: post.source,
         completeness: post.completeness,
     })
 }

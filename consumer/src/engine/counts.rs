@@ -10,94 +10,16 @@
 
 use std::collections::HashMap;
 
-use model::hashtag::fold_into;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::sentiment::aggregate::{merge_all, Merge, Scoring, Tally, WindowSentiment};
+use crate::engine::sources::SourceCounts;
 use crate::engine::spacesaving::{Counter, SpaceSaving};
 
-/// One tweet's hashtags as they are counted: each case-folded key once, with the spelling it
-/// was first written in, sorted by key. The pipeline refills one for every tweet, so counting
-/// allocates nothing per message once the buffers have grown.
-#[derive(Debug, Default)]
-pub struct TweetTags {
-    /// Every hashtag's key followed by its spelling.
-    text: String,
-    tags: Vec<Span>,
-}
+mod tags;
 
-/// Where one hashtag lies in [`TweetTags::text`]: its key at `start..form`, its spelling at
-/// `form..end`.
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    start: usize,
-    form: usize,
-    end: usize,
-}
-
-impl Span {
-    fn key(self, text: &str) -> &str {
-        &text[self.start..self.form]
-    }
-}
-
-impl TweetTags {
-    /// Replaces the contents with `spellings`, a tweet's hashtags in the order written.
-    pub(crate) fn fill<'a>(&mut self, spellings: impl IntoIterator<Item = &'a str>) {
-        self.text.clear();
-        self.tags.clear();
-        for form in spellings {
-            let start = self.text.len();
-            fold_into(form, &mut self.text);
-            let key_end = self.text.len();
-            self.text.push_str(form);
-            self.tags.push(Span {
-                start,
-                form: key_end,
-                end: self.text.len(),
-            });
-        }
-        // Sorting keeps a tweet with thousands of hashtags linear-logarithmic; the sort is
-        // stable, so the first spelling of a key is the one kept.
-        let text = self.text.as_str();
-        self.tags.sort_by(|a, b| a.key(text).cmp(b.key(text)));
-        self.tags
-            .dedup_by(|later, first| later.key(text) == first.key(text));
-    }
-
-    /// Distinct hashtags.
-    pub fn len(&self) -> usize {
-        self.tags.len()
-    }
-
-    /// True when the tweet has no hashtag.
-    pub fn is_empty(&self) -> bool {
-        self.tags.is_empty()
-    }
-
-    /// The hashtags, by key.
-    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = TweetTag<'_>> + '_ {
-        self.tags.iter().map(|s| TweetTag {
-            key: s.key(&self.text),
-            spelling: &self.text[s.form..s.end],
-        })
-    }
-}
-
-/// One hashtag of a tweet: its case-folded key and the spelling it was first written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TweetTag<'a> {
-    pub(crate) key: &'a str,
-    pub(crate) spelling: &'a str,
-}
-
-impl<'a> FromIterator<&'a str> for TweetTags {
-    fn from_iter<I: IntoIterator<Item = &'a str>>(spellings: I) -> Self {
-        let mut tags = TweetTags::default();
-        tags.fill(spellings);
-        tags
-    }
-}
+pub(crate) use tags::TweetTag;
+pub use tags::TweetTags;
 
 /// The spellings of one hashtag and how often each was used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +89,9 @@ pub struct WindowTotals {
     pub(crate) untracked_bound: u64,
     /// Hashtag mentions counted (the Space-Saving stream length).
     pub(crate) mentions: u64,
+    /// `tweets` by source; absent from parts written before sources were counted.
+    #[serde(default, skip_serializing_if = "SourceCounts::is_empty")]
+    pub(crate) sources: SourceCounts,
     pub(crate) tags: Vec<TagCount>,
     /// `None` when sentiment is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,6 +110,7 @@ impl WindowTotals {
         let parts: Vec<&WindowTotals> = parts.into_iter().collect();
         let tweets = parts.iter().map(|p| p.tweets).sum();
         let mentions = parts.iter().map(|p| p.mentions).sum();
+        let sources = parts.iter().map(|p| &p.sources).sum();
         let mut details: HashMap<&str, Detail> = HashMap::new();
         for tag in parts.iter().flat_map(|p| &p.tags) {
             details.entry(&tag.key).or_default().merge(tag);
@@ -217,6 +143,7 @@ impl WindowTotals {
             capacity,
             untracked_bound,
             mentions,
+            sources,
             tags,
             sentiment: merge_all(parts.iter().filter_map(|p| p.sentiment.as_ref())),
         }
@@ -303,6 +230,7 @@ impl Detail {
 pub(crate) struct WindowCounts {
     tweets: u64,
     mentions: u64,
+    sources: SourceCounts,
     tags: Tags,
     sentiment: Option<WindowSentiment>,
 }
@@ -335,6 +263,7 @@ impl WindowCounts {
         WindowCounts {
             tweets: 0,
             mentions: 0,
+            sources: SourceCounts::default(),
             tags,
             sentiment: None,
         }
@@ -343,6 +272,7 @@ impl WindowCounts {
     /// Counts one tweet mentioning `hashtags`, with its sentiment.
     pub(crate) fn add_tweet(&mut self, hashtags: &TweetTags, sentiment: Scoring<'_>) {
         self.tweets += 1;
+        self.sources.add(hashtags.source());
         sentiment.add_to_window(&mut self.sentiment);
         self.mentions += hashtags.len() as u64;
         for TweetTag {
@@ -397,6 +327,7 @@ impl WindowCounts {
             capacity: 0,
             untracked_bound: 0,
             mentions: self.mentions,
+            sources: self.sources,
             tags,
             sentiment: self.sentiment.clone(),
         }
@@ -432,6 +363,7 @@ impl WindowCounts {
             capacity,
             untracked_bound,
             mentions: self.mentions,
+            sources: self.sources,
             tags,
             sentiment: self.sentiment.clone(),
         }
@@ -455,26 +387,6 @@ mod tests {
             .iter()
             .map(|c| (c.key.as_str(), c.count, c.display()))
             .collect()
-    }
-
-    #[test]
-    fn a_tweets_hashtags_are_folded_each_key_once_in_its_first_spelling() {
-        let mut tags = tweet(&["Rust", "kafka", "RUST", "Größe", "rust", "GRÖSSE", "Kafka"]);
-        let pairs: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
-        assert_eq!(
-            pairs,
-            [
-                ("grösse", "GRÖSSE"),
-                ("größe", "Größe"),
-                ("kafka", "kafka"),
-                ("rust", "Rust")
-            ]
-        );
-        tags.fill(["b", "B"]);
-        let refilled: Vec<(&str, &str)> = tags.iter().map(|t| (t.key, t.spelling)).collect();
-        assert_eq!(refilled, [("b", "b")], "refilled");
-        tags.fill([]);
-        assert!(tags.is_empty());
     }
 
     #[test]

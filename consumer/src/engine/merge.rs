@@ -274,6 +274,7 @@ impl Merger {
                     totals: WindowTotals {
                         tweets: parts.iter().map(|t| t.tweets).sum(),
                         mentions: parts.iter().map(|t| t.mentions).sum(),
+                        sources: parts.iter().map(|t| &t.sources).sum(),
                         capacity: 0,
                         untracked_bound: 0,
                         tags,

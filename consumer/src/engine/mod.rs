@@ -4,9 +4,11 @@
 pub mod count;
 pub mod counts;
 pub(crate) mod dedup;
+pub mod inputs;
 pub mod merge;
 pub mod partial;
 pub mod sentiment;
+pub mod sources;
 pub(crate) mod spacesaving;
 pub mod stats;
 pub mod topn;

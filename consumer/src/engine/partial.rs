@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::counts::WindowTotals;
 use crate::engine::window::WindowId;
 
-/// One message from a counting stage, about one source partition of the raw topic.
+/// One message from a counting stage, about one source: a partition of a raw topic, by its
+/// input index (`engine::inputs`; with one raw topic, its partition number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PartialMessage {

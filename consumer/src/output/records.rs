@@ -21,6 +21,7 @@ use crate::engine::counts::{Forms, TagCount, WindowTotals};
 use crate::engine::merge::MergedWindow;
 use crate::engine::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
 use crate::engine::sentiment::Score;
+use crate::engine::sources::SourceCounts;
 use crate::engine::topn::top_n;
 use crate::engine::window::Shape;
 use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
@@ -78,6 +79,7 @@ impl From<&WindowSentiment> for Sentiment {
 struct Cumulative {
     tweets: u64,
     mentions: u64,
+    sources: SourceCounts,
     /// End of the last period added to `tweets` and `mentions`.
     through_ms: Option<i64>,
     /// Per hashtag: its total and the end of the last period added to it.
@@ -91,6 +93,7 @@ impl Cumulative {
         if self.through_ms.is_none_or(|t| t < end) {
             self.tweets += period.totals.tweets;
             self.mentions += period.totals.mentions;
+            self.sources.merge(&period.totals.sources);
             self.through_ms = Some(end);
         }
         let mut changed = Vec::new();
@@ -182,7 +185,14 @@ impl Publisher {
             untracked_bound: t.untracked_bound,
             mean_sentiment: t.sentiment.as_ref().and_then(|s| s.tally.mean()),
         };
-        push_summary(out, &prefix, span(), summary, t.sentiment.as_ref());
+        push_summary(
+            out,
+            &prefix,
+            span(),
+            summary,
+            t.sources,
+            t.sentiment.as_ref(),
+        );
         if w.is_final {
             let title = format!(
                 "Window: {} - {} UTC  [{label}]",
@@ -221,7 +231,7 @@ impl Publisher {
         // A replayed period changes nothing: the summary still says how far the totals reach,
         // so a later restore does not add the periods after it again.
         let through = totals.through_ms.unwrap_or(w.id.end_ms());
-        push_summary(out, &prefix, span(through), summary, None);
+        push_summary(out, &prefix, span(through), summary, totals.sources, None);
         let title = format!("Totals through {} UTC  [{label}]", format_human(through));
         let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
         out.tables.push(render_table(&title, summary, rows));
@@ -245,6 +255,7 @@ impl Publisher {
             if let Ok(v) = serde_json::from_slice::<SummaryRecord>(value) {
                 totals.tweets = v.tweets;
                 totals.mentions = v.mentions;
+                totals.sources = v.sources;
                 totals.through_ms = Some(v.span.window_end_ms);
             }
         } else if let Ok(v) = serde_json::from_slice::<HashtagRecord>(value) {
@@ -291,11 +302,13 @@ fn push_summary(
     prefix: &str,
     span: Span,
     s: Summary,
+    sources: SourceCounts,
     sentiment: Option<&WindowSentiment>,
 ) {
     let value = SummaryRecord {
         span,
         tweets: s.tweets,
+        sources,
         mentions: s.mentions,
         distinct_hashtags: s.distinct as u64,
         untracked_bound: s.untracked_bound,

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::counts::Forms;
+use crate::engine::sources::SourceCounts;
 
 /// The window of a result record; cumulative totals have an end ("through") but no start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +52,10 @@ pub(crate) struct SummaryRecord {
     #[serde(flatten)]
     pub(crate) span: Span,
     pub(crate) tweets: u64,
+    /// `tweets` by source, those with none left out; absent from records written before
+    /// sources were counted.
+    #[serde(default, skip_serializing_if = "SourceCounts::is_empty")]
+    pub(crate) sources: SourceCounts,
     pub(crate) mentions: u64,
     pub(crate) distinct_hashtags: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -117,6 +122,7 @@ fn is_zero(n: &u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use model::post::Source;
 
     fn span(start: Option<i64>) -> Span {
         Span {
@@ -152,6 +158,9 @@ mod tests {
         let summary = SummaryRecord {
             span: span(None),
             tweets: 7,
+            sources: [Source::Twitter, Source::Mastodon, Source::Twitter]
+                .into_iter()
+                .collect(),
             mentions: 9,
             distinct_hashtags: 4,
             untracked_bound: 0,
@@ -182,6 +191,7 @@ mod tests {
         let summary = SummaryRecord {
             span: span(None),
             tweets: 1,
+            sources: SourceCounts::default(),
             mentions: 0,
             distinct_hashtags: 0,
             untracked_bound: 0,

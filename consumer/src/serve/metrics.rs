@@ -21,6 +21,8 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use rdkafka::statistics::Statistics;
 
+use model::post::Source;
+
 use crate::engine::stats::RunStats;
 use crate::serve::results_view::{LatestSentiment, RecordsRead, ResultsView};
 
@@ -91,11 +93,19 @@ const TWEETS_CONSUMED: Family = Family {
 };
 const TWEETS_COUNTED: Family = Family {
     name: "trends_tweets_counted",
-    help: "Tweets counted in at least one window.",
+    help: "Posts (of every source) counted in at least one window.",
 };
 const PARSE_REJECTS: Family = Family {
     name: "trends_parse_rejects",
-    help: "Messages that were not usable tweets (sent to the dead-letter topic).",
+    help: "Messages that were not usable posts (sent to the dead-letter topic).",
+};
+const POSTS: Family = Family {
+    name: "trends_posts",
+    help: "Posts counted in at least one window, by source (twitter, bluesky, mastodon).",
+};
+const REPOSTS_WITHOUT_CONTENT: Family = Family {
+    name: "trends_reposts_without_content",
+    help: "Reposts skipped because they carry no text or hashtags of their own (Bluesky reposts reference the reposted post only), by source.",
 };
 const DUPLICATES: Family = Family {
     name: "trends_duplicates",
@@ -162,6 +172,11 @@ const SENTIMENT_MEAN: Family = Family {
 struct LagLabels {
     topic: String,
     partition: i32,
+}
+
+#[derive(Debug, EncodeLabelSet)]
+struct SourceLabels {
+    source: &'static str,
 }
 
 #[derive(Debug, EncodeLabelSet)]
@@ -295,6 +310,20 @@ impl Collector for Scrape {
         ] {
             counter(&mut encoder, &family, total)?;
         }
+        let posts = count.posts.iter().map(|(source, n)| Sample {
+            labels: SourceLabels {
+                source: source.name(),
+            },
+            value: n,
+        });
+        counters(&mut encoder, &POSTS, posts)?;
+        let reposts = Sample {
+            labels: SourceLabels {
+                source: Source::Bluesky.name(),
+            },
+            value: count.bluesky_reposts,
+        };
+        counters(&mut encoder, &REPOSTS_WITHOUT_CONTENT, [reposts])?;
         gauges(&mut encoder, &CONSUMER_LAG, &self.lag)?;
         let delay = describe(&mut encoder, &EMIT_DELAY, MetricType::Gauge)?;
         if let Some(seconds) = self.emit_delay_seconds {
@@ -324,6 +353,18 @@ fn describe<'e>(
 
 fn counter(encoder: &mut DescriptorEncoder, family: &Family, total: u64) -> fmt::Result {
     ConstCounter::new(total).encode(describe(encoder, family, MetricType::Counter)?)
+}
+
+fn counters<L: EncodeLabelSet>(
+    encoder: &mut DescriptorEncoder,
+    family: &Family,
+    samples: impl IntoIterator<Item = Sample<L, u64>>,
+) -> fmt::Result {
+    let mut metric = describe(encoder, family, MetricType::Counter)?;
+    for sample in samples {
+        ConstCounter::new(sample.value).encode(metric.encode_family(&sample.labels)?)?;
+    }
+    Ok(())
 }
 
 fn gauges<L: EncodeLabelSet, V: EncodeGaugeValue + Copy>(
@@ -361,6 +402,10 @@ mod tests {
         run.count.rejected = 2;
         run.count.originals_missing = 4;
         run.count.truncated = 5;
+        run.count.posts = [Source::Bluesky, Source::Twitter, Source::Bluesky]
+            .into_iter()
+            .collect();
+        run.count.bluesky_reposts = 6;
         run.merge.windows = 3;
         metrics.record_run(run);
         metrics.record_emit(10_000, 16_500);
@@ -380,6 +425,14 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\ntrends_parse_rejects_total 2\n"), "{text}");
+        for (source, n) in [("twitter", 1), ("bluesky", 2), ("mastodon", 0)] {
+            let line = format!("\ntrends_posts_total{{source=\"{source}\"}} {n}\n");
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert!(
+            text.contains("\ntrends_reposts_without_content_total{source=\"bluesky\"} 6\n"),
+            "{text}"
+        );
         assert!(
             text.contains("\ntrends_retweet_originals_missing_total 4\n"),
             "{text}"

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use crate::engine::sources::SourceCounts;
 use crate::output::schema::{ResultRecord, Sentiment, Span};
 
 /// A hashtag's count in a window, as served.
@@ -40,6 +41,9 @@ pub(crate) struct TagView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct SummaryView {
     pub(crate) tweets: u64,
+    /// `tweets` by source, as published.
+    #[serde(skip_serializing_if = "SourceCounts::is_empty")]
+    pub(crate) sources: SourceCounts,
     pub(crate) mentions: u64,
     pub(crate) distinct_hashtags: u64,
     #[serde(skip_serializing_if = "is_zero")]
@@ -156,6 +160,7 @@ impl WindowState {
             ResultRecord::Summary(s) => {
                 self.info.summary = Some(SummaryView {
                     tweets: s.tweets,
+                    sources: s.sources,
                     mentions: s.mentions,
                     distinct_hashtags: s.distinct_hashtags,
                     untracked_bound: s.untracked_bound,
@@ -594,6 +599,22 @@ mod tests {
             last_two.windows[0].info.window_start_ms,
             Some(START + 10_000)
         );
+    }
+
+    #[test]
+    fn per_source_counts_pass_through_and_are_left_out_when_absent() {
+        let mut view = ResultsView::new(5);
+        let sources = json!({"twitter": 5, "bluesky": 2, "mastodon": 1});
+        view.apply(Some(&with(
+            span(START, true),
+            json!({"tweets": 8, "mentions": 9, "distinct_hashtags": 1, "sources": sources}),
+        )));
+        let doc = serde_json::to_value(view.top("tumbling-10s", 10)).unwrap();
+        assert_eq!(doc["closed"]["summary"]["sources"], sources);
+        let mut older = ResultsView::new(5);
+        older.apply(Some(&summary(START, true, 1)));
+        let doc = serde_json::to_value(older.top("tumbling-10s", 10)).unwrap();
+        assert!(doc["closed"]["summary"].get("sources").is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod counts;
 pub mod sentiment;
+pub mod social;
 
 use std::path::Path;
 

@@ -83,7 +83,9 @@ impl NoticeKind {
         Some(match event {
             jetstream::Event::Post(_) | jetstream::Event::Repost(_) => return None,
             jetstream::Event::PostDeleted => NoticeKind::Delete,
-            jetstream::Event::OtherCommit => NoticeKind::OtherRecord,
+            jetstream::Event::OtherCommit { .. } | jetstream::Event::EmptyCommit => {
+                NoticeKind::OtherRecord
+            }
             jetstream::Event::Identity => NoticeKind::Identity,
             jetstream::Event::Account => NoticeKind::Account,
         })

@@ -89,11 +89,11 @@ fn tumbling() -> Vec<WindowDef> {
     vec![WindowDef::Tumbling { size_ms: 10_000 }]
 }
 
-fn arrivals(partitions: &[i32]) -> Vec<Arrival> {
-    partitions
+fn arrivals(inputs: &[i32]) -> Vec<Arrival> {
+    inputs
         .iter()
-        .map(|&partition| Arrival {
-            partition,
+        .map(|&input| Arrival {
+            input,
             watermark_ms: None,
         })
         .collect()

@@ -552,3 +552,63 @@ fn tweets_counted_without_their_whole_hashtags_are_counted_as_such() {
         (3, 1, 1)
     );
 }
+
+/// A Jetstream event at `secs`: a post of `tags` (facets), or a repost, which has no content.
+fn bluesky(rkey: &str, secs: i64, collection: &str, tags: &[&str]) -> Vec<u8> {
+    let facets: Vec<_> = tags
+        .iter()
+        .map(|t| serde_json::json!({"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": t}]}))
+        .collect();
+    let created = model::timestamp::rfc3339(secs * 1000);
+    serde_json::json!({"did": "did:plc:a", "time_us": secs * 1_000_000, "kind": "commit",
+        "commit": {"operation": "create", "collection": collection, "rkey": rkey,
+            "record": {"createdAt": created, "text": "", "facets": facets}}})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn posts_count_by_source_and_bluesky_reposts_are_skipped_not_rejected() {
+    let t0 = Instant::now();
+    let mut p = Pipeline::new(options());
+    p.assign(0, None, t0);
+    let status = br##"{"uri":"https://m.example/s/1","created_at":"1970-01-01T00:00:03Z","content":"<p>#A</p>","tags":[{"name":"A"}],"account":{}}"##;
+    let post = bluesky("p1", 2, "app.bsky.feed.post", &["a", "B"]);
+    let repost = bluesky("r1", 4, "app.bsky.feed.repost", &[]);
+    let like = bluesky("l1", 4, "app.bsky.feed.like", &[]);
+    p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0).unwrap();
+    p.process(0, 1, Some(&post), None, t0).unwrap();
+    p.process(0, 2, Some(&post), None, t0).unwrap();
+    p.process(0, 3, Some(status), None, t0).unwrap();
+    p.process(0, 4, Some(&repost), None, t0).unwrap();
+    let rejection = p.process(0, 5, Some(&like), None, t0).unwrap_err();
+    assert!(
+        rejection.to_string().contains("app.bsky.feed.like"),
+        "{rejection}"
+    );
+    p.process(0, 6, Some(&tweet(2, 15, "")), None, t0).unwrap();
+    let stats = p.stats();
+    assert_eq!(
+        (stats.bluesky_reposts, stats.rejected, stats.duplicates),
+        (1, 1, 1)
+    );
+    let by_source = |s: &SourceCounts| s.iter().map(|(_, n)| n).collect::<Vec<_>>();
+    assert_eq!(by_source(&stats.posts), [2, 1, 1]);
+    let out = p.close_ready(t0);
+    assert_eq!(
+        windows(&out),
+        [(0, 0, true, vec![("a", 3, "a"), ("b", 1, "B")])]
+    );
+    let PartialMessage::Window { totals, .. } = &out[0] else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        (totals.tweets, by_source(&totals.sources)),
+        (3, vec![1, 1, 1])
+    );
+    assert_eq!(
+        p.checkpoints()[0].1.offset,
+        6,
+        "the open window starts at the last tweet"
+    );
+}
