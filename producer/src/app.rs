@@ -52,8 +52,8 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
                 topic: settings.producer_topic().to_owned(),
                 ..settings.kafka.clone()
             };
-            ensure_kafka_topic(&kafka)?;
             let mut sink = KafkaSink::new(&kafka, progress, stamp(settings))?;
+            ensure_kafka_topic(&kafka)?;
             info!(topic = %kafka.topic, bootstrap = %kafka.bootstrap_servers, "publishing");
             publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }

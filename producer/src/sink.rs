@@ -46,6 +46,10 @@ pub(crate) enum SinkError {
     Produce(#[source] KafkaError),
     #[error("cannot write to stdout")]
     Stdout(#[source] io::Error),
+    #[error(
+        "the producer publishes to one topic, not {0:?} (only the consumer's --topic takes a list)"
+    )]
+    SeveralTopics(String),
 }
 
 /// A producer that cannot be created is a bad setting (usually a pass-through property); the
@@ -53,7 +57,7 @@ pub(crate) enum SinkError {
 impl common::exit::ExitReason for SinkError {
     fn exit_code(&self) -> i32 {
         match self {
-            SinkError::Create(_) => common::exit::USAGE,
+            SinkError::Create(_) | SinkError::SeveralTopics(_) => common::exit::USAGE,
             SinkError::Produce(_) | SinkError::Stdout(_) => common::exit::FAILURE,
         }
     }
@@ -133,6 +137,9 @@ impl KafkaSink {
         progress: Progress,
         stamp: Stamp,
     ) -> Result<Self, SinkError> {
+        if kafka.topic.contains(',') {
+            return Err(SinkError::SeveralTopics(kafka.topic.clone()));
+        }
         let context = TrackingContext {
             counts: Mutex::default(),
             progress,
@@ -236,5 +243,21 @@ impl<W: Write> TweetSink for StdoutSink<W> {
     fn finish(&mut self, _timeout: Duration) -> Result<(u64, u64), SinkError> {
         self.out.flush().map_err(SinkError::Stdout)?;
         Ok((self.written, 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_of_topics_is_refused_naming_it() {
+        let mut kafka = common::settings::Settings::load(None, &[]).unwrap().kafka;
+        kafka.topic = "raw-twitter,raw-bluesky".into();
+        let error = KafkaSink::new(&kafka, Progress::default(), Stamp::Published)
+            .err()
+            .expect("refused");
+        assert!(matches!(&error, SinkError::SeveralTopics(t) if t == "raw-twitter,raw-bluesky"));
+        assert!(error.to_string().contains("\"raw-twitter,raw-bluesky\""));
     }
 }
