@@ -657,7 +657,9 @@ fn punctuation_emphasis(text: &str) -> f64 {
     exclamations + questions
 }
 
-/// Whether VADER can score a text in language `lang` (the tweet's `lang`): only English.
+/// Whether VADER can score a text in language `lang` (a tweet's `lang`, a Bluesky post's first
+/// `langs` entry, a Mastodon status's `language`): only English, written `en` or as a BCP 47
+/// tag of English (`en-US`, `en-GB`: Bluesky clients send those), in any case.
 ///
 /// VADER's lexicon and rules are English; on other languages it finds a few English-looking
 /// words and gives confident nonsense (a French text praising something scored -0.823). `und`
@@ -666,7 +668,8 @@ fn punctuation_emphasis(text: &str) -> f64 {
 /// `lang` (before Twitter detected languages, 2013) are not scored, as their language is not
 /// known.
 pub fn covers_language(lang: Option<&str>) -> bool {
-    lang == Some("en")
+    lang.and_then(|tag| tag.split('-').next())
+        .is_some_and(|primary| primary.eq_ignore_ascii_case("en"))
 }
 
 /// Which tweets are scored when scoring all of them costs too much: a fixed fraction, chosen

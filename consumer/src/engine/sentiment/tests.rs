@@ -122,3 +122,14 @@ fn polarity_uses_vaders_thresholds() {
     assert_eq!(p(-500), Polarity::Negative);
     assert_eq!(Score::from_units(20_000).units(), 10_000);
 }
+
+#[test]
+fn english_is_scored_however_its_tag_is_written() {
+    for lang in ["en", "EN", "en-US", "en-gb"] {
+        assert!(covers_language(Some(lang)), "{lang}");
+    }
+    for lang in ["fr", "und", "eng", "enm", "es-US", ""] {
+        assert!(!covers_language(Some(lang)), "{lang}");
+    }
+    assert!(!covers_language(None));
+}
