@@ -15,7 +15,7 @@ use common::shutdown::Shutdown;
 use crate::publish::pace::Pacer;
 use crate::publish::resume::{Progress, ResumeError, ResumeFile, Resumes};
 use crate::publish::{publish, Limits, PublishError, Summary};
-use crate::sink::{KafkaSink, SinkError, Stamp, StdoutSink};
+use crate::sink::{publishing_to, KafkaSink, SinkError, Stamp, StdoutSink};
 use crate::source::bluesky;
 use crate::source::file::FileSource;
 use crate::source::mastodon;
@@ -48,12 +48,9 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<()> {
             publish(source, &mut sink, pacer, limits, &shutdown, None)
         }
         SinkKind::Kafka => {
-            let kafka = KafkaSettings {
-                topic: settings.producer_topic().to_owned(),
-                ..settings.kafka.clone()
-            };
-            let mut sink = KafkaSink::new(&kafka, progress, stamp(settings))?;
+            let kafka = publishing_to(&settings.kafka, settings.producer_topic())?;
             ensure_kafka_topic(&kafka)?;
+            let mut sink = KafkaSink::new(&kafka, progress, stamp(settings))?;
             info!(topic = %kafka.topic, bootstrap = %kafka.bootstrap_servers, "publishing");
             publish(source, &mut sink, pacer, limits, &shutdown, resume.as_mut())
         }

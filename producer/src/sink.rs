@@ -121,6 +121,21 @@ pub(crate) enum Stamp {
     EventTime,
 }
 
+/// The Kafka settings of a run that publishes to `topic`: one topic, where the consumer's
+/// `--topic` may list several.
+pub(crate) fn publishing_to(
+    kafka: &KafkaSettings,
+    topic: &str,
+) -> Result<KafkaSettings, SinkError> {
+    if topic.contains(',') {
+        return Err(SinkError::SeveralTopics(topic.to_owned()));
+    }
+    Ok(KafkaSettings {
+        topic: topic.to_owned(),
+        ..kafka.clone()
+    })
+}
+
 /// Publishes to Kafka with an idempotent producer; counts broker acknowledgements and knows
 /// which input positions are safely in the topic.
 pub(crate) struct KafkaSink {
@@ -137,9 +152,6 @@ impl KafkaSink {
         progress: Progress,
         stamp: Stamp,
     ) -> Result<Self, SinkError> {
-        if kafka.topic.contains(',') {
-            return Err(SinkError::SeveralTopics(kafka.topic.clone()));
-        }
         let context = TrackingContext {
             counts: Mutex::default(),
             progress,
@@ -252,12 +264,13 @@ mod tests {
 
     #[test]
     fn a_list_of_topics_is_refused_naming_it() {
-        let mut kafka = common::settings::Settings::load(None, &[]).unwrap().kafka;
-        kafka.topic = "raw-twitter,raw-bluesky".into();
-        let error = KafkaSink::new(&kafka, Progress::default(), Stamp::Published)
-            .err()
-            .expect("refused");
+        let kafka = common::settings::Settings::load(None, &[]).unwrap().kafka;
+        let error = publishing_to(&kafka, "raw-twitter,raw-bluesky").expect_err("refused");
         assert!(matches!(&error, SinkError::SeveralTopics(t) if t == "raw-twitter,raw-bluesky"));
         assert!(error.to_string().contains("\"raw-twitter,raw-bluesky\""));
+        assert_eq!(
+            publishing_to(&kafka, "raw-bluesky").unwrap().topic,
+            "raw-bluesky"
+        );
     }
 }
