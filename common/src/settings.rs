@@ -258,8 +258,9 @@ pub struct ProducerSettings {
     pub source: SourceKind,
     pub sink: SinkKind,
     pub file: Option<PathBuf>,
-    /// File replay only: where to record how far the file is safely published, so a restart
-    /// resumes there instead of publishing the whole file again.
+    /// File replay, Bluesky or Mastodon into Kafka: where to record how far the input is safely
+    /// published, so a restart resumes there instead of publishing the whole file again (or
+    /// starting live).
     #[serde(default)]
     pub checkpoint: Option<PathBuf>,
     /// Replay speed factor for file sources; 0 replays as fast as possible.

@@ -1,7 +1,7 @@
 //! The broker under test: unique names, topics, and reading topics back (every record, message
 //! counts, the result topic's latest values), retrying what the client recovers from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -149,6 +149,11 @@ pub fn read_results_at(bootstrap: &str, topic: &str) -> Results {
 /// The message keys of `topic` on the broker at `bootstrap`, as text.
 pub fn keys_at(bootstrap: &str, topic: &str) -> Vec<String> {
     keys_of(&read_all_at(bootstrap, topic))
+}
+
+/// The distinct message keys of `topic` on the shared broker.
+pub fn key_set(topic: &str) -> BTreeSet<String> {
+    keys_at(&bootstrap(), topic).into_iter().collect()
 }
 
 /// The keys of records read back by [`read_all`], as text.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::input::generate;
-use crate::kafka::{bootstrap, create_topic_configured, read_results_at, unique, Results};
+use crate::kafka::{bootstrap, create_topic_configured, key_set, read_results_at, unique, Results};
 use crate::proc::{consumer_args, tail, test_dir, Proc};
 use crate::reference::counts::{consumer_counts, Counts};
 use crate::reference::ids_of;
@@ -147,6 +147,25 @@ impl Scenario {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+}
+
+/// Waits until `topic` holds every key of `want` (a live source's producer publishing them), then
+/// checks that it holds no other; a failure shows the end of `producer`'s log.
+pub fn await_every_key(topic: &str, want: &BTreeSet<String>, producer: &Proc) {
+    let deadline = Instant::now() + LONG;
+    let mut got = key_set(topic);
+    while !want.is_subset(&got) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(1));
+        got = key_set(topic);
+    }
+    let missing: Vec<_> = want.difference(&got).take(5).collect();
+    assert!(
+        missing.is_empty(),
+        "missing {missing:?}: {}",
+        tail(&producer.stderr())
+    );
+    let unexpected: Vec<_> = got.difference(want).take(5).collect();
+    assert!(unexpected.is_empty(), "unexpected keys: {unexpected:?}");
 }
 
 /// A finished batch count of a topic: the consumer (its output) and its counts.

@@ -6,16 +6,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use e2e::jetstream::{corpus, Attempt, Connection, JetstreamStandIn, Step};
-use e2e::kafka::{bootstrap, create_topic, keys_at, read_all, unique};
+use e2e::kafka::{bootstrap, create_topic, key_set, read_all, unique};
 use e2e::proc::{tail, test_dir, wait_until, Proc};
 use e2e::reference::counts::WindowCounts;
 use e2e::reference::window_starts;
-use e2e::run::count_until_end_with;
+use e2e::run::{await_every_key, count_until_end_with};
 
 const PARTITIONS: i32 = 3;
 /// Copies of the 152 recorded events: 510 posts (60 with hashtags) and 450 reposts.
@@ -126,31 +126,6 @@ fn producer(
     ];
     args.extend_from_slice(extra);
     Proc::spawn(dir, name, "producer", &args, env)
-}
-
-fn topic_keys(topic: &str) -> BTreeSet<String> {
-    keys_at(&bootstrap(), topic).into_iter().collect()
-}
-
-/// Waits until the raw topic holds every expected key.
-fn await_every_key(topic: &str, want: &BTreeSet<String>, producer: &Proc) {
-    let deadline = Instant::now() + LONG;
-    let mut got = topic_keys(topic);
-    while !want.is_subset(&got) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_secs(1));
-        got = topic_keys(topic);
-    }
-    let missing: Vec<_> = want.difference(&got).take(5).collect();
-    assert!(
-        missing.is_empty(),
-        "missing {missing:?}: {}",
-        tail(&producer.stderr())
-    );
-    let unexpected: Vec<_> = got.difference(want).take(5).collect();
-    assert!(
-        unexpected.is_empty(),
-        "only new posts and reposts: {unexpected:?}"
-    );
 }
 
 /// The consumer's per-window hashtag counts of the raw topic equal the oracle's.
@@ -276,7 +251,7 @@ fn a_producer_killed_mid_stream_resumes_from_its_checkpoint() {
     let saved: Value = serde_json::from_slice(&std::fs::read(&checkpoint).unwrap()).unwrap();
     assert_eq!(saved["source"], "bluesky", "{saved}");
     let cursor = saved["cursor_us"].as_i64().unwrap();
-    let in_topic = topic_keys(&topic);
+    let in_topic = key_set(&topic);
     let sent_first = standin.attempts()[0].sent.clone();
     assert!(
         sent_first.contains(&cursor),

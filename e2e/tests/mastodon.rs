@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use e2e::kafka::{bootstrap, create_topic, keys_of, read_all, unique};
+use e2e::kafka::{bootstrap, create_topic, key_set, keys_of, read_all, unique};
 use e2e::mastodon::{on_instance, Connection, MastodonStandIn, Seen, Step, FIRST_ID};
-use e2e::proc::{log_field, test_dir, Proc};
+use e2e::proc::{log_field, tail, test_dir, wait_until, Proc};
 use e2e::reference::counts::{assert_counts_equal, Counts};
 use e2e::reference::window_starts;
-use e2e::run::{count_until_end, CountRun};
+use e2e::run::{await_every_key, count_until_end, CountRun};
 
 const LONG: Duration = Duration::from_secs(120);
 const TOKEN: &str = "mastodon-user-token-very-secret-4";
@@ -92,6 +92,31 @@ fn updates(range: std::ops::Range<usize>) -> Vec<Step> {
     range.map(Step::Update).collect()
 }
 
+/// A test's stand-in and the runtime it runs on.
+struct Served {
+    rt: tokio::runtime::Runtime,
+    standin: MastodonStandIn,
+}
+
+/// A stand-in serving `statuses` (as [`timeline`] made them) to [`TOKEN`] over `connections`.
+fn serve(statuses: Vec<String>, connections: Vec<Connection>) -> Served {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let standin = rt.block_on(MastodonStandIn::start(
+        TOKEN,
+        statuses,
+        connections,
+        HEARTBEAT,
+    ));
+    Served { rt, standin }
+}
+
+/// The one error line of a producer's `output`.
+fn only_error_line(output: &str) -> &str {
+    let errors: Vec<&str> = output.lines().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(errors.len(), 1, "{output}");
+    errors[0]
+}
+
 /// A producer of `--source mastodon` reading the stand-in at `instance` into `topic`.
 fn producer(dir: &Path, instance: &str, topic: &str, args: &[&str], env: &[(&str, &str)]) -> Proc {
     let bootstrap = bootstrap();
@@ -107,23 +132,6 @@ fn producer(dir: &Path, instance: &str, topic: &str, args: &[&str], env: &[(&str
     ];
     all.extend_from_slice(args);
     Proc::spawn(dir, "producer", "producer", &all, env)
-}
-
-/// The stand-in serving `statuses` to [`TOKEN`], its streams following `connections`, with
-/// heartbeats every [`HEARTBEAT`]; with the runtime it runs on, since the tests themselves wait
-/// for processes.
-fn start(
-    statuses: Vec<String>,
-    connections: Vec<Connection>,
-) -> (tokio::runtime::Runtime, MastodonStandIn) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let standin = rt.block_on(MastodonStandIn::start(
-        TOKEN,
-        statuses,
-        connections,
-        HEARTBEAT,
-    ));
-    (rt, standin)
 }
 
 /// A producer that presents [`TOKEN`] to `standin` and stops after `limit` statuses; with the
@@ -198,7 +206,7 @@ fn a_disconnect_gap_is_backfilled_and_every_status_counted_once() {
     ];
     second.extend(updates(seen_before + gap + 1..n));
     let connections = vec![Connection::Stream(first), Connection::Stream(second)];
-    let (rt, standin) = start(statuses.clone(), connections);
+    let Served { rt, standin } = serve(statuses.clone(), connections);
     let mut p = limited_producer(dir.path(), &standin, &topic, n, false);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     let stderr = p.stderr();
@@ -270,7 +278,7 @@ fn a_rejected_or_missing_token_exits_3_with_one_line() {
     let dir = test_dir("mastodon-401");
     let topic = unique("mastodon-401");
     create_topic(&topic, 1);
-    let (rt, standin) = start(timeline(), vec![]);
+    let Served { rt, standin } = serve(timeline(), vec![]);
     let wrong = "wrong-token-very-secret-5";
     let mut p = producer(
         dir.path(),
@@ -281,10 +289,9 @@ fn a_rejected_or_missing_token_exits_3_with_one_line() {
     );
     assert_eq!(p.wait(LONG).code(), Some(3), "{}", p.stderr());
     let output = p.stderr() + &p.stdout();
-    let errors: Vec<&str> = output.lines().filter(|l| l.contains("ERROR")).collect();
-    assert_eq!(errors.len(), 1, "{output}");
+    let error = only_error_line(&output);
     assert!(
-        errors[0]
+        error
             .contains("Mastodon rejected the access token (HTTP 401): check MASTODON_ACCESS_TOKEN"),
         "{output}"
     );
@@ -302,12 +309,8 @@ fn a_rejected_or_missing_token_exits_3_with_one_line() {
     );
     assert_eq!(p.wait(LONG).code(), Some(3), "{}", p.stderr());
     let output = p.stderr();
-    let errors: Vec<&str> = output.lines().filter(|l| l.contains("ERROR")).collect();
-    assert_eq!(errors.len(), 1, "{output}");
-    assert!(
-        errors[0].contains("needs MASTODON_ACCESS_TOKEN"),
-        "{output}"
-    );
+    let error = only_error_line(&output);
+    assert!(error.contains("needs MASTODON_ACCESS_TOKEN"), "{output}");
     assert_eq!(standin.seen().len(), 1, "nothing is asked without a token");
     rt.block_on(standin.shutdown());
 }
@@ -326,7 +329,7 @@ fn a_silent_stream_is_a_stall_reconnected_and_backfilled() {
     let mut second = vec![Step::Heartbeats(Duration::from_secs(1))];
     second.extend(updates(15..20));
     let connections = vec![Connection::Stream(first), Connection::Stream(second)];
-    let (rt, standin) = start(statuses.clone(), connections);
+    let Served { rt, standin } = serve(statuses.clone(), connections);
     let mut p = limited_producer(dir.path(), &standin, &topic, 20, true);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     assert!(
@@ -360,7 +363,7 @@ fn a_heartbeat_only_stream_is_healthy() {
     let mut steps = updates(0..5);
     steps.push(Step::Heartbeats(Duration::from_secs(4)));
     steps.extend(updates(5..10));
-    let (rt, standin) = start(statuses.clone(), vec![Connection::Stream(steps)]);
+    let Served { rt, standin } = serve(statuses.clone(), vec![Connection::Stream(steps)]);
     let mut p = limited_producer(dir.path(), &standin, &topic, 10, true);
     assert!(p.wait(LONG).success(), "{}", p.stderr());
     assert!(!p.stderr().contains("stalled"), "{}", p.stderr());
@@ -372,5 +375,147 @@ fn a_heartbeat_only_stream_is_healthy() {
     assert!(requests(&seen, "timeline").is_empty(), "{seen:?}");
     let keys: BTreeSet<String> = keys_of(&read_all(&topic)).into_iter().collect();
     assert_eq!(keys, uris(&statuses));
+    rt.block_on(standin.shutdown());
+}
+
+/// The status id a checkpoint file holds, once one is written.
+fn checkpoint_id(path: &Path) -> Option<u64> {
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    saved["status_id"].as_str()?.parse().ok()
+}
+
+/// Checks the checkpoint a killed producer left: it names this instance's public timeline, and
+/// every status up to its id is in the topic. Returns that id.
+fn assert_acknowledged(
+    checkpoint: &Path,
+    standin: &MastodonStandIn,
+    statuses: &[String],
+    topic: &str,
+) -> u64 {
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(checkpoint).unwrap()).unwrap();
+    let instance = format!("{}/", standin.base_url());
+    assert_eq!(
+        (&saved["source"], &saved["instance"], &saved["timeline"]),
+        (&"mastodon".into(), &instance.into(), &"public".into()),
+        "{saved}"
+    );
+    let saved_id = checkpoint_id(checkpoint).unwrap();
+    let acknowledged = (saved_id - FIRST_ID + 1) as usize;
+    let in_topic = key_set(topic);
+    let lost: Vec<_> = uris(&statuses[..acknowledged])
+        .into_iter()
+        .filter(|u| !in_topic.contains(u))
+        .take(5)
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "claimed acknowledged but not in the topic: {lost:?}"
+    );
+    saved_id
+}
+
+/// A producer with `--checkpoint` is SIGKILLed mid-stream, after a burst, a lull and more
+/// statuses (a checkpoint is saved as they flow); 250 statuses are posted while it is down (only
+/// the REST timeline has them: no stream sends them). Restarted with the same checkpoint, the
+/// producer backfills from the checkpoint's status before reading the stream: every status is on
+/// the topic (those in flight at the kill perhaps twice), and the consumer's counts are the
+/// oracle's.
+#[test]
+fn a_killed_producer_resumes_from_its_checkpoint_and_backfills_what_was_posted_meanwhile() {
+    let dir = test_dir("mastodon-kill");
+    let topic = unique("mastodon-kill");
+    create_topic(&topic, 3);
+    let statuses = timeline();
+    let n = statuses.len();
+    let (burst, more, while_down) = (200, 20, 250);
+    let resumed = burst + more + while_down;
+    assert!(resumed < n, "{n} recorded statuses");
+    let mut first = updates(0..burst);
+    first.push(Step::Heartbeats(Duration::from_secs(3)));
+    first.extend(updates(burst..burst + more));
+    let mut second = vec![Step::Heartbeats(Duration::from_secs(1))];
+    second.extend(updates(resumed..n));
+    let connections = vec![Connection::Stream(first), Connection::Stream(second)];
+    let Served { rt, standin } = serve(statuses.clone(), connections);
+    let checkpoint = dir.path().join("mastodon.checkpoint");
+    let checkpoint_arg = checkpoint.display().to_string();
+    let args = ["--checkpoint", checkpoint_arg.as_str()];
+    let env = [("MASTODON_ACCESS_TOKEN", TOKEN)];
+    let mut p = producer(dir.path(), &standin.base_url(), &topic, &args, &env);
+    // The first status after the lull saves the burst as acknowledged.
+    let burst_done = FIRST_ID + burst as u64 - 1;
+    wait_until(LONG, "a checkpoint past the burst", || {
+        checkpoint_id(&checkpoint).is_some_and(|id| id >= burst_done)
+    });
+    p.kill();
+
+    let saved_id = assert_acknowledged(&checkpoint, &standin, &statuses, &topic);
+    let acknowledged = (saved_id - FIRST_ID + 1) as usize;
+    assert!(
+        requests(&standin.seen(), "timeline").is_empty(),
+        "the first run starts live"
+    );
+
+    let mut p = producer(dir.path(), &standin.base_url(), &topic, &args, &env);
+    await_every_key(&topic, &uris(&statuses), &p);
+    assert!(p.terminate(LONG).success(), "{}", tail(&p.stderr()));
+    let stderr = p.stderr();
+    let resuming: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("resuming the Mastodon timeline after this status"))
+        .collect();
+    assert_eq!(resuming.len(), 1, "{}", tail(&stderr));
+    assert_eq!(log_field(resuming[0], "status_id"), Some(saved_id));
+    let pages = requests(&standin.seen(), "timeline");
+    assert_eq!(
+        param(&pages[0], "min_id"),
+        Some(saved_id.to_string().as_str())
+    );
+    let served: BTreeSet<usize> = pages.iter().flat_map(|p| p.served.clone()).collect();
+    assert!(
+        served.is_superset(&(acknowledged..resumed).collect()),
+        "the gap since the checkpoint: {pages:?}"
+    );
+    assert_eq!(summary(&p, "unfilled_gaps"), 0);
+    let CountRun { counts, .. } = count_until_end(dir.path(), &topic);
+    assert_counts_equal(&counts, &reference_counts(&statuses));
+    rt.block_on(standin.shutdown());
+}
+
+/// A checkpoint of another instance's timeline is refused before anything is asked: exit 2, one
+/// error line naming both timelines.
+#[test]
+fn a_checkpoint_of_another_instance_is_refused_with_exit_2() {
+    let dir = test_dir("mastodon-other-checkpoint");
+    let topic = unique("mastodon-other-checkpoint");
+    create_topic(&topic, 1);
+    let Served { rt, standin } = serve(timeline(), vec![]);
+    let checkpoint = dir.path().join("other.checkpoint");
+    let saved = serde_json::json!({
+        "source": "mastodon",
+        "instance": "https://other.example/",
+        "timeline": "public",
+        "status_id": FIRST_ID.to_string(),
+    });
+    std::fs::write(&checkpoint, saved.to_string()).unwrap();
+    let checkpoint_arg = checkpoint.display().to_string();
+    let mut p = producer(
+        dir.path(),
+        &standin.base_url(),
+        &topic,
+        &["--checkpoint", &checkpoint_arg],
+        &[("MASTODON_ACCESS_TOKEN", TOKEN)],
+    );
+    assert_eq!(p.wait(LONG).code(), Some(2), "{}", p.stderr());
+    let output = p.stderr();
+    let error = only_error_line(&output);
+    let want = format!(
+        "checkpoint {checkpoint_arg} belongs to the public timeline of https://other.example/, \
+         not the public timeline of {}/",
+        standin.base_url()
+    );
+    assert!(error.contains(&want), "{output}");
+    assert!(standin.seen().is_empty(), "nothing is asked");
     rt.block_on(standin.shutdown());
 }

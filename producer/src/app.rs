@@ -107,9 +107,9 @@ fn ensure_kafka_topic(kafka: &KafkaSettings) -> anyhow::Result<()> {
     Ok(runtime.block_on(ensure_topic(kafka))?)
 }
 
-/// The resume checkpoint of a file replay or the Bluesky stream into Kafka, when one is
-/// configured.
-fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeError> {
+/// The resume checkpoint of a file replay, the Bluesky stream or a Mastodon timeline into Kafka,
+/// when one is configured.
+fn open_checkpoint(settings: &Settings) -> anyhow::Result<Option<ResumeFile>> {
     let p = &settings.producer;
     let Some(path) = &p.checkpoint else {
         return Ok(None);
@@ -117,7 +117,10 @@ fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeErro
     let resumes = match (p.source, &p.file, p.sink) {
         (SourceKind::File, Some(file), SinkKind::Kafka) => Resumes::FileReplay(file.clone()),
         (SourceKind::Bluesky, _, SinkKind::Kafka) => Resumes::Bluesky,
-        _ => return Err(ResumeError::NotResumable),
+        (SourceKind::Mastodon, _, SinkKind::Kafka) => {
+            Resumes::Mastodon(mastodon::checkpoint_timeline(&settings.mastodon)?)
+        }
+        _ => return Err(ResumeError::NotResumable.into()),
     };
     let resume = ResumeFile::open(path, resumes)?;
     let checkpoint = path.display();
@@ -127,11 +130,15 @@ fn open_checkpoint(settings: &Settings) -> Result<Option<ResumeFile>, ResumeErro
     if let Some(cursor) = resume.cursor() {
         info!(cursor, %checkpoint, "resuming the Bluesky stream from this Jetstream cursor");
     }
+    if let Some(status_id) = resume.status() {
+        info!(status_id, %checkpoint, "resuming the Mastodon timeline after this status");
+    }
     Ok(Some(resume))
 }
 
 /// Opens the configured source: a file replay after the checkpoint's line, the Bluesky stream
-/// from its cursor (and, on reconnect, from the run's `progress`).
+/// from its cursor (and, on reconnect, from the run's `progress`), a Mastodon timeline after its
+/// status.
 fn open_source(
     settings: &Settings,
     shutdown: &Shutdown,
@@ -174,7 +181,8 @@ fn open_source(
             if let Ok(token) = std::env::var(mastodon::spec::TOKEN_VAR) {
                 mastodon.access_token = Secret::new(token);
             }
-            Ok(Box::new(mastodon::start(&mastodon, shutdown)?))
+            let start_after = resume.and_then(ResumeFile::status);
+            Ok(Box::new(mastodon::start(&mastodon, start_after, shutdown)?))
         }
         SourceKind::Synthetic => {
             let generator = Synthetic::new(synthetic_config(settings, now_ms)?);

@@ -38,9 +38,9 @@ struct Cli {
     /// gzip (producer.file).
     #[arg(long, value_name = "PATH")]
     file: Option<PathBuf>,
-    /// File replay or bluesky, into Kafka: record in this file how far the input is safely
-    /// published (a line, a Jetstream cursor), and resume from there when restarted
-    /// (producer.checkpoint).
+    /// File replay, bluesky or mastodon, into Kafka: record in this file how far the input is
+    /// safely published (a line, a Jetstream cursor, a status id), and resume from there when
+    /// restarted (producer.checkpoint).
     #[arg(long, value_name = "PATH")]
     checkpoint: Option<PathBuf>,
     /// File replay speed: 0 = as fast as possible, otherwise created_at gaps divided by this

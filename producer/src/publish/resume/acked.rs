@@ -4,7 +4,8 @@
 //! Acknowledgements arrive out of order (partitions are independent), so the resume point is set
 //! by the oldest position still in flight. A file replay's positions are its lines, one tweet
 //! each; a Jetstream stream's are its events' `time_us`, which several events may share and which
-//! the stream does not deliver in strict order, so they are kept as a multiset.
+//! the stream does not deliver in strict order, so they are kept as a multiset; a Mastodon
+//! timeline's are its statuses' ids, which a backfill and the stream may both bring.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -16,43 +17,56 @@ pub(crate) enum Position {
     Line(u64),
     /// A Jetstream event's `time_us`, its replay cursor.
     Cursor(i64),
+    /// A Mastodon status's id, by its value: Mastodon's ids are decimal numbers (snowflakes), and
+    /// the REST timeline pages from the one before a number (`min_id` is exclusive). A server
+    /// whose ids are not numbers (Pleroma's flake ids) gives its statuses no position: they are
+    /// published but never checkpointed.
+    Status(u64),
+}
+
+/// What became of a record at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Handed to the broker.
+    Sent,
+    /// Acknowledged by the broker.
+    Acked,
+    /// Done with without publishing anything (a stream notice).
+    Passed,
 }
 
 /// Positions handed to the sink and not yet acknowledged, per kind of position.
 #[derive(Debug, Default)]
 pub(crate) struct Acked {
-    lines: Pending,
-    cursors: Pending,
+    lines: Pending<u64>,
+    cursors: Pending<i64>,
+    statuses: Pending<u64>,
 }
 
 impl Acked {
     /// A record from `position` was handed to the broker.
     pub(crate) fn sent(&mut self, position: Position) {
-        let (pending, at) = self.slot(position);
-        pending.sent(at);
+        self.record(position, Step::Sent);
     }
 
     /// The broker acknowledged the record from `position`. A record whose delivery failed is
     /// never acknowledged, so the resume point stays before it and a restart sends it again.
     pub(crate) fn acked(&mut self, position: Position) {
-        let (pending, at) = self.slot(position);
-        pending.acked(at);
+        self.record(position, Step::Acked);
     }
 
     /// The run is done with `position` without publishing anything (a stream notice): the resume
     /// point may move past it.
     pub(crate) fn passed(&mut self, position: Position) {
-        let (pending, at) = self.slot(position);
-        pending.passed(at);
+        self.record(position, Step::Passed);
     }
 
     /// Every line up to this one is acknowledged (0 before any).
     pub(crate) fn resume_after_line(&self) -> u64 {
         let lines = &self.lines;
-        let after = lines
-            .oldest()
-            .map_or(lines.highest.unwrap_or(0), |oldest| oldest - 1);
-        u64::try_from(after).unwrap_or(0)
+        lines.oldest().map_or(lines.highest.unwrap_or(0), |oldest| {
+            oldest.saturating_sub(1)
+        })
     }
 
     /// The Jetstream cursor from which a subscription misses nothing unacknowledged that it has
@@ -63,22 +77,32 @@ impl Acked {
         self.cursors.oldest().or(self.cursors.highest)
     }
 
+    /// The status id after which (`min_id`) the REST timeline holds every status sent and not
+    /// yet acknowledged: the one just before the oldest in flight, or the newest sent when none
+    /// is; `None` before any status.
+    pub(crate) fn safe_status(&self) -> Option<u64> {
+        let statuses = &self.statuses;
+        statuses
+            .oldest()
+            .map_or(statuses.highest, |oldest| Some(oldest.saturating_sub(1)))
+    }
+
     /// How far the input is safely published, in the kind of position its records carry;
     /// `None` before any.
     pub(crate) fn resume_point(&self) -> Option<Position> {
-        match self.safe_cursor() {
-            Some(cursor) => Some(Position::Cursor(cursor)),
-            None => {
+        self.safe_cursor()
+            .map(Position::Cursor)
+            .or_else(|| self.safe_status().map(Position::Status))
+            .or_else(|| {
                 (self.lines.highest.is_some()).then(|| Position::Line(self.resume_after_line()))
-            }
-        }
+            })
     }
 
-    fn slot(&mut self, position: Position) -> (&mut Pending, i64) {
+    fn record(&mut self, position: Position, step: Step) {
         match position {
-            // Lines fit: a file of 2^63 lines is not replayed.
-            Position::Line(line) => (&mut self.lines, i64::try_from(line).unwrap_or(i64::MAX)),
-            Position::Cursor(time_us) => (&mut self.cursors, time_us),
+            Position::Line(line) => self.lines.record(line, step),
+            Position::Cursor(time_us) => self.cursors.record(time_us, step),
+            Position::Status(id) => self.statuses.record(id, step),
         }
     }
 }
@@ -94,21 +118,36 @@ impl Progress {
     }
 }
 
-/// A multiset of positions in flight, and the newest position met.
-#[derive(Debug, Default)]
-struct Pending {
+/// A multiset of positions of one kind in flight, and the newest position met.
+#[derive(Debug)]
+struct Pending<P> {
     /// Position → how many records from it are in flight.
-    in_flight: BTreeMap<i64, u32>,
-    highest: Option<i64>,
+    in_flight: BTreeMap<P, u32>,
+    highest: Option<P>,
 }
 
-impl Pending {
-    fn sent(&mut self, at: i64) {
-        *self.in_flight.entry(at).or_default() += 1;
-        self.met(at);
+impl<P> Default for Pending<P> {
+    fn default() -> Self {
+        Pending {
+            in_flight: BTreeMap::new(),
+            highest: None,
+        }
+    }
+}
+
+impl<P: Ord + Copy> Pending<P> {
+    fn record(&mut self, at: P, step: Step) {
+        match step {
+            Step::Sent => {
+                *self.in_flight.entry(at).or_default() += 1;
+                self.met(at);
+            }
+            Step::Acked => self.acked(at),
+            Step::Passed => self.met(at),
+        }
     }
 
-    fn acked(&mut self, at: i64) {
+    fn acked(&mut self, at: P) {
         if let Some(count) = self.in_flight.get_mut(&at) {
             *count -= 1;
             if *count == 0 {
@@ -117,15 +156,11 @@ impl Pending {
         }
     }
 
-    fn passed(&mut self, at: i64) {
-        self.met(at);
-    }
-
-    fn met(&mut self, at: i64) {
+    fn met(&mut self, at: P) {
         self.highest = Some(self.highest.map_or(at, |h| h.max(at)));
     }
 
-    fn oldest(&self) -> Option<i64> {
+    fn oldest(&self) -> Option<P> {
         self.in_flight.keys().next().copied()
     }
 }
@@ -179,21 +214,78 @@ mod tests {
         assert_eq!(acked.resume_point(), Some(Position::Cursor(40)));
     }
 
-    /// One step of a run: an event at a time is sent (or, a notice, passed), or the oldest or
-    /// newest record in flight is acknowledged.
+    #[test]
+    fn the_safe_status_is_just_before_the_oldest_in_flight_for_an_exclusive_min_id() {
+        let mut acked = Acked::default();
+        assert_eq!(acked.safe_status(), None, "nothing sent yet");
+        // A backfill's statuses and the stream's copy of one of them.
+        for id in [101, 103, 102, 103] {
+            acked.sent(Position::Status(id));
+        }
+        acked.acked(Position::Status(102));
+        assert_eq!(acked.safe_status(), Some(100), "101 is still in flight");
+        acked.acked(Position::Status(101));
+        acked.acked(Position::Status(103));
+        assert_eq!(
+            acked.safe_status(),
+            Some(102),
+            "one copy of 103 is in flight"
+        );
+        acked.acked(Position::Status(103));
+        assert_eq!(acked.resume_point(), Some(Position::Status(103)));
+    }
+
+    /// One operation of a run: a record at a position is sent (or, a notice, passed), or one of
+    /// those in flight is acknowledged.
     #[derive(Debug, Clone)]
-    enum Step {
+    enum Op {
         Send(i64),
         Pass(i64),
         AckOne(usize),
     }
 
-    fn step() -> impl Strategy<Value = Step> {
+    /// Positions from 1, so that a status id just before the oldest in flight exists.
+    fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            3 => (0i64..50).prop_map(Step::Send),
-            1 => (0i64..50).prop_map(Step::Pass),
-            3 => any::<usize>().prop_map(Step::AckOne),
+            3 => (1i64..50).prop_map(Op::Send),
+            1 => (1i64..50).prop_map(Op::Pass),
+            3 => any::<usize>().prop_map(Op::AckOne),
         ]
+    }
+
+    /// The records in flight and every position met, kept naively.
+    #[derive(Default)]
+    struct Model {
+        in_flight: Vec<i64>,
+        met: Vec<i64>,
+    }
+
+    impl Model {
+        /// Applies `op` to the model and to `acked`, with positions made by `at`.
+        fn apply(&mut self, op: Op, acked: &mut Acked, at: fn(i64) -> Position) {
+            match op {
+                Op::Send(t) => {
+                    acked.sent(at(t));
+                    self.in_flight.push(t);
+                    self.met.push(t);
+                }
+                Op::Pass(t) => {
+                    acked.passed(at(t));
+                    self.met.push(t);
+                }
+                Op::AckOne(i) if !self.in_flight.is_empty() => {
+                    let t = self.in_flight.swap_remove(i % self.in_flight.len());
+                    acked.acked(at(t));
+                }
+                Op::AckOne(_) => {}
+            }
+        }
+
+        /// The oldest position in flight, or the newest met when none is.
+        fn oldest_or_newest(&self) -> Option<i64> {
+            let oldest = self.in_flight.iter().copied().min();
+            oldest.or_else(|| self.met.iter().copied().max())
+        }
     }
 
     proptest! {
@@ -202,38 +294,32 @@ mod tests {
         /// cursor is the newest time met.
         #[test]
         fn the_safe_cursor_never_passes_a_record_in_flight(
-            steps in proptest::collection::vec(step(), 0..200),
+            ops in proptest::collection::vec(op(), 0..200),
         ) {
-            let mut acked = Acked::default();
-            // The model: the records in flight, and every time met, kept naively.
-            let (mut in_flight, mut met): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
-            for s in steps {
-                match s {
-                    Step::Send(t) => {
-                        acked.sent(Position::Cursor(t));
-                        in_flight.push(t);
-                        met.push(t);
-                    }
-                    Step::Pass(t) => {
-                        acked.passed(Position::Cursor(t));
-                        met.push(t);
-                    }
-                    Step::AckOne(i) if !in_flight.is_empty() => {
-                        let t = in_flight.swap_remove(i % in_flight.len());
-                        acked.acked(Position::Cursor(t));
-                    }
-                    Step::AckOne(_) => {}
-                }
-                let safe = acked.safe_cursor();
-                prop_assert_eq!(safe.is_some(), !met.is_empty());
-                if let Some(safe) = safe {
-                    prop_assert!(in_flight.iter().all(|&t| safe <= t), "{safe} {in_flight:?}");
-                    if in_flight.is_empty() {
-                        prop_assert_eq!(Some(safe), met.iter().copied().max());
-                    } else {
-                        prop_assert_eq!(Some(safe), in_flight.iter().copied().min());
-                    }
-                }
+            let (mut acked, mut model) = (Acked::default(), Model::default());
+            for op in ops {
+                model.apply(op, &mut acked, Position::Cursor);
+                prop_assert_eq!(acked.safe_cursor(), model.oldest_or_newest());
+            }
+        }
+
+        /// The same for statuses, whose backfill starts after `min_id`: the safe status is just
+        /// before every status in flight, or the newest met.
+        #[test]
+        fn the_safe_status_is_before_every_status_in_flight(
+            ops in proptest::collection::vec(op(), 0..200),
+        ) {
+            let (mut acked, mut model) = (Acked::default(), Model::default());
+            let status = |t: i64| Position::Status(t.unsigned_abs());
+            for op in ops {
+                model.apply(op, &mut acked, status);
+                let safe = acked.safe_status().map(|s| s as i64);
+                prop_assert!(model.in_flight.iter().all(|&t| safe < Some(t)), "{safe:?}");
+                let want = match model.in_flight.iter().min() {
+                    Some(&oldest) => Some(oldest - 1),
+                    None => model.oldest_or_newest(),
+                };
+                prop_assert_eq!(safe, want);
             }
         }
     }

@@ -83,7 +83,14 @@ fn count(counter: &AtomicU64) {
 /// Connects, reads and reconnects until the instance rejects the token (the error names the
 /// variable to check), or until the shutdown cancels it. Statuses go to `out`, waiting for room:
 /// what the stream sends meanwhile waits in the connection, and a gap is filled on reconnect.
-pub(crate) async fn run(spec: &Spec, out: &Outlet, clock: &dyn Clock) -> Result<(), SourceError> {
+/// With `start_after` (a checkpoint's status), the first connection fills the gap since then
+/// too, exactly as a reconnect does.
+pub(crate) async fn run(
+    spec: &Spec,
+    start_after: Option<StatusId>,
+    out: &Outlet,
+    clock: &dyn Clock,
+) -> Result<(), SourceError> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .build()
@@ -94,7 +101,7 @@ pub(crate) async fn run(spec: &Spec, out: &Outlet, clock: &dyn Clock) -> Result<
         http,
         out,
         stats: &stats,
-        newest: None,
+        newest: start_after,
     };
     info!(instance = spec.instance(), timeline = %spec.timeline, "reading Mastodon");
     let status = reconnect(clock, &stats.reconnects, async || session.once().await).await;
@@ -109,8 +116,13 @@ struct Session<'a> {
     http: reqwest::Client,
     out: &'a Outlet,
     stats: &'a Stats,
-    /// The newest status published in this run: a reconnect's backfill starts after it. Not
-    /// kept across runs: a restarted producer starts live.
+    /// The newest status handed to the publisher in this run, or before any the checkpoint's: a
+    /// connection's backfill starts after it. Not the acknowledged safe point that the checkpoint
+    /// holds: every status handed over waits in the queue or in the sink, and a lost connection
+    /// does not take it back, so it is published within this run (one that Kafka refuses fails
+    /// the run, and the checkpoint stays before it for the restart). Starting from the safe point
+    /// would only publish those again, and spend the backfill's pages on them rather than on the
+    /// gap.
     newest: Option<StatusId>,
 }
 

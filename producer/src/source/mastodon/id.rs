@@ -21,6 +21,12 @@ impl StatusId {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Its value when it is a decimal number, as every Mastodon id is: the position a checkpoint
+    /// records (see [`crate::publish::resume::Position::Status`]).
+    pub(crate) fn value(&self) -> Option<u64> {
+        self.0.parse().ok()
+    }
 }
 
 impl Ord for StatusId {
@@ -70,6 +76,16 @@ mod tests {
         assert!(id("AbC") < id("AbCd"));
         assert!(id("AbC") < id("AbD"));
         assert!(id("zz") < id("100"));
+    }
+
+    #[test]
+    fn only_numeric_ids_have_a_value() {
+        assert_eq!(
+            id("115000000000000399").value(),
+            Some(115_000_000_000_000_399)
+        );
+        assert_eq!(id("AbC").value(), None);
+        assert_eq!(id("").value(), None);
     }
 
     proptest! {

@@ -14,6 +14,33 @@ use crate::source::SourceError;
 /// The environment variable the token is read from.
 pub(crate) const TOKEN_VAR: &str = "MASTODON_ACCESS_TOKEN";
 
+/// Which timeline of which instance: what the source reads, and what its checkpoint belongs to.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) instance: Url,
+    pub(crate) timeline: Timeline,
+}
+
+impl Target {
+    /// Checks `mastodon.instance` (an http(s) URL) and `mastodon.timeline`.
+    pub(crate) fn new(settings: &MastodonSettings) -> Result<Target, SourceError> {
+        let instance = Url::parse(settings.instance.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base())
+            .ok_or_else(|| {
+                SourceError::Config(format!(
+                    "mastodon.instance must be the instance's http(s) URL, e.g. https://mastodon.social, not {:?}",
+                    settings.instance
+                ))
+            })?;
+        let timeline = settings
+            .timeline
+            .parse()
+            .map_err(|e: super::timeline::TimelineError| SourceError::Config(e.to_string()))?;
+        Ok(Target { instance, timeline })
+    }
+}
+
 /// A checked `[mastodon]` section.
 #[derive(Debug)]
 pub(crate) struct Spec {
@@ -33,19 +60,7 @@ impl Spec {
                 "the mastodon source needs {TOKEN_VAR}: a user access token with the read:statuses scope (Mastodon streams only to logged-in users since 4.2)"
             )));
         }
-        let instance = Url::parse(settings.instance.trim())
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base())
-            .ok_or_else(|| {
-                SourceError::Config(format!(
-                    "mastodon.instance must be the instance's http(s) URL, e.g. https://mastodon.social, not {:?}",
-                    settings.instance
-                ))
-            })?;
-        let timeline = settings
-            .timeline
-            .parse()
-            .map_err(|e: super::timeline::TimelineError| SourceError::Config(e.to_string()))?;
+        let Target { instance, timeline } = Target::new(settings)?;
         Ok(Spec {
             instance,
             timeline,

@@ -12,6 +12,7 @@ use model::mastodon::{Status, StatusError};
 
 use super::id::StatusId;
 use super::sse::Event;
+use crate::publish::resume::Position;
 use crate::source::Record;
 
 /// One event, classified.
@@ -60,20 +61,21 @@ struct Id<'a> {
 }
 
 /// A status's JSON as a record: published unchanged, keyed by its `uri` (ids are per instance,
-/// the uri is the same everywhere), stamped with its `created_at`.
+/// the uri is the same everywhere), stamped with its `created_at`, at the position of its id.
 pub(crate) fn update(payload: Vec<u8>, now_ms: i64) -> Result<Update, BadStatus> {
     let status = Status::parse(&payload)?;
     let key = status.uri.into_owned();
     let timestamp_ms = status.created_at_ms.unwrap_or(now_ms);
     let id: Id<'_> = serde_json::from_slice(&payload).map_err(BadStatus::Id)?;
     let id = StatusId::new(id.id);
+    let position = id.value().map(Position::Status);
     Ok(Update {
         id,
         record: Record {
             key,
             payload,
             timestamp_ms,
-            position: None,
+            position,
         },
     })
 }
@@ -116,6 +118,9 @@ mod tests {
             assert_eq!(update.record.key, raw["uri"].as_str().unwrap());
             assert_eq!(update.record.timestamp_ms, want_ms, "{created}");
             assert_eq!(update.id.as_str(), raw["id"].as_str().unwrap());
+            // A few recorded statuses come from a server whose ids are not numbers.
+            let id = raw["id"].as_str().unwrap().parse().ok();
+            assert_eq!(update.record.position, id.map(Position::Status));
         }
     }
 
@@ -155,5 +160,14 @@ mod tests {
             panic!("published")
         };
         assert_eq!(update.record.timestamp_ms, 42);
+    }
+
+    #[test]
+    fn a_status_whose_id_is_no_number_has_no_position() {
+        let data = br#"{"id":"AbC","uri":"https://x/7","content":"","tags":[]}"#;
+        let Ok(Action::Publish(update)) = classify(event("update", data), 42) else {
+            panic!("published")
+        };
+        assert_eq!(update.record.position, None, "never checkpointed");
     }
 }
