@@ -35,20 +35,34 @@ pub struct TopicSize {
 /// The numbering of every input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
-    /// The topics in order, with the index of each one's partition 0.
-    topics: Vec<(TopicSize, i32)>,
+    /// The topics in order.
+    topics: Vec<NumberedTopic>,
+}
+
+/// A topic and the index its partition 0 gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NumberedTopic {
+    size: TopicSize,
+    first: i32,
+}
+
+impl NumberedTopic {
+    /// The indices its partitions get.
+    fn indices(&self) -> std::ops::Range<i32> {
+        self.first..self.first + self.size.partitions
+    }
 }
 
 impl Inputs {
     /// Numbers the partitions of `topics`, in that order.
     pub fn new(topics: impl IntoIterator<Item = TopicSize>) -> Self {
-        let mut first = 0;
+        let mut next = 0;
         let topics = topics
             .into_iter()
-            .map(|t| {
-                let at = first;
-                first += t.partitions;
-                (t, at)
+            .map(|size| {
+                let first = next;
+                next += size.partitions;
+                NumberedTopic { size, first }
             })
             .collect();
         Inputs { topics }
@@ -56,40 +70,39 @@ impl Inputs {
 
     /// How many inputs there are: the merge stage waits for all of them.
     pub fn count(&self) -> i32 {
-        self.topics.iter().map(|(t, _)| t.partitions).sum()
+        self.topics.iter().map(|t| t.size.partitions).sum()
     }
 
     /// The topics, in order.
     pub fn topics(&self) -> impl Iterator<Item = &str> + '_ {
-        self.topics.iter().map(|(t, _)| t.name.as_str())
+        self.topics.iter().map(|t| t.size.name.as_str())
     }
 
     /// The index of `topic`'s `partition`; `None` when it is not one of the inputs (a topic not
     /// read, or a partition added since the numbering was made).
     pub fn index(&self, topic: &str, partition: i32) -> Option<i32> {
-        let (size, first) = self.topics.iter().find(|(t, _)| t.name == topic)?;
-        (0..size.partitions)
+        let numbered = self.topics.iter().find(|t| t.size.name == topic)?;
+        (0..numbered.size.partitions)
             .contains(&partition)
-            .then_some(first + partition)
+            .then_some(numbered.first + partition)
     }
 
     /// The input numbered `index`.
     pub fn input(&self, index: i32) -> Option<Input> {
         self.topics
             .iter()
-            .find(|(t, first)| (*first..first + t.partitions).contains(&index))
-            .map(|(t, first)| Input {
-                topic: t.name.clone(),
-                partition: index - first,
+            .find(|t| t.indices().contains(&index))
+            .map(|t| Input {
+                topic: t.size.name.clone(),
+                partition: index - t.first,
             })
     }
 
     /// The indices of every topic's partition `partition`: librdkafka reports the end of a
     /// partition by its number alone.
     pub fn with_partition(&self, partition: i32) -> impl Iterator<Item = i32> + '_ {
-        self.topics
-            .iter()
-            .filter_map(move |(t, _)| self.index(&t.name, partition))
+        self.topics()
+            .filter_map(move |topic| self.index(topic, partition))
     }
 }
 

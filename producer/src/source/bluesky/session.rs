@@ -28,23 +28,10 @@ pub(super) async fn read(
     stats: &Stats,
 ) -> Ended {
     let failed = |failure, healthy| Ended { failure, healthy };
-    let mut ws =
-        match tokio::time::timeout(stall_timeout, tokio_tungstenite::connect_async(url)).await {
-            Ok(Ok((ws, _))) => ws,
-            Ok(Err(tungstenite::Error::Http(response))) => {
-                let status = response.status().as_u16();
-                warn!(url, status, "Jetstream refused the subscription");
-                return failed(Failure::Http(status), false);
-            }
-            Ok(Err(error)) => {
-                warn!(url, error = %Report(&error), "cannot connect to Jetstream");
-                return failed(Failure::Network, false);
-            }
-            Err(_) => {
-                warn!(url, timeout = ?stall_timeout, "no answer from Jetstream");
-                return failed(Failure::Network, false);
-            }
-        };
+    let mut ws = match connect(url, stall_timeout).await {
+        Ok(ws) => ws,
+        Err(ended) => return ended,
+    };
     info!(url, "subscribed to Jetstream");
     let mut healthy = false;
     loop {
@@ -93,6 +80,37 @@ pub(super) async fn read(
         }
     }
 }
+
+/// Opens the subscription at `url`, giving up after `stall_timeout`; a failure is how the
+/// session ended (a refused upgrade by its HTTP status, anything else a network failure).
+async fn connect(url: &str, stall_timeout: Duration) -> Result<Socket, Ended> {
+    let failed = |failure| {
+        Err(Ended {
+            failure,
+            healthy: false,
+        })
+    };
+    match tokio::time::timeout(stall_timeout, tokio_tungstenite::connect_async(url)).await {
+        Ok(Ok((ws, _))) => Ok(ws),
+        Ok(Err(tungstenite::Error::Http(response))) => {
+            let status = response.status().as_u16();
+            warn!(url, status, "Jetstream refused the subscription");
+            failed(Failure::Http(status))
+        }
+        Ok(Err(error)) => {
+            warn!(url, error = %Report(&error), "cannot connect to Jetstream");
+            failed(Failure::Network)
+        }
+        Err(_) => {
+            warn!(url, timeout = ?stall_timeout, "no answer from Jetstream");
+            failed(Failure::Network)
+        }
+    }
+}
+
+/// A WebSocket connection to Jetstream, plain or TLS.
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 #[cfg(test)]
 mod tests {
