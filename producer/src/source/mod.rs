@@ -9,7 +9,6 @@ pub(crate) mod synthetic;
 pub(crate) mod twitter;
 
 use model::post::{Post, PostError};
-use model::tweet::{ParseError, Tweet};
 
 use crate::publish::resume::Position;
 use notice::Notice;
@@ -29,25 +28,6 @@ pub(crate) struct Record {
     /// Where it came from in its input (a file's line, a Jetstream event's `time_us`), for
     /// resuming there; `None` for sources that do not resume.
     pub(crate) position: Option<Position>,
-}
-
-impl Record {
-    /// The record for one tweet's JSON: keyed by its id, stamped with its `created_at`, or with
-    /// `fallback_timestamp_ms` when it has none (a v2 stream without that field).
-    pub(crate) fn from_tweet_json(
-        payload: Vec<u8>,
-        fallback_timestamp_ms: i64,
-    ) -> Result<Record, ParseError> {
-        let tweet = Tweet::parse(&payload)?;
-        let key = tweet.id.to_string();
-        let timestamp_ms = tweet.created_at_ms.unwrap_or(fallback_timestamp_ms);
-        Ok(Record {
-            key,
-            payload,
-            timestamp_ms,
-            position: None,
-        })
-    }
 }
 
 impl Record {

@@ -429,7 +429,7 @@ fn handle_frame(api: Api, frame: Frame, out: &Outlet, stats: &StreamStats) -> Op
 
 fn publish_tweet(bytes: Vec<u8>, out: &Outlet, stats: &StreamStats) {
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let record = match Record::from_tweet_json(bytes, now_ms) {
+    let record = match Record::from_post_json(bytes, now_ms) {
         Ok(record) => record,
         Err(error) => {
             stats.malformed.fetch_add(1, Ordering::Relaxed);

@@ -313,7 +313,7 @@ fn assert_entities_mark(text: &str, entities: &Value) -> usize {
 #[test]
 fn every_message_is_a_tweet_the_file_source_reads_back_alike() {
     for (record, _) in sample().iter().chain(sample_v2()).step_by(7) {
-        let read = Record::from_tweet_json(record.payload.clone(), 0).expect("a tweet");
+        let read = Record::from_post_json(record.payload.clone(), 0).expect("a tweet");
         assert_eq!(
             (&read.key, read.timestamp_ms),
             (&record.key, record.timestamp_ms)
