@@ -1,4 +1,4 @@
-//! `producer`: reads tweets from a source and publishes each tweet's original JSON to Kafka.
+//! `producer`: reads posts from a source and publishes each one's original JSON to Kafka.
 //! This file is the command line; `app` wires the settings into a run.
 
 mod app;
@@ -17,14 +17,15 @@ use common::exit;
 use common::settings::Override;
 use model::report::Report;
 
-/// Publish tweets to Kafka from a replay file, a seeded synthetic generator or the Twitter API
+/// Publish posts to Kafka from a replay file, a seeded synthetic generator, the Twitter API
 /// (twitter-v1: CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_SECRET; twitter-v2:
-/// TWITTER_BEARER_TOKEN).
+/// TWITTER_BEARER_TOKEN), Bluesky's Jetstream (no credentials) or a Mastodon instance
+/// (MASTODON_ACCESS_TOKEN).
 ///
 /// Every flag overrides the same key from the config file and the environment
 /// (TRENDS__SECTION__KEY, e.g. TRENDS__KAFKA__BOOTSTRAP_SERVERS). Exit codes: 0 every tweet
 /// acknowledged, 1 some tweet not acknowledged or runtime failure, 2 bad configuration or
-/// unreadable input, 3 Twitter credentials rejected or missing, 4 Kafka unreachable.
+/// unreadable input, 3 credentials rejected or missing, 4 Kafka unreachable.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
