@@ -1,14 +1,14 @@
 //! Which inputs a partition-end report is about. librdkafka reports that a partition was read
 //! to its end (`PartitionEOF`) by its number alone; with several raw topics, partition 0 of
 //! each is a candidate. The candidate alone is the answer; among several, those read up to the
-//! end librdkafka last fetched are, which is the very condition under which librdkafka sends
-//! the report.
+//! end the broker reports now are. The broker is asked (one short request per candidate, only
+//! when several topics share the partition number): librdkafka's cached watermarks are not
+//! enough, since a partition not fetched yet can look empty in them, and a run with
+//! `--until-end` then stopped before reading it (seen on a freshly started broker).
 
-use std::ffi::CString;
+use std::time::Duration;
 
-use rdkafka::bindings::rd_kafka_get_watermark_offsets;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
-use rdkafka::types::RDKafkaRespErr;
 use rdkafka::Offset;
 
 use crate::engine::inputs::Input;
@@ -21,7 +21,7 @@ pub(super) struct Reading {
     pub(super) position: Option<i64>,
     /// Where the partition was assigned from.
     pub(super) start: Offset,
-    /// The log's start and end as of the last fetch; `None` before any fetch.
+    /// The log's start and end; `None` when not known.
     pub(super) watermarks: Option<Watermarks>,
 }
 
@@ -49,12 +49,14 @@ impl Reading {
     }
 }
 
-/// What librdkafka knows locally of `input`: its position and its cached watermarks. No
-/// request to a broker is made, so this is cheap enough for the poll loop.
+/// Where `input` is: its position, and its watermarks as the broker reports them now; `None`
+/// watermarks when the broker does not answer within `timeout` (then it is not taken to be at
+/// its end, and a later report decides).
 pub(super) fn reading<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     input: &Input,
     start: Offset,
+    timeout: Duration,
 ) -> Reading {
     let position = consumer.position().ok().and_then(|tpl| {
         match tpl.find_partition(&input.topic, input.partition)?.offset() {
@@ -62,35 +64,15 @@ pub(super) fn reading<C: ConsumerContext>(
             _ => None,
         }
     });
+    let watermarks = consumer
+        .fetch_watermarks(&input.topic, input.partition, timeout)
+        .ok()
+        .map(|(low, high)| Watermarks { low, high });
     Reading {
         position,
         start,
-        watermarks: cached_watermarks(consumer, input),
+        watermarks,
     }
-}
-
-/// librdkafka's last known watermarks of `input`, kept from its fetch responses.
-fn cached_watermarks<C: ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    input: &Input,
-) -> Option<Watermarks> {
-    let topic = CString::new(input.topic.as_str()).ok()?;
-    let (mut low, mut high) = (-1_i64, -1_i64);
-    // SAFETY: the client handle lives as long as `consumer`; librdkafka reads the
-    // NUL-terminated topic name and writes the two integers, nothing else. rust-rdkafka offers
-    // only the variant that asks the broker (`fetch_watermarks`), which would block the poll
-    // loop.
-    let error = unsafe {
-        rd_kafka_get_watermark_offsets(
-            consumer.client().native_ptr(),
-            topic.as_ptr(),
-            input.partition,
-            &mut low,
-            &mut high,
-        )
-    };
-    (error == RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR && low >= 0 && high >= 0)
-        .then_some(Watermarks { low, high })
 }
 
 #[cfg(test)]

@@ -31,6 +31,10 @@ use super::output::{NotDurable, Output};
 use super::stages::{Arrival, Stage};
 use super::{COMMIT_BUDGET, LOAD_BUDGET};
 
+/// How long the broker may take to say where a partition ends, when a partition-end report
+/// could be about several raw topics' partitions ([`ends`]).
+const WATERMARK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// A rebalance of one group, as the client context passes it to the poll loop: the partitions
 /// of any of the member's topics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,9 +161,9 @@ impl Member {
         candidates
             .into_iter()
             .filter(|(i, start)| {
-                self.inputs
-                    .input(*i)
-                    .is_some_and(|input| ends::reading(&self.consumer, &input, *start).at_end())
+                self.inputs.input(*i).is_some_and(|input| {
+                    ends::reading(&self.consumer, &input, *start, WATERMARK_TIMEOUT).at_end()
+                })
             })
             .map(|(i, _)| i)
             .collect()
