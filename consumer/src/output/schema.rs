@@ -3,8 +3,10 @@
 //! the JSON every reader of `hashtag-counts` sees is declared once.
 //!
 //! A record is a hashtag's count in a window (key `window|start|hashtag`, cumulative
-//! `window|hashtag`) or a window's totals (key `window|start|*`, cumulative `window|*`); both
-//! carry the window they belong to, flattened into the same object.
+//! `window|hashtag`), a window's totals (key `window|start|*`, cumulative `window|*`) or a final
+//! window's rising hashtags (key `window|start|*rising`: a hashtag key never starts with `*`, so
+//! it cannot be overwritten by the count of a hashtag named `#rising`); all carry the window
+//! they belong to, flattened into the same object.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,36 @@ pub(crate) struct SummaryRecord {
     pub(crate) sentiment: Option<Sentiment>,
 }
 
+/// A final window's rising hashtags, ranked: those counted far above what their share of the
+/// previous windows' posts predicts (see `engine::rising`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RisingRecord {
+    #[serde(flatten)]
+    pub(crate) span: Span,
+    /// How many earlier windows the baselines come from; 0 while there are none yet, when
+    /// nothing is ranked (every hashtag would be new).
+    pub(crate) history_windows: u64,
+    /// Highest score first.
+    pub(crate) rising: Vec<RisingTag>,
+}
+
+/// One ranked hashtag of a [`RisingRecord`]. `baseline` and `score` are exact thousandths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RisingTag {
+    /// The most used spelling.
+    pub(crate) hashtag: String,
+    pub(crate) key: String,
+    pub(crate) count: u64,
+    /// The count its share of the previous windows' posts predicts for this window's posts.
+    pub(crate) baseline: f64,
+    /// `(count - baseline) / sqrt(baseline + prior)`: how many Poisson standard deviations
+    /// the count lies above its baseline.
+    pub(crate) score: f64,
+    /// Not mentioned in any previous window of the history.
+    #[serde(rename = "new")]
+    pub(crate) is_new: bool,
+}
+
 /// The published sentiment of a window or of a hashtag in it: how many tweets were scored,
 /// their mean compound score (4 decimals; 0 when none was scored), how many were positive
 /// (score >= 0.05), neutral and negative (<= -0.05), and for a window its most positive and most
@@ -103,6 +135,7 @@ pub(crate) struct ExtremeTweet {
 pub(crate) enum ResultRecord {
     Hashtag(HashtagRecord),
     Summary(SummaryRecord),
+    Rising(RisingRecord),
 }
 
 impl ResultRecord {
@@ -111,6 +144,7 @@ impl ResultRecord {
         match self {
             ResultRecord::Hashtag(h) => &h.span,
             ResultRecord::Summary(s) => &s.span,
+            ResultRecord::Rising(r) => &r.span,
         }
     }
 }

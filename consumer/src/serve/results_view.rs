@@ -167,6 +167,8 @@ impl WindowState {
                     sentiment: s.sentiment,
                 });
             }
+            // Served by the rising view (issue 20, in progress).
+            ResultRecord::Rising(_) => {}
         }
     }
 
