@@ -1,5 +1,7 @@
 //! The stages' decisions on rebalances, with Kafka replaced by a recording [`StageIo`].
 
+use std::collections::BTreeMap;
+
 use anyhow::bail;
 use model::window_spec::WindowDef;
 use serde_json::Value;
@@ -329,4 +331,164 @@ fn a_takeover_fails_without_the_cumulative_totals() {
         "{error:#}"
     );
     assert!(merging.merger.is_none(), "no merging without the totals");
+}
+
+/// Rising parameters that rank on the tests' small inputs.
+const RISING: crate::engine::rising::RisingParams = crate::engine::rising::RisingParams {
+    history: 3,
+    min_count: 2,
+    min_score_m: 1_000,
+    prior_m: 1_000,
+    top: 10,
+};
+
+fn rising_defs() -> Vec<WindowDef> {
+    vec![
+        WindowDef::Tumbling { size_ms: 10_000 },
+        WindowDef::Hopping {
+            size_ms: 20_000,
+            slide_ms: 10_000,
+        },
+    ]
+}
+
+/// `partition`'s partials for its tweets `(id, event second, text)`, in event order, closed by
+/// a last tweet far later; windows are closed after every tweet, as the poll loop does.
+fn partition_partials(partition: i32, tweets: &[(u64, i64, String)]) -> Vec<PartialMessage> {
+    let spec = WindowSpec {
+        shapes: rising_defs().into_iter().map(Shape::of).collect(),
+        lateness_ms: 0,
+        max_hashtags: 0,
+    };
+    let mut stage = CountStage {
+        pipeline: Pipeline::new(CountOptions {
+            earliest_event_ms: 0,
+            ..CountOptions::in_memory(spec, None)
+        }),
+    };
+    let mut io = Recorded::default();
+    stage.assigned(&arrivals(&[partition]), &mut io).unwrap();
+    let closing = (u64::MAX - partition as u64, 10_000, "the end".to_owned());
+    for (offset, (id, secs, text)) in (0..).zip(tweets.iter().chain([&closing])) {
+        let payload = tweet(*id, *secs, text);
+        let now = Instant::now();
+        let counted = stage
+            .pipeline
+            .process(partition, offset, Some(&payload), None, now);
+        counted.expect("a valid tweet");
+        io.partials.extend(stage.pipeline.close_ready(now));
+    }
+    stage.revoked(&[partition], &mut io).unwrap();
+    io.partials
+}
+
+/// The latest value of every key the stage published, as a compacted topic keeps them.
+fn compacted(records: impl IntoIterator<Item = (String, Vec<u8>)>) -> BTreeMap<String, Vec<u8>> {
+    records.into_iter().collect()
+}
+
+fn published(io: &Recorded) -> Vec<(String, Vec<u8>)> {
+    io.published
+        .iter()
+        .flat_map(|p| &p.records)
+        .map(|r| (r.key.clone(), r.value.clone()))
+        .collect()
+}
+
+/// Merges `log` from `first` on, publishing after every message as the poll loop may.
+fn merge_each(stage: &mut MergeStage, first: usize, log: &[PartialMessage], io: &mut Recorded) {
+    for (offset, message) in log.iter().enumerate().skip(first) {
+        stage.observe(offset as i64, &message.encode());
+        stage.emit(false, io).unwrap();
+    }
+}
+
+fn rising_stage(sources: i32) -> MergeStage {
+    MergeStage {
+        publisher: Publisher::new(&rising_defs(), 10).with_rising(RISING),
+        ..merge_stage(sources, &rising_defs())
+    }
+}
+
+proptest::proptest! {
+    /// The rising records (and every other result) of any split of the input over partitions,
+    /// any interleaving of their parts and a takeover at any point, after the dead owner
+    /// published windows past its last checkpoint, equal one uninterrupted run's over a single
+    /// partition.
+    #[test]
+    fn rising_records_are_exact_across_splits_orders_and_takeovers(
+        tweets in proptest::collection::vec((0u8..3, 0u8..8), 20..120),
+        partitions in 1i32..4,
+        order in proptest::prelude::any::<u64>(),
+        cuts in (proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<proptest::sample::Index>()),
+    ) {
+        // Event time spreads the tweets over 90 s; #burst only in the fifth and sixth window.
+        let n = tweets.len() as i64;
+        let input: Vec<(u64, i64, String, i32)> = tweets
+            .iter()
+            .enumerate()
+            .map(|(i, &(p, mask))| {
+                let secs = i as i64 * 90 / n;
+                let mut text = String::from("#big");
+                for (bit, tag) in [(1, " #small"), (2, " #other")] {
+                    if mask & bit != 0 {
+                        text.push_str(tag);
+                    }
+                }
+                if (40..60).contains(&secs) && mask & 4 != 0 {
+                    text.push_str(" #Burst");
+                }
+                (i as u64 + 1, secs, text, i32::from(p) % partitions)
+            })
+            .collect();
+        let of_partition = |p: i32| -> Vec<(u64, i64, String)> {
+            input.iter().filter(|t| t.3 == p).map(|t| (t.0, t.1, t.2.clone())).collect()
+        };
+
+        let mut whole_io = Recorded::default();
+        let mut whole = rising_stage(1);
+        whole.assigned(&arrivals(&[0]), &mut whole_io).unwrap();
+        let single: Vec<(u64, i64, String)> = input.iter().map(|t| (t.0, t.1, t.2.clone())).collect();
+        merge_each(&mut whole, 0, &partition_partials(0, &single), &mut whole_io);
+        let want = compacted(published(&whole_io));
+        let ranked = want
+            .iter()
+            .filter(|(k, _)| k.ends_with("|*rising"))
+            .filter(|(_, v)| !serde_json::from_slice::<Value>(v).unwrap()["rising"].as_array().unwrap().is_empty())
+            .count();
+        proptest::prop_assume!(ranked > 0, "some window ranks a hashtag");
+
+        // Interleave the partitions' parts, keeping each partition's order.
+        let mut queues: Vec<std::collections::VecDeque<PartialMessage>> =
+            (0..partitions).map(|p| partition_partials(p, &of_partition(p)).into()).collect();
+        let mut log = Vec::new();
+        let mut bits = order;
+        while queues.iter().any(|q| !q.is_empty()) {
+            let pick = (bits % partitions as u64) as usize;
+            bits = bits.rotate_right(3) ^ 0x9e37_79b9;
+            if let Some(m) = queues[pick].pop_front().or_else(|| queues.iter_mut().find_map(|q| q.pop_front())) {
+                log.push(m);
+            }
+        }
+        let checkpoint_at = cuts.0.index(log.len() + 1);
+        let crash_at = checkpoint_at + cuts.1.index(log.len() - checkpoint_at + 1);
+
+        let mut first_io = Recorded::default();
+        let mut first = rising_stage(partitions);
+        first.assigned(&arrivals(&[0]), &mut first_io).unwrap();
+        merge_each(&mut first, 0, &log[..checkpoint_at], &mut first_io);
+        let checkpoint = first.checkpoints().first().map(|(_, cp)| *cp);
+        merge_each(&mut first, checkpoint_at, &log[..crash_at], &mut first_io);
+
+        let landed = published(&first_io);
+        let mut second_io = Recorded { results: landed.clone(), ..Recorded::default() };
+        let mut second = rising_stage(partitions);
+        let arrival = Arrival { input: 0, watermark_ms: checkpoint.and_then(|c| c.watermark_ms) };
+        second.assigned(&[arrival], &mut second_io).unwrap();
+        let resume = checkpoint.map_or(0, |c| c.offset as usize);
+        merge_each(&mut second, resume, &log, &mut second_io);
+
+        let got = compacted(landed.into_iter().chain(published(&second_io)));
+        proptest::prop_assert_eq!(got, want);
+    }
 }
