@@ -70,6 +70,28 @@ fn defaults_load() {
 }
 
 #[test]
+fn rising_defaults_and_ranges() {
+    let c = load(None, &[], &[]).consumer;
+    assert_eq!(
+        (c.rising_history, c.rising_min_count),
+        (6, 5),
+        "on by default"
+    );
+    assert_eq!((c.rising_min_score, c.rising_prior), (3.0, 1.0));
+    let c = load(None, &[], &[("TRENDS__CONSUMER__RISING_HISTORY", "0")]).consumer;
+    assert_eq!(c.rising_history, 0, "0 turns rising off");
+    for (key, bad) in [
+        ("consumer.rising_min_score", -1.0),
+        ("consumer.rising_min_score", f64::NAN),
+        ("consumer.rising_prior", 0.0),
+        ("consumer.rising_prior", 1e13),
+    ] {
+        let msg = load_err(None, &[Override::new(key, bad)], &[]);
+        assert!(msg.contains(&format!("`{key}`")), "{key} = {bad}: {msg}");
+    }
+}
+
+#[test]
 fn layers_apply_in_order_file_env_flags() {
     let dir = std::env::temp_dir().join(format!("trends-settings-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
