@@ -25,9 +25,9 @@ use crate::engine::sentiment::Score;
 use crate::engine::sources::SourceCounts;
 use crate::engine::topn::top_n;
 use crate::engine::window::Shape;
-use crate::output::rising::{render_rising, rising_record, Rankings, Restorer, RisingFigures};
+use crate::output::rising::{rising_record, spellings, Rankings, Restorer, RisingFigures};
 use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
-use crate::output::table::{render_table, Summary};
+use crate::output::table::{render_rising, render_table, Summary};
 
 /// One record of the result topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,7 +242,7 @@ impl Publisher {
             let mut table = render_table(&title, summary, top_n(&t.tags, self.top));
             if let Some(list) = self.rising.rank(def, w) {
                 out.records.push(rising_record(&prefix, span(), &list, w));
-                table.push_str(&render_rising(&list, w));
+                table.push_str(&render_rising(&list, &spellings(w)));
             }
             out.tables.push(table);
             out.lines.push(counts_line(&span(), t));

@@ -226,7 +226,7 @@ pub(crate) fn rising_record(
 }
 
 /// Each hashtag's display spelling in `w` (its key when `w` does not hold it).
-fn spellings(w: &MergedWindow) -> impl Fn(&str) -> String + '_ {
+pub(crate) fn spellings(w: &MergedWindow) -> impl Fn(&str) -> String + '_ {
     let forms: HashMap<&str, &str> = w
         .totals
         .tags
@@ -234,40 +234,4 @@ fn spellings(w: &MergedWindow) -> impl Fn(&str) -> String + '_ {
         .map(|t| (t.key.as_str(), t.display()))
         .collect();
     move |key| forms.get(key).copied().unwrap_or(key).to_owned()
-}
-
-/// The console's section under a window's table: its rising hashtags, each with its count
-/// against its baseline and its score.
-pub(crate) fn render_rising(list: &RisingList, w: &MergedWindow) -> String {
-    if list.history_windows == 0 {
-        return "Rising: warming up (no earlier windows yet)\n".to_owned();
-    }
-    let against = format!("against {} earlier windows", list.history_windows);
-    if list.tags.is_empty() {
-        return format!("Rising: none ({against})\n");
-    }
-    let mut out = format!("Rising ({against}):\n");
-    let display = spellings(w);
-    let width = list
-        .tags
-        .iter()
-        .map(|t| display(&t.key).chars().count())
-        .max();
-    for t in &list.tags {
-        let usual = if t.is_new || t.baseline_m == 0 {
-            "new".to_owned()
-        } else {
-            // Tenths of the ratio, rounded down.
-            let tenths = u128::from(t.count) * 10_000 / u128::from(t.baseline_m);
-            format!("×{}.{} over usual", tenths / 10, tenths % 10)
-        };
-        let score = t.score_m as f64 / 1000.0;
-        out.push_str(&format!(
-            "  #{:<width$}  {:>6}  {usual:<18} z {score:.1}\n",
-            display(&t.key),
-            t.count,
-            width = width.unwrap_or(0),
-        ));
-    }
-    out
 }

@@ -4,6 +4,7 @@
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::counts::TagCount;
+use crate::engine::rising::RisingList;
 use crate::engine::sentiment::Score;
 
 /// A window's totals as shown and published.
@@ -29,6 +30,41 @@ pub(crate) fn render_table(title: &str, summary: Summary, rows: Vec<&TagCount>) 
     out.push_str("-------------------------------------------\n");
     out.push_str(&bordered(&cells));
     out.push('\n');
+    out
+}
+
+/// The section under a window's table: its rising hashtags, each with its count against its
+/// baseline and its score; `display` gives a key's spelling.
+pub(crate) fn render_rising(list: &RisingList, display: &dyn Fn(&str) -> String) -> String {
+    if list.history_windows == 0 {
+        return "Rising: warming up (no earlier windows yet)\n".to_owned();
+    }
+    let against = format!("against {} earlier windows", list.history_windows);
+    if list.tags.is_empty() {
+        return format!("Rising: none ({against})\n");
+    }
+    let rows: Vec<(String, String)> = list
+        .tags
+        .iter()
+        .map(|t| {
+            let usual = if t.is_new || t.baseline_m == 0 {
+                "new".to_owned()
+            } else {
+                // Tenths of the ratio, rounded down.
+                let tenths = u128::from(t.count) * 10_000 / u128::from(t.baseline_m);
+                format!("×{}.{} over usual", tenths / 10, tenths % 10)
+            };
+            let score = t.score_m as f64 / 1000.0;
+            let figures = format!("{:>6}  {usual:<16} z {score:.1}", t.count);
+            (format!("#{}", display(&t.key)), figures)
+        })
+        .collect();
+    let width = rows.iter().map(|(tag, _)| tag.width()).max().unwrap_or(0);
+    let mut out = format!("Rising ({against}):\n");
+    for (tag, figures) in rows {
+        let pad = " ".repeat(width - tag.width());
+        out.push_str(&format!("  {tag}{pad}  {figures}\n"));
+    }
     out
 }
 
@@ -107,6 +143,7 @@ fn bordered(cells: &[Cells]) -> String {
 mod tests {
     use super::*;
     use crate::engine::counts::Forms;
+    use crate::engine::rising::RisingTag;
     use std::collections::BTreeSet;
 
     fn tag(key: &str, display: &str, count: u64) -> TagCount {
@@ -134,6 +171,52 @@ mod tests {
             .filter(|l| l.starts_with(['|', '+']))
             .map(|l| l.width())
             .collect()
+    }
+
+    fn ranked(key: &str, count: u64, baseline_m: u64, score_m: i64) -> RisingTag {
+        RisingTag {
+            key: key.to_owned(),
+            count,
+            baseline_m,
+            score_m,
+            is_new: baseline_m == 0,
+        }
+    }
+
+    #[test]
+    fn rising_rows_align_wide_characters_and_show_new_or_the_ratio() {
+        let list = RisingList {
+            history_windows: 6,
+            tags: vec![
+                ranked("burst", 41, 0, 41_000),
+                ranked("日本", 38, 17_562, 4_757),
+            ],
+        };
+        let display = |key: &str| {
+            if key == "burst" {
+                "Burst".to_owned()
+            } else {
+                key.to_owned()
+            }
+        };
+        assert_eq!(
+            render_rising(&list, &display),
+            "Rising (against 6 earlier windows):\n\
+             \x20 #Burst      41  new              z 41.0\n\
+             \x20 #日本       38  ×2.1 over usual  z 4.8\n"
+        );
+        let none = RisingList {
+            history_windows: 2,
+            tags: Vec::new(),
+        };
+        assert_eq!(
+            render_rising(&none, &display),
+            "Rising: none (against 2 earlier windows)\n"
+        );
+        assert_eq!(
+            render_rising(&RisingList::default(), &display),
+            "Rising: warming up (no earlier windows yet)\n"
+        );
     }
 
     #[test]
