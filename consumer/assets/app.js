@@ -1,5 +1,5 @@
-// The trends dashboard: follows /api/stream (server-sent `top` events) and reloads
-// /api/windows whenever a window closes. Every piece of data (hashtags, tweet texts, window
+// The trends dashboard: follows /api/stream (server-sent `top` and `rising` events) and
+// reloads /api/windows whenever a window closes. Every piece of data (hashtags, tweet texts, window
 // names) is inserted as text (textContent, createTextNode), never parsed as markup.
 'use strict';
 
@@ -82,6 +82,7 @@ function connect() {
     setStatus(true);
     renderTop(JSON.parse(event.data));
   });
+  source.addEventListener('rising', (event) => renderRising(JSON.parse(event.data)));
   source.addEventListener('open', () => setStatus(true));
   source.addEventListener('error', () => setStatus(false));
   state.source = source;
@@ -167,6 +168,44 @@ function renderTop(doc) {
     state.closedStart = closedStart;
     loadHistory();
   }
+}
+
+// "×6.0 over usual": the count against the count the earlier windows predict; "new" for a
+// hashtag they never mentioned (no baseline to divide by).
+function overUsual(tag) {
+  if (tag.new || !(tag.baseline > 0)) return 'new';
+  return `×${(tag.count / tag.baseline).toFixed(1)} over usual`;
+}
+
+function risingRow(tag) {
+  const row = el('li', 'rising-tag');
+  row.dataset.key = tag.key;
+  const label = el('span', 'label', `#${tag.hashtag}`);
+  label.title = `#${tag.hashtag}`;
+  const count = el('span', 'count', tag.count);
+  const ratio = el('span', 'ratio', overUsual(tag));
+  ratio.classList.toggle('new', ratio.textContent === 'new');
+  ratio.title = `usual: ${tag.baseline}`;
+  row.append(label, count, ratio, el('span', 'score', `z ${Number(tag.score).toFixed(1)}`));
+  return row;
+}
+
+// The latest closed window's rising hashtags; hidden while the window definition has none
+// (none closed yet, rising off, or cumulative totals).
+function renderRising(doc) {
+  if (doc.window !== state.window) return;
+  const win = doc.closed;
+  byId('rising').hidden = !win;
+  const list = byId('rising-list');
+  clear(list);
+  if (!win) return;
+  const earlier = win.history_windows === 1 ? 'window' : 'windows';
+  byId('rising-caption').textContent =
+    `${span(win)} UTC · against ${win.history_windows} earlier ${earlier}`;
+  for (const tag of win.rising) list.appendChild(risingRow(tag));
+  const empty = byId('rising-empty');
+  empty.hidden = win.rising.length > 0;
+  empty.textContent = win.history_windows === 0 ? 'warming up: no earlier windows yet' : 'nothing rising';
 }
 
 function renderExtreme(id, tweet) {

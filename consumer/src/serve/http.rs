@@ -14,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::Router;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use tracing::{error, info};
 
@@ -25,6 +25,7 @@ use model::report::Report;
 
 use crate::serve::metrics::{render, Metrics, CONTENT_TYPE};
 use crate::serve::results_reader::{self, LiveView};
+use crate::serve::results_view::ResultsView;
 
 /// Most hashtags one request may ask for.
 const MAX_N: usize = 200;
@@ -153,6 +154,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/style.css", get(style_css))
         .route("/api/top", get(top))
         .route("/api/windows", get(windows))
+        .route("/api/rising", get(rising))
         .route("/api/stream", get(stream))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
@@ -215,38 +217,95 @@ async fn top(State(app): State<Arc<App>>, Query(p): Query<Params>) -> Response {
     Json(doc).into_response()
 }
 
+async fn rising(State(app): State<Arc<App>>, Query(p): Query<Params>) -> Response {
+    let doc = app.live.view().rising(&p.window(&app), p.n(&app));
+    Json(doc).into_response()
+}
+
 async fn windows(State(app): State<Arc<App>>, Query(p): Query<Params>) -> Response {
     let k = p.k.unwrap_or(app.history).clamp(1, app.history);
     let doc = app.live.view().history(&p.window(&app), p.n(&app), k);
     Json(doc).into_response()
 }
 
-/// Server-sent events named `top`, each the `/api/top` document for the same parameters: one
-/// at once, then one whenever it changes.
+/// A document for a live stream: the event's name and data.
+#[derive(Debug)]
+struct Update {
+    event: &'static str,
+    data: String,
+}
+
+/// The documents a live stream last sent, as sent.
+#[derive(Debug, Default)]
+struct Sent {
+    top: Option<String>,
+    rising: Option<String>,
+}
+
+impl Sent {
+    /// The documents of `window` in `view` that differ from those last sent, `top` first,
+    /// noted as sent.
+    fn updates(
+        &mut self,
+        view: &ResultsView,
+        window: &str,
+        n: usize,
+    ) -> Result<Vec<Update>, serde_json::Error> {
+        let top = serde_json::to_string(&view.top(window, n))?;
+        let rising = serde_json::to_string(&view.rising(window, n))?;
+        Ok([
+            changed("top", top, &mut self.top),
+            changed("rising", rising, &mut self.rising),
+        ]
+        .into_iter()
+        .flatten()
+        .collect())
+    }
+}
+
+/// An update `event` with `data`, unless `data` is what was `last` sent.
+fn changed(event: &'static str, data: String, last: &mut Option<String>) -> Option<Update> {
+    if last.as_deref() == Some(data.as_str()) {
+        return None;
+    }
+    *last = Some(data.clone());
+    Some(Update { event, data })
+}
+
+/// Server-sent events for the same parameters: `top`, the `/api/top` document, and `rising`,
+/// the `/api/rising` document; each at once, then whenever it changes. Rising lists have an
+/// event of their own because a window's rising record may be read after its counts (another
+/// partition), when the `top` document no longer changes.
 async fn stream(
     State(app): State<Arc<App>>,
     Query(p): Query<Params>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let (window, n) = (p.window(&app), p.n(&app));
     let changes = app.live.subscribe();
-    let state = (app, changes, None::<String>);
-    let events = futures_util::stream::unfold(state, move |(app, mut changes, last)| {
+    let state = (app, changes, Sent::default());
+    // One batch of updates per change of the view (and one at once).
+    let batches = futures_util::stream::unfold(state, move |(app, mut changes, mut sent)| {
         let window = window.clone();
         async move {
             loop {
-                if last.is_some() {
+                if sent.top.is_some() {
                     changes.changed().await.ok()?;
                     tokio::time::sleep(STREAM_COALESCE).await;
                 }
                 changes.mark_unchanged();
-                let doc = app.live.view().top(&window, n);
-                let text = serde_json::to_string(&doc).ok()?;
-                if last.as_ref() != Some(&text) {
-                    let event = Event::default().event("top").data(&text);
-                    return Some((Ok(event), (app, changes, Some(text))));
+                // A document that cannot be written ends the stream.
+                let updates = sent.updates(&app.live.view(), &window, n).ok()?;
+                if !updates.is_empty() {
+                    return Some((updates, (app, changes, sent)));
                 }
             }
         }
+    });
+    let events = batches.flat_map(|batch| {
+        let events = batch
+            .into_iter()
+            .map(|u| Ok(Event::default().event(u.event).data(u.data)));
+        futures_util::stream::iter(events)
     });
     Sse::new(events).keep_alive(KeepAlive::default())
 }
@@ -275,4 +334,57 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (code, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    const START: i64 = 1_767_225_600_000;
+
+    fn record(start: i64, fields: Value) -> Vec<u8> {
+        let mut base = json!({
+            "window": "tumbling-10s", "window_start": "s", "window_start_ms": start,
+            "window_end": "e", "window_end_ms": start + 10_000, "final": true,
+        });
+        for (k, v) in fields.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        serde_json::to_vec(&base).unwrap()
+    }
+
+    fn count(start: i64) -> Vec<u8> {
+        record(start, json!({"hashtag": "Rust", "key": "rust", "count": 3}))
+    }
+
+    fn rising(start: i64) -> Vec<u8> {
+        record(start, json!({"history_windows": 0, "rising": []}))
+    }
+
+    fn events(sent: &mut Sent, view: &ResultsView) -> Vec<&'static str> {
+        let updates = sent.updates(view, "tumbling-10s", 10).unwrap();
+        updates.into_iter().map(|u| u.event).collect()
+    }
+
+    #[test]
+    fn a_stream_sends_both_documents_at_once_then_only_the_one_that_changed() {
+        let mut view = ResultsView::new(5);
+        view.apply(Some(&count(START)));
+        view.apply(Some(&rising(START)));
+        let mut sent = Sent::default();
+        assert_eq!(events(&mut sent, &view), ["top", "rising"]);
+        assert!(events(&mut sent, &view).is_empty(), "nothing changed");
+
+        let next = START + 10_000;
+        view.apply(Some(&count(next)));
+        assert_eq!(events(&mut sent, &view), ["top"]);
+        // The window's rising record, read after its counts: only the rising list changes.
+        view.apply(Some(&rising(next)));
+        let updates = sent.updates(&view, "tumbling-10s", 10).unwrap();
+        assert_eq!(updates.len(), 1);
+        assert_eq!(updates[0].event, "rising");
+        let doc: Value = serde_json::from_str(&updates[0].data).unwrap();
+        assert_eq!(doc["closed"]["window_start_ms"], next);
+    }
 }

@@ -5,3 +5,4 @@ pub mod http;
 pub mod metrics;
 pub(crate) mod results_reader;
 pub(crate) mod results_view;
+pub(crate) mod rising_view;

@@ -14,6 +14,9 @@
 //! Memory is bounded by `history`: the newest closed windows (and at most as many open ones)
 //! are kept per window definition; records of older windows are ignored. Cumulative totals
 //! (`label|hashtag`) keep one entry per hashtag, as the merge stage itself does.
+//!
+//! A final window's rising record (`label|start|*rising`) is kept with the window it ranks, so
+//! the same rules cover it (see `rising_view`, which serves it).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,6 +24,7 @@ use serde::Serialize;
 
 use crate::engine::sources::SourceCounts;
 use crate::output::schema::{ResultRecord, Sentiment, Span};
+use crate::serve::rising_view::{RisingDocument, RisingWindow};
 
 /// A hashtag's count in a window, as served.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -122,6 +126,8 @@ fn is_zero(n: &u64) -> bool {
 struct WindowState {
     info: WindowInfo,
     tags: HashMap<String, TagView>,
+    /// Its rising record, once read (final tumbling and hopping windows only).
+    rising: Option<RisingWindow>,
 }
 
 impl WindowState {
@@ -136,6 +142,7 @@ impl WindowState {
                 summary: None,
             },
             tags: HashMap::new(),
+            rising: None,
         }
     }
 
@@ -167,8 +174,7 @@ impl WindowState {
                     sentiment: s.sentiment,
                 });
             }
-            // Served by the rising view (issue 20, in progress).
-            ResultRecord::Rising(_) => {}
+            ResultRecord::Rising(r) => self.rising = RisingWindow::from_record(r),
         }
     }
 
@@ -335,6 +341,16 @@ impl ResultsView {
             closed,
             open,
         }
+    }
+
+    /// The rising hashtags of the latest closed window of `label` that has its rising record,
+    /// at most `n` of them.
+    pub(crate) fn rising(&self, label: &str, n: usize) -> RisingDocument {
+        let latest = self
+            .labels
+            .get(label)
+            .and_then(|s| s.closed.values().rev().find_map(|w| w.rising.as_ref()));
+        RisingDocument::new(label, self.labels(), latest, n)
     }
 
     /// The last `k` closed windows of `label`, oldest first, and the counts in each of the `n`
