@@ -1,8 +1,8 @@
 //! The dashboard in a real headless Chromium (WebDriver), served by a consumer fed by the real
 //! broker: the chart shows the expected top hashtags and follows new tweets without a reload,
-//! the sources feeding a window are named with their posts, and data containing markup is
-//! shown as text, never run. Screenshots are left in
-//! `target/test-artifacts/`. Requires a running broker (see e2e/src/lib.rs) and Debian's
+//! the sources feeding a window are named with their posts, a burst hashtag is shown in the
+//! Rising panel, and data containing markup is shown as text, never run. Screenshots are left
+//! in `target/test-artifacts/`. Requires a running broker (see e2e/src/lib.rs) and Debian's
 //! chromium and chromium-driver (scripts/test.sh installs them).
 
 use std::path::Path;
@@ -273,6 +273,74 @@ fn the_dashboard_charts_the_top_hashtags_and_follows_new_tweets_without_reload()
         "the page scrolls sideways on a phone"
     );
     stand.browser.screenshot("dashboard-phone.png");
+}
+
+/// Three windows of the same hashtags, then a window where a new one bursts: the Rising panel
+/// shows it, new, with its score, beside the top-N bars, and the API serves the same list.
+#[test]
+fn the_rising_panel_shows_a_burst_hashtag_ranked_first() {
+    let stand = Stand::new("dashboard-rising", false);
+    let steady = [("Rust", 10), ("Kafka", 6)];
+    let mut lines = Vec::new();
+    for window in 0..3 {
+        let start = START_MS + window * 10_000;
+        lines.extend(tweets(5_000 + window as u64 * 100, start, &steady));
+    }
+    let burst_start = START_MS + 30_000;
+    let with_burst = [("Rust", 10), ("Kafka", 6), ("SolarFlare", 8)];
+    lines.extend(tweets(5_300, burst_start, &with_burst));
+    // The partitions then go idle, which closes the burst's window (--idle-timeout).
+    stand.publish("rising", &lines);
+
+    // By hand: the history is the three earlier windows, 30 posts, #rust in all 30 and #kafka
+    // in 18; the burst window has 10 posts. Baselines: rust 30 · 10 / 30 = 10 (count 10, score
+    // 0), kafka 6 (score 0), solarflare 0: new, score (8 - 0) / sqrt(0 + 1) = 8.
+    let row = "#rising-list .rising-tag[data-key=\"solarflare\"]";
+    let text_of = |css: &str| {
+        stand.browser.eval(&format!(
+            "const e = document.querySelector('{css}'); return e ? e.textContent : null;"
+        ))
+    };
+    wait_until(LONG, "the burst in the Rising panel", || {
+        text_of(&format!("{row} .label")) == "#SolarFlare"
+    });
+    assert_eq!(
+        stand
+            .browser
+            .eval("return document.getElementById('rising').hidden;"),
+        Value::Bool(false)
+    );
+    let rows = stand.browser.eval(
+        "return Array.from(document.querySelectorAll('#rising-list .rising-tag')).map(r => \
+         [r.dataset.key, r.querySelector('.count').textContent, \
+          r.querySelector('.ratio').textContent, r.querySelector('.score').textContent]);",
+    );
+    assert_eq!(
+        rows,
+        json!([["solarflare", "8", "new", "z 8.0"]]),
+        "only the burst rises"
+    );
+    let caption = text_of("#rising-caption");
+    assert!(
+        caption
+            .as_str()
+            .unwrap()
+            .contains("against 3 earlier windows"),
+        "{caption}"
+    );
+
+    let body = reqwest::blocking::get(format!("{}api/rising", stand.base))
+        .and_then(|r| r.text())
+        .expect("api/rising");
+    let doc: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(doc["closed"]["window_start_ms"], burst_start, "{doc}");
+    assert_eq!(doc["closed"]["history_windows"], 3);
+    assert_eq!(
+        doc["closed"]["rising"],
+        json!([{"hashtag": "SolarFlare", "key": "solarflare", "count": 8,
+                "baseline": 0.0, "score": 8.0, "new": true}])
+    );
+    stand.browser.screenshot("dashboard-rising.png");
 }
 
 /// Markup that would run if inserted as HTML.
