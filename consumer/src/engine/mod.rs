@@ -7,6 +7,7 @@ pub(crate) mod dedup;
 pub mod inputs;
 pub mod merge;
 pub mod partial;
+pub mod rising;
 pub mod sentiment;
 pub mod sources;
 pub(crate) mod spacesaving;
