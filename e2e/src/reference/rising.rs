@@ -247,6 +247,36 @@ fn published_tag(record: &str, t: &serde_json::Value) -> RisingTag {
     }
 }
 
+/// Asserts that `results` holds exactly the rising lists `want` of `label`'s windows: one
+/// record per final window, each with its `history_windows` and every ranked hashtag's count,
+/// baseline, score and newness, in order; and that each ranked hashtag is spelled as the
+/// window's count record of the same key spells it. Returns how many lists rank a hashtag.
+pub fn assert_rising_equal(results: &Results, label: &str, want: &WindowRising) -> usize {
+    let got = result_rising(results, label);
+    for start in got.keys().chain(want.keys()) {
+        assert_eq!(
+            got.get(start),
+            want.get(start),
+            "{label}|{}|*rising: published (left) and reference (right) differ",
+            key_time(*start)
+        );
+    }
+    for (key, v) in results {
+        let Some(window) = key
+            .strip_prefix(&format!("{label}|"))
+            .and_then(|rest| rest.strip_suffix("|*rising"))
+        else {
+            continue;
+        };
+        for t in v["rising"].as_array().expect("rising") {
+            let counted = format!("{label}|{window}|{}", t["key"].as_str().expect("key"));
+            let spelled = &results.get(&counted).expect("a ranked hashtag's count")["hashtag"];
+            assert_eq!(&t["hashtag"], spelled, "{key}: the spelling of {counted}");
+        }
+    }
+    want.values().filter(|list| !list.tags.is_empty()).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
