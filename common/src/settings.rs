@@ -272,6 +272,17 @@ pub struct ConsumerSettings {
     pub sentiment: bool,
     /// The fraction of tweets scored (chosen by tweet id, so replays score the same ones).
     pub sentiment_sample: f64,
+    /// How many window sizes of history a window's rising hashtags are measured against;
+    /// 0 turns rising rankings off.
+    pub rising_history: u32,
+    /// A hashtag counted fewer times than this in a window does not rise, so that one-off
+    /// hashtags with no history do not fill the ranking.
+    pub rising_min_count: u64,
+    /// The lowest score (standard deviations above the baseline) that ranks as rising.
+    pub rising_min_score: f64,
+    /// Added to the baseline under the score's square root, so that a new hashtag's score is
+    /// finite.
+    pub rising_prior: f64,
 }
 
 /// How retweets are counted.
@@ -546,6 +557,16 @@ impl Settings {
             c.sentiment_sample > 0.0 && c.sentiment_sample <= 1.0,
             "consumer.sentiment_sample",
             "must be a fraction above 0 and at most 1",
+        )?;
+        ensure(
+            c.rising_min_score.is_finite() && (0.0..=1e12).contains(&c.rising_min_score),
+            "consumer.rising_min_score",
+            "must be a number from 0 to 10^12",
+        )?;
+        ensure(
+            c.rising_prior.is_finite() && (0.001..=1e12).contains(&c.rising_prior),
+            "consumer.rising_prior",
+            "must be a number from 0.001 to 10^12",
         )
     }
 }

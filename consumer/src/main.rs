@@ -89,6 +89,20 @@ struct Cli {
     /// all (consumer.sentiment_sample).
     #[arg(long, value_name = "FRACTION")]
     sentiment_sample: Option<f64>,
+    /// Rank a window's rising hashtags against this many window sizes of history; 0 turns
+    /// rising rankings off (consumer.rising_history).
+    #[arg(long, value_name = "K")]
+    rising_history: Option<i64>,
+    /// A hashtag counted fewer times in a window does not rise (consumer.rising_min_count).
+    #[arg(long, value_name = "N")]
+    rising_min_count: Option<i64>,
+    /// The lowest score, in standard deviations above the baseline, that ranks as rising,
+    /// e.g. 3 (consumer.rising_min_score).
+    #[arg(long, value_name = "SCORE")]
+    rising_min_score: Option<f64>,
+    /// Added to the baseline under the score's square root, e.g. 1 (consumer.rising_prior).
+    #[arg(long, value_name = "COUNT")]
+    rising_prior: Option<f64>,
 }
 
 impl Cli {
@@ -136,6 +150,10 @@ impl Cli {
         );
         push(&mut out, "consumer.sentiment", self.sentiment);
         push(&mut out, "consumer.sentiment_sample", self.sentiment_sample);
+        push(&mut out, "consumer.rising_history", self.rising_history);
+        push(&mut out, "consumer.rising_min_count", self.rising_min_count);
+        push(&mut out, "consumer.rising_min_score", self.rising_min_score);
+        push(&mut out, "consumer.rising_prior", self.rising_prior);
         out
     }
 }

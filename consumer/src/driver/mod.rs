@@ -39,13 +39,13 @@ use tracing::info;
 use common::kafka::{consumer_config, counting_producer, results_producer_config, SETUP_TIMEOUT};
 use common::settings::{ConsumerSettings, OffsetReset, Settings};
 use common::shutdown::Shutdown;
-use model::window_spec::WindowDef;
 
 use crate::driver::checkpoint::CheckpointStore;
 use crate::driver::sink::Sink;
 use crate::engine::count::{CountOptions, Pipeline, TWITTER_BEGAN_MS};
 use crate::engine::inputs::{Inputs, TopicSize};
 use crate::engine::merge::MergeStats;
+use crate::engine::rising::RisingParams;
 use crate::engine::sentiment::Sample;
 use crate::engine::stats::RunStats;
 use crate::engine::window::{Shape, WindowSpec};
@@ -182,18 +182,29 @@ fn count_options(c: &ConsumerSettings) -> anyhow::Result<CountOptions> {
 
 /// The merge stage, not merging until the group assigns it the partials partition.
 fn merge_stage(c: &ConsumerSettings, sources: i32, metrics: Arc<Metrics>) -> MergeStage {
-    let restore = c
-        .window
-        .iter()
-        .any(|d| matches!(d, WindowDef::Cumulative { .. }));
+    let mut publisher = Publisher::new(&c.window, c.top);
+    if c.rising_history > 0 {
+        publisher = publisher.with_rising(RisingParams {
+            history: c.rising_history,
+            min_count: c.rising_min_count,
+            min_score_m: thousandths(c.rising_min_score) as i64,
+            prior_m: thousandths(c.rising_prior),
+            top: c.top,
+        });
+    }
     MergeStage {
         merger: None,
         past: MergeStats::default(),
-        publisher: Publisher::new(&c.window, c.top),
+        publisher,
         sources,
-        restore,
         metrics,
     }
+}
+
+/// A setting's value in whole thousandths, the unit rising scores are computed in (settings
+/// validation keeps it between 0 and 10^12).
+fn thousandths(value: f64) -> u64 {
+    (value * 1000.0).round() as u64
 }
 
 /// The console and counts file, the producer of every output topic, and the checkpoints.

@@ -79,8 +79,6 @@ pub(super) struct MergeStage {
     /// How many inputs (partitions of the raw topics) there are: a window is complete once
     /// all have passed it.
     pub(super) sources: i32,
-    /// Whether cumulative totals must be restored from the result topic on takeover.
-    pub(super) restore: bool,
     pub(super) metrics: Arc<Metrics>,
 }
 
@@ -111,9 +109,13 @@ impl MergeStage {
             }
         }
         let now_ms = chrono::Utc::now().timestamp_millis();
-        for w in merger.take_complete() {
+        let complete = merger.take_complete();
+        for w in &complete {
             self.metrics.record_emit(w.id.end_ms(), now_ms);
-            self.publisher.publish(&w, &mut published);
+            self.publisher.publish(w, &mut published);
+        }
+        if !complete.is_empty() {
+            self.metrics.record_rising(self.publisher.rising_figures());
         }
         io.publish(published)
     }
@@ -148,16 +150,18 @@ impl Stage for MergeStage {
         let Some(arrival) = arrivals.iter().find(|a| a.input == 0) else {
             return Ok(());
         };
-        if self.restore {
-            let publisher = &mut self.publisher;
-            publisher.reset();
-            let read = io
-                .read_results(&mut |key, value| publisher.restore(key, value))
-                .context("cannot restore cumulative totals from the result topic")?;
+        if self.publisher.restores() {
+            let read = self
+                .publisher
+                .restore_from(arrival.watermark_ms, |each| io.read_results(each))
+                .context(
+                    "cannot restore cumulative totals and rising histories from the result topic",
+                )?;
             info!(
                 records = read,
-                "cumulative totals restored from the result topic"
+                "cumulative totals and rising histories restored from the result topic"
             );
+            self.metrics.record_rising(self.publisher.rising_figures());
         }
         self.merger = Some(Merger::new(self.sources, arrival.watermark_ms));
         info!("merging windows of all partitions here");

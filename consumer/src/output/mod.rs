@@ -2,5 +2,6 @@
 //! table.
 
 pub mod records;
+pub(crate) mod rising;
 pub(crate) mod schema;
 pub(crate) mod table;

@@ -19,11 +19,13 @@ use model::window_spec::WindowDef;
 
 use crate::engine::counts::{Forms, TagCount, WindowTotals};
 use crate::engine::merge::MergedWindow;
+use crate::engine::rising::RisingParams;
 use crate::engine::sentiment::aggregate::{Extreme, Tally, WindowSentiment};
 use crate::engine::sentiment::Score;
 use crate::engine::sources::SourceCounts;
 use crate::engine::topn::top_n;
 use crate::engine::window::Shape;
+use crate::output::rising::{render_rising, rising_record, Rankings, Restorer, RisingFigures};
 use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
 use crate::output::table::{render_table, Summary};
 
@@ -126,6 +128,7 @@ pub struct Publisher {
     defs: Vec<WindowDef>,
     top: usize,
     cumulative: BTreeMap<WindowDef, Cumulative>,
+    rising: Rankings,
 }
 
 impl Publisher {
@@ -135,12 +138,49 @@ impl Publisher {
             defs: defs.to_vec(),
             top,
             cumulative: BTreeMap::new(),
+            rising: Rankings::default(),
         }
     }
 
-    /// Forgets cumulative totals, before they are restored by a new owner of the merge stage.
-    pub(crate) fn reset(&mut self) {
+    /// Also ranks the rising hashtags of every final tumbling and hopping window.
+    pub fn with_rising(mut self, params: RisingParams) -> Self {
+        self.rising = Rankings::new(&self.defs, Some(params));
+        self
+    }
+
+    /// Whether a new owner of the merge stage must restore state from the result topic:
+    /// cumulative totals, or rising histories.
+    pub(crate) fn restores(&self) -> bool {
+        self.rising.any()
+            || self
+                .defs
+                .iter()
+                .any(|d| matches!(d, WindowDef::Cumulative { .. }))
+    }
+
+    /// The rising rankings' figures, per ranked window definition.
+    pub(crate) fn rising_figures(&self) -> Vec<RisingFigures> {
+        self.rising.figures()
+    }
+
+    /// Forgets cumulative totals and rising histories, then restores them from the records of
+    /// the result topic that `read` feeds to the returned restorer's `record`, as of the merge
+    /// checkpoint's `through_ms`.
+    pub(crate) fn restore_from(
+        &mut self,
+        through_ms: Option<i64>,
+        read: impl FnOnce(&mut dyn FnMut(&str, &[u8])) -> anyhow::Result<u64>,
+    ) -> anyhow::Result<u64> {
         self.cumulative.clear();
+        self.rising.reset();
+        let (defs, cumulative) = (&self.defs, &mut self.cumulative);
+        let mut rising: Restorer<'_> = self.rising.restorer(through_ms);
+        let read = read(&mut |key, value| {
+            restore_cumulative(defs, cumulative, key, value);
+            rising.record(key, value);
+        })?;
+        rising.finish();
+        Ok(read)
     }
 
     /// Adds what a merged window means for every definition computed from its shape.
@@ -164,7 +204,7 @@ impl Publisher {
 
     /// A tumbling or hopping window: its hashtags and summary, and once final its table and
     /// counts-file line.
-    fn publish_window(&self, def: WindowDef, w: &MergedWindow, out: &mut Published) {
+    fn publish_window(&mut self, def: WindowDef, w: &MergedWindow, out: &mut Published) {
         let label = def.to_string();
         let start = rfc3339(w.id.start_ms);
         let span = || Span {
@@ -199,8 +239,12 @@ impl Publisher {
                 format_human(w.id.start_ms),
                 &format_human(w.id.end_ms())[11..],
             );
-            out.tables
-                .push(render_table(&title, summary, top_n(&t.tags, self.top)));
+            let mut table = render_table(&title, summary, top_n(&t.tags, self.top));
+            if let Some(list) = self.rising.rank(def, w) {
+                out.records.push(rising_record(&prefix, span(), &list, w));
+                table.push_str(&render_rising(&list, w));
+            }
+            out.tables.push(table);
             out.lines.push(counts_line(&span(), t));
         }
     }
@@ -236,38 +280,42 @@ impl Publisher {
         let rows = top_n(totals.totals.values().map(|(t, _)| t), self.top);
         out.tables.push(render_table(&title, summary, rows));
     }
+}
 
-    /// Restores cumulative totals from one record of the result topic (records of other
-    /// windows are ignored); records must be given oldest first.
-    pub(crate) fn restore(&mut self, key: &str, value: &[u8]) {
-        let Some((label, rest)) = key.split_once('|') else {
-            return;
-        };
-        let Some(&def) = self
-            .defs
-            .iter()
-            .find(|d| matches!(d, WindowDef::Cumulative { .. }) && d.to_string() == label)
-        else {
-            return;
-        };
-        let totals = self.cumulative.entry(def).or_default();
-        if rest == "*" {
-            if let Ok(v) = serde_json::from_slice::<SummaryRecord>(value) {
-                totals.tweets = v.tweets;
-                totals.mentions = v.mentions;
-                totals.sources = v.sources;
-                totals.through_ms = Some(v.span.window_end_ms);
-            }
-        } else if let Ok(v) = serde_json::from_slice::<HashtagRecord>(value) {
-            let tag = TagCount {
-                key: v.key.clone(),
-                count: v.count,
-                error: v.error,
-                forms: v.forms.unwrap_or_default(),
-                sentiment: None,
-            };
-            totals.totals.insert(v.key, (tag, v.span.window_end_ms));
+/// Restores cumulative totals from one record of the result topic (records of other windows
+/// are ignored); records must be given oldest first.
+fn restore_cumulative(
+    defs: &[WindowDef],
+    cumulative: &mut BTreeMap<WindowDef, Cumulative>,
+    key: &str,
+    value: &[u8],
+) {
+    let Some((label, rest)) = key.split_once('|') else {
+        return;
+    };
+    let Some(&def) = defs
+        .iter()
+        .find(|d| matches!(d, WindowDef::Cumulative { .. }) && d.to_string() == label)
+    else {
+        return;
+    };
+    let totals = cumulative.entry(def).or_default();
+    if rest == "*" {
+        if let Ok(v) = serde_json::from_slice::<SummaryRecord>(value) {
+            totals.tweets = v.tweets;
+            totals.mentions = v.mentions;
+            totals.sources = v.sources;
+            totals.through_ms = Some(v.span.window_end_ms);
         }
+    } else if let Ok(v) = serde_json::from_slice::<HashtagRecord>(value) {
+        let tag = TagCount {
+            key: v.key.clone(),
+            count: v.count,
+            error: v.error,
+            forms: v.forms.unwrap_or_default(),
+            sentiment: None,
+        };
+        totals.totals.insert(v.key, (tag, v.span.window_end_ms));
     }
 }
 
@@ -376,6 +424,17 @@ mod tests {
             .iter()
             .map(|r| (r.key.as_str(), serde_json::from_slice(&r.value).unwrap()))
             .collect()
+    }
+
+    /// Restores `p` from `records` as a new owner of the merge stage reads them.
+    fn restore(p: &mut Publisher, records: &[Record]) {
+        let read = p.restore_from(None, |each| {
+            for r in records {
+                each(&r.key, &r.value);
+            }
+            Ok(records.len() as u64)
+        });
+        assert_eq!(read.unwrap(), records.len() as u64);
     }
 
     fn defs(text: &str) -> Vec<WindowDef> {
@@ -546,9 +605,7 @@ mod tests {
 
         // A new owner restores from the records, then sees period 1 again (replay) and 2.
         let mut q = Publisher::new(&d, 3);
-        for r in &all {
-            q.restore(&r.key, &r.value);
-        }
+        restore(&mut q, &all);
         let mut again = Published::default();
         q.publish(&periods[1], &mut again);
         q.publish(&periods[2], &mut again);
@@ -616,9 +673,7 @@ mod tests {
             let mut resumable = 0;
             for owner in 0..=crashes.len() {
                 let mut p = Publisher::new(&d, 3);
-                for r in &landed {
-                    p.restore(&r.key, &r.value);
-                }
+                restore(&mut p, &landed);
                 let crash = crashes.get(owner);
                 let start = match crash {
                     Some((seed, _)) if owner > 0 => (*seed as usize) % (resumable + 1),

@@ -24,6 +24,7 @@ use rdkafka::statistics::Statistics;
 use model::post::Source;
 
 use crate::engine::stats::RunStats;
+use crate::output::rising::RisingFigures;
 use crate::serve::results_view::{LatestSentiment, RecordsRead, ResultsView};
 
 /// Figures the driver updates as it runs and the HTTP server reads.
@@ -42,6 +43,8 @@ pub(crate) struct Snapshot {
     /// Wall-clock time from the end of the last final window published here to its
     /// publication.
     pub(crate) emit_delay_ms: Option<i64>,
+    /// The rising rankings of the merge stage, when this instance merges.
+    pub(crate) rising: Vec<RisingFigures>,
 }
 
 impl Metrics {
@@ -73,6 +76,11 @@ impl Metrics {
     /// Notes that a final window ending at `end_ms` was published at `now_ms`.
     pub(crate) fn record_emit(&self, end_ms: i64, now_ms: i64) {
         self.state().emit_delay_ms = Some(now_ms - end_ms);
+    }
+
+    /// Replaces the rising rankings' figures.
+    pub(crate) fn record_rising(&self, figures: Vec<RisingFigures>) {
+        self.state().rising = figures;
     }
 
     /// A copy of the current figures.
@@ -147,6 +155,14 @@ const EMIT_DELAY: Family = Family {
     name: "trends_window_emit_delay_seconds",
     help: "Wall-clock time from the end of the last final window this instance published to its publication (event time: large when replaying old tweets).",
 };
+const RISING_HASHTAGS: Family = Family {
+    name: "trends_rising_hashtags",
+    help: "Hashtags ranked as rising in the latest final window, per window definition (from the instance that merges).",
+};
+const RISING_STATE: Family = Family {
+    name: "trends_rising_state_hashtags",
+    help: "Hashtag counts the rising rankings keep as history (bounded by consumer.rising_history window sizes), per window definition (from the instance that merges).",
+};
 const RESULTS_READ: Family = Family {
     name: "trends_results_records_read",
     help: "Result-topic records the HTTP view has read.",
@@ -210,6 +226,8 @@ struct Scrape {
     run: RunStats,
     lag: Vec<Sample<LagLabels, i64>>,
     emit_delay_seconds: Option<f64>,
+    rising_hashtags: Vec<Sample<WindowLabels, u64>>,
+    rising_state: Vec<Sample<WindowLabels, u64>>,
     results_read: u64,
     results_unreadable: u64,
     sentiment_tweets: Vec<Sample<SentimentLabels, u64>>,
@@ -228,6 +246,8 @@ impl Scrape {
             run: metrics.run,
             lag: lag_samples(metrics),
             emit_delay_seconds: metrics.emit_delay_ms.map(|ms| ms as f64 / 1000.0),
+            rising_hashtags: rising_samples(metrics, |f| f.rising),
+            rising_state: rising_samples(metrics, |f| Some(f.state)),
             results_read,
             results_unreadable,
             sentiment_tweets: sentiments.iter().flat_map(tweets_by_label).collect(),
@@ -249,6 +269,25 @@ fn lag_samples(metrics: &Snapshot) -> Vec<Sample<LagLabels, i64>> {
                     partition,
                 },
                 value: lag,
+            })
+        })
+        .collect()
+}
+
+/// One figure of every ranked window definition that has it.
+fn rising_samples(
+    metrics: &Snapshot,
+    figure: impl Fn(&RisingFigures) -> Option<usize>,
+) -> Vec<Sample<WindowLabels, u64>> {
+    metrics
+        .rising
+        .iter()
+        .filter_map(|f| {
+            Some(Sample {
+                labels: WindowLabels {
+                    window: f.window.clone(),
+                },
+                value: figure(f)? as u64,
             })
         })
         .collect()
@@ -329,6 +368,8 @@ impl Collector for Scrape {
         if let Some(seconds) = self.emit_delay_seconds {
             ConstGauge::new(seconds).encode(delay)?;
         }
+        gauges(&mut encoder, &RISING_HASHTAGS, &self.rising_hashtags)?;
+        gauges(&mut encoder, &RISING_STATE, &self.rising_state)?;
         counter(&mut encoder, &RESULTS_READ, self.results_read)?;
         counter(&mut encoder, &RESULTS_UNREADABLE, self.results_unreadable)?;
         gauges(&mut encoder, &SENTIMENT_TWEETS, &self.sentiment_tweets)?;

@@ -78,9 +78,6 @@ fn merge_stage(sources: i32, defs: &[WindowDef]) -> MergeStage {
         past: MergeStats::default(),
         publisher: Publisher::new(defs, 10),
         sources,
-        restore: defs
-            .iter()
-            .any(|d| matches!(d, WindowDef::Cumulative { .. })),
         metrics: Arc::new(Metrics::default()),
     }
 }

@@ -71,7 +71,11 @@ fn the_baseline_follows_the_stream_volume() {
 fn nothing_ranks_without_history_and_thresholds_hold() {
     let mut rising = Rising::new(PARAMS, 10);
     let first = rising.rank(tally(0, 100, &[("a", 50)]));
-    assert_eq!(first, RisingList::default(), "no earlier window: warming up");
+    assert_eq!(
+        first,
+        RisingList::default(),
+        "no earlier window: warming up"
+    );
     let list = rising.rank(tally(10, 100, &[("few", 4), ("enough", 5), ("a", 50)]));
     // `few` scores 4 / sqrt(1) = 4 but was counted fewer than 5 times.
     assert_eq!(ranked(&list), [("enough", 5, 0, 5_000, true)]);
@@ -103,7 +107,10 @@ fn a_faded_hashtag_leaves_the_state_after_k_window_sizes() {
     rising.rank(tally(40, 100, &[("stays", 5)]));
     // ... but for no window after 30: it and `gone` with it are dropped.
     assert_eq!(rising.state_size(), 4);
-    assert!(rising.windows.values().all(|w| !w.counts.contains_key("gone")));
+    assert!(rising
+        .windows
+        .values()
+        .all(|w| !w.counts.contains_key("gone")));
     // Mentioned again, it is new.
     let list = rising.rank(tally(50, 100, &[("stays", 5), ("gone", 40)]));
     assert_eq!(ranked(&list)[0], ("gone", 40, 0, 40_000, true));
