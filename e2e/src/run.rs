@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use crate::input::generate;
 use crate::kafka::{bootstrap, create_topic_configured, key_set, read_results_at, unique, Results};
 use crate::proc::{consumer_args, tail, test_dir, Proc};
-use crate::reference::counts::{consumer_counts, Counts};
+use crate::reference::counts::{consumer_counts, reference_hopping, Counts};
 use crate::reference::ids_of;
+use crate::reference::rising::{assert_rising_equal, reference_rising, RisingParams};
 
 /// Partitions of every test's raw topic.
 pub const PARTITIONS: i32 = 3;
@@ -22,6 +23,11 @@ pub const START: &str = "2026-01-01T00:00:00Z";
 pub const EVENTS_PER_SECOND: u64 = 200;
 /// Every window kind at once.
 pub const WINDOWS: &str = "10s,hopping:20s/10s,cumulative:10s";
+/// The window definitions of [`WINDOWS`] that rank rising hashtags: label, size and slide (ms).
+const RANKING: [(&str, i64, i64); 2] = [
+    ("tumbling-10s", 10_000, 10_000),
+    ("hopping-20s-10s", 20_000, 10_000),
+];
 /// How long one process of a run may take.
 pub const LONG: Duration = Duration::from_secs(180);
 
@@ -139,6 +145,12 @@ impl Scenario {
         read_results_at(&self.bootstrap, &results)
     }
 
+    /// Asserts that `results` ranks rising hashtags as the reference does over this run's input
+    /// with the default parameters (see [`assert_rising_exact`]).
+    pub fn assert_rising(&self, results: &Results) {
+        assert_rising_exact(results, &self.file, &RisingParams::default());
+    }
+
     /// Whether `line` logs an assignment of this run's raw topic.
     pub fn assigned(&self, line: &str) -> bool {
         line.contains("partitions assigned") && line.contains(&format!("topic={} ", self.topic))
@@ -166,6 +178,28 @@ pub fn await_every_key(topic: &str, want: &BTreeSet<String>, producer: &Proc) {
     );
     let unexpected: Vec<_> = got.difference(want).take(5).collect();
     assert!(unexpected.is_empty(), "unexpected keys: {unexpected:?}");
+}
+
+/// Asserts that a result topic of [`WINDOWS`] over the input `file` ranks rising hashtags
+/// exactly as the reference does with `params`: one list for every final tumbling and hopping
+/// window, none for cumulative totals, and some list not empty, so that a test comparing whole
+/// result topics compares rankings too. Returns how many lists rank a hashtag.
+pub fn assert_rising_exact(results: &Results, file: &Path, params: &RisingParams) -> usize {
+    let mut ranked = 0;
+    for (label, size_ms, slide_ms) in RANKING {
+        let want = reference_rising(&reference_hopping(file, size_ms, slide_ms), size_ms, params);
+        ranked += assert_rising_equal(results, label, &want);
+    }
+    let cumulative: Vec<&String> = results
+        .keys()
+        .filter(|k| k.starts_with("cumulative-") && k.ends_with("|*rising"))
+        .collect();
+    assert!(cumulative.is_empty(), "totals rank nothing: {cumulative:?}");
+    assert!(
+        ranked > 0,
+        "some window ranks a hashtag: the comparison is not vacuous"
+    );
+    ranked
 }
 
 /// A finished batch count of a topic: the consumer (its output) and its counts.
@@ -259,14 +293,20 @@ pub fn await_results(bootstrap: &str, results: &str, want: &Results) -> Results 
     got
 }
 
-/// How many keys differ per window label, then the first keys of each label that differ,
-/// for a readable failure.
+/// How many keys differ per window label (rising lists counted apart), then the first keys of
+/// each that differ, for a readable failure.
 pub fn differences(got: &Results, want: &Results) -> Vec<String> {
     let keys: BTreeSet<&String> = got.keys().chain(want.keys()).collect();
-    let mut by_label: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    let mut by_label: BTreeMap<String, Vec<&String>> = BTreeMap::new();
     for k in keys.into_iter().filter(|k| got.get(*k) != want.get(*k)) {
         let label = k.split('|').next().unwrap_or_default();
-        by_label.entry(label).or_default().push(k);
+        // Rising lists apart, so that a differing one is named even when counts differ too.
+        let group = if k.ends_with("|*rising") {
+            format!("{label} rising")
+        } else {
+            label.to_owned()
+        };
+        by_label.entry(group).or_default().push(k);
     }
     let mut out = vec![format!(
         "differing keys per window: {:?}",
@@ -303,5 +343,37 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_name_a_differing_rising_list_beside_differing_counts() {
+        // Counts of the first window differ, and the rising list of the second, whose key
+        // sorts after theirs.
+        let mut want = Results::new();
+        for tag in ["a", "b", "c", "d"] {
+            let key = format!("tumbling-10s|2026-01-01T00:00:00Z|{tag}");
+            want.insert(key, serde_json::json!({"count": 1}));
+        }
+        let rising = "tumbling-10s|2026-01-01T00:00:10Z|*rising".to_owned();
+        want.insert(rising.clone(), serde_json::json!({"rising": []}));
+        let mut got: Results = want
+            .keys()
+            .map(|k| (k.clone(), serde_json::json!({})))
+            .collect();
+        got.insert(
+            rising.clone(),
+            serde_json::json!({"rising": [{"key": "a"}]}),
+        );
+        let out = differences(&got, &want);
+        assert_eq!(
+            out[0],
+            r#"differing keys per window: [("tumbling-10s", 4), ("tumbling-10s rising", 1)]"#
+        );
+        assert!(out.iter().any(|line| line.starts_with(&rising)), "{out:?}");
     }
 }

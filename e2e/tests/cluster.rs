@@ -86,12 +86,14 @@ impl ClusterRun {
         assert_each_tweet_once(&keys_at(s.bootstrap(), &s.topic), &s.file);
     }
 
-    /// The result topic equals an uninterrupted run's, key for key; then the live consumers
-    /// stop cleanly.
+    /// The result topic equals an uninterrupted run's, key for key, rising lists included
+    /// (that run's are checked against the reference first); then the live consumers stop
+    /// cleanly.
     fn assert_results_exact(&self, results: &str, live: &mut [Proc], dead: &[Proc]) {
         let s = &self.scenario;
         let want = s.reference();
         assert!(want.len() > 1_000, "a substantial result: {}", want.len());
+        s.assert_rising(&want);
         let got = await_results(s.bootstrap(), results, &want);
         for p in live.iter_mut() {
             assert!(

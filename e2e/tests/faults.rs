@@ -15,7 +15,8 @@ use e2e::kafka::{
 use e2e::proc::{consumer_args, tail, test_dir, wait_until, Proc};
 use e2e::reference::counts::reference_counts;
 use e2e::reference::ids_of;
-use e2e::run::{assert_each_tweet_once, count_until_end, differences, replay};
+use e2e::reference::rising::RisingParams;
+use e2e::run::{assert_each_tweet_once, assert_rising_exact, count_until_end, differences, replay};
 
 const PARTITIONS: i32 = 3;
 const START: &str = "2026-01-01T00:00:00Z";
@@ -148,6 +149,7 @@ fn the_consumer_survives_a_broker_restart_and_its_results_stay_exact() {
         "a substantial result: {} keys",
         want.len()
     );
+    assert_rising_exact(&want, &file, &RisingParams::default());
     assert!(
         got == want,
         "results differ after the broker restart: {:#?}\n{}",

@@ -11,13 +11,15 @@ use e2e::brokers::needs_kafka;
 use e2e::input::planted;
 use e2e::kafka::{read_results, unique, Results};
 use e2e::proc::{assigned_partitions, tail, timeline, wait_until, Proc};
-use e2e::reference::counts::{reference_counts, reference_hopping, result_counts};
+use e2e::reference::counts::{reference_counts, reference_hopping, result_counts, Counts};
+use e2e::reference::rising::{reference_rising, RisingParams};
 use e2e::reference::sentiment::{
     expected_tally, most_negative, most_positive, reference_sentiment, Extreme,
 };
 use e2e::reference::{is_stream_notice, key_time};
 use e2e::run::{
-    await_results, differences, Generated, Lcg, Scenario, LIVE_IDLE, LONG, MERGING, START,
+    assert_rising_exact, await_results, differences, Generated, Lcg, Scenario, LIVE_IDLE, LONG,
+    MERGING, START,
 };
 use model::post::PostId;
 
@@ -26,7 +28,9 @@ use model::post::PostId;
 const TWEETS: u64 = 12_000;
 
 /// The uninterrupted run itself is right: tumbling and hopping windows equal an independent
-/// count of the input, and the cumulative totals equal the whole input's counts.
+/// count of the input, and the cumulative totals equal the whole input's counts; every final
+/// tumbling and hopping window ranks its rising hashtags as an independent reference does, with
+/// the default parameters and with others set by flags.
 #[test]
 fn every_window_kind_equals_an_independent_reference() {
     let scenario = Scenario::shared(
@@ -84,6 +88,10 @@ fn every_window_kind_equals_an_independent_reference() {
         .count();
     assert_eq!(cumulative_keys, totals.len() + 1);
 
+    let ranked = assert_rising_exact(&results, file, &RisingParams::default());
+    report_rising(&tumbling, hopping.tweets.len(), ranked);
+    rising_with_other_parameters(run);
+
     // Bounded mode: 20 counters per window and partition. Every reported count brackets the
     // true one (count - error <= true <= count), and no hashtag left out was mentioned more
     // often than the window's reported bound.
@@ -130,6 +138,39 @@ fn every_window_kind_equals_an_independent_reference() {
         checked >= 6 * 20,
         "every window reports its top 20: {checked}"
     );
+}
+
+/// Shows what the default ranking gave over the tumbling windows' `counts` and the
+/// `hopping_windows`: the input is stationary apart from chance, so these are the scores chance
+/// reaches.
+fn report_rising(counts: &Counts, hopping_windows: usize, ranked: usize) {
+    let windows = counts.tweets.len() + hopping_windows;
+    eprintln!("rising: {ranked} of {windows} tumbling and hopping windows rank hashtags");
+    let lists = reference_rising(counts, 10_000, &RisingParams::default());
+    if let Some((start, list)) = lists.iter().find(|(_, l)| !l.tags.is_empty()) {
+        eprintln!("  tumbling-10s|{}|*rising: {list:?}", key_time(*start));
+    }
+}
+
+/// A consumer with every rising parameter set by a flag ranks as the reference does with them:
+/// a shorter history (K = 2, which for hopping windows is three earlier windows), lower
+/// thresholds, another prior and a shorter list.
+fn rising_with_other_parameters(run: &Scenario) {
+    let params = RisingParams {
+        history: 2,
+        min_count: 3,
+        min_score_m: 2_500,
+        prior_m: 500,
+        top: 4,
+    };
+    let flags = params.flags();
+    let mut args = vec!["--until-end"];
+    args.extend(flags.iter().map(String::as_str));
+    let results = unique("ranked-results");
+    let mut c = run.consumer("ranked", &unique("ranked"), &results, &args);
+    assert!(c.wait(LONG).success(), "{}", tail(&c.stderr()));
+    let ranked = assert_rising_exact(&read_results(&results), &run.file, &params);
+    eprintln!("rising with {flags:?}: {ranked} ranking lists");
 }
 
 /// Issue 4: kill the consumer with SIGKILL at random moments, at least five times during one
@@ -179,6 +220,7 @@ fn results_after_repeated_sigkills_equal_an_uninterrupted_run() {
         "a substantial result: {} keys",
         want.len()
     );
+    run.assert_rising(&want);
     let procs: Vec<&Proc> = killed.iter().chain([&last]).collect();
     assert!(
         got == want,
@@ -229,6 +271,7 @@ fn a_batch_run_takes_over_from_a_member_that_died_holding_partitions() {
     assert!(batch.wait(LONG).success(), "{}", tail(&batch.stderr()));
     let got = read_results(&results);
     let want = run.reference();
+    run.assert_rising(&want);
     assert!(
         got == want,
         "results differ after the takeover: {:?}\n{}",
@@ -282,6 +325,7 @@ fn a_changing_group_of_consumers_equals_a_single_consumer() {
     assert!(producer.wait(LONG).success(), "{}", producer.stderr());
 
     let want = run.reference();
+    run.assert_rising(&want);
     let got = await_results(run.bootstrap(), &results, &want);
     for (name, p) in [("b", &mut b), ("c", &mut c), ("d", &mut d)] {
         assert!(

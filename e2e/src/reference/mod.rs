@@ -3,6 +3,7 @@
 //! that a bug there cannot hide in the expectation too.
 
 pub mod counts;
+pub mod rising;
 pub mod sentiment;
 pub mod social;
 
