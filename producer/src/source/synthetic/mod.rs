@@ -15,10 +15,10 @@
 //! nothing indexes into (profile descriptions; in v2 also context annotations) is filled towards
 //! a size drawn for each record (`size`).
 //!
-//! Trends come in two kinds. The head of the Zipf-ranked vocabulary (`#WorldCup`, about a fifth
-//! of all tweets) is the steady big one: its share of every window is the same, give or take
-//! sampling noise, so it tops the raw counts without ever rising. Bursts (`bursts`) are the
-//! other kind: every couple of minutes of event time a hashtag never seen before rises to a
+//! Trends come in two kinds. The head of the Zipf-ranked vocabulary (`#WorldCup`, in about a
+//! quarter of the messages) is the steady big one: its share of every window is the same, give
+//! or take sampling noise, so it tops the raw counts without ever rising. Bursts (`bursts`) are
+//! the other kind: every couple of minutes of event time a hashtag never seen before rises to a
 //! tenth of the tweets and fades again, which is what "trending" means.
 
 mod build;
