@@ -242,7 +242,8 @@ impl Synthetic {
     }
 
     /// Draws 0–4 distinct hashtags by Zipf rank, then adds `burst`, each in the spelling this
-    /// tweet's author chose. (Burst hashtags are never in the vocabulary, so never repeat one.)
+    /// tweet's author chose. (A burst's hashtag is never in the vocabulary, so it never
+    /// repeats one drawn here.)
     fn hashtags(&mut self, burst: Option<String>) -> Vec<String> {
         let count = self.hashtag_count.sample(&mut self.rng);
         let mut ranks: Vec<usize> = Vec::with_capacity(count);
