@@ -13,8 +13,10 @@ use serde::{Deserialize, Deserializer};
 use model::window_spec::{parse_windows, WindowDef};
 
 mod sources;
+mod synthetic;
 
 pub use sources::{BlueskySettings, MastodonSettings, Secret, StreamRule, TwitterSettings};
+pub use synthetic::{Bursts, SyntheticSettings, TweetShape};
 
 /// Built-in defaults, compiled in so the binaries work from any directory.
 const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -149,56 +151,6 @@ pub struct ProducerSettings {
     pub limit: Option<u64>,
     #[serde(default, deserialize_with = "optional_duration")]
     pub duration: Option<Duration>,
-}
-
-/// Synthetic generator options.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SyntheticSettings {
-    pub seed: u64,
-    /// Publishing rate in tweets per second; 0 means unthrottled.
-    pub rate: f64,
-    /// Event-time density; `None` follows `rate` (so a live stream's `created_at` tracks the
-    /// wall clock), or 100 per second when unthrottled.
-    pub(crate) events_per_second: Option<f64>,
-    /// Event time of the first tweet (RFC 3339); `None` means "now".
-    pub start: Option<String>,
-    /// Which API's message shape the generator writes.
-    pub shape: TweetShape,
-    /// Whether delete notices and stall warnings are interleaved with the tweets, as a recorded
-    /// stream has them; `None`: only when the stream is written out (`producer.sink = stdout`),
-    /// because a run into Kafka would only skip them again.
-    #[serde(default)]
-    pub(crate) stream_notices: Option<bool>,
-}
-
-/// The message shape of a Twitter API version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TweetShape {
-    /// v1.1 `statuses/filter`: one tweet object per message, in compatibility mode.
-    V1,
-    /// v2 filtered stream: `{"data", "includes", "matching_rules"}`.
-    V2,
-}
-
-impl SyntheticSettings {
-    /// Event-time density used when none is configured and the rate is unthrottled.
-    pub(crate) const DEFAULT_EVENTS_PER_SECOND: f64 = 100.0;
-
-    /// Tweets per second of `created_at`: configured, else the publishing rate, else 100.
-    pub fn effective_events_per_second(&self) -> f64 {
-        match self.events_per_second {
-            Some(eps) => eps,
-            None if self.rate > 0.0 => self.rate,
-            None => Self::DEFAULT_EVENTS_PER_SECOND,
-        }
-    }
-
-    /// Whether stream notices are generated: as configured, else only into `sink = stdout`.
-    pub fn effective_stream_notices(&self, sink: SinkKind) -> bool {
-        self.stream_notices.unwrap_or(sink == SinkKind::Stdout)
-    }
 }
 
 /// Where a group without committed offsets starts reading.
@@ -484,36 +436,18 @@ impl Settings {
 
     /// The producer's own settings and its sources' (synthetic, Twitter).
     fn validate_producer(&self) -> Result<(), SettingsError> {
-        let (p, s, t) = (&self.producer, &self.synthetic, &self.twitter);
-        let finite = "must be a finite number >= 0";
+        let (p, t) = (&self.producer, &self.twitter);
         ensure(
             p.speed >= 0.0 && p.speed.is_finite(),
             "producer.speed",
-            finite,
+            "must be a finite number >= 0",
         )?;
         ensure(
             p.source != SourceKind::File || p.file.is_some(),
             "producer.file",
             "must be set when producer.source is \"file\"",
         )?;
-        ensure(
-            s.rate >= 0.0 && s.rate.is_finite(),
-            "synthetic.rate",
-            finite,
-        )?;
-        ensure(
-            s.events_per_second
-                .is_none_or(|eps| eps > 0.0 && eps.is_finite()),
-            "synthetic.events_per_second",
-            "must be a finite number > 0",
-        )?;
-        ensure(
-            s.start
-                .as_ref()
-                .is_none_or(|start| chrono::DateTime::parse_from_rfc3339(start).is_ok()),
-            "synthetic.start",
-            "must be an RFC 3339 time such as 2026-01-01T00:00:00Z",
-        )?;
+        self.synthetic.validate()?;
         ensure(t.queue >= 1, "twitter.queue", "must be at least 1")?;
         ensure(
             !t.stall_timeout.is_zero(),

@@ -207,6 +207,7 @@ fn synthetic_config(settings: &Settings, now_ms: i64) -> Result<SyntheticConfig,
         stream_notices: settings
             .synthetic
             .effective_stream_notices(settings.producer.sink),
+        bursts: settings.synthetic.bursts(),
     })
 }
 

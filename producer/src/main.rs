@@ -79,6 +79,18 @@ struct Cli {
     /// (synthetic.stream_notices).
     #[arg(long, value_name = "BOOL")]
     stream_notices: Option<bool>,
+    /// Synthetic bursts: every this much event time (created_at) a hashtag never seen before
+    /// rises and fades, the first one this long after --start; 0s = no bursts
+    /// (synthetic.burst_every, default 2m).
+    #[arg(long, value_name = "DURATION")]
+    burst_every: Option<String>,
+    /// How long a burst lasts, at most --burst-every (synthetic.burst_length, default 1m).
+    #[arg(long, value_name = "DURATION")]
+    burst_length: Option<String>,
+    /// Share of tweets carrying the burst's hashtag at its middle, rising to it from 0 and
+    /// falling back to 0, in (0, 1] (synthetic.burst_peak, default 0.1).
+    #[arg(long, value_name = "SHARE")]
+    burst_peak: Option<f64>,
     /// Twitter API base URL (twitter.api_base).
     #[arg(long, value_name = "URL")]
     api_base: Option<String>,
@@ -138,6 +150,13 @@ impl Cli {
         push(&mut out, "synthetic.start", self.start.clone());
         push(&mut out, "synthetic.shape", self.shape.clone());
         push(&mut out, "synthetic.stream_notices", self.stream_notices);
+        push(&mut out, "synthetic.burst_every", self.burst_every.clone());
+        push(
+            &mut out,
+            "synthetic.burst_length",
+            self.burst_length.clone(),
+        );
+        push(&mut out, "synthetic.burst_peak", self.burst_peak);
         push(&mut out, "twitter.api_base", self.api_base.clone());
         push(
             &mut out,

@@ -160,6 +160,59 @@ fn synthetic_event_time_follows_the_rate_unless_set() {
 }
 
 #[test]
+fn synthetic_bursts_default_to_a_one_minute_burst_every_two_minutes() {
+    let s = load(None, &[], &[]);
+    let on = Bursts {
+        every_ms: 120_000,
+        length_ms: 60_000,
+        peak: 0.1,
+    };
+    assert_eq!(s.synthetic.bursts(), Some(on));
+    let vars = [
+        ("TRENDS__SYNTHETIC__BURST_EVERY", "30s"),
+        ("TRENDS__SYNTHETIC__BURST_LENGTH", "30s"),
+        ("TRENDS__SYNTHETIC__BURST_PEAK", "1"),
+    ];
+    let from_env = Bursts {
+        every_ms: 30_000,
+        length_ms: 30_000,
+        peak: 1.0,
+    };
+    assert_eq!(load(None, &[], &vars).synthetic.bursts(), Some(from_env));
+    let off = [Override::new("synthetic.burst_every", "0s")];
+    assert_eq!(load(None, &off, &[]).synthetic.bursts(), None);
+}
+
+#[test]
+fn synthetic_bursts_out_of_range_are_one_line_naming_the_key() {
+    for (key, bad, problem) in [
+        ("synthetic.burst_peak", "0", "above 0 and at most 1"),
+        ("synthetic.burst_peak", "1.5", "above 0 and at most 1"),
+        ("synthetic.burst_peak", "NaN", "above 0 and at most 1"),
+        ("synthetic.burst_length", "0s", "longer than 0"),
+        (
+            "synthetic.burst_length",
+            "3m",
+            "at most synthetic.burst_every",
+        ),
+        ("synthetic.burst_every", "1500us", "whole milliseconds"),
+        ("synthetic.burst_every", "often", "often"),
+    ] {
+        let msg = load_err(None, &[Override::new(key, bad)], &[]);
+        assert!(
+            msg.contains(key) && msg.contains(problem) && !msg.contains('\n'),
+            "{key} = {bad}: {msg}"
+        );
+    }
+    // Off, the length is not compared with the period.
+    let off = [
+        Override::new("synthetic.burst_every", "0s"),
+        Override::new("synthetic.burst_length", "5m"),
+    ];
+    assert_eq!(load(None, &off, &[]).synthetic.bursts(), None);
+}
+
+#[test]
 fn http_is_off_unless_given_an_address() {
     let s = load(None, &[], &[]);
     assert_eq!(s.consumer.http, None);

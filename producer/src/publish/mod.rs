@@ -410,6 +410,7 @@ mod tests {
             events_per_second: 100.0,
             shape: TweetShape::V1,
             stream_notices: true,
+            bursts: None,
         };
         // Counted from the messages themselves, up to the last tweet the run sends.
         let (mut deletes, mut warnings, mut tweets) = (0, 0, 0);

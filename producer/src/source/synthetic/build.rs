@@ -78,6 +78,15 @@ impl LengthBand {
     }
 }
 
+/// What a top-level tweet starts from, whatever its kind.
+struct Posting {
+    id: u64,
+    created_ms: i64,
+    language: &'static Language,
+    /// The hashtag of the burst under way, when this tweet carries it.
+    burst: Option<String>,
+}
+
 /// What a post is made of before the serialisers' derived fields are set.
 struct Draft {
     id: u64,
@@ -119,39 +128,49 @@ impl Draft {
 }
 
 impl Synthetic {
-    /// A tweet as the stream delivers it the moment it is posted.
+    /// A tweet as the stream delivers it the moment it is posted. When it carries the hashtag
+    /// of a burst under way, that goes where a reader counts it: into the tweet's own text, or
+    /// for a retweet into the original's (whose hashtags a retweet counts, as Twitter does).
     pub(super) fn top_level(&mut self, id: u64, created_ms: i64) -> Option<Post> {
-        let language = self.language();
+        let posting = Posting {
+            id,
+            created_ms,
+            language: self.language(),
+            burst: self.bursts.as_mut().and_then(|b| b.tag_at(created_ms)),
+        };
         let [retweets, quotes] = KIND_PERCENT;
         match self.rng.random_range(0..100) {
-            n if n < retweets => self.retweet(language, id, created_ms),
-            n if n < retweets + quotes => self.quote(language, id, created_ms),
-            _ => self.own(language, id, created_ms),
+            n if n < retweets => self.retweet(posting),
+            n if n < retweets + quotes => self.quote(posting),
+            _ => self.own(posting),
         }
     }
 
     /// A tweet of the author's own: maybe a reply, maybe placed.
-    fn own(&mut self, language: &'static Language, id: u64, created_ms: i64) -> Option<Post> {
+    fn own(&mut self, posting: Posting) -> Option<Post> {
+        let (language, created_ms) = (posting.language, posting.created_ms);
         let author = self.user(language, created_ms, Profile::Full)?;
         let reply = match self.rng.random_bool(REPLY_SHARE) {
             true => Some(self.reply(language, created_ms)?),
             false => None,
         };
         let weight = self.text_weight(language, &OWN_LENGTHS);
-        let body = self.compose(language, weight, reply.as_ref().map(|r| &r.to), None);
+        let reply_to = reply.as_ref().map(|r| &r.to);
+        let body = self.compose(language, weight, reply_to, None, posting.burst);
         let place = self.rng.random_bool(PLACE_SHARE).then(|| self.place());
         Some(self.finish(Draft {
             reply,
             place,
-            ..Draft::new(id, created_ms, author, language, body)
+            ..Draft::new(posting.id, created_ms, author, language, body)
         }))
     }
 
     /// A retweet: the original's text cut as the API cuts it, and the original in full.
-    fn retweet(&mut self, language: &'static Language, id: u64, created_ms: i64) -> Option<Post> {
+    fn retweet(&mut self, posting: Posting) -> Option<Post> {
+        let (language, created_ms) = (posting.language, posting.created_ms);
         // Retweeters mostly share the language of what they retweet, and Twitter labels the
         // retweet with the original's language.
-        let original = self.original(language, created_ms, &RETWEETED_LENGTHS)?;
+        let original = self.original(language, created_ms, &RETWEETED_LENGTHS, posting.burst)?;
         // A retweet carries two user objects; sparse profiles keep it within the size budget.
         let author = self.user(language, created_ms, Profile::Sparse)?;
         let by = Mentioned {
@@ -165,13 +184,14 @@ impl Synthetic {
         let original = Box::new(original);
         Some(self.finish(Draft {
             shared: Some(Shared::Retweet { original, included }),
-            ..Draft::new(id, created_ms, author, language, body)
+            ..Draft::new(posting.id, created_ms, author, language, body)
         }))
     }
 
     /// A quote tweet: the author's own text ending in a link to the quoted tweet.
-    fn quote(&mut self, language: &'static Language, id: u64, created_ms: i64) -> Option<Post> {
-        let quoted = self.original(language, created_ms, &QUOTED_LENGTHS)?;
+    fn quote(&mut self, posting: Posting) -> Option<Post> {
+        let (language, created_ms) = (posting.language, posting.created_ms);
+        let quoted = self.original(language, created_ms, &QUOTED_LENGTHS, None)?;
         let author = self.user(language, created_ms, Profile::Sparse)?;
         let location = format!(
             "twitter.com/{}/status/{}",
@@ -179,27 +199,30 @@ impl Synthetic {
         );
         let permalink = Link::to(self.tco_url(), &location);
         let weight = self.text_weight(language, &QUOTE_LENGTHS);
-        let body = self.compose(language, weight, None, Some(permalink.clone()));
+        let closing = Some(permalink.clone());
+        let body = self.compose(language, weight, None, closing, posting.burst);
         let quoted = Box::new(quoted);
         Some(self.finish(Draft {
             shared: Some(Shared::Quote { quoted, permalink }),
-            ..Draft::new(id, created_ms, author, language, body)
+            ..Draft::new(posting.id, created_ms, author, language, body)
         }))
     }
 
     /// A tweet posted a while before `created_ms` and passed on (retweeted or quoted) then,
-    /// with the reactions it had collected.
+    /// with the reactions it had collected; `burst` is a hashtag its text carries besides its
+    /// own draws.
     fn original(
         &mut self,
         language: &'static Language,
         created_ms: i64,
         lengths: &[LengthBand],
+        burst: Option<String>,
     ) -> Option<Post> {
         let posted_ms = created_ms.checked_sub(self.rng.random_range(ORIGINAL_AGE_MS))?;
         let id = self.status_id(posted_ms)?;
         let author = self.user(language, posted_ms, Profile::Sparse)?;
         let weight = self.text_weight(language, lengths);
-        let body = self.compose(language, weight, None, None);
+        let body = self.compose(language, weight, None, None, burst);
         let reactions = self.reactions();
         Some(self.finish(Draft {
             reactions,

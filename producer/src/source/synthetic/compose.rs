@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use rand::distr::Distribution;
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::entities::Link;
 use super::phrases::{Mood, Phrasebook, TOPIC_SLOT, WHEN_SLOT};
@@ -64,18 +65,19 @@ impl Extras {
 
 impl Synthetic {
     /// Writes a text of about `weight` (as Twitter counts length) in `language`: a reply starts
-    /// with `@reply_to`, and `closing` (a quoted tweet's link) ends it. At least one sentence,
-    /// whatever the weight.
+    /// with `@reply_to`, and `closing` (a quoted tweet's link) ends it; `burst` is a hashtag
+    /// it carries besides those drawn for it. At least one sentence, whatever the weight.
     pub(super) fn compose(
         &mut self,
         language: &Language,
         weight: usize,
         reply_to: Option<&Mentioned>,
         closing: Option<Link>,
+        burst: Option<String>,
     ) -> Rendered {
         let book = language.phrases;
         let mood = self.mood();
-        let mut extras = self.extras(language, reply_to);
+        let mut extras = self.extras(language, reply_to, burst);
         let closing = closing.map(|link| Token::Entity(Entity::Url(link)));
         let reserved = extras.weight() + closing.as_ref().map_or(0, |t| t.weight() + 1);
         let sentences = self.sentences(book, mood, weight.saturating_sub(reserved), &mut extras);
@@ -118,7 +120,12 @@ impl Synthetic {
     }
 
     /// Decides the hashtags, mentions, cashtag and link of a tweet, and where each goes.
-    fn extras(&mut self, language: &Language, reply_to: Option<&Mentioned>) -> Extras {
+    fn extras(
+        &mut self,
+        language: &Language,
+        reply_to: Option<&Mentioned>,
+        burst: Option<String>,
+    ) -> Extras {
         let mut extras = Extras::default();
         if let Some(to) = reply_to {
             extras.lead.push(Token::Entity(Entity::Mention(to.clone())));
@@ -131,7 +138,7 @@ impl Synthetic {
             }
         }
         let [inline, after_sentence] = PLACEMENT_PERCENT;
-        for tag in self.hashtags() {
+        for tag in self.hashtags(burst) {
             match self.rng.random_range(0..100) {
                 n if n < inline => extras.inline.push(tag),
                 n if n < inline + after_sentence => extras.after_sentence.push(tag),
@@ -234,8 +241,9 @@ impl Synthetic {
         tokens
     }
 
-    /// Draws 0–4 distinct hashtags by Zipf rank, each in the spelling this tweet's author chose.
-    fn hashtags(&mut self) -> Vec<String> {
+    /// Draws 0–4 distinct hashtags by Zipf rank, then adds `burst`, each in the spelling this
+    /// tweet's author chose. (Burst hashtags are never in the vocabulary, so never repeat one.)
+    fn hashtags(&mut self, burst: Option<String>) -> Vec<String> {
         let count = self.hashtag_count.sample(&mut self.rng);
         let mut ranks: Vec<usize> = Vec::with_capacity(count);
         for _ in 0..count {
@@ -246,24 +254,15 @@ impl Synthetic {
                 ranks.push(rank);
             }
         }
-        ranks
-            .into_iter()
-            .map(|rank| {
-                let canonical = &self.tags[rank - 1];
-                let spelling = match self.rng.random_range(0..100) {
-                    0..80 => canonical.clone(),
-                    80..92 => canonical.to_lowercase(),
-                    _ => canonical.to_uppercase(),
-                };
-                // Keep only spellings that fold back to the same key (`Größe` upper-cases to
-                // `GRÖSSE`, which lower-cases to a different tag).
-                if spelling.to_lowercase() == canonical.to_lowercase() {
-                    spelling
-                } else {
-                    canonical.clone()
-                }
-            })
-            .collect()
+        let mut tags = Vec::with_capacity(ranks.len() + usize::from(burst.is_some()));
+        for rank in ranks {
+            let canonical = &self.tags[rank - 1];
+            tags.push(respelled(&mut self.rng, canonical).unwrap_or_else(|| canonical.clone()));
+        }
+        if let Some(canonical) = burst {
+            tags.push(respelled(&mut self.rng, &canonical).unwrap_or(canonical));
+        }
+        tags
     }
 
     /// A t.co link to somewhere on the web.
@@ -274,6 +273,19 @@ impl Synthetic {
         let location = format!("{}{}{slug}", target.host, target.path);
         Link::to(self.tco_url(), &location)
     }
+}
+
+/// How a tweet's author spells the hashtag `canonical`: mostly as it is (`None`), now and then
+/// in lower or upper case.
+fn respelled(rng: &mut ChaCha8Rng, canonical: &str) -> Option<String> {
+    let spelling = match rng.random_range(0..100) {
+        0..80 => return None,
+        80..92 => canonical.to_lowercase(),
+        _ => canonical.to_uppercase(),
+    };
+    // Keep only spellings that fold back to the same key (`Größe` upper-cases to `GRÖSSE`,
+    // which lower-cases to a different tag).
+    (spelling.to_lowercase() == canonical.to_lowercase()).then_some(spelling)
 }
 
 /// Where the next slot of a template starts, and which it is.

@@ -14,8 +14,16 @@
 //! user object (`v1`), a retweet's and a quote's users have sparse profiles, and the free text
 //! nothing indexes into (profile descriptions; in v2 also context annotations) is filled towards
 //! a size drawn for each record (`size`).
+//!
+//! Trends come in two kinds. The head of the Zipf-ranked vocabulary (`#WorldCup`, about a fifth
+//! of all tweets) is the steady big one: its share of every window is the same, give or take
+//! sampling noise, so it tops the raw counts without ever rising. Bursts (`bursts`) are the
+//! other kind: every couple of minutes of event time a hashtag never seen before rises to a
+//! tenth of the tweets and fades again, which is what "trending" means.
 
 mod build;
+mod burst_names;
+mod bursts;
 mod compose;
 mod cut;
 mod entities;
@@ -35,10 +43,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Zipf;
 
-use common::settings::TweetShape;
+use common::settings::{Bursts, TweetShape};
 
 use super::notice::Notice;
 use super::{Event, Record};
+use bursts::BurstStream;
 use notices::NoticeStream;
 use v2::MatchingRule;
 use vocabulary::{hashtag_vocabulary, Language, LANGUAGES};
@@ -75,6 +84,8 @@ pub(crate) struct SyntheticConfig {
     /// Whether delete notices and stall warnings come between the tweets, as in a recorded
     /// stream. Only v1.1 streams have them: the v2 filtered stream sends neither.
     pub(crate) stream_notices: bool,
+    /// Hashtags that rise and fade on a schedule of event time; `None`: none.
+    pub(crate) bursts: Option<Bursts>,
 }
 
 /// An endless, reproducible stream of synthetic tweets (and, when asked for, stream notices);
@@ -100,6 +111,8 @@ pub(crate) struct Synthetic {
     notices: Option<NoticeStream>,
     /// A notice due before the next tweet.
     pending: Option<Notice>,
+    /// Decides which tweets carry a burst's hashtag; `None` without bursts.
+    bursts: Option<BurstStream>,
 }
 
 impl Synthetic {
@@ -107,7 +120,8 @@ impl Synthetic {
     ///
     /// # Panics
     ///
-    /// If `events_per_second` is not a positive finite number: event times would not advance.
+    /// If `events_per_second` is not a positive finite number: event times would not advance;
+    /// if `bursts` are out of range (see [`BurstStream::new`]).
     pub(crate) fn new(config: SyntheticConfig) -> Self {
         assert!(
             config.events_per_second.is_finite() && config.events_per_second > 0.0,
@@ -139,6 +153,9 @@ impl Synthetic {
         };
         let notices = (config.stream_notices && config.shape == TweetShape::V1)
             .then(|| NoticeStream::new(config.seed));
+        let bursts = config
+            .bursts
+            .map(|bursts| BurstStream::new(bursts, config.seed, config.start_ms));
         Self {
             rng,
             start_ms: config.start_ms,
@@ -153,6 +170,7 @@ impl Synthetic {
             rules,
             notices,
             pending: None,
+            bursts,
         }
     }
 

@@ -2,6 +2,7 @@
 //! generated JSON (parsed with serde_json), following the API's documented and recorded
 //! behaviour, not by calling the generator's own helpers.
 
+mod bursts;
 mod kinds;
 mod notices;
 mod retweets;
@@ -20,6 +21,14 @@ const SAMPLE_SIZE: usize = 10_000;
 /// Wed Oct 10 2018 20:19:24 UTC, plus half a second to exercise the truncation.
 const START_MS: i64 = 1_539_202_764_500;
 
+/// The bursts of `config/default.toml`: a new hashtag for a minute, every two minutes.
+const DEFAULT_BURSTS: Bursts = Bursts {
+    every_ms: 120_000,
+    length_ms: 60_000,
+    peak: 0.1,
+};
+
+/// 10,000 tweets of this span 200 s of event time, with one burst from 120 s to 180 s.
 fn config(seed: u64) -> SyntheticConfig {
     SyntheticConfig {
         seed,
@@ -27,6 +36,7 @@ fn config(seed: u64) -> SyntheticConfig {
         events_per_second: 50.0,
         shape: TweetShape::V1,
         stream_notices: false,
+        bursts: Some(DEFAULT_BURSTS),
     }
 }
 
