@@ -29,7 +29,13 @@ score. What it reports (see docs/src/rising-evaluation.md for results and readin
   that stretch's windows, to see which methods flag everything when the volume jumps: feed a
   second, independent stream for the stretch (density doubled), or add ``--duplicate`` to count
   the stretch's posts twice, as if copied under new ids;
+* with ``--surge HASHTAG FROM TO``, an existing hashtag made to rise in that stretch (added to a
+  triangular share of the other posts, peak ``--surge-peak``, as the synthetic bursts do with
+  new hashtags), reported like a burst hashtag: how much a rise of an already common hashtag
+  scores next to a new one;
 * with ``--lists N``, each window's first N entries per method (for the small real sample).
+
+Both reports print Markdown tables, to paste into docs/src/rising-evaluation.md.
 
 Input: Twitter v1.1 statuses (``created_at`` "Sat Jun 26 19:22:22 +0000 2021",
 ``entities.hashtags[].text``; a retweet counts its ``retweeted_status``, a long tweet its
@@ -48,6 +54,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -154,17 +161,36 @@ def read_tweets(lines: Iterable[str]) -> tuple[list[tuple[int, set[str]]], int, 
     return tweets, skipped, repeats
 
 
+@dataclass(frozen=True)
+class Surge:
+    """An existing hashtag made to rise: in `stretch` (seconds after the first window's start) a
+    post without it gets it with probability `peak` times a triangle over the stretch (0 at its
+    ends, 1 in its middle), as the synthetic source's bursts do with a new hashtag."""
+
+    key: str
+    stretch: tuple[int, int]
+    peak: float
+
+
 def windows_of(
-    tweets: list[tuple[int, set[str]]], size_ms: int, double: tuple[int, int] | None
+    tweets: list[tuple[int, set[str]]],
+    size_ms: int,
+    double: tuple[int, int] | None = None,
+    surge: Surge | None = None,
 ) -> list[Window]:
     """Tumbling epoch-aligned windows from the first to the last, gaps as empty windows (a
-    window without posts counts every hashtag 0); posts created `double` seconds after the first
-    window's start count twice."""
+    window without posts counts every hashtag 0). Posts created in the `double` stretch count
+    twice; `surge` adds a hashtag (seeded, so runs repeat)."""
     first = min(ms for ms, _ in tweets) // size_ms * size_ms
     last = max(ms for ms, _ in tweets) // size_ms * size_ms
     windows = {s: Window(s) for s in range(first, last + size_ms, size_ms)}
+    draws = random.Random(20)
     for ms, tags in tweets:
         copies = 2 if double and in_stretch(ms, first, double) else 1
+        if surge and in_stretch(ms, first, surge.stretch) and surge.key not in tags:
+            begin, end = (x * 1000 for x in surge.stretch)
+            rise = min(ms - first - begin, end - (ms - first)) * 2 / (end - begin)
+            tags = tags | {surge.key} if draws.random() < surge.peak * rise else tags
         window = windows[ms // size_ms * size_ms]
         window.posts += copies
         for tag in tags:
@@ -290,35 +316,51 @@ def burst_tags(windows: list[Window]) -> list[str]:
         for key, count in w.counts.items():
             peak[key] = max(peak[key], count)
     tags = [k for k, c in peak.items() if c >= BURST_MIN_COUNT and k not in early]
-    return sorted(tags, key=lambda k: next(i for i, w in enumerate(windows) if w.counts[k]))
+    return sorted(tags, key=lambda k: first_index(windows, lambda w: w.counts[k]))
 
 
-def burst_report(windows: list[Window], lists, jump: tuple[int, int] | None) -> None:
+def first_index(windows: list[Window], holds: Callable[[Window], object]) -> int:
+    return next(i for i, w in enumerate(windows) if holds(w))
+
+
+def burst_report(windows: list[Window], lists, jump: tuple[int, int] | None, surge) -> None:
     """One Markdown table row per method (see the module's doc for the columns)."""
-    bursts = burst_tags(windows)
-    head = sum((w.counts for w in windows), Counter()).most_common(1)[0][0]
     origin = windows[0].start_ms
+    # Each hashtag meant to rise, with the window its rise starts in.
+    targets = {tag: first_index(windows, lambda w: w.counts[tag]) for tag in burst_tags(windows)}
+    if surge:
+        surging = lambda w: in_stretch(w.start_ms, origin, surge.stretch)  # noqa: E731
+        targets[surge.key] = first_index(windows, surging)
+    head = sum((w.counts for w in windows), Counter()).most_common(1)[0][0]
     in_jump = [i for i, w in enumerate(windows) if jump and in_stretch(w.start_ms, origin, jump)]
-    print(f"burst hashtags: {', '.join(bursts) or 'none'}; steady head: {head}\n")
-    columns = ["method", *bursts, "head", "other", "max other", "mean length"]
+    bursts = [tag for tag in targets if not surge or tag != surge.key]
+    print(f"burst hashtags: {', '.join(bursts) or 'none'}", end="")
+    print(f"; surging: {surge.key}" if surge else "", end="")
+    print(f"; steady head: {head}\n")
+    columns = ["method", *targets, "head", "other", "max other", "mean length"]
     columns += [f"other in jump ({len(in_jump)} w.)"] if jump else []
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for name, per_window in lists.items():
-        cells = [name]
-        for tag in bursts:
-            first = next(i for i, w in enumerate(windows) if w.counts[tag])
-            at_one = [i for i, top in enumerate(per_window) if top and top[0].key == tag]
-            cells.append(f"{at_one[0] - first} / {len(at_one)}" if at_one else "- / 0")
-        others = [[e for e in entries if e.key not in bursts] for entries in per_window]
+        cells = [name] + [target_cell(per_window, tag, first) for tag, first in targets.items()]
+        others = [[e for e in entries if e.key not in targets] for entries in per_window]
         top_other = max((e.score_m for entries in others for e in entries), default=None)
         cells += [
             str(sum(any(e.key == head for e in entries) for entries in per_window)),
             str(sum(map(len, others))),
-            "-" if top_other is None else f"{top_other / 1000:g}",
+            "-" if top_other is None else f"{top_other / 1000:.1f}",
             f"{sum(map(len, per_window)) / len(per_window):.2f}",
         ]
         cells += [str(sum(len(others[i]) for i in in_jump))] if jump else []
         print("| " + " | ".join(cells) + " |")
+
+
+def target_cell(per_window: list[list[Entry]], tag: str, first: int) -> str:
+    """`delay / windows at #1 / best score`: windows from `first` to the first from then on in
+    which `tag` ranks #1 ("-" if none), how many windows it ranks #1, its highest listed score."""
+    at_one = [i for i, entries in enumerate(per_window) if entries and entries[0].key == tag]
+    delay = next((str(i - first) for i in at_one if i >= first), "-")
+    best = max((e.score_m for entries in per_window for e in entries if e.key == tag), default=None)
+    return f"{delay} / {len(at_one)} / " + ("-" if best is None else f"{best / 1000:.1f}")
 
 
 def in_stretch(ms: int, origin_ms: int, stretch: tuple[int, int]) -> bool:
@@ -354,6 +396,10 @@ def main() -> None:
                     help="a volume jump FROM..TO s after the first window's start")
     ap.add_argument("--duplicate", action="store_true",
                     help="make the jump: count its posts twice (as if copied under new ids)")
+    ap.add_argument("--surge", nargs=3, metavar=("HASHTAG", "FROM", "TO"),
+                    help="make an existing hashtag rise FROM..TO s after the first window's start")
+    ap.add_argument("--surge-peak", type=float, default=0.1,
+                    help="the surge's peak: the share of posts without the hashtag that get it")
     ap.add_argument("--lists", type=int, default=0, metavar="N",
                     help="print each window's first N entries per method, not the burst table")
     args = ap.parse_args()
@@ -361,19 +407,24 @@ def main() -> None:
                     round(args.prior * 1000), args.top)
     with sys.stdin if args.input == "-" else open(args.input, encoding="utf-8") as source:
         tweets, skipped, repeats = read_tweets(source)
-    windows = windows_of(tweets, args.window * 1000, args.jump if args.duplicate else None)
+    surge = None
+    if args.surge:
+        tag, begin, end = args.surge
+        surge = Surge(tag.lower(), (int(begin), int(end)), args.surge_peak)
+    windows = windows_of(tweets, args.window * 1000, args.jump if args.duplicate else None, surge)
     print(
         f"{len(tweets)} tweets ({skipped} other lines skipped, {repeats} repeated ids dropped), "
         f"{len(windows)} windows of {args.window} s; K={params.history}, min count "
         f"{params.min_count}, min score {args.min_score:g}, prior {args.prior:g}, top {params.top}"
         + (f"; jump {args.jump[0]}-{args.jump[1]} s" if args.jump else "")
         + (", its posts counted twice" if args.duplicate else "")
+        + (f"; {surge.key} surges {begin}-{end} s, peak {surge.peak:g}" if surge else "")
     )
     lists = rank_all(windows, params)
     if args.lists:
         lists_report(windows, lists, args.lists)
     else:
-        burst_report(windows, lists, args.jump)
+        burst_report(windows, lists, args.jump, surge)
 
 
 if __name__ == "__main__":
