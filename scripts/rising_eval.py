@@ -389,7 +389,8 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=10, help="tumbling window size, seconds")
     ap.add_argument("--history", type=int, default=6, help="K, history windows")
     ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--min-score", type=float, default=3.0)
+    ap.add_argument("--min-score", type=float, default=3.0,
+                    help="default 3, to show the noise floor (the consumer's default is 5)")
     ap.add_argument("--prior", type=float, default=1.0)
     ap.add_argument("--top", type=int, default=10, help="list length")
     ap.add_argument("--jump", type=int, nargs=2, metavar=("FROM", "TO"),

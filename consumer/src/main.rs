@@ -97,7 +97,7 @@ struct Cli {
     #[arg(long, value_name = "N")]
     rising_min_count: Option<i64>,
     /// The lowest score, in standard deviations above the baseline, that ranks as rising,
-    /// e.g. 3 (consumer.rising_min_score).
+    /// e.g. 5 (consumer.rising_min_score).
     #[arg(long, value_name = "SCORE")]
     rising_min_score: Option<f64>,
     /// Added to the baseline under the score's square root, e.g. 1 (consumer.rising_prior).

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::input::generate;
+use crate::input::generate_with;
 use crate::kafka::{bootstrap, create_topic_configured, key_set, read_results_at, unique, Results};
 use crate::proc::{consumer_args, tail, test_dir, Proc};
 use crate::reference::counts::{consumer_counts, reference_hopping, Counts};
@@ -45,6 +45,11 @@ pub const SHORT_SESSION: [(&str, &str); 2] = [
 /// must be well above such stalls; 2-3 s was not, on 2 shared cores.
 pub const LIVE_IDLE: [&str; 2] = ["--idle-timeout", "8s"];
 
+/// The generator's bursts compressed into a [`Scenario`]'s minute of event time (by default one
+/// starts every two minutes): a new hashtag rises from 20 s and another from 40 s, so the rising
+/// records every kill and scale-out test compares rank something.
+pub const BURSTS: [&str; 4] = ["--burst-every", "20s", "--burst-length", "20s"];
+
 /// Logged by the member that has just taken the merge stage.
 pub const MERGING: &str = "merging windows of all partitions here";
 
@@ -81,7 +86,16 @@ impl Scenario {
         create_topic_configured(bootstrap, &topic, PARTITIONS, replication, &[]);
         let file = dir.path().join("tweets.jsonl");
         let Generated { tweets, seed } = input;
-        generate(dir.path(), &file, tweets, seed, START, EVENTS_PER_SECOND);
+        let (dir_path, bursts) = (dir.path(), BURSTS);
+        generate_with(
+            dir_path,
+            &file,
+            tweets,
+            seed,
+            START,
+            EVENTS_PER_SECOND,
+            &bursts,
+        );
         Scenario {
             dir,
             topic,

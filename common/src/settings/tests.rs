@@ -77,7 +77,7 @@ fn rising_defaults_and_ranges() {
         (6, 5),
         "on by default"
     );
-    assert_eq!((c.rising_min_score, c.rising_prior), (3.0, 1.0));
+    assert_eq!((c.rising_min_score, c.rising_prior), (5.0, 1.0));
     let c = load(None, &[], &[("TRENDS__CONSUMER__RISING_HISTORY", "0")]).consumer;
     assert_eq!(c.rising_history, 0, "0 turns rising off");
     for (key, bad) in [

@@ -31,7 +31,7 @@ impl Default for RisingParams {
         RisingParams {
             history: 6,
             min_count: 5,
-            min_score_m: 3_000,
+            min_score_m: 5_000,
             prior_m: 1_000,
             top: 10,
         }
@@ -310,7 +310,7 @@ mod tests {
         let flags = RisingParams::default().flags().join(" ");
         assert_eq!(
             flags,
-            "--rising-history 6 --rising-min-count 5 --rising-min-score 3.000 \
+            "--rising-history 6 --rising-min-count 5 --rising-min-score 5.000 \
              --rising-prior 1.000 --top 10"
         );
     }
@@ -351,7 +351,7 @@ mod tests {
         // Window 10: history {0}, T_H = 100, T = 300. Rust: S = 10, baseline_m =
         // 10 * 300 * 1000 / 100 = 30,000; d = isqrt(31,000 * 1000 = 31,000,000) = 5567
         // (5567^2 = 30,991,489, 5568^2 = 31,002,624); score_m = (20,000 - 30,000) * 1000 / 5567
-        // = -1796.3.. -> -1797, below 3.000. Go: baseline_m = 9,000, score below 0 too.
+        // = -1796.3.. -> -1797, below 5.000. Go: baseline_m = 9,000, score below 0 too.
         assert_eq!(lists[&10].history_windows, 1);
         assert_eq!(lists[&10].tags, []);
         // Window 20: history {0, 10}, T_H = 400, T = 200.
@@ -361,7 +361,7 @@ mod tests {
         // = 7000.
         // Go: S = 9, baseline_m = 9 * 200 * 1000 / 400 = 4500; d = isqrt(5,500,000) = 2345
         // (2345^2 = 5,499,025); score_m = (5000 - 4500) * 1000 / 2345 = 213.2.. -> 213, below
-        // 3.000. Kafka: new, score 4.000, but 4 mentions are below the minimum of 5.
+        // 5.000. Kafka: new, score 4.000, but 4 mentions are below the minimum of 5.
         assert_eq!(
             lists[&20],
             Rising {
