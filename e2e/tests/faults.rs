@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use e2e::brokers::OwnBroker;
-use e2e::input::{generate, tweet_lines};
+use e2e::input::{generate, generate_with, tweet_lines};
 use e2e::kafka::{
     bootstrap, create_topic, create_topic_at, keys_at, keys_of, message_count, read_all_at,
     read_results_at, unique,
@@ -16,7 +16,9 @@ use e2e::proc::{consumer_args, tail, test_dir, wait_until, Proc};
 use e2e::reference::counts::reference_counts;
 use e2e::reference::ids_of;
 use e2e::reference::rising::RisingParams;
-use e2e::run::{assert_each_tweet_once, assert_rising_exact, count_until_end, differences, replay};
+use e2e::run::{
+    assert_each_tweet_once, assert_rising_exact, count_until_end, differences, replay, BURSTS,
+};
 
 const PARTITIONS: i32 = 3;
 const START: &str = "2026-01-01T00:00:00Z";
@@ -61,7 +63,8 @@ impl Outage {
         let topic = unique(name);
         create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
         let file = dir.path().join("tweets.jsonl");
-        generate(dir.path(), &file, tweets, seed, START, per_second);
+        let bursts = BURSTS;
+        generate_with(dir.path(), &file, tweets, seed, START, per_second, &bursts);
         Some(Outage {
             dir,
             broker,

@@ -238,10 +238,11 @@ fn a_batch_run_takes_over_from_a_member_that_died_holding_partitions() {
     if needs_kafka("reassigning a dead member's partitions") {
         return;
     }
+    // 30 s of event time: the first burst (from 20 s) gives the rising lists something to rank.
     let scenario = Scenario::shared(
         "takeover",
         Generated {
-            tweets: 4_000,
+            tweets: 6_000,
             seed: 101,
         },
     );
