@@ -1,18 +1,20 @@
 //! The consumer's HTTP API over real HTTP, against a consumer fed by the real broker: the top
-//! hashtags and window history equal an independent count of the input, the metrics count what
-//! was consumed, the health check answers and the live stream delivers updates.
+//! hashtags, window history and rising hashtags equal an independent count of the input, the
+//! metrics count what was consumed and ranked, the health check answers and the live stream
+//! delivers updates.
 //! Requires a running broker (see e2e/src/lib.rs).
 
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use e2e::input::generate;
+use e2e::input::generate_with;
 use e2e::kafka::{bootstrap, create_topic, unique};
 use e2e::proc::{
     consumer_args, http_url, tail, test_dir, timeline, wait_until, Proc, LIVE_VIEW_ARGS,
 };
 use e2e::reference::counts::{reference_counts, Counts, WindowCounts, WindowTweets};
+use e2e::reference::rising::{reference_rising, Rising, RisingParams};
 use serde_json::Value;
 
 const PARTITIONS: i32 = 3;
@@ -20,6 +22,8 @@ const START: &str = "2026-01-01T00:00:00Z";
 const START_MS: i64 = 1_767_225_600_000;
 /// 4,000 tweets at 200 per second of event time: two 10 s windows.
 const TWEETS: u64 = 4_000;
+/// A new hashtag bursts in the second window, so that it has something to rank as rising.
+const BURSTS: [&str; 4] = ["--burst-every", "10s", "--burst-length", "10s"];
 const EVENTS_PER_SECOND: u64 = 200;
 /// Start of the second and last window.
 const LAST_MS: i64 = START_MS + 10_000;
@@ -69,6 +73,25 @@ fn api_top(window: &Value) -> Vec<(String, u64)> {
             (key, t["count"].as_u64().expect("count"))
         })
         .collect()
+}
+
+/// A window of `/api/rising` in the reference's shape.
+fn api_rising(window: &Value) -> Rising {
+    let thousandths = |v: &Value| (v.as_f64().expect("a decimal") * 1000.0).round() as i64;
+    let tags = window["rising"].as_array().expect("rising");
+    Rising {
+        history_windows: window["history_windows"].as_u64().expect("history_windows"),
+        tags: tags
+            .iter()
+            .map(|t| e2e::reference::rising::RisingTag {
+                key: t["key"].as_str().expect("key").to_owned(),
+                count: t["count"].as_u64().expect("count"),
+                baseline_m: thousandths(&t["baseline"]) as u64,
+                score_m: thousandths(&t["score"]),
+                is_new: t["new"].as_bool().expect("new"),
+            })
+            .collect(),
+    }
 }
 
 /// Reads server-sent events from `url` into a buffer, on a thread of its own.
@@ -123,7 +146,15 @@ impl Input {
         let topic = unique(name);
         create_topic(&topic, PARTITIONS);
         let file = dir.path().join("tweets.jsonl");
-        generate(dir.path(), &file, TWEETS, seed, START, EVENTS_PER_SECOND);
+        generate_with(
+            dir.path(),
+            &file,
+            TWEETS,
+            seed,
+            START,
+            EVENTS_PER_SECOND,
+            &BURSTS,
+        );
         let Counts {
             hashtags: want,
             tweets: want_tweets,
@@ -302,6 +333,44 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
         );
         assert!(text.contains(&format!("# HELP {name} ")), "{name}:\n{text}");
     }
+
+    // The last window's rising hashtags, served and counted, equal the reference's.
+    let rising = reference_rising(
+        &reference_counts(&input.file, 10_000),
+        10_000,
+        &RisingParams::default(),
+    );
+    let want_rising = &rising[&last];
+    assert!(
+        !want_rising.tags.is_empty(),
+        "the burst rises: {want_rising:?}"
+    );
+    let url = format!("{base}api/rising?window=tumbling-10s&n={N}");
+    wait_until(LONG, "the last window's rising list", || {
+        get_json(&url)["closed"]["window_start_ms"] == last
+    });
+    let served = &get_json(&url)["closed"];
+    assert_eq!(
+        api_rising(served),
+        Rising {
+            tags: want_rising.tags.iter().take(N).cloned().collect(),
+            ..want_rising.clone()
+        }
+    );
+    let labelled = |name: &str| {
+        let prefix = format!("{name}{{window=\"tumbling-10s\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix)?.parse::<f64>().ok())
+    };
+    assert_eq!(
+        labelled("trends_rising_hashtags"),
+        Some(want_rising.tags.len() as f64)
+    );
+    // The history holds both windows: every hashtag counted in either.
+    assert_eq!(
+        labelled("trends_rising_state_hashtags"),
+        Some(want.len() as f64)
+    );
 
     let health = get_json(&format!("{base}healthz"));
     assert_eq!(health["results_caught_up"], true, "{health}");
