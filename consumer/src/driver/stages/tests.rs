@@ -459,8 +459,10 @@ proptest::proptest! {
         proptest::prop_assume!(ranked > 0, "some window ranks a hashtag");
 
         // Interleave the partitions' parts, keeping each partition's order.
+        let parts: Vec<Vec<PartialMessage>> =
+            (0..partitions).map(|p| partition_partials(p, &of_partition(p))).collect();
         let mut queues: Vec<std::collections::VecDeque<PartialMessage>> =
-            (0..partitions).map(|p| partition_partials(p, &of_partition(p)).into()).collect();
+            parts.iter().cloned().map(Into::into).collect();
         let mut log = Vec::new();
         let mut bits = order;
         while queues.iter().any(|q| !q.is_empty()) {
@@ -470,6 +472,11 @@ proptest::proptest! {
                 log.push(m);
             }
         }
+        // The heartbeat: counting stages re-send their progress every second, which is how a
+        // merger that resumed past their last progress learns where they are.
+        log.extend(parts.iter().filter_map(|p| {
+            p.iter().rfind(|m| matches!(m, PartialMessage::Progress { .. })).cloned()
+        }));
         let checkpoint_at = cuts.0.index(log.len() + 1);
         let crash_at = checkpoint_at + cuts.1.index(log.len() - checkpoint_at + 1);
 
