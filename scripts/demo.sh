@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole demo on a fresh machine, no Twitter credentials needed: starts the local broker (Apache
 # Kafka from Maven Central, or Tansu with BROKER=tansu) on 127.0.0.1:9092 with topic raw-twitter, builds the binaries, runs the synthetic producer in the
-# background and the consumer in the foreground, which prints the trending hashtags of every closed
+# background and the consumer in the foreground, which prints the trending and rising hashtags of every closed
 # 10-second window, and serves the live dashboard on http://127.0.0.1:$DEMO_HTTP_PORT/. Ctrl-C stops the
 # producer and the consumer; the broker keeps running.
 #
@@ -76,6 +76,6 @@ if ! kill -0 "$PRODUCER_PID" 2>/dev/null; then
   die "the producer exited at startup (log: $PRODUCER_LOG)"
 fi
 
-step "consumer: top 10 hashtags per closed 10 s window (Ctrl-C to stop)"
-echo "live dashboard: http://127.0.0.1:$DEMO_HTTP_PORT/  (API: /api/top, metrics: /metrics)" >&2
+step "consumer: top 10 and rising hashtags per closed 10 s window (Ctrl-C to stop)"
+echo "live dashboard: http://127.0.0.1:$DEMO_HTTP_PORT/  (API: /api/top, /api/rising, metrics: /metrics)" >&2
 target/release/consumer --window 10s --top 10 --early-updates 1s --http "127.0.0.1:$DEMO_HTTP_PORT"
