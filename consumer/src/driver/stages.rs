@@ -150,7 +150,7 @@ impl Stage for MergeStage {
         let Some(arrival) = arrivals.iter().find(|a| a.input == 0) else {
             return Ok(());
         };
-        if self.publisher.restores() {
+        if self.publisher.restores(arrival.watermark_ms) {
             let read = self
                 .publisher
                 .restore_from(arrival.watermark_ms, |each| io.read_results(each))

@@ -148,10 +148,11 @@ impl Publisher {
         self
     }
 
-    /// Whether a new owner of the merge stage must restore state from the result topic:
-    /// cumulative totals, or rising histories.
-    pub(crate) fn restores(&self) -> bool {
-        self.rising.any()
+    /// Whether a new owner of the merge stage resuming after windows ending at `through_ms`
+    /// must restore state from the result topic: cumulative totals, or rising histories (none
+    /// before the first window was emitted).
+    pub(crate) fn restores(&self, through_ms: Option<i64>) -> bool {
+        (self.rising.any() && through_ms.is_some())
             || self
                 .defs
                 .iter()

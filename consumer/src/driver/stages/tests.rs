@@ -333,6 +333,22 @@ fn a_takeover_fails_without_the_cumulative_totals() {
     assert!(merging.merger.is_none(), "no merging without the totals");
 }
 
+#[test]
+fn rising_histories_are_read_back_only_after_windows_were_emitted() {
+    let mut io = Recorded::default();
+    rising_stage(1).assigned(&arrivals(&[0]), &mut io).unwrap();
+    assert_eq!(
+        io.result_reads, 0,
+        "a first owner has no history to restore"
+    );
+    let resumed = Arrival {
+        input: 0,
+        watermark_ms: Some(10_000),
+    };
+    rising_stage(1).assigned(&[resumed], &mut io).unwrap();
+    assert_eq!(io.result_reads, 1, "a later owner reads the result topic");
+}
+
 /// Rising parameters that rank on the tests' small inputs.
 const RISING: crate::engine::rising::RisingParams = crate::engine::rising::RisingParams {
     history: 3,
