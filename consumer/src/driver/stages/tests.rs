@@ -426,6 +426,85 @@ fn rising_stage(sources: i32) -> MergeStage {
     }
 }
 
+/// A tweet of the rising property test: id, event second, text, partition.
+type PlacedTweet = (u64, i64, String, i32);
+
+/// The property test's input: each tweet mentions #big, maybe #small and #other (by `mask`),
+/// spread over 90 s; #Burst only in the fifth and sixth window.
+fn rising_input(tweets: &[(u8, u8)], partitions: i32) -> Vec<PlacedTweet> {
+    let n = tweets.len() as i64;
+    let text = |secs: i64, mask: u8| {
+        let mut text = String::from("#big");
+        for (bit, tag) in [(1, " #small"), (2, " #other")] {
+            if mask & bit != 0 {
+                text.push_str(tag);
+            }
+        }
+        if (40..60).contains(&secs) && mask & 4 != 0 {
+            text.push_str(" #Burst");
+        }
+        text
+    };
+    (0..)
+        .zip(tweets)
+        .map(|(i, &(p, mask))| {
+            let secs = i * 90 / n;
+            (
+                i as u64 + 1,
+                secs,
+                text(secs, mask),
+                i32::from(p) % partitions,
+            )
+        })
+        .collect()
+}
+
+/// The tweets of `partition` (all of them for `None`), as `partition_partials` takes them.
+fn tweets_of(input: &[PlacedTweet], partition: Option<i32>) -> Vec<(u64, i64, String)> {
+    input
+        .iter()
+        .filter(|t| partition.is_none_or(|p| t.3 == p))
+        .map(|t| (t.0, t.1, t.2.clone()))
+        .collect()
+}
+
+/// The partitions' parts interleaved pseudo-randomly by `order`, each partition's kept in
+/// order; then each partition's last progress again, as the counting stages' heartbeat re-sends
+/// it (how a merger that resumed past a partition's last progress learns where it is).
+fn interleaved(parts: &[Vec<PartialMessage>], order: u64) -> Vec<PartialMessage> {
+    let mut queues: Vec<std::collections::VecDeque<PartialMessage>> =
+        parts.iter().cloned().map(Into::into).collect();
+    let mut log = Vec::new();
+    let mut bits = order;
+    loop {
+        let pick = (bits % parts.len() as u64) as usize;
+        bits = bits.rotate_right(3) ^ 0x9e37_79b9;
+        let picked = queues[pick].pop_front();
+        let Some(next) = picked.or_else(|| queues.iter_mut().find_map(|q| q.pop_front())) else {
+            break;
+        };
+        log.push(next);
+    }
+    log.extend(parts.iter().filter_map(|p| {
+        p.iter()
+            .rfind(|m| matches!(m, PartialMessage::Progress { .. }))
+            .cloned()
+    }));
+    log
+}
+
+/// How many of the `*rising` records in `results` rank a hashtag.
+fn ranking(results: &BTreeMap<String, Vec<u8>>) -> usize {
+    results
+        .iter()
+        .filter(|(k, _)| k.ends_with("|*rising"))
+        .filter(|(_, v)| {
+            let list = serde_json::from_slice::<Value>(v).unwrap()["rising"].clone();
+            !list.as_array().unwrap().is_empty()
+        })
+        .count()
+}
+
 proptest::proptest! {
     /// The rising records (and every other result) of any split of the input over partitions,
     /// any interleaving of their parts and a takeover at any point, after the dead owner
@@ -438,61 +517,18 @@ proptest::proptest! {
         order in proptest::prelude::any::<u64>(),
         cuts in (proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<proptest::sample::Index>()),
     ) {
-        // Event time spreads the tweets over 90 s; #burst only in the fifth and sixth window.
-        let n = tweets.len() as i64;
-        let input: Vec<(u64, i64, String, i32)> = tweets
-            .iter()
-            .enumerate()
-            .map(|(i, &(p, mask))| {
-                let secs = i as i64 * 90 / n;
-                let mut text = String::from("#big");
-                for (bit, tag) in [(1, " #small"), (2, " #other")] {
-                    if mask & bit != 0 {
-                        text.push_str(tag);
-                    }
-                }
-                if (40..60).contains(&secs) && mask & 4 != 0 {
-                    text.push_str(" #Burst");
-                }
-                (i as u64 + 1, secs, text, i32::from(p) % partitions)
-            })
-            .collect();
-        let of_partition = |p: i32| -> Vec<(u64, i64, String)> {
-            input.iter().filter(|t| t.3 == p).map(|t| (t.0, t.1, t.2.clone())).collect()
-        };
-
+        let input = rising_input(&tweets, partitions);
         let mut whole_io = Recorded::default();
         let mut whole = rising_stage(1);
         whole.assigned(&arrivals(&[0]), &mut whole_io).unwrap();
-        let single: Vec<(u64, i64, String)> = input.iter().map(|t| (t.0, t.1, t.2.clone())).collect();
-        merge_each(&mut whole, 0, &partition_partials(0, &single), &mut whole_io);
+        merge_each(&mut whole, 0, &partition_partials(0, &tweets_of(&input, None)), &mut whole_io);
         let want = compacted(published(&whole_io));
-        let ranked = want
-            .iter()
-            .filter(|(k, _)| k.ends_with("|*rising"))
-            .filter(|(_, v)| !serde_json::from_slice::<Value>(v).unwrap()["rising"].as_array().unwrap().is_empty())
-            .count();
-        proptest::prop_assume!(ranked > 0, "some window ranks a hashtag");
+        proptest::prop_assume!(ranking(&want) > 0, "some window ranks a hashtag");
 
-        // Interleave the partitions' parts, keeping each partition's order.
-        let parts: Vec<Vec<PartialMessage>> =
-            (0..partitions).map(|p| partition_partials(p, &of_partition(p))).collect();
-        let mut queues: Vec<std::collections::VecDeque<PartialMessage>> =
-            parts.iter().cloned().map(Into::into).collect();
-        let mut log = Vec::new();
-        let mut bits = order;
-        while queues.iter().any(|q| !q.is_empty()) {
-            let pick = (bits % partitions as u64) as usize;
-            bits = bits.rotate_right(3) ^ 0x9e37_79b9;
-            if let Some(m) = queues[pick].pop_front().or_else(|| queues.iter_mut().find_map(|q| q.pop_front())) {
-                log.push(m);
-            }
-        }
-        // The heartbeat: counting stages re-send their progress every second, which is how a
-        // merger that resumed past their last progress learns where they are.
-        log.extend(parts.iter().filter_map(|p| {
-            p.iter().rfind(|m| matches!(m, PartialMessage::Progress { .. })).cloned()
-        }));
+        let parts: Vec<Vec<PartialMessage>> = (0..partitions)
+            .map(|p| partition_partials(p, &tweets_of(&input, Some(p))))
+            .collect();
+        let log = interleaved(&parts, order);
         let checkpoint_at = cuts.0.index(log.len() + 1);
         let crash_at = checkpoint_at + cuts.1.index(log.len() - checkpoint_at + 1);
 
