@@ -103,6 +103,15 @@ fn is_zero_usize(n: &usize) -> bool {
 }
 
 impl WindowTotals {
+    /// The count of hashtag `key`, if the window holds it: `tags` are sorted by key (the
+    /// counting stage's totals and [`merge`](Self::merge)'s are).
+    pub(crate) fn tag(&self, key: &str) -> Option<&TagCount> {
+        self.tags
+            .binary_search_by(|t| t.key.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.tags[i])
+    }
+
     /// Sums the same window's totals from several partitions exactly (exact counts), or as a
     /// mergeable Space-Saving summary with the combined error bound (bounded counts). The
     /// result does not depend on the order of `parts`.

@@ -75,12 +75,7 @@ impl Pending {
             forms: Forms::default(),
             sentiment: None,
         };
-        let finals = self.finals.values().filter_map(|f| {
-            f.tags
-                .binary_search_by(|t| t.key.as_str().cmp(key))
-                .ok()
-                .map(|i| &f.tags[i])
-        });
+        let finals = self.finals.values().filter_map(|f| f.tag(key));
         for tag in finals.chain(self.early.values().filter_map(|e| e.tags.get(key))) {
             total.count += tag.count;
             total.forms.merge(&tag.forms);

@@ -25,7 +25,7 @@ use crate::engine::sentiment::Score;
 use crate::engine::sources::SourceCounts;
 use crate::engine::topn::top_n;
 use crate::engine::window::Shape;
-use crate::output::rising::{rising_record, spellings, Rankings, Restorer, RisingFigures};
+use crate::output::rising::{rising_record, spelling, Rankings, RisingFigures};
 use crate::output::schema::{ExtremeTweet, HashtagRecord, Sentiment, Span, SummaryRecord};
 use crate::output::table::{render_rising, render_table, Summary};
 
@@ -173,12 +173,23 @@ impl Publisher {
         read: impl FnOnce(&mut dyn FnMut(&str, &[u8])) -> anyhow::Result<u64>,
     ) -> anyhow::Result<u64> {
         self.cumulative.clear();
-        self.rising.reset();
-        let (defs, cumulative) = (&self.defs, &mut self.cumulative);
-        let mut rising: Restorer<'_> = self.rising.restorer(through_ms);
+        let labels: Vec<(String, WindowDef)> =
+            self.defs.iter().map(|&d| (d.to_string(), d)).collect();
+        let cumulative = &mut self.cumulative;
+        let mut rising = self.rising.restorer(through_ms);
         let read = read(&mut |key, value| {
-            restore_cumulative(defs, cumulative, key, value);
-            rising.record(key, value);
+            let Some((label, rest)) = key.split_once('|') else {
+                return;
+            };
+            let Some(&(_, def)) = labels.iter().find(|(l, _)| l == label) else {
+                return;
+            };
+            match def {
+                WindowDef::Cumulative { .. } => {
+                    restore_cumulative(cumulative.entry(def).or_default(), rest, value)
+                }
+                WindowDef::Tumbling { .. } | WindowDef::Hopping { .. } => rising.record(def, value),
+            }
         })?;
         rising.finish();
         Ok(read)
@@ -243,7 +254,7 @@ impl Publisher {
             let mut table = render_table(&title, summary, top_n(&t.tags, self.top));
             if let Some(list) = self.rising.rank(def, w) {
                 out.records.push(rising_record(&prefix, span(), &list, w));
-                table.push_str(&render_rising(&list, &spellings(w)));
+                table.push_str(&render_rising(&list, &|key| spelling(w, key)));
             }
             out.tables.push(table);
             out.lines.push(counts_line(&span(), t));
@@ -283,24 +294,9 @@ impl Publisher {
     }
 }
 
-/// Restores cumulative totals from one record of the result topic (records of other windows
-/// are ignored); records must be given oldest first.
-fn restore_cumulative(
-    defs: &[WindowDef],
-    cumulative: &mut BTreeMap<WindowDef, Cumulative>,
-    key: &str,
-    value: &[u8],
-) {
-    let Some((label, rest)) = key.split_once('|') else {
-        return;
-    };
-    let Some(&def) = defs
-        .iter()
-        .find(|d| matches!(d, WindowDef::Cumulative { .. }) && d.to_string() == label)
-    else {
-        return;
-    };
-    let totals = cumulative.entry(def).or_default();
+/// Restores a cumulative definition's totals from one of its records in the result topic (`rest`
+/// is its key after the label); records must be given oldest first.
+fn restore_cumulative(totals: &mut Cumulative, rest: &str, value: &[u8]) {
     if rest == "*" {
         if let Ok(v) = serde_json::from_slice::<SummaryRecord>(value) {
             totals.tweets = v.tweets;

@@ -18,7 +18,7 @@ use crate::output::records::Record;
 use crate::output::schema::{ResultRecord, RisingRecord, RisingTag, Span};
 
 /// The key suffix of a rising record: `*` because no hashtag key starts with it.
-pub(crate) const RISING_KEY: &str = "*rising";
+const RISING_KEY: &str = "*rising";
 
 /// The rising histories of every ranked window definition.
 #[derive(Debug, Default)]
@@ -48,12 +48,6 @@ impl Rankings {
         };
         rankings.reset_for(defs);
         rankings
-    }
-
-    /// Forgets every history, before a new owner of the merge stage restores them.
-    pub(crate) fn reset(&mut self) {
-        let defs: Vec<WindowDef> = self.by_def.keys().copied().collect();
-        self.reset_for(&defs);
     }
 
     fn reset_for(&mut self, defs: &[WindowDef]) {
@@ -102,8 +96,11 @@ impl Rankings {
             .collect()
     }
 
-    /// Starts restoring the histories from the result topic as of `through_ms`.
+    /// Forgets every history and starts restoring them from the result topic as of
+    /// `through_ms` (a new owner of the merge stage).
     pub(crate) fn restorer(&mut self, through_ms: Option<i64>) -> Restorer<'_> {
+        let defs: Vec<WindowDef> = self.by_def.keys().copied().collect();
+        self.reset_for(&defs);
         Restorer {
             rankings: self,
             through_ms,
@@ -128,12 +125,13 @@ pub(crate) struct Restorer<'a> {
 }
 
 impl Restorer<'_> {
-    /// Takes in one record of the result topic (records of one key oldest first).
-    pub(crate) fn record(&mut self, key: &str, value: &[u8]) {
+    /// Takes in one record of `def`'s windows from the result topic (records of one key oldest
+    /// first); records of definitions not ranked are ignored.
+    pub(crate) fn record(&mut self, def: WindowDef, value: &[u8]) {
         let Some(through) = self.through_ms else {
             return;
         };
-        let Some(def) = self.ranked_def(key) else {
+        let Some(reach) = self.rankings.by_def.get(&def).map(Rising::reach_ms) else {
             return;
         };
         let Ok(record) = serde_json::from_slice::<ResultRecord>(value) else {
@@ -143,7 +141,6 @@ impl Restorer<'_> {
         let Some(start) = span.window_start_ms else {
             return;
         };
-        let reach = self.rankings.by_def[&def].reach_ms();
         // The next window starts after `through - size`; its history starts `reach` before.
         let needed = start >= through - Shape::of(def).size_ms - reach;
         if span.window_end_ms > through || !needed {
@@ -160,19 +157,8 @@ impl Restorer<'_> {
         }
     }
 
-    /// The ranked definition whose label `key` starts with.
-    fn ranked_def(&self, key: &str) -> Option<WindowDef> {
-        let (label, _) = key.split_once('|')?;
-        self.rankings
-            .by_def
-            .keys()
-            .copied()
-            .find(|d| d.to_string() == label)
-    }
-
-    /// Hands the final windows read to their histories; returns how many.
-    pub(crate) fn finish(self) -> usize {
-        let mut restored = 0;
+    /// Hands the final windows read to their histories.
+    pub(crate) fn finish(self) {
         for ((def, start_ms), read) in self.windows {
             let Some((posts, true)) = read.posts else {
                 continue;
@@ -189,9 +175,7 @@ impl Restorer<'_> {
                 posts,
                 counts,
             });
-            restored += 1;
         }
-        restored
     }
 }
 
@@ -202,7 +186,6 @@ pub(crate) fn rising_record(
     list: &RisingList,
     w: &MergedWindow,
 ) -> Record {
-    let display = spellings(w);
     let value = RisingRecord {
         span,
         history_windows: list.history_windows,
@@ -210,7 +193,7 @@ pub(crate) fn rising_record(
             .tags
             .iter()
             .map(|t| RisingTag {
-                hashtag: display(&t.key),
+                hashtag: spelling(w, &t.key),
                 key: t.key.clone(),
                 count: t.count,
                 baseline: t.baseline_m as f64 / 1000.0,
@@ -225,13 +208,7 @@ pub(crate) fn rising_record(
     }
 }
 
-/// Each hashtag's display spelling in `w` (its key when `w` does not hold it).
-pub(crate) fn spellings(w: &MergedWindow) -> impl Fn(&str) -> String + '_ {
-    let forms: HashMap<&str, &str> = w
-        .totals
-        .tags
-        .iter()
-        .map(|t| (t.key.as_str(), t.display()))
-        .collect();
-    move |key| forms.get(key).copied().unwrap_or(key).to_owned()
+/// A hashtag's display spelling in `w` (its key when `w` does not hold it).
+pub(crate) fn spelling(w: &MergedWindow, key: &str) -> String {
+    w.totals.tag(key).map_or(key, |t| t.display()).to_owned()
 }
