@@ -86,15 +86,14 @@ impl Scenario {
         create_topic_configured(bootstrap, &topic, PARTITIONS, replication, &[]);
         let file = dir.path().join("tweets.jsonl");
         let Generated { tweets, seed } = input;
-        let (dir_path, bursts) = (dir.path(), BURSTS);
         generate_with(
-            dir_path,
+            dir.path(),
             &file,
             tweets,
             seed,
             START,
             EVENTS_PER_SECOND,
-            &bursts,
+            &BURSTS,
         );
         Scenario {
             dir,

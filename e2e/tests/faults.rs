@@ -63,8 +63,7 @@ impl Outage {
         let topic = unique(name);
         create_topic_at(&broker.bootstrap(), &topic, PARTITIONS);
         let file = dir.path().join("tweets.jsonl");
-        let bursts = BURSTS;
-        generate_with(dir.path(), &file, tweets, seed, START, per_second, &bursts);
+        generate_with(dir.path(), &file, tweets, seed, START, per_second, &BURSTS);
         Some(Outage {
             dir,
             broker,

@@ -14,7 +14,7 @@ use e2e::proc::{
     consumer_args, http_url, tail, test_dir, timeline, wait_until, Proc, LIVE_VIEW_ARGS,
 };
 use e2e::reference::counts::{reference_counts, Counts, WindowCounts, WindowTweets};
-use e2e::reference::rising::{reference_rising, Rising, RisingParams};
+use e2e::reference::rising::{published_rising, reference_rising, Rising, RisingParams};
 use serde_json::Value;
 
 const PARTITIONS: i32 = 3;
@@ -73,25 +73,6 @@ fn api_top(window: &Value) -> Vec<(String, u64)> {
             (key, t["count"].as_u64().expect("count"))
         })
         .collect()
-}
-
-/// A window of `/api/rising` in the reference's shape.
-fn api_rising(window: &Value) -> Rising {
-    let thousandths = |v: &Value| (v.as_f64().expect("a decimal") * 1000.0).round() as i64;
-    let tags = window["rising"].as_array().expect("rising");
-    Rising {
-        history_windows: window["history_windows"].as_u64().expect("history_windows"),
-        tags: tags
-            .iter()
-            .map(|t| e2e::reference::rising::RisingTag {
-                key: t["key"].as_str().expect("key").to_owned(),
-                count: t["count"].as_u64().expect("count"),
-                baseline_m: thousandths(&t["baseline"]) as u64,
-                score_m: thousandths(&t["score"]),
-                is_new: t["new"].as_bool().expect("new"),
-            })
-            .collect(),
-    }
 }
 
 /// Reads server-sent events from `url` into a buffer, on a thread of its own.
@@ -351,7 +332,7 @@ fn the_api_serves_the_merged_top_hashtags_metrics_health_and_a_live_stream() {
     });
     let served = &get_json(&url)["closed"];
     assert_eq!(
-        api_rising(served),
+        published_rising("/api/rising", served),
         Rising {
             tags: want_rising.tags.iter().take(N).cloned().collect(),
             ..want_rising.clone()

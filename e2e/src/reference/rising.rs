@@ -220,14 +220,19 @@ pub fn result_rising(results: &Results, label: &str) -> WindowRising {
         assert_eq!(key, &format!("{label}|{}|*rising", key_time(start)));
         assert_eq!(v["window"], label, "{key}");
         assert_eq!(v["final"], true, "{key}: only final windows rank");
-        let tags = v["rising"].as_array().expect("rising");
-        let rising = Rising {
-            history_windows: v["history_windows"].as_u64().expect("history_windows"),
-            tags: tags.iter().map(|t| published_tag(key, t)).collect(),
-        };
-        lists.insert(start, rising);
+        lists.insert(start, published_rising(key, v));
     }
     lists
+}
+
+/// A published rising list (a record's value, or a window of `/api/rising`: `what` names it in
+/// failures) in the reference's shape; its baselines and scores must be exact thousandths.
+pub fn published_rising(what: &str, v: &serde_json::Value) -> Rising {
+    let tags = v["rising"].as_array().expect("rising");
+    Rising {
+        history_windows: v["history_windows"].as_u64().expect("history_windows"),
+        tags: tags.iter().map(|t| published_tag(what, t)).collect(),
+    }
 }
 
 /// A published hashtag of a rising list, its decimals back in thousandths.
