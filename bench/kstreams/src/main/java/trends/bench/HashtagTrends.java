@@ -36,9 +36,15 @@ import org.apache.kafka.streams.processor.api.Record;
  * grace period must cover that; windows would then close only after the backlog's span.
  *
  * <p>Usage: {@code java -jar kstreams-trends.jar BOOTSTRAP INPUT OUTPUT APP_ID WINDOW_MS GRACE_MS
- * EXACTLY_ONCE(true|false) THREADS}
+ * EXACTLY_ONCE(true|false) THREADS}. A benchmark needs it to stop once it has read everything: it
+ * exits when its group's committed offsets reach the end of the input and of its repartition
+ * topic (checked every 200 ms; commits every {@value #COMMIT_MS} ms, so the exit is at most that
+ * much late), and prints {@code kstreams: caught up, N input records} on stderr.
  */
 public final class HashtagTrends {
+  /** How often offsets are committed, which bounds how late the exit is. */
+  static final long COMMIT_MS = 200;
+
   private HashtagTrends() {}
 
   public static void main(String[] args) throws InterruptedException {
@@ -70,10 +76,12 @@ public final class HashtagTrends {
         Boolean.parseBoolean(args[6]) ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(args[7]));
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_MS);
     KafkaStreams streams = new KafkaStreams(builder.build(), props);
-    Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
     streams.start();
-    Thread.currentThread().join();
+    long records = CaughtUp.await(args[0], args[3], input);
+    streams.close();
+    System.err.println("kstreams: caught up, " + records + " input records");
   }
 
   /** Forwards each distinct case-folded hashtag of a tweet, timestamped with its created_at. */
