@@ -8,9 +8,10 @@
 #   e2e     end to end through a throw-away local broker (Apache Kafka; Tansu with BROKER=tansu),
 #           side by side on one topic:
 #             1. producer vs. a no-op produce loop of the same bytes (bench/src/bin/produce_noop.rs)
-#             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, the
-#                tutorials' Python loop (bench/python/tutorial_kafka.py) and Quix Streams
-#                (bench/python/quix_windows.py)
+#             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, Kafka
+#                Streams (bench/kstreams, at least once and exactly_once_v2; its counts checked
+#                against ours by bench/src/bin/same_counts.rs), the tutorials' Python loop
+#                (bench/python/tutorial_kafka.py) and Quix Streams (bench/python/quix_windows.py)
 #   all     both
 #   transactions  what Kafka transactions would cost the consumer's output, on a throw-away Apache
 #           Kafka node (bench/python/transactions.py; not part of all)
@@ -165,6 +166,40 @@ setup_python() {
   "$VENV_PYTHON" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(confluent-kafka|quixstreams) ' || true
 }
 
+# Builds the Kafka Streams peer (bench/kstreams) with Maven; sets KSTREAMS_OK and KSTREAMS_REASON.
+setup_kstreams() {
+  KSTREAMS_OK=1 KSTREAMS_REASON=""
+  if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    KSTREAMS_OK=0 KSTREAMS_REASON="Maven and Java are needed to build bench/kstreams"
+    return
+  fi
+  step "building the Kafka Streams peer (bench/kstreams, Maven)"
+  if ! mvn -q -B -f bench/kstreams/pom.xml package -DskipTests >"$LOG_DIR/kstreams-build.log" 2>&1; then
+    KSTREAMS_OK=0 KSTREAMS_REASON="mvn package failed: $(tail -n 1 "$LOG_DIR/kstreams-build.log")"
+  fi
+}
+
+# Runs the Kafka Streams peer over topic $1 (processing guarantee: exactly once when $2 is true)
+# and checks its counts against our result topic $3; the rest of the arguments: the runner.
+run_kstreams() {
+  local raw=$1 exactly_once=$2 ours=$3 name out
+  shift 3
+  name="kstreams$([[ $exactly_once == true ]] && echo -eos)"
+  out="bench-$name-out-$id"
+  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$out" --partitions 3 \
+    --replication-factor 1 >/dev/null || die "cannot create topic $out"
+  # Grace covers the whole backlog: replaying it, the input tasks write to the repartition topic
+  # in turns (bench/kstreams/src/main/java/trends/bench/HashtagTrends.java).
+  "$@" --step consume --name "$name" --count-regex 'caught up, (\d+)' --show '^kstreams:' -- \
+    java -jar bench/kstreams/target/kstreams-trends.jar "$BOOTSTRAP" "$raw" "$out" "bench-$name-$id" \
+    60000 86400000 "$exactly_once" 2 || {
+    failed=1
+    return 0
+  }
+  target/release/same_counts --bootstrap-servers "$BOOTSTRAP" --ours "$ours" --label tumbling-1m \
+    --peer "$out" || failed=1
+}
+
 # Starts a throw-away broker of kind BROKER [kafka] on a free port; sets BOOTSTRAP and BROKER_PID.
 start_broker() {
   local pid_file broker_log
@@ -185,6 +220,7 @@ start_broker() {
 run_e2e() {
   generate_tweets "$TWEETS"
   setup_python
+  setup_kstreams
   start_broker
   local bootstrap="$BOOTSTRAP" broker_pid="$BROKER_PID"
 
@@ -226,6 +262,15 @@ run_e2e() {
   "${run[@]}" --step consume --name ours --count-regex 'consumed=(\d+)' --show 'consumer stopped' -- \
     target/release/consumer --bootstrap-servers "$bootstrap" --topic "$raw" --group-id "bench-ours-$id" \
     --results-topic "bench-results-$id" --window 1m --top 10 --until-end || failed=1
+  local exactly_once
+  for exactly_once in false true; do
+    if ((KSTREAMS_OK)) && [[ $BROKER_KIND == kafka ]]; then
+      run_kstreams "$raw" "$exactly_once" "bench-results-$id" "${run[@]}"
+    else
+      "${RUNNER[@]}" skip --step consume --name "kstreams$([[ $exactly_once == true ]] && echo -eos)" \
+        --reason "${KSTREAMS_REASON:-Kafka Streams needs Apache Kafka}" --results "$RESULTS"
+    fi
+  done
   if ((PY_OK)); then
     "${run[@]}" --step consume --name python-tutorial --show '^RESULT' -- \
       "$VENV_PYTHON" bench/python/tutorial_kafka.py --bootstrap-servers "$bootstrap" --topic "$raw" \
