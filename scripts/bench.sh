@@ -179,12 +179,17 @@ setup_kstreams() {
   fi
 }
 
+# The Kafka Streams candidate's name: kstreams, or kstreams-eos with exactly_once_v2 ($1 true).
+kstreams_name() {
+  if [[ $1 == true ]]; then echo kstreams-eos; else echo kstreams; fi
+}
+
 # Runs the Kafka Streams peer over topic $1 (processing guarantee: exactly once when $2 is true)
 # and checks its counts against our result topic $3; the rest of the arguments: the runner.
 run_kstreams() {
   local raw=$1 exactly_once=$2 ours=$3 name out
   shift 3
-  name="kstreams$([[ $exactly_once == true ]] && echo -eos)"
+  name="$(kstreams_name "$exactly_once")"
   out="bench-$name-out-$id"
   BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$out" --partitions 3 \
     --replication-factor 1 >/dev/null || die "cannot create topic $out"
@@ -267,7 +272,7 @@ run_e2e() {
     if ((KSTREAMS_OK)) && [[ $BROKER_KIND == kafka ]]; then
       run_kstreams "$raw" "$exactly_once" "bench-results-$id" "${run[@]}"
     else
-      "${RUNNER[@]}" skip --step consume --name "kstreams$([[ $exactly_once == true ]] && echo -eos)" \
+      "${RUNNER[@]}" skip --step consume --name "$(kstreams_name "$exactly_once")" \
         --reason "${KSTREAMS_REASON:-Kafka Streams needs Apache Kafka}" --results "$RESULTS"
     fi
   done
