@@ -39,10 +39,13 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut config = ClientConfig::new();
     // Topics are read by assignment; librdkafka still wants a group, which commits nothing.
+    // Partition ends are reported: a transactional peer's output ends in commit markers, which
+    // are no records to read up to.
     config
         .set("bootstrap.servers", &args.bootstrap_servers)
         .set("group.id", format!("same-counts-{}", std::process::id()))
-        .set("enable.auto.commit", "false");
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true");
     let ours = our_counts(&config, &args.ours, &args.label)?;
     let peer = peer_counts(&config, &args.peer)?;
     let differing: Vec<&WindowTag> = ours
