@@ -11,7 +11,7 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use rdkafka::ClientContext;
 use tracing::warn;
 
-use common::kafka::{producer_config, send_waiting};
+use common::kafka::{flush_promptly, producer_config, send_waiting};
 use common::settings::KafkaSettings;
 use model::report::Report;
 
@@ -190,7 +190,7 @@ impl TweetSink for KafkaSink {
     }
 
     fn finish(&mut self, timeout: Duration) -> Result<(u64, u64), SinkError> {
-        if let Err(error) = self.producer.flush(timeout) {
+        if let Err(error) = flush_promptly(&self.producer, timeout) {
             warn!(error = %Report(&error), "not every tweet was acknowledged before the flush timeout");
         }
         let counts = self.producer.context().counts();

@@ -21,7 +21,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use rdkafka::producer::{BaseRecord, Producer};
 
-use common::kafka::{counting_producer, producer_config, send_waiting};
+use common::kafka::{counting_producer, flush_promptly, producer_config, send_waiting};
 use common::settings::{Override, Settings};
 
 /// Publish every line of a file unchanged, as fast as the broker acknowledges.
@@ -73,8 +73,7 @@ fn main() -> anyhow::Result<()> {
         )
         .with_context(|| format!("cannot send line {}", index + 1))?;
     }
-    producer
-        .flush(Duration::from_secs(300))
+    flush_promptly(&producer, Duration::from_secs(300))
         .context("not every message was acknowledged within 300 s")?;
     let secs = start.elapsed().as_secs_f64();
 
