@@ -8,6 +8,7 @@
 #   e2e     end to end through a throw-away local broker (Apache Kafka; Tansu with BROKER=tansu),
 #           side by side on one topic:
 #             1. producer vs. a no-op produce loop of the same bytes (bench/src/bin/produce_noop.rs)
+#                and Kafka's kafka-producer-perf-test
 #             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, Kafka
 #                Streams (bench/kstreams, at least once and exactly_once_v2; its counts checked
 #                against ours by bench/src/bin/same_counts.rs), the tutorials' Python loop
@@ -205,6 +206,24 @@ run_kstreams() {
     --peer "$out" || failed=1
 }
 
+# Kafka's own kafka-producer-perf-test on the tweets' bytes with our producer's settings
+# (common/src/kafka/config.rs: idempotent, acks=all, uncompressed, 10 ms linger, 1 MB batches),
+# into its own topic $1. It holds its payload file in memory as one Java string and sends its
+# lines picked at random, unkeyed, so it gets the first 20,000 tweets (about 55 MB).
+# The rest of the arguments: the runner.
+run_perf_test() {
+  local topic="bench-perf-test-$1" payloads="$LOG_DIR/perf-test-payloads.jsonl"
+  shift
+  head -n 20000 "$TWEETS_FILE" >"$payloads"
+  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$topic" --partitions 3 \
+    --replication-factor 1 >/dev/null || die "cannot create topic $topic"
+  "$@" --step produce --name kafka-producer-perf-test --count-regex '(\d+) records sent,' \
+    --show 'records sent,.*50th' -- \
+    env KAFKA_HEAP_OPTS=-Xmx1G bash scripts/kafka.sh producer-perf-test --topic "$topic" \
+    --num-records "$TWEETS" --throughput -1 --payload-file "$payloads" --producer-props "bootstrap.servers=$BOOTSTRAP" acks=all \
+    enable.idempotence=true compression.type=none linger.ms=10 batch.size=1000000 || failed=1
+}
+
 # Starts a throw-away broker of kind BROKER [kafka] on a free port; sets BOOTSTRAP and BROKER_PID.
 start_broker() {
   local pid_file broker_log
@@ -276,6 +295,7 @@ run_e2e() {
   }
   "${run[@]}" --step produce --name produce-noop --show '^produce_noop:' -- \
     env "$queue" target/release/produce_noop --bootstrap-servers "$bootstrap" --topic "$noop" "$TWEETS_FILE" || failed=1
+  [[ $BROKER_KIND == kafka ]] && run_perf_test "$id" "${run[@]}"
 
   step "2. consuming the pre-loaded topic $raw ($TWEETS tweets, 3 partitions)"
   "${run[@]}" --step consume --name drain --show '^drain:' -- \
@@ -340,7 +360,7 @@ step "summary (logs and results in $LOG_DIR)"
 if [[ $MODE != transactions ]]; then
   "${RUNNER[@]}" report --results "$RESULTS" \
     --pair engine python-memory --pair engine-sentiment-off python-memory \
-    --pair producer produce-noop \
+    --pair producer produce-noop --pair producer kafka-producer-perf-test \
     --pair ours drain --pair ours python-tutorial --pair ours quix \
     --pair drain-again drain
 fi
