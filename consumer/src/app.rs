@@ -29,7 +29,13 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn log_totals(RunStats { count, merge }: &RunStats) {
+fn log_totals(
+    RunStats {
+        count,
+        merge,
+        merge_load,
+    }: &RunStats,
+) {
     info!(
         consumed = count.consumed,
         counted = count.counted,
@@ -43,6 +49,11 @@ fn log_totals(RunStats { count, merge }: &RunStats) {
         windows = count.windows,
         merged_windows = merge.windows,
         late_parts = merge.late_parts,
+        merge_messages = merge_load.messages,
+        merge_bytes = merge_load.bytes,
+        merge_tags = merge_load.tags,
+        merge_records = merge_load.records,
+        merge_cpu_s = merge_load.cpu.as_secs_f64(),
         "consumer stopped"
     );
 }

@@ -2,7 +2,9 @@
 //! side-by-side benchmark (scripts/bench.sh e2e). Reads our result topic (the final
 //! `label|start|hashtag` records of one window definition) and a peer's output topic (key
 //! `startMs|hashtag`, value the count as an 8-byte big-endian integer, as Kafka's `LongSerializer`
-//! writes it; the latest value per key is the count), and compares them key by key.
+//! writes it; the latest value per key is the count), and compares them key by key. With
+//! `--peer-format ours` the peer is another of our result topics: a run with more consumer
+//! processes (scripts/bench.sh scaleout) must give the same counts as one with one.
 //!
 //! Prints `same_counts: N keys equal` and exits 0, or the number of differing keys with the first
 //! few and exits 1.
@@ -10,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use rdkafka::ClientConfig;
 
 use common::kafka::read_topic;
@@ -30,6 +32,19 @@ struct Args {
     /// The peer's output topic.
     #[arg(long)]
     peer: String,
+    /// How the peer's output topic is written.
+    #[arg(long, value_enum, default_value_t = PeerFormat::Long)]
+    peer_format: PeerFormat,
+}
+
+/// The record formats a peer's output topic can have.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PeerFormat {
+    /// Key `startMs|hashtag`, value the count as Kafka's `LongSerializer` writes it (the Kafka
+    /// Streams peer).
+    Long,
+    /// Our result records, as in `--ours`.
+    Ours,
 }
 
 /// A window's hashtag: its start and case-folded key.
@@ -47,7 +62,10 @@ fn main() -> anyhow::Result<()> {
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "true");
     let ours = our_counts(&config, &args.ours, &args.label)?;
-    let peer = peer_counts(&config, &args.peer)?;
+    let peer = match args.peer_format {
+        PeerFormat::Long => peer_counts(&config, &args.peer)?,
+        PeerFormat::Ours => our_counts(&config, &args.peer, &args.label)?,
+    };
     let differing: Vec<&WindowTag> = ours
         .keys()
         .chain(peer.keys())

@@ -25,6 +25,7 @@ mod poll;
 mod schedule;
 pub mod sink;
 mod stages;
+mod thread_cpu;
 
 use std::io;
 use std::mem::ManuallyDrop;
@@ -47,7 +48,7 @@ use crate::engine::inputs::{Inputs, TopicSize};
 use crate::engine::merge::MergeStats;
 use crate::engine::rising::RisingParams;
 use crate::engine::sentiment::Sample;
-use crate::engine::stats::RunStats;
+use crate::engine::stats::{MergeLoad, RunStats};
 use crate::engine::window::{Shape, WindowSpec};
 use crate::output::records::Publisher;
 use crate::serve::metrics::Metrics;
@@ -198,6 +199,7 @@ fn merge_stage(c: &ConsumerSettings, sources: i32, metrics: Arc<Metrics>) -> Mer
         publisher,
         sources,
         metrics,
+        load: MergeLoad::default(),
     }
 }
 

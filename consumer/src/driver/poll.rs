@@ -230,6 +230,7 @@ impl Driver {
         RunStats {
             count: self.count.pipeline.stats(),
             merge: self.merging.stats(),
+            merge_load: self.merging.load,
         }
     }
 

@@ -14,10 +14,12 @@ use model::report::Report;
 use crate::engine::count::{Checkpoints, Pipeline, Rejection};
 use crate::engine::merge::{MergeStats, Merger};
 use crate::engine::partial::PartialMessage;
+use crate::engine::stats::MergeLoad;
 use crate::output::records::{Published, Publisher};
 use crate::serve::metrics::Metrics;
 
 use super::output::StageIo;
+use super::thread_cpu::thread_cpu;
 
 /// A partition arriving in a rebalance, by its input index, with the watermark saved in its
 /// checkpoint.
@@ -80,6 +82,8 @@ pub(super) struct MergeStage {
     /// all have passed it.
     pub(super) sources: i32,
     pub(super) metrics: Arc<Metrics>,
+    /// What merging cost this member over the whole run.
+    pub(super) load: MergeLoad,
 }
 
 impl MergeStage {
@@ -88,13 +92,22 @@ impl MergeStage {
         let Some(merger) = self.merger.as_mut() else {
             return;
         };
+        let started = thread_cpu();
+        self.load.messages += 1;
+        self.load.bytes += payload.len() as u64;
         match PartialMessage::decode(payload) {
-            Ok(message) => merger.observe(offset, message),
+            Ok(message) => {
+                if let PartialMessage::Window { totals, .. } = &message {
+                    self.load.tags += totals.tags.len() as u64;
+                }
+                merger.observe(offset, message);
+            }
             Err(error) => {
                 warn!(offset, error = %Report(&error), "skipping a message the merge stage cannot read");
                 merger.skip(offset);
             }
         }
+        self.load.cpu += thread_cpu().saturating_sub(started);
     }
 
     /// Publishes the windows that became complete, and early updates when asked for.
@@ -102,6 +115,7 @@ impl MergeStage {
         let Some(merger) = self.merger.as_mut() else {
             return Ok(());
         };
+        let started = thread_cpu();
         let mut published = Published::default();
         if early {
             for w in merger.take_changed() {
@@ -117,7 +131,10 @@ impl MergeStage {
         if !complete.is_empty() {
             self.metrics.record_rising(self.publisher.rising_figures());
         }
-        io.publish(published)
+        self.load.records += published.records.len() as u64;
+        let sent = io.publish(published);
+        self.load.cpu += thread_cpu().saturating_sub(started);
+        sent
     }
 
     /// Totals over the whole run.

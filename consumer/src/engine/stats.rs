@@ -1,6 +1,8 @@
 //! A run's totals: what the counting and the merge stage did. The driver fills them in; the
 //! metrics and the shutdown summary show them.
 
+use std::time::Duration;
+
 use crate::engine::count::Stats;
 use crate::engine::merge::MergeStats;
 
@@ -9,4 +11,23 @@ use crate::engine::merge::MergeStats;
 pub struct RunStats {
     pub count: Stats,
     pub merge: MergeStats,
+    pub merge_load: MergeLoad,
+}
+
+/// What the merge stage cost this instance while it merged: its input and its own CPU. One
+/// member merges everything, so these show how far it is from being the bottleneck
+/// (`scripts/bench.sh scaleout`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MergeLoad {
+    /// Messages read from the partials topic (window parts and progress).
+    pub messages: u64,
+    /// Their payload bytes.
+    pub bytes: u64,
+    /// Hashtag entries in the window parts read: the merge stage's work grows with these.
+    pub tags: u64,
+    /// Records published to the result topic.
+    pub records: u64,
+    /// CPU time of the poll thread spent decoding, merging and publishing (not librdkafka's
+    /// threads fetching the partials and sending the results).
+    pub cpu: Duration,
 }

@@ -147,6 +147,26 @@ const LATE_PARTS: Family = Family {
     name: "trends_late_parts",
     help: "Window parts the merge stage received after publishing the window (replays after a crash, or a partition that woke from idle).",
 };
+const MERGE_MESSAGES: Family = Family {
+    name: "trends_merge_messages",
+    help: "Messages the merge stage read from the partials topic (window parts and progress), while this instance merged.",
+};
+const MERGE_BYTES: Family = Family {
+    name: "trends_merge_bytes",
+    help: "Payload bytes of the messages the merge stage read from the partials topic.",
+};
+const MERGE_TAGS: Family = Family {
+    name: "trends_merge_tags",
+    help: "Hashtag entries in the window parts the merge stage read: its work grows with these.",
+};
+const MERGE_RECORDS: Family = Family {
+    name: "trends_merge_records",
+    help: "Records the merge stage published to the result topic.",
+};
+const MERGE_CPU: Family = Family {
+    name: "trends_merge_cpu_seconds",
+    help: "CPU time the merge stage spent decoding, merging and publishing on the poll thread (librdkafka's fetching and sending not included).",
+};
 const CONSUMER_LAG: Family = Family {
     name: "trends_consumer_lag_records",
     help: "Records between this instance's read position and the end of each partition it reads.",
@@ -333,7 +353,7 @@ fn mean_sample(latest: &LatestSentiment<'_>) -> Sample<WindowLabels, f64> {
 
 impl Collector for Scrape {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
-        let (count, merge) = (self.run.count, self.run.merge);
+        let (count, merge, load) = (self.run.count, self.run.merge, self.run.merge_load);
         for (family, total) in [
             (TWEETS_CONSUMED, count.consumed),
             (TWEETS_COUNTED, count.counted),
@@ -346,9 +366,15 @@ impl Collector for Scrape {
             (PARTITION_WINDOWS_CLOSED, count.windows),
             (WINDOWS_PUBLISHED, merge.windows),
             (LATE_PARTS, merge.late_parts),
+            (MERGE_MESSAGES, load.messages),
+            (MERGE_BYTES, load.bytes),
+            (MERGE_TAGS, load.tags),
+            (MERGE_RECORDS, load.records),
         ] {
             counter(&mut encoder, &family, total)?;
         }
+        let cpu = describe(&mut encoder, &MERGE_CPU, MetricType::Counter)?;
+        ConstCounter::new(load.cpu.as_secs_f64()).encode(cpu)?;
         let posts = count.posts.iter().map(|(source, n)| Sample {
             labels: SourceLabels {
                 source: source.name(),
@@ -448,6 +474,8 @@ mod tests {
             .collect();
         run.count.bluesky_reposts = 6;
         run.merge.windows = 3;
+        run.merge_load.tags = 7;
+        run.merge_load.cpu = std::time::Duration::from_millis(1500);
         metrics.record_run(run);
         metrics.record_emit(10_000, 16_500);
         let mut view = ResultsView::new(3);
@@ -490,6 +518,11 @@ mod tests {
         );
         assert!(
             text.contains("\ntrends_windows_published_total 3\n"),
+            "{text}"
+        );
+        assert!(text.contains("\ntrends_merge_tags_total 7\n"), "{text}");
+        assert!(
+            text.contains("\ntrends_merge_cpu_seconds_total 1.5\n"),
             "{text}"
         );
         assert!(

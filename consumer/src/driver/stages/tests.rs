@@ -81,6 +81,7 @@ fn merge_stage(sources: i32, defs: &[WindowDef]) -> MergeStage {
         publisher: Publisher::new(defs, 10),
         sources,
         metrics: Arc::new(Metrics::default()),
+        load: MergeLoad::default(),
     }
 }
 
@@ -188,6 +189,14 @@ fn the_merge_stage_publishes_a_window_once_every_partition_closed_it() {
         merging.observe(offset, &message.encode());
     }
     merging.emit(false, &mut io).unwrap();
+    let records: usize = io.published.iter().map(|p| p.records.len()).sum();
+    let bytes: usize = partials.iter().map(|m| m.encode().len()).sum();
+    let load = merging.load;
+    assert_eq!(
+        (load.messages, load.bytes, load.records),
+        (partials.len() as u64, bytes as u64, records as u64)
+    );
+    assert_eq!(load.tags, 3, "partition 0: #rust and #go; partition 1: #go");
 
     let lines = io.lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
