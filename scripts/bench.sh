@@ -16,12 +16,18 @@
 #   all     both
 #   transactions  what Kafka transactions would cost the consumer's output, on a throw-away Apache
 #           Kafka node (bench/python/transactions.py; not part of all)
+#   scaleout  on a throw-away Apache Kafka node, a 12-partition topic pre-loaded with the e2e
+#           tweets: a no-op drain, then one and two consumer processes of one group, and two with
+#           early updates every 100 ms, each to final results (bench/python/scaleout.py:
+#           per-process CPU and peak RSS, the merge stage's input and CPU), their counts compared
+#           (same_counts --peer-format ours), and the arithmetic for larger deployments (not part
+#           of all)
 #
-# Usage: scripts/bench.sh [engine|e2e|transactions|all]          (default: all)
+# Usage: scripts/bench.sh [engine|e2e|transactions|scaleout|all]          (default: all)
 #
 # Environment: BENCH_ENGINE_TWEETS tweets for the engine step [1000000], BENCH_TWEETS tweets for the
-# e2e step [200000]. Everything goes under .bench/: the tweet files, the Python venv, the broker's
-# state and log, per-candidate logs and results.
+# e2e and scaleout steps [200000]. Everything goes under .bench/: the tweet files, the Python venv,
+# the broker's state and log, per-candidate logs and results.
 # Each figure comes from bench/python/runner.py: tweets/s from wall time (process start to exit),
 # CPU (user+system) and peak RSS of the candidate process (os.wait4), and the broker's CPU meanwhile.
 set -euo pipefail
@@ -33,9 +39,9 @@ export PYTHONDONTWRITEBYTECODE=1
 
 MODE="${1:-all}"
 case "$MODE" in
-  engine | e2e | transactions | all) ;;
+  engine | e2e | transactions | scaleout | all) ;;
   *)
-    echo "usage: $0 [engine|e2e|transactions|all]" >&2
+    echo "usage: $0 [engine|e2e|transactions|scaleout|all]" >&2
     exit 2
     ;;
 esac
@@ -352,9 +358,57 @@ run_transactions() {
     failed=1
 }
 
+# Scale-out: one versus two consumer processes of one group on 12 partitions, each to final
+# results (bench/python/scaleout.py waits for the merging member, then stops the other), and two
+# with early updates every 100 ms, the merge stage's heaviest input; the final counts of all
+# three compared, and the arithmetic for larger deployments (printed at the end).
+SCALEOUT=("$PYTHON" "$REPO_ROOT/bench/python/scaleout.py")
+SCALEOUT_PARTITIONS=12
+
+# Runs $4 consumer processes of group bench-$3-$2 over topic $1 to final results, into the
+# result topic bench-results-$3-$2; the rest of the arguments: more consumer flags.
+scaleout_consumers() {
+  local raw=$1 id=$2 name=$3 processes=$4
+  shift 4
+  step "scale-out: $processes consumer process(es) in group bench-$name-$id, to final results${*:+ ($*)}"
+  "${SCALEOUT[@]}" run --name "$name" --processes "$processes" --tweets "$TWEETS" --results "$RESULTS" \
+    --log-dir "$LOG_DIR" --broker-pid "$BROKER_PID" -- \
+    target/release/consumer --bootstrap-servers "$BOOTSTRAP" --topic "$raw" --group-id "bench-$name-$id" \
+    --results-topic "bench-results-$name-$id" --window 1m --top 10 --until-end "$@" || failed=1
+}
+
+run_scaleout() {
+  [[ $BROKER_KIND == kafka ]] || die "scaleout needs Apache Kafka's group coordinator: run without BROKER=tansu"
+  generate_tweets "$TWEETS"
+  # Members started together join a new group together: without the wait the first to join
+  # reads everything until the second's join revokes it, and the second reads that part again.
+  GROUP_INITIAL_REBALANCE_DELAY_MS=1000 start_broker
+  local id raw peer
+  id="$(date +%H%M%S)-$$"
+  raw="bench-raw$SCALEOUT_PARTITIONS-$id"
+  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$raw" \
+    --partitions "$SCALEOUT_PARTITIONS" --replication-factor 1 >/dev/null || die "cannot create topic $raw"
+  step "scale-out: producing $TWEETS tweets to $raw ($SCALEOUT_PARTITIONS partitions)"
+  target/release/producer --bootstrap-servers "$BOOTSTRAP" --file "$TWEETS_FILE" --topic "$raw" \
+    >"$LOG_DIR/scaleout-produce.log" 2>&1 || die "the producer failed (see $LOG_DIR/scaleout-produce.log)"
+  step "scale-out: a no-op drain of the $SCALEOUT_PARTITIONS partitions (the ceiling; it also creates the broker's offsets topic and warms its page cache)"
+  "${RUNNER[@]}" run --step scaleout --name "drain-$SCALEOUT_PARTITIONS" --tweets "$TWEETS" --results "$RESULTS" \
+    --log-dir "$LOG_DIR" --broker-pid "$BROKER_PID" --show '^drain:' -- \
+    target/release/drain --bootstrap-servers "$BOOTSTRAP" --topic "$raw" --group-id "bench-drain-$id" || failed=1
+  scaleout_consumers "$raw" "$id" ours-1proc 1
+  scaleout_consumers "$raw" "$id" ours-2proc 2
+  scaleout_consumers "$raw" "$id" ours-2proc-early 2 --early-updates 100ms
+  for peer in ours-2proc ours-2proc-early; do
+    step "scale-out: the final counts of $peer equal those of ours-1proc"
+    target/release/same_counts --bootstrap-servers "$BOOTSTRAP" --ours "bench-results-ours-1proc-$id" \
+      --label tumbling-1m --peer "bench-results-$peer-$id" --peer-format ours || failed=1
+  done
+}
+
 [[ $MODE == engine || $MODE == all ]] && run_engine
 [[ $MODE == e2e || $MODE == all ]] && run_e2e
 [[ $MODE == transactions ]] && run_transactions
+[[ $MODE == scaleout ]] && run_scaleout
 
 step "summary (logs and results in $LOG_DIR)"
 if [[ $MODE != transactions ]]; then
@@ -362,6 +416,11 @@ if [[ $MODE != transactions ]]; then
     --pair engine python-memory --pair engine-sentiment-off python-memory \
     --pair producer produce-noop --pair producer kafka-producer-perf-test \
     --pair ours drain --pair ours python-tutorial --pair ours quix \
-    --pair drain-again drain
+    --pair drain-again drain \
+    --pair ours-1proc "drain-$SCALEOUT_PARTITIONS" --pair ours-2proc ours-1proc
+fi
+if [[ $MODE == scaleout ]]; then
+  "${SCALEOUT[@]}" report --results "$RESULTS" --one ours-1proc --two ours-2proc \
+    --early ours-2proc-early --partitions "$SCALEOUT_PARTITIONS" || failed=1
 fi
 exit "$failed"

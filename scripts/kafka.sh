@@ -28,6 +28,8 @@
 #   CONTROLLER_PORTS the three controller ports [19093,29093,39093]
 #   KAFKA_HOME       where Kafka's jars are cached [${XDG_CACHE_HOME:-~/.cache}/trends/kafka-$KAFKA_VERSION]
 #   KAFKA_HEAP_OPTS  broker heap [-Xmx512M -Xms512M]
+#   GROUP_INITIAL_REBALANCE_DELAY_MS  how long a new consumer group waits for more members before
+#                    its first assignment [0: at once, for fast tests; Kafka's default is 3000]
 #   JAVA_HOME        the JDK to run (17 or newer) [the `java` on PATH]
 set -euo pipefail
 
@@ -204,7 +206,7 @@ transaction.state.log.replication.factor=$replication
 transaction.state.log.min.isr=$min_isr
 share.coordinator.state.topic.replication.factor=$replication
 share.coordinator.state.topic.min.isr=$min_isr
-group.initial.rebalance.delay.ms=0
+group.initial.rebalance.delay.ms=${GROUP_INITIAL_REBALANCE_DELAY_MS:-0}
 # As in docker-compose.yml: the binaries create the topics they need, with their settings.
 auto.create.topics.enable=false
 EOF

@@ -2,6 +2,7 @@
 //! server when configured, and the driver. `main.rs` holds the command line only.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tracing::info;
@@ -53,9 +54,16 @@ fn log_totals(
         merge_bytes = merge_load.bytes,
         merge_tags = merge_load.tags,
         merge_records = merge_load.records,
-        merge_cpu_s = merge_load.cpu.as_secs_f64(),
+        merge_read_cpu_us = micros(merge_load.read_cpu),
+        merge_publish_cpu_us = micros(merge_load.publish_cpu),
         "consumer stopped"
     );
+}
+
+/// Whole microseconds, for the summary's fields (a float would print small values in exponent
+/// notation).
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Creates every topic the consumer reads or writes that does not exist yet.

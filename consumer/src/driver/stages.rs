@@ -107,7 +107,7 @@ impl MergeStage {
                 merger.skip(offset);
             }
         }
-        self.load.cpu += thread_cpu().saturating_sub(started);
+        self.load.read_cpu += thread_cpu().saturating_sub(started);
     }
 
     /// Publishes the windows that became complete, and early updates when asked for.
@@ -133,7 +133,7 @@ impl MergeStage {
         }
         self.load.records += published.records.len() as u64;
         let sent = io.publish(published);
-        self.load.cpu += thread_cpu().saturating_sub(started);
+        self.load.publish_cpu += thread_cpu().saturating_sub(started);
         sent
     }
 

@@ -27,7 +27,10 @@ pub struct MergeLoad {
     pub tags: u64,
     /// Records published to the result topic.
     pub records: u64,
-    /// CPU time of the poll thread spent decoding, merging and publishing (not librdkafka's
-    /// threads fetching the partials and sending the results).
-    pub cpu: Duration,
+    /// CPU time of the poll thread spent decoding the messages and keeping their parts.
+    pub read_cpu: Duration,
+    /// CPU time of the poll thread spent summing complete windows (and early updates) and
+    /// publishing them. Neither includes librdkafka's threads fetching the partials and sending
+    /// the results.
+    pub publish_cpu: Duration,
 }

@@ -165,7 +165,7 @@ const MERGE_RECORDS: Family = Family {
 };
 const MERGE_CPU: Family = Family {
     name: "trends_merge_cpu_seconds",
-    help: "CPU time the merge stage spent decoding, merging and publishing on the poll thread (librdkafka's fetching and sending not included).",
+    help: "CPU time the merge stage spent on the poll thread, by step: read (decoding and keeping window parts), publish (summing complete windows and publishing them); librdkafka's fetching and sending not included.",
 };
 const CONSUMER_LAG: Family = Family {
     name: "trends_consumer_lag_records",
@@ -213,6 +213,11 @@ struct LagLabels {
 #[derive(Debug, EncodeLabelSet)]
 struct SourceLabels {
     source: &'static str,
+}
+
+#[derive(Debug, EncodeLabelSet)]
+struct StepLabels {
+    step: &'static str,
 }
 
 #[derive(Debug, EncodeLabelSet)]
@@ -373,8 +378,11 @@ impl Collector for Scrape {
         ] {
             counter(&mut encoder, &family, total)?;
         }
-        let cpu = describe(&mut encoder, &MERGE_CPU, MetricType::Counter)?;
-        ConstCounter::new(load.cpu.as_secs_f64()).encode(cpu)?;
+        let mut cpu = describe(&mut encoder, &MERGE_CPU, MetricType::Counter)?;
+        for (step, spent) in [("read", load.read_cpu), ("publish", load.publish_cpu)] {
+            let labels = StepLabels { step };
+            ConstCounter::new(spent.as_secs_f64()).encode(cpu.encode_family(&labels)?)?;
+        }
         let posts = count.posts.iter().map(|(source, n)| Sample {
             labels: SourceLabels {
                 source: source.name(),
@@ -475,7 +483,7 @@ mod tests {
         run.count.bluesky_reposts = 6;
         run.merge.windows = 3;
         run.merge_load.tags = 7;
-        run.merge_load.cpu = std::time::Duration::from_millis(1500);
+        run.merge_load.publish_cpu = std::time::Duration::from_millis(1500);
         metrics.record_run(run);
         metrics.record_emit(10_000, 16_500);
         let mut view = ResultsView::new(3);
@@ -522,7 +530,7 @@ mod tests {
         );
         assert!(text.contains("\ntrends_merge_tags_total 7\n"), "{text}");
         assert!(
-            text.contains("\ntrends_merge_cpu_seconds_total 1.5\n"),
+            text.contains("\ntrends_merge_cpu_seconds_total{step=\"publish\"} 1.5\n"),
             "{text}"
         );
         assert!(
