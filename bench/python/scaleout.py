@@ -245,7 +245,8 @@ def cmd_run(args):
     elif windows["tweets"] != args.tweets:
         group.update(status="failed", reason=f"final windows hold {windows['tweets']} tweets, expected {args.tweets}")
     elif any(r["status"] != "ok" for r in records):
-        group.update(status="failed", reason="a member failed: " + next(r["reason"] for r in records if r["status"] != "ok"))
+        failure = next(r["reason"] for r in records if r["status"] != "ok")
+        group.update(status="failed", reason=f"a member failed: {failure}")
     else:
         group.update(status="ok")
     for r in records + [group]:
@@ -256,11 +257,13 @@ def cmd_run(args):
         print(f"    {r['name']}: threads (sampled): poll {t['poll_thread']:.2f} s, librdkafka "
               f"{t['librdkafka']:.2f} s, other {t['other']:.2f} s; merged here: {r['merged_here']}")
     if group.get("counting_seconds"):
-        print(f"    counting phase {group['counting_seconds']:.2f} s = {args.tweets / group['counting_seconds']:,.0f} tweets/s; "
+        seconds = group["counting_seconds"]
+        print(f"    counting phase {seconds:.2f} s = {args.tweets / seconds:,.0f} tweets/s; "
               f"all stopped after {group['wall_all']:.2f} s")
     others = busy - group["cpu"] - (group["broker_cpu"] or 0)
     print(f"    merge stage: {json.dumps(merge)}; final windows: {json.dumps(windows)}")
-    print(f"    the rest of the machine meanwhile: {others:.2f} CPU s = {others / group['wall_all']:.2f} cores on average")
+    print(f"    the rest of the machine meanwhile: {others:.2f} CPU s = "
+          f"{others / group['wall_all']:.2f} cores on average")
     return 0 if group["status"] == "ok" else 1
 
 
@@ -300,9 +303,11 @@ def report_run(r, members):
     for p in members:
         t = p["threads"]
         print(f"  {p['name']}: read {p['count']:,}, CPU {p['cpu']:.2f} s = {p['cpu'] / max(p['count'], 1) * 1e6:.2f} s "
-              f"per 1M of its tweets (sampled: poll thread {t['poll_thread']:.2f} s, librdkafka {t['librdkafka']:.2f} s), "
+              f"per 1M of its tweets (sampled: poll thread {t['poll_thread']:.2f} s, "
+              f"librdkafka {t['librdkafka']:.2f} s), "
               f"peak RSS {p['max_rss_mb']:.0f} MB{'; merged' if p['merged_here'] else ''}")
-    print(f"  merge stage input: {m['messages']:,.0f} messages = {m['messages'] / wall:,.1f}/s, {m['bytes'] / 1e3:,.0f} KB "
+    print(f"  merge stage input: {m['messages']:,.0f} messages = {m['messages'] / wall:,.1f}/s, "
+          f"{m['bytes'] / 1e3:,.0f} KB "
           f"= {m['bytes'] / wall / 1e3:,.1f} KB/s, {m['tags']:,.0f} hashtag entries; output {m['records']:,.0f} "
           f"result records")
     print(f"  merge stage CPU: {merge_cpu(m) * 1e3:.2f} ms (read {m['read_cpu_us'] / 1e3:.2f}, publish "
@@ -321,7 +326,8 @@ def counting_arithmetic(one, two):
     print("\nscale-out arithmetic (consumer CPU includes librdkafka's threads and the merge stage)")
     print(f"  counting: {per_tweet * 1e6:.2f} µs CPU per tweet = {1 / per_tweet:,.0f} tweets/s per core; one "
           f"process's poll thread {poll * 1e6:.2f} µs per tweet (at most {1 / poll:,.0f} tweets/s a process); one "
-          f"process reached {process_rate:,.0f} tweets/s here (counting phase); the broker {broker * 1e6:.2f} µs per tweet")
+          f"process reached {process_rate:,.0f} tweets/s here (counting phase); the broker "
+          f"{broker * 1e6:.2f} µs per tweet")
     processes = max(math.ceil(FIREHOSE_PEAK / process_rate), math.ceil(FIREHOSE_PEAK * poll))
     print(f"  firehose peak, {FIREHOSE_PEAK:,} tweets/s: {FIREHOSE_PEAK * per_tweet:.2f} cores of consumers, at least "
           f"{processes} process(es) at the rate one reached here, as many partitions; broker "
@@ -355,7 +361,8 @@ def merge_arithmetic(one, two, early, partitions):
           f"messages a second per partition without early updates")
     print(f"  merge, final results only: {final * 1e9:.0f} ns per tweet here (one core at {1 / final:,.0f} tweets/s of "
           f"this input). It grows with distinct hashtags, not tweets: a 1-minute window with D of them over P "
-          f"partitions costs at most P*D*{per_entry * 1e6:.2f} + D*{per_record * 1e6:.2f} µs, so one core merges up to "
+          f"partitions costs at most P*D*{per_entry * 1e6:.2f} + D*{per_record * 1e6:.2f} µs, so one core merges "
+          f"up to "
           f"D = 60 s / (P*{per_entry * 1e6:.2f} + {per_record * 1e6:.2f} µs) a minute:")
     print("    " + "; ".join(f"P={p}: D = {60 / (p * per_entry + per_record):,.0f} "
                              f"({p * 60 / (p * per_entry + per_record) * entry_bytes / 60 / 1e6:.0f} MB/s in)"
