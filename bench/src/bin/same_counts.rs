@@ -2,7 +2,8 @@
 //! side-by-side benchmark (scripts/bench.sh e2e). Reads our result topic (the final
 //! `label|start|hashtag` records of one window definition) and a peer's output topic (key
 //! `startMs|hashtag`, value the count as an 8-byte big-endian integer, as Kafka's `LongSerializer`
-//! writes it; the latest value per key is the count), and compares them key by key.
+//! writes it, or with `--peer-values text` as a decimal string, which is what Spark writes without
+//! a serializer of its own; the latest value per key is the count), and compares them key by key.
 //!
 //! Prints `same_counts: N keys equal` and exits 0, or the number of differing keys with the first
 //! few and exits 1.
@@ -10,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use rdkafka::ClientConfig;
 
 use common::kafka::read_topic;
@@ -30,6 +31,28 @@ struct Args {
     /// The peer's output topic.
     #[arg(long)]
     peer: String,
+    /// How the peer writes a count.
+    #[arg(long, value_enum, default_value_t = PeerValues::Long)]
+    peer_values: PeerValues,
+}
+
+/// The encodings of a peer's counts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PeerValues {
+    /// 8 bytes, big-endian: Kafka's `LongSerializer` (Kafka Streams).
+    Long,
+    /// A decimal string (Spark, whose ANSI mode casts no integer to bytes).
+    Text,
+}
+
+impl PeerValues {
+    /// The count a value holds, or None if it is not one in this encoding.
+    fn count(self, value: &[u8]) -> Option<u64> {
+        match self {
+            Self::Long => u64::try_from(i64::from_be_bytes(value.try_into().ok()?)).ok(),
+            Self::Text => std::str::from_utf8(value).ok()?.parse().ok(),
+        }
+    }
 }
 
 /// A window's hashtag: its start and case-folded key.
@@ -47,7 +70,7 @@ fn main() -> anyhow::Result<()> {
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "true");
     let ours = our_counts(&config, &args.ours, &args.label)?;
-    let peer = peer_counts(&config, &args.peer)?;
+    let peer = peer_counts(&config, &args.peer, args.peer_values)?;
     let differing: Vec<&WindowTag> = ours
         .keys()
         .chain(peer.keys())
@@ -112,16 +135,16 @@ fn our_counts(
 }
 
 /// The latest count per key of the peer's output topic.
-fn peer_counts(config: &ClientConfig, topic: &str) -> anyhow::Result<BTreeMap<WindowTag, u64>> {
+fn peer_counts(
+    config: &ClientConfig,
+    topic: &str,
+    values: PeerValues,
+) -> anyhow::Result<BTreeMap<WindowTag, u64>> {
     let mut counts = BTreeMap::new();
     let mut bad = None;
     read_topic(config, topic, |key, value| {
         let parsed = key.split_once('|').and_then(|(start, tag)| {
-            let count = <[u8; 8]>::try_from(value).ok().map(i64::from_be_bytes)?;
-            Some((
-                (start.parse().ok()?, tag.to_owned()),
-                u64::try_from(count).ok()?,
-            ))
+            Some(((start.parse().ok()?, tag.to_owned()), values.count(value)?))
         });
         match parsed {
             Some((window_tag, count)) => {
