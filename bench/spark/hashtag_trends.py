@@ -25,7 +25,6 @@ Needs pyspark and, on --jars, the spark-sql-kafka connector with its dependencie
 """
 
 import argparse
-import sys
 import tempfile
 import time
 
@@ -152,8 +151,7 @@ def main():
         progress = query.recentProgress
     spark.stop()
     rows = sum(p["numInputRows"] for p in progress)
-    print(f"spark: caught up, {rows} input records in {len(progress)} micro-batches, query {seconds:.2f} s",
-          file=sys.stderr)
+    print(f"spark: caught up, {rows} input records in {len(progress)} micro-batches, query {seconds:.2f} s")
 
 
 if __name__ == "__main__":
