@@ -12,7 +12,7 @@ work and that the driver never waits for. The runner makes itself their subreape
 when every process of the tree has exited, and CPU comes from the kernel's account of all of them
 (RUSAGE_CHILDREN once all are reaped). Peak RSS is the larger of the kernel's peak of the largest
 single process and the largest sum of the tree's resident sizes, sampled every
-RSS_SAMPLE_SECONDS (two processes' peaks overlap).
+RSS_SAMPLE_SECONDS (the pyspark driver's and its JVM's peaks overlap).
 
   runner.py run --step S --name N --tweets T --results FILE --log-dir DIR [--broker-pid P]
                 [--optional] [--echo] [--show REGEX] [--count-regex REGEX] [--own-regex REGEX]
@@ -84,19 +84,20 @@ def descendants(pid):
     return found
 
 
-def tree_rss_bytes(pid):
-    """The summed resident size of a process's descendants."""
-    total = 0
-    for child in descendants(pid):
-        try:
-            total += int(Path(f"/proc/{child}/statm").read_text().split()[1]) * PAGE_BYTES
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+def rss_bytes(pid):
+    """A process's resident size, or 0 once it has gone."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 class TreeRssSampler(threading.Thread):
-    """Samples the largest summed RSS of this process's descendants until stopped."""
+    """Samples the largest summed RSS of this process's descendants until stopped.
+
+    A process counts from its second sample on: one caught between fork and exec (a JVM spawns
+    commands) shows its parent's memory as its own. Memory that processes share otherwise (a forked
+    child's copy-on-write pages) counts once per process."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -104,8 +105,11 @@ class TreeRssSampler(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self):
+        seen = set()
         while not self.stopped.wait(RSS_SAMPLE_SECONDS):
-            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+            current = set(descendants(os.getpid()))
+            self.peak = max(self.peak, sum(rss_bytes(pid) for pid in current & seen))
+            seen = current
 
 
 @dataclass
