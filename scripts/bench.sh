@@ -10,8 +10,9 @@
 #             1. producer vs. a no-op produce loop of the same bytes (bench/src/bin/produce_noop.rs)
 #                and Kafka's kafka-producer-perf-test
 #             2. on the topic step 1 pre-loaded: a no-op drain (the ceiling), our consumer, Kafka
-#                Streams (bench/kstreams, at least once and exactly_once_v2; its counts checked
-#                against ours by bench/src/bin/same_counts.rs), the tutorials' Python loop
+#                Streams (bench/kstreams, at least once and exactly_once_v2) and Spark Structured
+#                Streaming (bench/spark; pyspark in .bench/spark-venv), both with their counts
+#                checked against ours by bench/src/bin/same_counts.rs, the tutorials' Python loop
 #                (bench/python/tutorial_kafka.py) and Quix Streams (bench/python/quix_windows.py)
 #   all     both
 #   transactions  what Kafka transactions would cost the consumer's output, on a throw-away Apache
@@ -28,8 +29,9 @@
 # Environment: BENCH_ENGINE_TWEETS tweets for the engine step [1000000], BENCH_TWEETS tweets for the
 # e2e and scaleout steps [200000]. Everything goes under .bench/: the tweet files, the Python venv,
 # the broker's state and log, per-candidate logs and results.
-# Each figure comes from bench/python/runner.py: tweets/s from wall time (process start to exit),
-# CPU (user+system) and peak RSS of the candidate process (os.wait4), and the broker's CPU meanwhile.
+# Each figure comes from bench/python/runner.py: tweets/s from wall time (process start to the exit
+# of the last process it started), CPU (user+system) and peak RSS of the candidate's processes, and
+# the broker's CPU meanwhile.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -230,6 +232,56 @@ run_perf_test() {
     enable.idempotence=true compression.type=none linger.ms=10 batch.size=1000000 || failed=1
 }
 
+# The Spark Structured Streaming peer (bench/spark/hashtag_trends.py). pyspark's version and its
+# Kafka connector's must agree; Spark 4 runs on Java 17.
+SPARK_VERSION=4.2.0
+
+# Installs pyspark into its own venv (.bench/spark-venv: a few hundred MB of jars, kept apart from
+# the light one above) and has Spark's own Ivy resolve the spark-sql-kafka connector with its
+# dependencies from Maven Central once (spark.jars.packages), into .bench/spark-ivy/VERSION; the
+# runs get the resolved jars (spark.jars), so no resolution is timed. Sets SPARK_OK, SPARK_REASON,
+# SPARK_PYTHON and SPARK_JARS.
+setup_spark() {
+  local venv="$BENCH_DIR/spark-venv" ivy="$BENCH_DIR/spark-ivy/$SPARK_VERSION" log="$LOG_DIR/spark-setup.log"
+  SPARK_OK=0 SPARK_REASON=""
+  step "Spark peer: pyspark $SPARK_VERSION ($venv) and its Kafka connector ($ivy)"
+  if ! command -v java >/dev/null; then
+    SPARK_REASON="Java is needed to run Spark"
+  elif [[ ! -x $venv/bin/python ]] && ! "$PYTHON" -m venv "$venv" >>"$log" 2>&1; then
+    SPARK_REASON="cannot create a venv with $PYTHON: $(tail -n 1 "$log")"
+  elif ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "pyspark==$SPARK_VERSION" >>"$log" 2>&1; then
+    SPARK_REASON="pip install pyspark==$SPARK_VERSION failed: $(tail -n 1 "$log")"
+  elif [[ ! -f $ivy/resolved ]] && ! PYSPARK_PYTHON="$venv/bin/python" "$venv/bin/spark-submit" \
+    --packages "org.apache.spark:spark-sql-kafka-0-10_2.13:$SPARK_VERSION" --conf "spark.jars.ivy=$ivy" \
+    bench/spark/hashtag_trends.py --help >>"$log" 2>&1; then
+    SPARK_REASON="resolving the spark-sql-kafka connector failed: $(tail -n 1 "$log")"
+  else
+    touch "$ivy/resolved"
+    SPARK_OK=1 SPARK_PYTHON="$venv/bin/python"
+    local jars=("$ivy"/jars/*.jar)
+    SPARK_JARS="$(IFS=,; echo "${jars[*]}")"
+    echo "pyspark $SPARK_VERSION, ${#jars[@]} connector jars"
+  fi
+}
+
+# Runs the Spark Structured Streaming peer over topic $1 and checks its counts against our result
+# topic $2; the rest of the arguments: the runner.
+run_spark() {
+  local raw=$1 ours=$2 out="bench-spark-out-$id"
+  shift 2
+  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$out" --partitions 3 \
+    --replication-factor 1 >/dev/null || die "cannot create topic $out"
+  # Own time: the streaming query's, without starting Spark (about 15 CPU s here, before a tweet).
+  "$@" --step consume --name spark --count-regex 'caught up, (\d+)' --own-regex 'query ([0-9.]+) s' \
+    --show '^spark:' -- env SPARK_LOCAL_IP=127.0.0.1 "$SPARK_PYTHON" bench/spark/hashtag_trends.py \
+    --bootstrap-servers "$BOOTSTRAP" --topic "$raw" --output-topic "$out" --jars "$SPARK_JARS" || {
+    failed=1
+    return 0
+  }
+  target/release/same_counts --bootstrap-servers "$BOOTSTRAP" --ours "$ours" --label tumbling-1m \
+    --peer "$out" --peer-format text || failed=1
+}
+
 # Starts a throw-away broker of kind BROKER [kafka] on a free port; sets BOOTSTRAP and BROKER_PID.
 start_broker() {
   local pid_file broker_log
@@ -266,6 +318,7 @@ run_e2e() {
   generate_tweets "$TWEETS"
   setup_python
   setup_kstreams
+  setup_spark
   start_broker
   local bootstrap="$BOOTSTRAP" broker_pid="$BROKER_PID"
 
@@ -318,6 +371,12 @@ run_e2e() {
         --reason "${KSTREAMS_REASON:-Kafka Streams needs Apache Kafka}" --results "$RESULTS"
     fi
   done
+  if ((SPARK_OK)) && [[ $BROKER_KIND == kafka ]]; then
+    run_spark "$raw" "bench-results-$id" "${run[@]}"
+  else
+    "${RUNNER[@]}" skip --step consume --name spark --reason "${SPARK_REASON:-the Spark peer is run on Apache Kafka only}" \
+      --results "$RESULTS"
+  fi
   if ((PY_OK)); then
     "${run[@]}" --step consume --name python-tutorial --show '^RESULT' -- \
       "$VENV_PYTHON" bench/python/tutorial_kafka.py --bootstrap-servers "$bootstrap" --topic "$raw" \
@@ -417,7 +476,7 @@ if [[ $MODE != transactions ]]; then
   "${RUNNER[@]}" report --results "$RESULTS" \
     --pair engine python-memory --pair engine-sentiment-off python-memory \
     --pair producer produce-noop --pair producer kafka-producer-perf-test \
-    --pair ours drain --pair ours python-tutorial --pair ours quix \
+    --pair ours drain --pair ours spark --pair ours python-tutorial --pair ours quix \
     --pair drain-again drain \
     --pair ours-1proc "drain-$SCALEOUT_PARTITIONS" --pair ours-2proc ours-1proc
 fi

@@ -2,9 +2,17 @@
 
 Why it exists: scripts/bench.sh compares very different programs (Rust binaries, Python scripts)
 and needs the same figures for all of them without depending on /usr/bin/time: wall time, CPU
-time (user + system) and peak RSS of the candidate process, taken from the kernel with
-os.wait4, plus the CPU the local broker spent meanwhile (from /proc/<broker pid>/stat), since the
-broker does much of the work of every end-to-end candidate. Standard library only.
+time (user + system) and peak RSS of the candidate, plus the CPU the local broker spent meanwhile
+(from /proc/<broker pid>/stat), since the broker does much of the work of every end-to-end
+candidate. Standard library only; Linux (prctl, /proc).
+
+A candidate is the whole tree of processes it starts: a pyspark driver starts a JVM that does the
+work and that the driver never waits for. The runner makes itself their subreaper
+(PR_SET_CHILD_SUBREAPER), so such orphans become its children instead of init's; the clock stops
+when every process of the tree has exited, and CPU comes from the kernel's account of all of them
+(RUSAGE_CHILDREN once all are reaped). Peak RSS is the larger of the kernel's peak of the largest
+single process and the largest sum of the tree's resident sizes, sampled every
+RSS_SAMPLE_SECONDS (the pyspark driver's and its JVM's peaks overlap).
 
   runner.py run --step S --name N --tweets T --results FILE --log-dir DIR [--broker-pid P]
                 [--optional] [--echo] [--show REGEX] [--count-regex REGEX] [--own-regex REGEX]
@@ -19,17 +27,28 @@ as skipped, with the last line of its error output as the reason, and `run` exit
 """
 
 import argparse
+import ctypes
 import json
 import os
 import re
+import resource
+import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RESULT = r"RESULT count=(\d+) seconds=([0-9.]+)"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+PR_SET_CHILD_SUBREAPER = 36
+RSS_SAMPLE_SECONDS = 0.2
+# How long the candidate's orphans may outlive it before they are killed (a JVM exits once its
+# driver's pipe closes, within a few seconds).
+ORPHANS_GRACE_SECONDS = 60
 
 
 def process_cpu_seconds(pid):
@@ -41,6 +60,112 @@ def process_cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     except (OSError, IndexError, ValueError):
         return None
+
+
+def become_subreaper():
+    """Makes the candidate's orphaned descendants children of this process (see the module doc)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def descendants(pid):
+    """The running descendants of a process, from /proc/<pid>/task/*/children."""
+    found, pending = [], [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            pending += children
+    return found
+
+
+def rss_bytes(pid):
+    """A process's resident size, or 0 once it has gone."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class TreeRssSampler(threading.Thread):
+    """Samples the largest summed RSS of this process's descendants until stopped.
+
+    A process counts from its second sample on: one caught between fork and exec (a JVM spawns
+    commands) shows its parent's memory as its own. Memory that processes share otherwise (a forked
+    child's copy-on-write pages) counts once per process."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.stopped = threading.Event()
+
+    def run(self):
+        seen = set()
+        while not self.stopped.wait(RSS_SAMPLE_SECONDS):
+            current = set(descendants(os.getpid()))
+            self.peak = max(self.peak, sum(rss_bytes(pid) for pid in current & seen))
+            seen = current
+
+
+@dataclass
+class TreeUsage:
+    """What a candidate's process tree used, once all of it has exited."""
+
+    exit_code: int
+    wall: float
+    user: float
+    sys: float
+    max_rss_mb: float
+    sampled_rss_mb: float
+
+
+def run_tree(command, out, err):
+    """Runs command to the exit of its last process; raises OSError if it cannot start."""
+    become_subreaper()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sampler = TreeRssSampler()
+    start = time.monotonic()
+    child = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    sampler.start()
+    _, wait_status, _ = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(wait_status)
+    reap_orphans()
+    wall = time.monotonic() - start
+    sampler.stopped.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sampled_mb = sampler.peak / 2**20
+    return TreeUsage(
+        exit_code=child.returncode,
+        wall=wall,
+        user=after.ru_utime - before.ru_utime,
+        sys=after.ru_stime - before.ru_stime,
+        max_rss_mb=max(after.ru_maxrss / 1024, sampled_mb),
+        sampled_rss_mb=sampled_mb,
+    )
+
+
+def reap_orphans():
+    """Waits for the candidate's adopted orphans, killing any still there after the grace time."""
+    deadline = time.monotonic() + ORPHANS_GRACE_SECONDS
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            continue
+        if time.monotonic() > deadline:
+            for orphan in descendants(os.getpid()):
+                print(f"  killing process {orphan}, still running {ORPHANS_GRACE_SECONDS} s after the candidate")
+                os.kill(orphan, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.05)
 
 
 def append(results, record):
@@ -63,18 +188,14 @@ def cmd_run(args):
     record = {"step": args.step, "name": args.name, "tweets": args.tweets, "command": command}
 
     broker_before = process_cpu_seconds(args.broker_pid) if args.broker_pid else None
-    start = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         try:
-            child = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+            usage = run_tree(command, out, err)
         except OSError as e:
             record.update(status="skipped" if args.optional else "failed", reason=str(e))
             append(args.results, record)
             print(f"  {args.name}: cannot start: {e}")
             return 0 if args.optional else 1
-        _, wait_status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(wait_status)
-    wall = time.monotonic() - start
     broker_after = process_cpu_seconds(args.broker_pid) if args.broker_pid else None
 
     output = ANSI.sub("", out_path.read_text(errors="replace"))
@@ -87,20 +208,21 @@ def cmd_run(args):
         count = int(last[0] if isinstance(last, tuple) else last)
     own = re.findall(args.own_regex, output)
     record.update(
-        wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        user=usage.ru_utime,
-        sys=usage.ru_stime,
-        max_rss_mb=usage.ru_maxrss / 1024,
+        wall=usage.wall,
+        cpu=usage.user + usage.sys,
+        user=usage.user,
+        sys=usage.sys,
+        max_rss_mb=usage.max_rss_mb,
+        sampled_rss_mb=usage.sampled_rss_mb,
         broker_cpu=(broker_after - broker_before) if broker_before is not None and broker_after is not None else None,
         count=count,
         own_seconds=float(own[-1][-1] if isinstance(own[-1], tuple) else own[-1]) if own else None,
-        exit_code=child.returncode,
+        exit_code=usage.exit_code,
         stdout=str(out_path),
         stderr=str(err_path),
     )
-    if child.returncode != 0:
-        reason = f"exit code {child.returncode}: {last_line(err_path)}"
+    if usage.exit_code != 0:
+        reason = f"exit code {usage.exit_code}: {last_line(err_path)}"
         record.update(status="skipped" if args.optional else "failed", reason=reason)
     elif count != args.tweets:
         record.update(status="failed", reason=f"processed {count}, expected {args.tweets}")

@@ -2,8 +2,9 @@
 //! side-by-side benchmark (scripts/bench.sh e2e). Reads our result topic (the final
 //! `label|start|hashtag` records of one window definition) and a peer's output topic (key
 //! `startMs|hashtag`, value the count as an 8-byte big-endian integer, as Kafka's `LongSerializer`
-//! writes it; the latest value per key is the count), and compares them key by key. With
-//! `--peer-format ours` the peer is another of our result topics: a run with more consumer
+//! writes it, or with `--peer-format text` as a decimal string, which is what Spark writes without
+//! a serializer of its own; the latest value per key is the count), and compares them key by key.
+//! With `--peer-format ours` the peer is another of our result topics: a run with more consumer
 //! processes (scripts/bench.sh scaleout) must give the same counts as one with one.
 //!
 //! Prints `same_counts: N keys equal` and exits 0, or the number of differing keys with the first
@@ -40,11 +41,24 @@ struct Args {
 /// The record formats a peer's output topic can have.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum PeerFormat {
-    /// Key `startMs|hashtag`, value the count as Kafka's `LongSerializer` writes it (the Kafka
-    /// Streams peer).
+    /// Key `startMs|hashtag`, value 8 bytes big-endian: Kafka's `LongSerializer` (Kafka Streams).
     Long,
+    /// Key `startMs|hashtag`, value a decimal string (Spark, whose ANSI mode casts no integer
+    /// to bytes).
+    Text,
     /// Our result records, as in `--ours`.
     Ours,
+}
+
+impl PeerFormat {
+    /// The count a value holds, or None if it is not one in this encoding.
+    fn count(self, value: &[u8]) -> Option<u64> {
+        match self {
+            Self::Long => u64::try_from(i64::from_be_bytes(value.try_into().ok()?)).ok(),
+            Self::Text => std::str::from_utf8(value).ok()?.parse().ok(),
+            Self::Ours => None,
+        }
+    }
 }
 
 /// A window's hashtag: its start and case-folded key.
@@ -63,8 +77,8 @@ fn main() -> anyhow::Result<()> {
         .set("enable.partition.eof", "true");
     let ours = our_counts(&config, &args.ours, &args.label)?;
     let peer = match args.peer_format {
-        PeerFormat::Long => peer_counts(&config, &args.peer)?,
         PeerFormat::Ours => our_counts(&config, &args.peer, &args.label)?,
+        format => peer_counts(&config, &args.peer, format)?,
     };
     let differing: Vec<&WindowTag> = ours
         .keys()
@@ -130,16 +144,16 @@ fn our_counts(
 }
 
 /// The latest count per key of the peer's output topic.
-fn peer_counts(config: &ClientConfig, topic: &str) -> anyhow::Result<BTreeMap<WindowTag, u64>> {
+fn peer_counts(
+    config: &ClientConfig,
+    topic: &str,
+    values: PeerFormat,
+) -> anyhow::Result<BTreeMap<WindowTag, u64>> {
     let mut counts = BTreeMap::new();
     let mut bad = None;
     read_topic(config, topic, |key, value| {
         let parsed = key.split_once('|').and_then(|(start, tag)| {
-            let count = <[u8; 8]>::try_from(value).ok().map(i64::from_be_bytes)?;
-            Some((
-                (start.parse().ok()?, tag.to_owned()),
-                u64::try_from(count).ok()?,
-            ))
+            Some(((start.parse().ok()?, tag.to_owned()), values.count(value)?))
         });
         match parsed {
             Some((window_tag, count)) => {
