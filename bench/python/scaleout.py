@@ -312,7 +312,8 @@ def report_run(r, members):
           f"result records")
     print(f"  merge stage CPU: {merge_cpu(m) * 1e3:.2f} ms (read {m['read_cpu_us'] / 1e3:.2f}, publish "
           f"{m['publish_cpu_us'] / 1e3:.2f}) = {merge_cpu(m) / r['cpu'] * 100:.2f}% of the consumers' CPU, "
-          f"{merge_cpu(m) / wall * 100:.2f}% of one core over the run, {merge_cpu(m) / n * 1e9:.0f} ns per tweet")
+          f"{merge_cpu(m) / wall * 100:.2f}% of one core over the run, {merge_cpu(m) / m['messages'] * 1e6:.0f} µs "
+          f"per message, {merge_cpu(m) / n * 1e9:.0f} ns per tweet")
 
 
 def counting_arithmetic(one, two):
