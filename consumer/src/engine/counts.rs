@@ -103,6 +103,12 @@ fn is_zero_usize(n: &usize) -> bool {
 }
 
 impl WindowTotals {
+    /// The hashtags' counts, sorted by key: what a reader of the partials topic (the latency
+    /// benchmark) looks for.
+    pub fn tags(&self) -> &[TagCount] {
+        &self.tags
+    }
+
     /// The count of hashtag `key`, if the window holds it: `tags` are sorted by key (the
     /// counting stage's totals and [`merge`](Self::merge)'s are).
     pub(crate) fn tag(&self, key: &str) -> Option<&TagCount> {

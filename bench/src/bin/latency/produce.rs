@@ -11,11 +11,11 @@ use common::kafka::{counting_producer, producer_config, send_waiting, Deliveries
 use common::settings::KafkaSettings;
 
 use crate::tweets::{tweet_json, COMMON_TAGS};
-use crate::{Args, Clock};
+use crate::{Args, Clock, Plan};
 
 /// What the producing side did.
 pub(crate) struct Produced {
-    /// When each tweet was handed to the producer, by sequence number.
+    /// When each marker was handed to the producer, by marker number.
     pub(crate) sent: Vec<Instant>,
     /// The most the sender fell behind its schedule.
     pub(crate) max_behind: Duration,
@@ -27,28 +27,29 @@ pub(crate) struct Produced {
 
 /// One tweet ready to send.
 struct Outgoing {
+    /// The number of the marker it carries, if any.
+    marker: Option<u64>,
     key: String,
     payload: Vec<u8>,
     /// Its creation time, also its record's timestamp.
     unix_ms: i64,
 }
 
-/// Publishes `total` tweets at `rate` per second on an absolute schedule from now.
+/// Publishes the plan's warm-up tweets, then its measured ones, at `rate` per second on an
+/// absolute schedule from now.
 pub(crate) fn produce(
     args: &Args,
     kafka: &KafkaSettings,
     clock: &Clock,
-    run_id: u64,
-    total: u64,
+    plan: &Plan,
 ) -> anyhow::Result<Produced> {
     let mut config = producer_config(kafka);
     config.set("client.id", "latency-bench");
     let (producer, deliveries) = counting_producer(&config).context("producer settings")?;
-    let mut sent = Vec::with_capacity(total as usize);
+    let mut sent = Vec::with_capacity(plan.markers);
     let (mut max_behind, mut bytes) = (Duration::ZERO, 0u64);
     let start = Instant::now();
-    let marker_every = args.marker_every.max(1);
-    for seq in 0..total {
+    for seq in 0..plan.numbering.warmup + plan.total {
         let due = start + Duration::from_secs_f64(seq as f64 / f64::from(args.rate));
         let now = Instant::now();
         if due > now {
@@ -56,7 +57,7 @@ pub(crate) fn produce(
         } else {
             max_behind = max_behind.max(now - due);
         }
-        let tweet = outgoing(args, clock, run_id, seq);
+        let tweet = outgoing(args, clock, plan, seq);
         bytes += tweet.payload.len() as u64;
         let record = BaseRecord::to(&kafka.topic)
             .key(&tweet.key)
@@ -64,7 +65,7 @@ pub(crate) fn produce(
             .timestamp(tweet.unix_ms);
         let at = Instant::now();
         send_waiting(&producer, record).context("cannot hand a tweet to the producer")?;
-        if seq.is_multiple_of(marker_every) {
+        if tweet.marker.is_some() {
             sent.push(at);
         }
     }
@@ -85,18 +86,17 @@ pub(crate) fn produce(
 }
 
 /// Tweet `seq`, created now: the marker `lat<n>` if it carries one, and two common hashtags.
-fn outgoing(args: &Args, clock: &Clock, run_id: u64, seq: u64) -> Outgoing {
-    let marker_every = args.marker_every.max(1);
-    let marker = format!("lat{}", seq / marker_every);
+fn outgoing(args: &Args, clock: &Clock, plan: &Plan, seq: u64) -> Outgoing {
+    let marker = plan.numbering.marker_of(seq);
+    let marker_tag = marker.map(|m| format!("lat{m}"));
     let mut tags: Vec<&str> = Vec::with_capacity(3);
-    if seq.is_multiple_of(marker_every) {
-        tags.push(&marker);
-    }
+    tags.extend(marker_tag.as_deref());
     tags.push(COMMON_TAGS[(seq % 8) as usize]);
     tags.push(COMMON_TAGS[(seq * 3 % 7) as usize]);
     let unix_ms = clock.unix_ms(Instant::now()) as i64;
-    let id = (run_id << 16).wrapping_add(seq);
+    let id = plan.numbering.id(seq);
     Outgoing {
+        marker,
         key: id.to_string(),
         payload: tweet_json(seq, id, unix_ms, &tags, args.payload_bytes),
         unix_ms,
