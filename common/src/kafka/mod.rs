@@ -13,7 +13,9 @@ use std::time::Duration;
 
 pub use admin::{ensure_topic, ensure_topics, KafkaSetupError, TopicSpec};
 pub use config::{consumer_config, producer_config, results_producer_config};
-pub use produce::{counting_producer, send_waiting, CountingContext, CountingProducer, Deliveries};
+pub use produce::{
+    counting_producer, flush, send_waiting, CountingContext, CountingProducer, Deliveries,
+};
 pub use read::{log_client_error, read_messages, read_topic, ReadError, Reader};
 pub use transient::{is_transient, retry_transient};
 

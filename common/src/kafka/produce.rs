@@ -2,11 +2,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::{Message, ToBytes};
-use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, ClientContext};
 use tracing::warn;
@@ -76,6 +76,35 @@ where
                 std::thread::sleep(Duration::from_millis(5));
             }
             Err((error, _)) => return Err(error),
+        }
+    }
+}
+
+/// How long [`flush`] serves delivery reports between two looks at what is still in flight.
+const FLUSH_STEP: Duration = Duration::from_millis(1);
+
+/// Waits up to `timeout` until everything handed to `producer` is acknowledged (or failed),
+/// serving delivery reports with `poll` (the producer's own `poll`) in the meantime.
+///
+/// rust-rdkafka's `Producer::flush` serves them in steps of up to 100 ms that each run to their
+/// end, so whenever anything is in flight it takes at least 100 ms. The consumer flushes at
+/// every commit inside its poll loop, and each of those flushes delayed its early updates by
+/// 100 ms (BENCHMARKS.md, "Latency").
+pub fn flush<C, P>(producer: &P, poll: impl Fn(Duration), timeout: Duration) -> KafkaResult<()>
+where
+    C: ProducerContext,
+    P: Producer<C>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        // With no time to wait, only looks whether anything is still in flight.
+        match producer.flush(Duration::ZERO) {
+            Err(KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut))
+                if Instant::now() < deadline =>
+            {
+                poll(FLUSH_STEP)
+            }
+            done => return done,
         }
     }
 }

@@ -26,7 +26,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use common::kafka::{is_transient, SETUP_TIMEOUT};
+use common::kafka::{flush, is_transient, SETUP_TIMEOUT};
 
 use crate::engine::inputs::Input;
 use crate::engine::window::Checkpoint;
@@ -232,7 +232,7 @@ impl CheckpointStore {
                 .payload(&payload);
             self.producer.send(message).map_err(|(e, _)| e)?;
         }
-        self.producer.flush(timeout)?;
+        flush(&self.producer, |step| self.producer.poll(step), timeout)?;
         let landed = self.producer.context().by_key();
         let mut tpl = TopicPartitionList::new();
         for record in &records {

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::producer::BaseRecord;
 use rdkafka::ClientConfig;
 use tracing::warn;
 
-use common::kafka::{read_topic, send_waiting, CountingProducer, Deliveries};
+use common::kafka::{flush, read_topic, send_waiting, CountingProducer, Deliveries};
 use model::report::Report;
 
 use crate::driver::checkpoint::CheckpointStore;
@@ -117,7 +117,7 @@ impl Output {
 
     /// Waits up to `budget` until everything sent is acknowledged and the counts file is on disk.
     pub(super) fn make_durable(&mut self, budget: Duration) -> Result<(), NotDurable> {
-        let flushed = self.producer.flush(budget);
+        let flushed = flush(&self.producer, |step| self.producer.poll(step), budget);
         let failed = self.deliveries.failed.load(Ordering::Relaxed);
         if failed > 0 {
             return Err(NotDurable::Lost(anyhow!(
