@@ -14,6 +14,7 @@ use model::report::Report;
 use crate::engine::count::{Checkpoints, Pipeline, Rejection};
 use crate::engine::merge::{MergeStats, Merger};
 use crate::engine::partial::PartialMessage;
+use crate::output::coalesce::Coalescer;
 use crate::output::records::{Published, Publisher};
 use crate::serve::metrics::Metrics;
 
@@ -79,6 +80,8 @@ pub(super) struct MergeStage {
     /// How many inputs (partitions of the raw topics) there are: a window is complete once
     /// all have passed it.
     pub(super) sources: i32,
+    /// Early records on their way out, at most one per key per early-update interval.
+    pub(super) early: Coalescer,
     pub(super) metrics: Arc<Metrics>,
 }
 
@@ -97,25 +100,46 @@ impl MergeStage {
         }
     }
 
-    /// Publishes the windows that became complete, and early updates when asked for.
+    /// Publishes the windows that became complete, and early updates when asked for (each
+    /// through the coalescer: at once, or held until its key's interval has passed).
     pub(super) fn emit(&mut self, early: bool, io: &mut impl StageIo) -> anyhow::Result<()> {
         let Some(merger) = self.merger.as_mut() else {
             return Ok(());
         };
+        let now = Instant::now();
         let mut published = Published::default();
         if early {
+            let mut changed = Published::default();
             for w in merger.take_changed() {
-                self.publisher.publish(&w, &mut published);
+                self.publisher.publish(&w, &mut changed);
+            }
+            for record in changed.records {
+                self.early.offer(record, now, &mut published.records);
             }
         }
+        self.early.release(now, &mut published.records);
+        let early_records = published.records.len();
         let now_ms = chrono::Utc::now().timestamp_millis();
         let complete = merger.take_complete();
         for w in &complete {
             self.metrics.record_emit(w.id.end_ms(), now_ms);
             self.publisher.publish(w, &mut published);
         }
+        for record in &published.records[early_records..] {
+            self.early.finalized(&record.key);
+        }
         if !complete.is_empty() {
             self.metrics.record_rising(self.publisher.rising_figures());
+        }
+        io.publish(published)
+    }
+
+    /// Publishes the held early records whose interval has passed.
+    pub(super) fn release_early(&mut self, io: &mut impl StageIo) -> anyhow::Result<()> {
+        let mut published = Published::default();
+        self.early.release(Instant::now(), &mut published.records);
+        if published.records.is_empty() {
+            return Ok(());
         }
         io.publish(published)
     }
@@ -177,6 +201,8 @@ impl Stage for MergeStage {
         if let Some(merger) = self.merger.take() {
             self.past.add(merger.stats());
         }
+        // The next owner publishes the open windows' counts again from its own merge.
+        self.early.clear();
         Ok(checkpoints)
     }
 }
