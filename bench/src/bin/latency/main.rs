@@ -27,6 +27,7 @@
 //! target/release/latency --bootstrap-servers 127.0.0.1:9092 --consumer-bin target/release/consumer
 //! ```
 
+mod busy;
 mod consumer_process;
 mod hops;
 mod produce;
@@ -176,9 +177,14 @@ impl Numbering {
         (self.run_id << 16).wrapping_add(seq)
     }
 
+    /// Tweet `seq`'s number among the measured ones, unless it is a warm-up tweet.
+    pub(crate) fn measured(&self, seq: u64) -> Option<u64> {
+        seq.checked_sub(self.warmup)
+    }
+
     /// The number of the marker tweet `seq` carries, if any.
     pub(crate) fn marker_of(&self, seq: u64) -> Option<u64> {
-        let measured = seq.checked_sub(self.warmup)?;
+        let measured = self.measured(seq)?;
         measured
             .is_multiple_of(self.every)
             .then_some(measured / self.every)

@@ -10,6 +10,7 @@ use rdkafka::producer::{BaseRecord, Producer};
 use common::kafka::{counting_producer, producer_config, send_waiting, Deliveries};
 use common::settings::KafkaSettings;
 
+use crate::busy;
 use crate::tweets::{tweet_json, COMMON_TAGS};
 use crate::{Args, Clock, Plan};
 
@@ -19,6 +20,8 @@ pub(crate) struct Produced {
     pub(crate) sent: Vec<Instant>,
     /// The most the sender fell behind its schedule.
     pub(crate) max_behind: Duration,
+    /// The mentions of busy hashtags, as sent.
+    pub(crate) busy: busy::Mentions,
     pub(crate) elapsed: Duration,
     pub(crate) bytes: u64,
     /// What the broker acknowledged.
@@ -29,6 +32,8 @@ pub(crate) struct Produced {
 struct Outgoing {
     /// The number of the marker it carries, if any.
     marker: Option<u64>,
+    /// Whether it mentions the busy hashtag of its second.
+    busy: bool,
     key: String,
     payload: Vec<u8>,
     /// Its creation time, also its record's timestamp.
@@ -47,6 +52,7 @@ pub(crate) fn produce(
     config.set("client.id", "latency-bench");
     let (producer, deliveries) = counting_producer(&config).context("producer settings")?;
     let mut sent = Vec::with_capacity(plan.markers);
+    let mut busy = busy::Mentions::default();
     let (mut max_behind, mut bytes) = (Duration::ZERO, 0u64);
     let start = Instant::now();
     for seq in 0..plan.numbering.warmup + plan.total {
@@ -68,6 +74,9 @@ pub(crate) fn produce(
         if tweet.marker.is_some() {
             sent.push(at);
         }
+        if tweet.busy {
+            busy.add(tweet.unix_ms, at);
+        }
     }
     let elapsed = start.elapsed();
     // A broker that cannot keep up is a result, not an error: report what was acknowledged.
@@ -78,6 +87,7 @@ pub(crate) fn produce(
     }
     Ok(Produced {
         sent,
+        busy,
         max_behind,
         elapsed,
         bytes,
@@ -88,15 +98,19 @@ pub(crate) fn produce(
 /// Tweet `seq`, created now: the marker `lat<n>` if it carries one, and two common hashtags.
 fn outgoing(args: &Args, clock: &Clock, plan: &Plan, seq: u64) -> Outgoing {
     let marker = plan.numbering.marker_of(seq);
+    let busy = plan.numbering.measured(seq).is_some_and(busy::mentions);
+    let unix_ms = clock.unix_ms(Instant::now()) as i64;
     let marker_tag = marker.map(|m| format!("lat{m}"));
-    let mut tags: Vec<&str> = Vec::with_capacity(3);
+    let busy_tag = busy.then(|| busy::tag(unix_ms));
+    let mut tags: Vec<&str> = Vec::with_capacity(4);
     tags.extend(marker_tag.as_deref());
+    tags.extend(busy_tag.as_deref());
     tags.push(COMMON_TAGS[(seq % 8) as usize]);
     tags.push(COMMON_TAGS[(seq * 3 % 7) as usize]);
-    let unix_ms = clock.unix_ms(Instant::now()) as i64;
     let id = plan.numbering.id(seq);
     Outgoing {
         marker,
+        busy,
         key: id.to_string(),
         payload: tweet_json(seq, id, unix_ms, &tags, args.payload_bytes),
         unix_ms,

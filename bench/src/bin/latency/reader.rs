@@ -16,6 +16,7 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use consumer::engine::partial::PartialMessage;
 
+use crate::busy;
 use crate::{Args, Numbering, Plan};
 
 /// When a marker first appeared in a topic.
@@ -30,6 +31,8 @@ pub(crate) struct Arrival {
 /// What the reader thread saw.
 pub(crate) struct Seen {
     pub(crate) arrivals: Vec<Option<Arrival>>,
+    /// The result topic's: how the busy hashtags' counts rose.
+    pub(crate) busy: busy::Counts,
     pub(crate) records: u64,
     pub(crate) bytes: u64,
 }
@@ -233,6 +236,7 @@ impl Reader {
         std::thread::spawn(move || {
             let mut seen = Seen {
                 arrivals: vec![None; self.markers],
+                busy: busy::Counts::default(),
                 records: 0,
                 bytes: 0,
             };
@@ -263,6 +267,10 @@ impl Reader {
                 received,
                 kafka_ms: kafka_ms(&m),
             };
+            if let (Find::ResultKey, Some(key), Some(payload)) = (&self.find, m.key(), m.payload())
+            {
+                seen.busy.observe(key, payload, arrival);
+            }
             self.find.markers(m.key(), m.payload(), &mut |marker| {
                 if let Some(slot @ None) = seen.arrivals.get_mut(marker) {
                     *slot = Some(arrival);

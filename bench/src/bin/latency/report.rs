@@ -42,6 +42,8 @@ pub(crate) fn print(outcome: &Outcome) -> anyhow::Result<usize> {
     print_totals(outcome, matched);
     println!("delay ms, receive {}", summary(delays.by_receive));
     println!("delay ms, record  {}", summary(delays.by_timestamp));
+    let busy = busy_delays(outcome.produced, &outcome.seen.results);
+    println!("busy hashtag ms   {}", summary(busy));
     if let Some(hops) = &outcome.seen.hops {
         println!(
             "raw topic hop ms  {}",
@@ -102,6 +104,14 @@ fn print_totals(outcome: &Outcome, matched: usize) {
         results.bytes as f64 / 1e6,
         results.records as f64 / total as f64
     );
+}
+
+/// From handing each mention of a busy hashtag to the producer to the first result record
+/// whose count covers it.
+fn busy_delays(produced: &Produced, results: &Seen) -> Vec<f64> {
+    (produced.busy.sent.iter())
+        .filter_map(|m| Some(delay_ms(m.sent, results.busy.appeared(m)?.received)))
+        .collect()
 }
 
 /// One broker hop: from handing each marker to the producer to the raw topic's reader.
