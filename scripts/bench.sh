@@ -23,12 +23,20 @@
 #           per-process CPU and peak RSS, the merge stage's input and CPU), their counts compared
 #           (same_counts --peer-format ours), and the arithmetic for larger deployments (not part
 #           of all)
+#   latency  produce-to-early-update delay through a throw-away Apache Kafka node
+#           (target/release/latency --hops; not part of all): tweets of about 2,500 bytes at a
+#           steady rate, every 10th with a unique marker hashtag, our consumer with 10 s windows
+#           and early updates every 100 ms; p50/p90/p99/p99.9 of when each marker first appears
+#           in the result topic, and the delay hop by hop (raw topic, counting stage, partials,
+#           merge stage, result topic; each marker's way in latency-hops.csv)
 #
-# Usage: scripts/bench.sh [engine|e2e|transactions|scaleout|all]          (default: all)
+# Usage: scripts/bench.sh [engine|e2e|transactions|scaleout|latency|all]          (default: all)
 #
 # Environment: BENCH_ENGINE_TWEETS tweets for the engine step [1000000], BENCH_TWEETS tweets for the
-# e2e and scaleout steps [200000]. Everything goes under .bench/: the tweet files, the Python venv,
-# the broker's state and log, per-candidate logs and results.
+# e2e and scaleout steps [200000]; for latency: BENCH_LATENCY_RATE tweets/s [5000],
+# BENCH_LATENCY_SECONDS measured [60], after BENCH_LATENCY_WARMUP seconds unmeasured [10].
+# Everything goes under .bench/: the tweet files, the Python venv, the broker's state and log,
+# per-candidate logs and results.
 # Each figure comes from bench/python/runner.py: tweets/s from wall time (process start to the exit
 # of the last process it started), CPU (user+system) and peak RSS of the candidate's processes, and
 # the broker's CPU meanwhile.
@@ -41,21 +49,29 @@ export PYTHONDONTWRITEBYTECODE=1
 
 MODE="${1:-all}"
 case "$MODE" in
-  engine | e2e | transactions | scaleout | all) ;;
+  engine | e2e | transactions | scaleout | latency | all) ;;
   *)
-    echo "usage: $0 [engine|e2e|transactions|scaleout|all]" >&2
+    echo "usage: $0 [engine|e2e|transactions|scaleout|latency|all]" >&2
     exit 2
     ;;
 esac
 
 ENGINE_TWEETS="${BENCH_ENGINE_TWEETS:-1000000}"
 TWEETS="${BENCH_TWEETS:-200000}"
-for count in BENCH_ENGINE_TWEETS="$ENGINE_TWEETS" BENCH_TWEETS="$TWEETS"; do
+LATENCY_RATE="${BENCH_LATENCY_RATE:-5000}"
+LATENCY_SECONDS="${BENCH_LATENCY_SECONDS:-60}"
+LATENCY_WARMUP="${BENCH_LATENCY_WARMUP:-10}"
+for count in BENCH_ENGINE_TWEETS="$ENGINE_TWEETS" BENCH_TWEETS="$TWEETS" \
+  BENCH_LATENCY_RATE="$LATENCY_RATE" BENCH_LATENCY_SECONDS="$LATENCY_SECONDS"; do
   [[ ${count#*=} =~ ^[1-9][0-9]*$ ]] || {
     echo "bench.sh: ${count%%=*} must be a positive integer, got '${count#*=}'" >&2
     exit 2
   }
 done
+[[ $LATENCY_WARMUP =~ ^[0-9]+$ ]] || {
+  echo "bench.sh: BENCH_LATENCY_WARMUP must be a whole number of seconds, got '$LATENCY_WARMUP'" >&2
+  exit 2
+}
 BENCH_DIR="$REPO_ROOT/.bench"
 RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
 LOG_DIR="$BENCH_DIR/logs/$RUN_ID"
@@ -466,13 +482,29 @@ run_scaleout() {
   done
 }
 
+# The latency binary (bench/src/bin/latency) starts our consumer itself, once the broker is up, and
+# prints its own report; each marker's way goes to latency-hops.csv.
+run_latency() {
+  [[ $BROKER_KIND == kafka ]] || die "the latency mode measures Apache Kafka: run without BROKER=tansu"
+  start_broker
+  step "latency: $LATENCY_RATE tweets/s for $LATENCY_SECONDS s after $LATENCY_WARMUP s of warm-up, early updates every 100 ms"
+  target/release/latency --bootstrap-servers "$BOOTSTRAP" --rate "$LATENCY_RATE" \
+    --seconds "$LATENCY_SECONDS" --warmup-seconds "$LATENCY_WARMUP" --payload-bytes 2500 \
+    --marker-every 10 --window 10s --early-updates 100ms --hops --hops-csv "$LOG_DIR/latency-hops.csv" \
+    --consumer-bin target/release/consumer 2>"$LOG_DIR/latency.err" | tee "$LOG_DIR/latency.out" || {
+    failed=1
+    tail -n 20 "$LOG_DIR/latency.err" >&2
+  }
+}
+
 [[ $MODE == engine || $MODE == all ]] && run_engine
 [[ $MODE == e2e || $MODE == all ]] && run_e2e
 [[ $MODE == transactions ]] && run_transactions
 [[ $MODE == scaleout ]] && run_scaleout
+[[ $MODE == latency ]] && run_latency
 
 step "summary (logs and results in $LOG_DIR)"
-if [[ $MODE != transactions ]]; then
+if [[ $MODE != transactions && $MODE != latency ]]; then
   "${RUNNER[@]}" report --results "$RESULTS" \
     --pair engine python-memory --pair engine-sentiment-off python-memory \
     --pair producer produce-noop --pair producer kafka-producer-perf-test \

@@ -59,7 +59,8 @@ struct Cli {
     /// (consumer.idle_timeout).
     #[arg(long, value_name = "DURATION")]
     idle_timeout: Option<String>,
-    /// Publish open windows' running counts this often, e.g. 1s; 0s for final counts only
+    /// Publish open windows' running counts, each hashtag's at most this often (a change to
+    /// one without a record within the interval at once), e.g. 1s; 0s for final counts only
     /// (consumer.early_updates).
     #[arg(long, value_name = "DURATION")]
     early_updates: Option<String>,

@@ -50,6 +50,7 @@ use crate::engine::rising::RisingParams;
 use crate::engine::sentiment::Sample;
 use crate::engine::stats::{MergeLoad, RunStats};
 use crate::engine::window::{Shape, WindowSpec};
+use crate::output::coalesce::Coalescer;
 use crate::output::records::Publisher;
 use crate::serve::metrics::Metrics;
 
@@ -198,6 +199,7 @@ fn merge_stage(c: &ConsumerSettings, sources: i32, metrics: Arc<Metrics>) -> Mer
         past: MergeStats::default(),
         publisher,
         sources,
+        early: Coalescer::new(c.early_updates),
         metrics,
         load: MergeLoad::default(),
     }

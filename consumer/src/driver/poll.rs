@@ -25,8 +25,10 @@ use super::{
     CLOSE_INTERVAL, COMMIT_BUDGET, FINAL_FLUSH, LEAVE_TIMEOUT, MERGE_JOIN_WAIT, SHUTDOWN_BUDGET,
 };
 
-/// How long one poll of the raw topic waits for a message.
-const RAW_POLL: Duration = Duration::from_millis(20);
+/// How long one poll of the raw topic waits for a message: also how long, at most, partials
+/// that arrived wait for the merge stage, and held early records past their time, while the
+/// raw topic is quiet.
+const RAW_POLL: Duration = Duration::from_millis(5);
 
 /// When the loop stops by itself, and whether open windows are published early.
 pub(super) struct RunLimits {
@@ -68,10 +70,9 @@ impl Driver {
             if self.poll_raw()? {
                 break;
             }
-            if self.take_partials()? && self.limits.early_updates {
-                // Snapshots come at the counting stages' pace; passing them on at once spares
-                // a live view another interval of delay.
-                self.merging.emit(true, &mut self.output)?;
+            let arrived = self.take_partials()?;
+            if self.limits.early_updates {
+                self.early_updates(arrived)?;
             }
             let now = Instant::now();
             if let Some(at_end) = self.finish_at_end(now)? {
@@ -132,6 +133,19 @@ impl Driver {
         self.raw
             .serve_rebalances(&mut self.count, &mut self.output)?;
         Ok(limit_reached)
+    }
+
+    /// Sends the counting stage's changed counts when due, and publishes the merge stage's
+    /// early records: at once when snapshots `arrived` (through the coalescer: each key at
+    /// most once per interval), else the held ones that are due.
+    fn early_updates(&mut self, arrived: bool) -> anyhow::Result<()> {
+        let changed = self.count.pipeline.take_early(Instant::now());
+        self.output.send_partials(changed)?;
+        if arrived {
+            self.merging.emit(true, &mut self.output)
+        } else {
+            self.merging.release_early(&mut self.output)
+        }
     }
 
     /// Feeds every partials message already fetched to the merge stage and serves the merge

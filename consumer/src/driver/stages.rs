@@ -15,6 +15,7 @@ use crate::engine::count::{Checkpoints, Pipeline, Rejection};
 use crate::engine::merge::{MergeStats, Merger};
 use crate::engine::partial::PartialMessage;
 use crate::engine::stats::MergeLoad;
+use crate::output::coalesce::Coalescer;
 use crate::output::records::{Published, Publisher};
 use crate::serve::metrics::Metrics;
 
@@ -81,6 +82,8 @@ pub(super) struct MergeStage {
     /// How many inputs (partitions of the raw topics) there are: a window is complete once
     /// all have passed it.
     pub(super) sources: i32,
+    /// Early records on their way out, at most one per key per early-update interval.
+    pub(super) early: Coalescer,
     pub(super) metrics: Arc<Metrics>,
     /// What merging cost this member over the whole run.
     pub(super) load: MergeLoad,
@@ -110,23 +113,34 @@ impl MergeStage {
         self.load.read_cpu += thread_cpu().saturating_sub(started);
     }
 
-    /// Publishes the windows that became complete, and early updates when asked for.
+    /// Publishes the windows that became complete, and early updates when asked for (each
+    /// through the coalescer: at once, or held until its key's interval has passed).
     pub(super) fn emit(&mut self, early: bool, io: &mut impl StageIo) -> anyhow::Result<()> {
         let Some(merger) = self.merger.as_mut() else {
             return Ok(());
         };
         let started = thread_cpu();
+        let now = Instant::now();
         let mut published = Published::default();
         if early {
+            let mut changed = Published::default();
             for w in merger.take_changed() {
-                self.publisher.publish(&w, &mut published);
+                self.publisher.publish(&w, &mut changed);
+            }
+            for record in changed.records {
+                self.early.offer(record, now, &mut published.records);
             }
         }
+        self.early.release(now, &mut published.records);
+        let early_records = published.records.len();
         let now_ms = chrono::Utc::now().timestamp_millis();
         let complete = merger.take_complete();
         for w in &complete {
             self.metrics.record_emit(w.id.end_ms(), now_ms);
             self.publisher.publish(w, &mut published);
+        }
+        for record in &published.records[early_records..] {
+            self.early.finalized(&record.key);
         }
         if !complete.is_empty() {
             self.metrics.record_rising(self.publisher.rising_figures());
@@ -135,6 +149,17 @@ impl MergeStage {
         let sent = io.publish(published);
         self.load.publish_cpu += thread_cpu().saturating_sub(started);
         sent
+    }
+
+    /// Publishes the held early records whose interval has passed.
+    pub(super) fn release_early(&mut self, io: &mut impl StageIo) -> anyhow::Result<()> {
+        let mut published = Published::default();
+        self.early.release(Instant::now(), &mut published.records);
+        if published.records.is_empty() {
+            return Ok(());
+        }
+        self.load.records += published.records.len() as u64;
+        io.publish(published)
     }
 
     /// Totals over the whole run.
@@ -194,6 +219,8 @@ impl Stage for MergeStage {
         if let Some(merger) = self.merger.take() {
             self.past.add(merger.stats());
         }
+        // The next owner publishes the open windows' counts again from its own merge.
+        self.early.clear();
         Ok(checkpoints)
     }
 }

@@ -25,6 +25,13 @@ use crate::engine::window::{Checkpoint, Observed, PartitionWindows, WindowResult
 /// just took over learns every source's position quickly.
 const HEARTBEAT: Duration = Duration::from_secs(1);
 
+/// How often, at most, the counting stage sends the open windows' changed counts to the merge
+/// stage when early updates are on. The merge stage publishes a hashtag's change at once unless
+/// it published that hashtag within the early-update interval (`output::coalesce`), so what
+/// matters is how soon a change gets there: this adds up to 10 ms, where sending at the
+/// interval added up to the whole interval.
+const EARLY_FORWARD: Duration = Duration::from_millis(10);
+
 /// A longer pause between two [`Pipeline::close_ready`] calls means the consumer was not
 /// reading (serving a rebalance, a slow flush): messages may have arrived unseen,
 /// so the pause does not count towards a partition's idle timeout.
@@ -105,7 +112,9 @@ pub struct CountOptions {
     pub(crate) spec: WindowSpec,
     pub(crate) retweets: RetweetPolicy,
     pub(crate) idle_timeout: Duration,
-    /// How often open windows' snapshots are sent; `None` for final counts only.
+    /// The early-update interval (`None`: final counts only): open windows' changed counts
+    /// go to the merge stage every [`Pipeline::forward_interval`], and it publishes each
+    /// hashtag at most once per interval.
     pub(crate) early_updates: Option<Duration>,
     /// Larger messages are rejected unparsed.
     pub(crate) max_message_bytes: usize,
@@ -293,8 +302,8 @@ impl Pipeline {
         counted.map(|_| ())
     }
 
-    /// Everything due at `now`: closed windows (including those of partitions that went idle),
-    /// progress, and early snapshots. Send them before committing `checkpoints`.
+    /// Everything due at `now`: closed windows (including those of partitions that went idle)
+    /// and progress. Send them before committing `checkpoints`.
     pub fn close_ready(&mut self, now: Instant) -> Vec<PartialMessage> {
         let mut out = Vec::new();
         let stalled = self
@@ -332,19 +341,39 @@ impl Pipeline {
                 });
             }
         }
-        if let Some(every) = self.options.early_updates {
-            if self
-                .last_early
-                .is_none_or(|at| now.duration_since(at) >= every)
-            {
-                self.last_early = Some(now);
-                for (&source, p) in &mut self.partitions {
-                    let open = p.windows.take_changed();
-                    out.extend(open.into_iter().map(|w| window_message(source, w, false)));
-                }
-            }
+        out
+    }
+
+    /// With early updates, the open windows' counts that changed since the last call, once
+    /// [`forward_interval`](Self::forward_interval) has passed since then (else nothing).
+    pub fn take_early(&mut self, now: Instant) -> Vec<PartialMessage> {
+        let Some(every) = self.forward_interval() else {
+            return Vec::new();
+        };
+        if self
+            .last_early
+            .is_some_and(|at| now.duration_since(at) < every)
+        {
+            return Vec::new();
+        }
+        self.last_early = Some(now);
+        let mut out = Vec::new();
+        for (&source, p) in &mut self.partitions {
+            let open = p.windows.take_changed();
+            out.extend(open.into_iter().map(|w| window_message(source, w, false)));
         }
         out
+    }
+
+    /// How often changed counts go to the merge stage with early updates: every
+    /// [`EARLY_FORWARD`] with exact counts (or the early-update interval if shorter), and at
+    /// the interval with Space-Saving, whose snapshot is always all K counters.
+    pub(crate) fn forward_interval(&self) -> Option<Duration> {
+        let every = self.options.early_updates?;
+        Some(match self.options.spec.max_hashtags {
+            0 => every.min(EARLY_FORWARD),
+            _ => every,
+        })
     }
 
     /// Where each owned partition resumes; commit only after sending what

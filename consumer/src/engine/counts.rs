@@ -103,6 +103,12 @@ fn is_zero_usize(n: &usize) -> bool {
 }
 
 impl WindowTotals {
+    /// The hashtags' counts, sorted by key: what a reader of the partials topic (the latency
+    /// benchmark) looks for.
+    pub fn tags(&self) -> &[TagCount] {
+        &self.tags
+    }
+
     /// The count of hashtag `key`, if the window holds it: `tags` are sorted by key (the
     /// counting stage's totals and [`merge`](Self::merge)'s are).
     pub(crate) fn tag(&self, key: &str) -> Option<&TagCount> {
@@ -223,9 +229,9 @@ impl Detail {
         }
     }
 
-    fn tag(&self, key: &str, count: u64, error: u64) -> TagCount {
+    fn tag(&self, key: String, count: u64, error: u64) -> TagCount {
         TagCount {
-            key: key.to_owned(),
+            key,
             count,
             error,
             forms: self.forms.clone(),
@@ -242,6 +248,9 @@ pub(crate) struct WindowCounts {
     sources: SourceCounts,
     tags: Tags,
     sentiment: Option<WindowSentiment>,
+    /// With exact counts, once early updates have been taken: the hashtags changed since the
+    /// last take, so that the next one costs what changed, not the window's cardinality.
+    changed: Option<Vec<String>>,
 }
 
 /// The per-mention maps hash with foldhash: several times cheaper than the standard SipHash
@@ -275,6 +284,7 @@ impl WindowCounts {
             sources: SourceCounts::default(),
             tags,
             sentiment: None,
+            changed: None,
         }
     }
 
@@ -297,7 +307,12 @@ impl WindowCounts {
                     };
                     entry.0 += 1;
                     entry.1.add(form, sentiment);
-                    entry.2 = true;
+                    if !entry.2 {
+                        entry.2 = true;
+                        if let Some(changed) = &mut self.changed {
+                            changed.push(key.to_owned());
+                        }
+                    }
                 }
                 Tags::Bounded { summary, details } => {
                     if let Some(evicted) = summary.insert(key) {
@@ -322,14 +337,27 @@ impl WindowCounts {
         let Tags::Exact(map) = &mut self.tags else {
             return self.totals();
         };
-        let mut tags: Vec<TagCount> = map
-            .iter_mut()
-            .filter(|(_, (_, _, changed))| *changed)
-            .map(|(key, (count, detail, changed))| {
-                *changed = false;
-                detail.tag(key, *count, 0)
-            })
-            .collect();
+        let mut tags: Vec<TagCount> = match &mut self.changed {
+            Some(changed) => changed
+                .drain(..)
+                .filter_map(|key| {
+                    let (count, detail, changed) = map.get_mut(&key)?;
+                    *changed = false;
+                    Some(detail.tag(key, *count, 0))
+                })
+                .collect(),
+            // The first take: look at every hashtag, and keep a list of changes from now on.
+            None => {
+                self.changed = Some(Vec::new());
+                map.iter_mut()
+                    .filter(|(_, (_, _, changed))| *changed)
+                    .map(|(key, (count, detail, changed))| {
+                        *changed = false;
+                        detail.tag(key.clone(), *count, 0)
+                    })
+                    .collect()
+            }
+        };
         tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         WindowTotals {
             tweets: self.tweets,
@@ -348,7 +376,7 @@ impl WindowCounts {
             Tags::Exact(map) => {
                 let tags = map
                     .iter()
-                    .map(|(key, (count, detail, _))| detail.tag(key, *count, 0));
+                    .map(|(key, (count, detail, _))| detail.tag(key.clone(), *count, 0));
                 (0, 0, tags.collect::<Vec<_>>())
             }
             Tags::Bounded { summary, details } => {
@@ -357,7 +385,7 @@ impl WindowCounts {
                     details
                         .get(key)
                         .unwrap_or(&none)
-                        .tag(key, c.estimate, c.error)
+                        .tag(key.clone(), c.estimate, c.error)
                 });
                 (
                     summary.capacity(),
@@ -440,9 +468,16 @@ mod tests {
         );
         assert_eq!(changed.tweets, 2);
         assert!(w.take_changed().tags.is_empty());
+        w.add_tweet(&tweet(&["c", "b"]), Scoring::Off);
+        w.add_tweet(&tweet(&["b"]), Scoring::Off);
+        assert_eq!(
+            counts(&w.take_changed()),
+            [("b", 4, "b"), ("c", 1, "c")],
+            "each changed hashtag once, new ones too, sorted"
+        );
         assert_eq!(
             w.totals().tags.len(),
-            2,
+            3,
             "the final totals still hold everything"
         );
     }

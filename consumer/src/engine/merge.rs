@@ -63,9 +63,24 @@ struct Pending {
     changed: bool,
     /// Hashtags changed since the last early update (exact counts only).
     changed_keys: BTreeSet<String>,
+    /// Every hashtag any part has held: with exact counts, the window's distinct hashtags so
+    /// far, kept as parts arrive so that an early update does not gather them from every part.
+    keys: HashSet<String>,
 }
 
 impl Pending {
+    /// Notes `keys` as changed since the last early update.
+    fn changed<'a>(&mut self, keys: impl IntoIterator<Item = &'a str>) {
+        for key in keys {
+            if !self.keys.contains(key) {
+                self.keys.insert(key.to_owned());
+            }
+            if !self.changed_keys.contains(key) {
+                self.changed_keys.insert(key.to_owned());
+            }
+        }
+    }
+
     /// A hashtag's exact count (and sentiment) so far over all sources.
     fn sum(&self, key: &str) -> TagCount {
         let mut total = TagCount {
@@ -181,18 +196,17 @@ impl Merger {
                         early: BTreeMap::new(),
                         changed: false,
                         changed_keys: BTreeSet::new(),
+                        keys: HashSet::new(),
                     });
                 if is_final {
                     if let Some(early) = pending.early.remove(&source) {
-                        pending.changed_keys.extend(early.tags.into_keys());
+                        pending.changed(early.tags.keys().map(String::as_str));
                     }
-                    pending
-                        .changed_keys
-                        .extend(totals.tags.iter().map(|t| t.key.clone()));
+                    pending.changed(totals.tags.iter().map(|t| t.key.as_str()));
                     pending.finals.insert(source, totals);
                 } else if !pending.finals.contains_key(&source) {
-                    let part = pending.early.entry(source).or_default();
-                    pending.changed_keys.extend(part.update(totals));
+                    let keys = pending.early.entry(source).or_default().update(totals);
+                    pending.changed(keys.iter().map(String::as_str));
                 }
                 pending.changed = true;
             }
@@ -251,15 +265,6 @@ impl Merger {
                         distinct,
                     };
                 }
-                let mut distinct: HashSet<&str> = HashSet::new();
-                for t in p.finals.values().flat_map(|f| &f.tags) {
-                    distinct.insert(&t.key);
-                }
-                distinct.extend(
-                    p.early
-                        .values()
-                        .flat_map(|e| e.tags.keys().map(String::as_str)),
-                );
                 let tags = keys.iter().map(|key| p.sum(key)).collect();
                 let early_totals = p.early.values().map(|e| &e.totals);
                 let parts: Vec<&WindowTotals> = p.finals.values().chain(early_totals).collect();
@@ -275,7 +280,7 @@ impl Merger {
                         tags,
                         sentiment: merge_all(parts.iter().filter_map(|t| t.sentiment.as_ref())),
                     },
-                    distinct: distinct.len(),
+                    distinct: p.keys.len(),
                 }
             })
             .collect()

@@ -10,10 +10,12 @@
 //! the end-to-end delay: producer batching, broker, the counting stage, the partials topic, the
 //! merge stage's early-update interval, the result topic and the reader's fetch. The result
 //! record's Kafka timestamp (set when the consumer published it) is reported too, which leaves
-//! out the reader's own fetch delay. With `--raw-hop` a second reader follows the raw topic, so
-//! that one broker hop (produce to fetch) is measured in the same run as a baseline: the local
-//! broker, not our code, is often the limit (see BENCHMARKS.md, "Latency"). The delays are also
-//! broken down by phase of the run, which tells a steady delay from a growing backlog.
+//! out the reader's own fetch delay. With `--hops` two more readers follow the raw topic (one
+//! broker hop, produce to fetch, measured in the same run as a baseline: the local broker, not
+//! our code, is often the limit; see BENCHMARKS.md, "Latency") and the partials topic (whose
+//! records' timestamps say when the counting stage sent each marker's first snapshot), so that
+//! the delay is split hop by hop. The delays are also broken down by phase of the run, which
+//! tells a steady delay from a growing backlog.
 //!
 //! The consumer under test runs as its own process, started by the caller or, with
 //! `--consumer-bin`, by this binary (it then waits for the consumer to own the raw partitions
@@ -25,12 +27,15 @@
 //! target/release/latency --bootstrap-servers 127.0.0.1:9092 --consumer-bin target/release/consumer
 //! ```
 
+mod busy;
 mod consumer_process;
+mod hops;
 mod produce;
 mod reader;
 mod report;
 mod tweets;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::bail;
@@ -44,7 +49,9 @@ use report::Outcome;
 
 /// Measure produce-to-early-update latency of the consumer at a steady rate.
 #[derive(Debug, Parser)]
-#[command(after_help = "Prints matched markers and the p50/p90/p99/max delay in milliseconds.")]
+#[command(
+    after_help = "Prints matched markers and the p50/p90/p99/p99.9/max delay in milliseconds, and with --hops the same hop by hop."
+)]
 pub(crate) struct Args {
     /// Kafka bootstrap servers.
     #[arg(long, default_value = "127.0.0.1:9092")]
@@ -62,9 +69,13 @@ pub(crate) struct Args {
     /// Tweets per second, kept on an absolute schedule.
     #[arg(long, default_value_t = 5000)]
     rate: u32,
-    /// How long to produce.
+    /// How long to produce the measured tweets.
     #[arg(long, default_value_t = 20)]
     seconds: u32,
+    /// How long to produce tweets without markers first, at the same rate: a fresh broker's
+    /// and consumer's first seconds (JIT compilation, first windows) are not measured.
+    #[arg(long, default_value_t = 0)]
+    warmup_seconds: u32,
     /// Put a marker hashtag on every Nth tweet only (1 = every tweet, as specified); larger
     /// values measure the same path with fewer distinct hashtags per window.
     #[arg(long, default_value_t = 1)]
@@ -95,10 +106,20 @@ pub(crate) struct Args {
     /// Forward the consumer's log lines to stderr.
     #[arg(long)]
     show_consumer_log: bool,
-    /// Also read the raw topic and report one broker hop (produce to visible to a consumer)
-    /// as a baseline. It adds a second full read of the raw topic to the broker's load.
+    /// Also read the raw topic (one broker hop, produce to visible to a consumer: the
+    /// baseline) and the partials topic (when the counting stage sent each marker's first
+    /// snapshot), and report the delay hop by hop. It adds a second full read of the raw topic
+    /// to the broker's load.
+    #[arg(long, alias = "raw-hop")]
+    hops: bool,
+    /// With --hops, also write each marker's way to this CSV file: when it was sent and passed
+    /// each point, in epoch milliseconds.
+    #[arg(long, requires = "hops")]
+    hops_csv: Option<PathBuf>,
+    /// The consumer's partials topic, read with --hops [default: <group id>-partials, the
+    /// consumer's default].
     #[arg(long)]
-    raw_hop: bool,
+    partials_topic: Option<String>,
 }
 
 /// Time base shared by the producing and reading sides: instants for durations, plus the wall
@@ -131,12 +152,48 @@ pub(crate) struct Plan {
     topic: String,
     results: String,
     group: String,
-    /// Tweets to publish: the rate times the seconds.
+    partials: String,
+    /// Measured tweets to publish: the rate times the seconds.
     total: u64,
     /// How many of them carry a marker.
     markers: usize,
-    /// Tweet ids are `run_id << 16` plus the sequence number.
+    numbering: Numbering,
+}
+
+/// How tweets are numbered: their ids, and which carry which marker.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Numbering {
+    /// Tweet ids are `run_id << 16` plus the sequence number (warm-up tweets first).
     run_id: u64,
+    /// Unmeasured tweets published first: the rate times the warm-up seconds.
+    pub(crate) warmup: u64,
+    /// Every how many measured tweets one carries a marker.
+    every: u64,
+}
+
+impl Numbering {
+    /// The id of tweet `seq`.
+    pub(crate) fn id(&self, seq: u64) -> u64 {
+        (self.run_id << 16).wrapping_add(seq)
+    }
+
+    /// Tweet `seq`'s number among the measured ones, unless it is a warm-up tweet.
+    pub(crate) fn measured(&self, seq: u64) -> Option<u64> {
+        seq.checked_sub(self.warmup)
+    }
+
+    /// The number of the marker tweet `seq` carries, if any.
+    pub(crate) fn marker_of(&self, seq: u64) -> Option<u64> {
+        let measured = self.measured(seq)?;
+        measured
+            .is_multiple_of(self.every)
+            .then_some(measured / self.every)
+    }
+
+    /// The number of the marker the tweet with id `id` carries, if any.
+    pub(crate) fn marker_of_id(&self, id: u64) -> Option<u64> {
+        self.marker_of(id.wrapping_sub(self.run_id << 16))
+    }
 }
 
 impl Plan {
@@ -147,13 +204,19 @@ impl Plan {
             given.clone().unwrap_or_else(|| format!("{prefix}-{stamp}"))
         };
         let total = u64::from(args.rate) * u64::from(args.seconds);
+        let group = name(&args.group_id, "latency");
         Plan {
             topic: name(&args.topic, "latency-raw"),
             results: name(&args.results_topic, "latency-results"),
-            group: name(&args.group_id, "latency"),
+            partials: (args.partials_topic.clone()).unwrap_or_else(|| format!("{group}-partials")),
+            group,
             total,
             markers: total.div_ceil(args.marker_every.max(1)) as usize,
-            run_id: clock.start_unix_ms as u64,
+            numbering: Numbering {
+                run_id: clock.start_unix_ms as u64,
+                warmup: u64::from(args.rate) * u64::from(args.warmup_seconds),
+                every: args.marker_every.max(1),
+            },
         }
     }
 }
@@ -166,17 +229,17 @@ fn main() -> anyhow::Result<()> {
     let clock = Clock::new();
     let plan = Plan::new(&args, &clock);
     eprintln!(
-        "topic {}, results {}, {} tweets/s for {} s ({} tweets, {} markers)",
-        plan.topic, plan.results, args.rate, args.seconds, plan.total, plan.markers
+        "topic {}, results {}, {} tweets/s for {} s after {} s of warm-up ({} tweets measured, {} markers)",
+        plan.topic, plan.results, args.rate, args.seconds, args.warmup_seconds, plan.total, plan.markers
     );
     let mut consumer = start_consumer(&args, &plan)?;
     let readers = Readers::start(&args, &plan)?;
     eprintln!("producing");
     let kafka = raw_topic_settings(&args, &plan);
-    let produced = produce(&args, &kafka, &clock, plan.run_id, plan.total)?;
+    let produced = produce(&args, &kafka, &clock, &plan)?;
     eprintln!(
         "produced {} tweets ({:.1} MB) in {:.2} s; waiting up to {} s for the rest",
-        plan.total,
+        plan.numbering.warmup + plan.total,
         produced.bytes as f64 / 1e6,
         produced.elapsed.as_secs_f64(),
         args.drain_seconds
@@ -192,7 +255,7 @@ fn main() -> anyhow::Result<()> {
         produced: &produced,
         seen: &seen,
     };
-    if report::print(&outcome) == 0 {
+    if report::print(&outcome)? == 0 {
         bail!("no marker reached the result topic; is the consumer running with --early-updates?");
     }
     Ok(())

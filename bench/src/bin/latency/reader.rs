@@ -1,6 +1,7 @@
 //! Readers that follow a topic from its current end and record when each marker first arrives:
-//! one follows the result topic (the measurement), another, with `--raw-hop`, the raw topic (one
-//! broker hop, the baseline).
+//! one follows the result topic (the measurement); with `--hops`, others follow the raw topic
+//! (one broker hop, the baseline) and the partials topic (when the counting stage sent the
+//! marker's first snapshot), which splits the delay by hop.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -13,19 +14,25 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{BorrowedMessage, Message, Timestamp};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-use crate::{Args, Plan};
+use consumer::engine::partial::PartialMessage;
 
-/// When a marker first appeared in the result topic.
+use crate::busy;
+use crate::{Args, Numbering, Plan};
+
+/// When a marker first appeared in a topic.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Arrival {
     pub(crate) received: Instant,
-    /// The result record's Kafka timestamp (epoch ms), if it has one.
+    /// The record's Kafka timestamp (epoch ms), if it has one: for the consumer's own topics,
+    /// when it sent the record.
     pub(crate) kafka_ms: Option<i64>,
 }
 
 /// What the reader thread saw.
 pub(crate) struct Seen {
     pub(crate) arrivals: Vec<Option<Arrival>>,
+    /// The result topic's: how the busy hashtags' counts rose.
+    pub(crate) busy: busy::Counts,
     pub(crate) records: u64,
     pub(crate) bytes: u64,
 }
@@ -34,8 +41,16 @@ pub(crate) struct Seen {
 pub(crate) struct Sightings {
     /// The result topic's reader: the measurement.
     pub(crate) results: Seen,
-    /// The raw topic's reader, with `--raw-hop`: one broker hop, the baseline.
-    pub(crate) raw: Option<Seen>,
+    /// With `--hops`, the other readers.
+    pub(crate) hops: Option<HopSightings>,
+}
+
+/// What the readers of the raw and partials topics saw.
+pub(crate) struct HopSightings {
+    /// The raw topic's: one broker hop, the baseline.
+    pub(crate) raw: Seen,
+    /// The partials topic's: each marker's first snapshot from the counting stage.
+    pub(crate) partials: Seen,
 }
 
 /// The reader threads of a run.
@@ -45,12 +60,13 @@ pub(crate) struct Readers {
     arrived: Arc<AtomicU64>,
     markers: usize,
     results: JoinHandle<Seen>,
-    raw: Option<JoinHandle<Seen>>,
+    /// With `--hops`: the raw topic's reader and the partials topic's.
+    hops: Option<[JoinHandle<Seen>; 2]>,
 }
 
 impl Readers {
-    /// Once the raw topic exists, starts the result topic's reader and, with `--raw-hop`, the
-    /// raw topic's, and waits until they follow their topics' ends.
+    /// Once the raw topic exists, starts the result topic's reader and, with `--hops`, the raw
+    /// and partials topics', and waits until they follow their topics' ends.
     pub(crate) fn start(args: &Args, plan: &Plan) -> anyhow::Result<Readers> {
         let config = reader_config(args, &plan.group);
         let check: BaseConsumer = config.create().context("reader settings")?;
@@ -59,29 +75,28 @@ impl Readers {
         let stop = Arc::new(AtomicBool::new(false));
         let arrived = Arc::new(AtomicU64::new(0));
         let (ready_tx, ready_rx) = mpsc::channel();
-        let results = Reader {
-            config: config.clone(),
-            topic: plan.results.clone(),
-            markers: plan.markers,
-            slot_of: Box::new(|key| marker_of(key).map(|seq| seq as usize)),
-            ready: ready_tx.clone(),
-            matched: Arc::clone(&arrived),
-            stop: Arc::clone(&stop),
-        }
-        .spawn();
-        let raw = args.raw_hop.then(|| {
+        let reader = |topic: &str, find: Find, matched: &Arc<AtomicU64>| {
             Reader {
-                config,
-                topic: plan.topic.clone(),
+                config: config.clone(),
+                topic: topic.to_owned(),
                 markers: plan.markers,
-                slot_of: raw_slot(plan.run_id, args.marker_every.max(1)),
-                ready: ready_tx,
-                matched: Arc::new(AtomicU64::new(0)),
+                find,
+                ready: ready_tx.clone(),
+                matched: Arc::clone(matched),
                 stop: Arc::clone(&stop),
             }
             .spawn()
+        };
+        let results = reader(&plan.results, Find::ResultKey, &arrived);
+        let hops = args.hops.then(|| {
+            let raw = Find::RawKey(plan.numbering);
+            let uncounted = Arc::new(AtomicU64::new(0));
+            [
+                reader(&plan.topic, raw, &uncounted),
+                reader(&plan.partials, Find::Partials, &uncounted),
+            ]
         });
-        for _ in 0..1 + usize::from(args.raw_hop) {
+        for _ in 0..1 + 2 * usize::from(args.hops) {
             ready_rx
                 .recv()
                 .context("a reader thread ended during setup")??;
@@ -91,7 +106,7 @@ impl Readers {
             arrived,
             markers: plan.markers,
             results,
-            raw,
+            hops,
         })
     }
 
@@ -105,11 +120,13 @@ impl Readers {
             std::thread::sleep(Duration::from_millis(100));
         }
         self.stop.store(true, Ordering::Relaxed);
-        let results = self.results.join().expect("reader thread does not panic");
-        let raw = self
-            .raw
-            .map(|r| r.join().expect("reader thread does not panic"));
-        Sightings { results, raw }
+        let join = |r: JoinHandle<Seen>| r.join().expect("reader thread does not panic");
+        let results = join(self.results);
+        let hops = self.hops.map(|[raw, partials]| HopSightings {
+            raw: join(raw),
+            partials: join(partials),
+        });
+        Sightings { results, hops }
     }
 }
 
@@ -125,23 +142,52 @@ fn reader_config(args: &Args, group: &str) -> ClientConfig {
     config
 }
 
-/// The marker of a raw record: tweets are keyed by id, `run_id << 16` plus the sequence
-/// number, and every `every`th carries a marker.
-fn raw_slot(run_id: u64, every: u64) -> SlotOf {
-    Box::new(move |key| {
-        let id: u64 = std::str::from_utf8(key).ok()?.parse().ok()?;
-        let seq = id.wrapping_sub(run_id << 16);
-        seq.is_multiple_of(every).then_some((seq / every) as usize)
-    })
+/// How a reader finds the markers in its topic's records.
+enum Find {
+    /// Result records are keyed `window|start|lat<marker>`.
+    ResultKey,
+    /// Raw tweets are keyed by id, which tells the marker they carry, if any.
+    RawKey(Numbering),
+    /// A partials record is a counting stage's message; a window's snapshot carries the
+    /// hashtags that changed, any number of markers among them.
+    Partials,
 }
 
-/// Which marker a record is about, from its key: its index in the arrivals, if it is one.
-type SlotOf = Box<dyn Fn(&[u8]) -> Option<usize> + Send>;
+impl Find {
+    /// Calls `found` with the index of every marker in the record.
+    fn markers(&self, key: Option<&[u8]>, payload: Option<&[u8]>, found: &mut dyn FnMut(usize)) {
+        match self {
+            Find::ResultKey => {
+                let last = key.and_then(|k| k.rsplit(|&b| b == b'|').next());
+                if let Some(marker) = last.and_then(marker_of) {
+                    found(marker);
+                }
+            }
+            Find::RawKey(numbering) => {
+                let id = key
+                    .and_then(|k| std::str::from_utf8(k).ok())
+                    .and_then(|k| k.parse::<u64>().ok());
+                if let Some(marker) = id.and_then(|id| numbering.marker_of_id(id)) {
+                    found(marker as usize);
+                }
+            }
+            Find::Partials => {
+                let message = payload.and_then(|p| PartialMessage::decode(p).ok());
+                if let Some(PartialMessage::Window { totals, .. }) = message {
+                    totals
+                        .tags()
+                        .iter()
+                        .filter_map(|t| marker_of(t.key.as_bytes()))
+                        .for_each(&mut *found);
+                }
+            }
+        }
+    }
+}
 
-/// The marker sequence number of a result key `window|start|lat<seq>`, if it is one.
-fn marker_of(key: &[u8]) -> Option<u64> {
-    let last = key.rsplit(|&b| b == b'|').next()?;
-    std::str::from_utf8(last.strip_prefix(b"lat")?)
+/// The marker index of a hashtag key `lat<n>`, if it is one.
+fn marker_of(tag: &[u8]) -> Option<usize> {
+    std::str::from_utf8(tag.strip_prefix(b"lat")?)
         .ok()?
         .parse()
         .ok()
@@ -175,7 +221,7 @@ struct Reader {
     topic: String,
     /// How many markers there are: the length of the arrivals.
     markers: usize,
-    slot_of: SlotOf,
+    find: Find,
     /// Told once the reader is assigned, or why it could not be.
     ready: mpsc::Sender<anyhow::Result<()>>,
     /// Counts the markers that arrived.
@@ -190,6 +236,7 @@ impl Reader {
         std::thread::spawn(move || {
             let mut seen = Seen {
                 arrivals: vec![None; self.markers],
+                busy: busy::Counts::default(),
                 records: 0,
                 bytes: 0,
             };
@@ -216,18 +263,20 @@ impl Reader {
             let Ok(m) = result else { continue };
             seen.records += 1;
             seen.bytes += (m.payload_len() + m.key().map_or(0, <[u8]>::len)) as u64;
-            let Some(slot) = m.key().and_then(&self.slot_of) else {
-                continue;
+            let arrival = Arrival {
+                received,
+                kafka_ms: kafka_ms(&m),
             };
-            if let Some(slot) = seen.arrivals.get_mut(slot) {
-                if slot.is_none() {
-                    *slot = Some(Arrival {
-                        received,
-                        kafka_ms: kafka_ms(&m),
-                    });
+            if let (Find::ResultKey, Some(key), Some(payload)) = (&self.find, m.key(), m.payload())
+            {
+                seen.busy.observe(key, payload, arrival);
+            }
+            self.find.markers(m.key(), m.payload(), &mut |marker| {
+                if let Some(slot @ None) = seen.arrivals.get_mut(marker) {
+                    *slot = Some(arrival);
                     self.matched.fetch_add(1, Ordering::Relaxed);
                 }
-            }
+            });
         }
     }
 }
@@ -261,17 +310,44 @@ fn kafka_ms(m: &BorrowedMessage<'_>) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// The markers `find` finds in a record.
+    fn found(find: &Find, key: &[u8], payload: &[u8]) -> Vec<usize> {
+        let mut markers = Vec::new();
+        find.markers(Some(key), Some(payload), &mut |m| markers.push(m));
+        markers
+    }
+
     #[test]
     fn markers_are_found_in_result_keys_only() {
-        assert_eq!(
-            marker_of(b"tumbling-10s|2026-01-01T00:00:00Z|lat123"),
-            Some(123)
-        );
-        assert_eq!(
-            marker_of(b"tumbling-10s|2026-01-01T00:00:00Z|worldcup"),
-            None
-        );
-        assert_eq!(marker_of(b"tumbling-10s|2026-01-01T00:00:00Z|*"), None);
-        assert_eq!(marker_of(b"tumbling-10s|2026-01-01T00:00:00Z|latte"), None);
+        let key = |tag: &str| format!("tumbling-10s|2026-01-01T00:00:00Z|{tag}");
+        let result = |tag| found(&Find::ResultKey, key(tag).as_bytes(), b"{}");
+        assert_eq!(result("lat123"), [123]);
+        for other in ["worldcup", "*", "latte"] {
+            assert_eq!(result(other), [] as [usize; 0]);
+        }
+    }
+
+    #[test]
+    fn raw_markers_are_every_nth_tweet_after_the_warm_up() {
+        let numbering = Numbering {
+            run_id: 7,
+            warmup: 100,
+            every: 10,
+        };
+        let find = Find::RawKey(numbering);
+        let id = |seq: u64| numbering.id(seq).to_string();
+        assert_eq!(found(&find, id(130).as_bytes(), b""), [3]);
+        assert_eq!(found(&find, id(100).as_bytes(), b""), [0]);
+        for unmarked in [id(131), id(90), id(0), "not a number".into()] {
+            assert_eq!(found(&find, unmarked.as_bytes(), b""), [] as [usize; 0]);
+        }
+    }
+
+    #[test]
+    fn partials_snapshots_carry_any_number_of_markers() {
+        let snapshot = br#"{"type":"window","source":1,"window":{"shape":{"size_ms":10000,"slide_ms":10000},"start_ms":0},"final":false,"totals":{"tweets":3,"mentions":3,"tags":[{"key":"lat4","count":1,"forms":[]},{"key":"lat9","count":1,"forms":[]},{"key":"rust","count":1,"forms":[]}]}}"#;
+        assert_eq!(found(&Find::Partials, b"1", snapshot), [4, 9]);
+        let progress = br#"{"type":"progress","source":1,"watermark_ms":null,"idle":false}"#;
+        assert_eq!(found(&Find::Partials, b"1", progress), [] as [usize; 0]);
     }
 }

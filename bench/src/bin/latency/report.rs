@@ -5,6 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use crate::hops;
 use crate::produce::Produced;
 use crate::reader::{Seen, Sightings};
 use crate::{Args, Clock, Plan};
@@ -33,16 +34,26 @@ struct Phase {
     unmatched: usize,
 }
 
-/// Prints the report; returns how many markers reached the result topic.
-pub(crate) fn print(outcome: &Outcome) -> usize {
+/// Prints the report (and writes `--hops-csv`); returns how many markers reached the result
+/// topic.
+pub(crate) fn print(outcome: &Outcome) -> anyhow::Result<usize> {
     let delays = result_delays(outcome);
     let matched = delays.by_receive.len();
-    let raw_hop = (outcome.seen.raw.as_ref()).map(|raw| raw_hop_delays(outcome.produced, raw));
     print_totals(outcome, matched);
     println!("delay ms, receive {}", summary(delays.by_receive));
     println!("delay ms, record  {}", summary(delays.by_timestamp));
-    if let Some(raw_hop) = raw_hop {
-        println!("raw topic hop ms  {}", summary(raw_hop));
+    let busy = busy_delays(outcome.produced, &outcome.seen.results);
+    println!("busy hashtag ms   {}", summary(busy));
+    if let Some(hops) = &outcome.seen.hops {
+        println!(
+            "raw topic hop ms  {}",
+            summary(raw_hop_delays(outcome.produced, &hops.raw))
+        );
+        let ways = hops::ways(outcome, hops);
+        hops::print(&ways);
+        if let Some(path) = &outcome.args.hops_csv {
+            hops::write_csv(&ways, path)?;
+        }
     }
     // The same by phase of the run (about five), to tell a steady delay from a growing
     // backlog.
@@ -56,7 +67,7 @@ pub(crate) fn print(outcome: &Outcome) -> usize {
             phase.unmatched,
         );
     }
-    matched
+    Ok(matched)
 }
 
 /// The rate, what was sent, acknowledged, matched and read.
@@ -95,6 +106,24 @@ fn print_totals(outcome: &Outcome, matched: usize) {
     );
 }
 
+/// From handing each mention of a busy hashtag to the producer to the first result record
+/// whose count covers it.
+fn busy_delays(produced: &Produced, results: &Seen) -> Vec<f64> {
+    (produced.busy.sent.iter())
+        .filter_map(|m| Some(delay_ms(m.sent, results.busy.appeared(m)?.received)))
+        .collect()
+}
+
+/// One broker hop: from handing each marker to the producer to the raw topic's reader.
+fn raw_hop_delays(produced: &Produced, raw: &Seen) -> Vec<f64> {
+    produced
+        .sent
+        .iter()
+        .zip(&raw.arrivals)
+        .filter_map(|(sent, a)| Some(delay_ms(*sent, a.as_ref()?.received)))
+        .collect()
+}
+
 /// Milliseconds from `sent` to `received`.
 fn delay_ms(sent: Instant, received: Instant) -> f64 {
     received.duration_since(sent).as_secs_f64() * 1e3
@@ -116,16 +145,6 @@ fn result_delays(outcome: &Outcome) -> Delays {
         }
     }
     delays
-}
-
-/// One broker hop: from handing each marker to the producer to the raw topic's reader.
-fn raw_hop_delays(produced: &Produced, raw: &Seen) -> Vec<f64> {
-    produced
-        .sent
-        .iter()
-        .zip(&raw.arrivals)
-        .filter_map(|(sent, a)| Some(delay_ms(*sent, a.as_ref()?.received)))
-        .collect()
 }
 
 /// The result delays by when their markers were sent, in phases of `phase_secs`.
@@ -156,19 +175,21 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    // Less a hair, so that 99.9 % of 1,000 (999.000…01 in floating point) is rank 999.
+    let rank = (p / 100.0 * sorted.len() as f64 - 1e-9).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-/// "p50 … p90 … p99 … max …" of unsorted millisecond values.
-fn summary(mut ms: Vec<f64>) -> String {
+/// "p50 … p90 … p99 … p99.9 … max …" of unsorted millisecond values.
+pub(crate) fn summary(mut ms: Vec<f64>) -> String {
     ms.sort_by(f64::total_cmp);
     format!(
-        "n {:>7}  p50 {:>8.1}  p90 {:>8.1}  p99 {:>8.1}  max {:>8.1}",
+        "n {:>7}  p50 {:>7.1}  p90 {:>7.1}  p99 {:>7.1}  p99.9 {:>7.1}  max {:>7.1}",
         ms.len(),
         percentile(&ms, 50.0),
         percentile(&ms, 90.0),
         percentile(&ms, 99.0),
+        percentile(&ms, 99.9),
         ms.last().copied().unwrap_or(f64::NAN)
     )
 }
@@ -183,6 +204,8 @@ mod tests {
         assert_eq!(percentile(&v, 50.0), 50.0);
         assert_eq!(percentile(&v, 99.0), 99.0);
         assert_eq!(percentile(&v, 100.0), 100.0);
+        let thousand: Vec<f64> = (1..=1000).map(f64::from).collect();
+        assert_eq!(percentile(&thousand, 99.9), 999.0);
         assert_eq!(percentile(&[3.0], 50.0), 3.0);
         assert!(percentile(&[], 50.0).is_nan());
     }

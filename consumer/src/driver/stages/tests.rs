@@ -1,6 +1,7 @@
 //! The stages' decisions on rebalances, with Kafka replaced by a recording [`StageIo`].
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use anyhow::bail;
 use model::window_spec::WindowDef;
@@ -80,6 +81,7 @@ fn merge_stage(sources: i32, defs: &[WindowDef]) -> MergeStage {
         past: MergeStats::default(),
         publisher: Publisher::new(defs, 10),
         sources,
+        early: Coalescer::new(Duration::from_millis(100)),
         metrics: Arc::new(Metrics::default()),
         load: MergeLoad::default(),
     }

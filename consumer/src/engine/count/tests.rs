@@ -435,22 +435,37 @@ fn retweets_count_once_or_are_skipped_as_configured() {
 }
 
 #[test]
-fn early_updates_snapshot_open_windows_when_due() {
+fn early_updates_forward_changed_counts_every_10_ms_or_the_interval_with_space_saving() {
     let t0 = Instant::now();
-    let mut p = Pipeline::new(CountOptions {
-        early_updates: Some(Duration::from_millis(100)),
-        ..options()
-    });
-    p.assign(0, None, t0);
-    let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
-    assert_eq!(
-        windows(&p.close_ready(t0)),
-        [(0, 0, false, vec![("a", 1, "a")])]
-    );
-    let _ = p.process(0, 1, Some(&tweet(2, 2, "#a")), None, t0);
-    assert!(windows(&p.close_ready(t0 + Duration::from_millis(50))).is_empty());
-    let due = p.close_ready(t0 + Duration::from_millis(100));
-    assert_eq!(windows(&due), [(0, 0, false, vec![("a", 2, "a")])]);
+    let ms = Duration::from_millis;
+    for (max_hashtags, every) in [(0, ms(10)), (5, ms(100))] {
+        let mut options = CountOptions {
+            early_updates: Some(ms(100)),
+            ..options()
+        };
+        options.spec.max_hashtags = max_hashtags;
+        let mut p = Pipeline::new(options);
+        assert_eq!(p.forward_interval(), Some(every));
+        p.assign(0, None, t0);
+        let _ = p.process(0, 0, Some(&tweet(1, 1, "#a")), None, t0);
+        assert!(
+            windows(&p.close_ready(t0)).is_empty(),
+            "closing sends no snapshots"
+        );
+        assert_eq!(
+            windows(&p.take_early(t0)),
+            [(0, 0, false, vec![("a", 1, "a")])]
+        );
+        let _ = p.process(0, 1, Some(&tweet(2, 2, "#a")), None, t0);
+        assert!(windows(&p.take_early(t0 + every - ms(1))).is_empty());
+        let due = p.take_early(t0 + every);
+        assert_eq!(windows(&due), [(0, 0, false, vec![("a", 2, "a")])]);
+        assert!(
+            windows(&p.take_early(t0 + every * 3)).is_empty(),
+            "nothing changed"
+        );
+    }
+    assert_eq!(Pipeline::new(options()).forward_interval(), None);
 }
 
 #[test]
