@@ -9,7 +9,7 @@
 //! while a busy one is refreshed once per interval, as with the tick: the result topic gets no
 //! more records than before.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::output::records::Record;
@@ -18,11 +18,12 @@ use crate::output::records::Record;
 #[derive(Debug)]
 pub(crate) struct Coalescer {
     interval: Duration,
-    /// Keys with a record published within the interval, oldest first, with when.
-    recent: VecDeque<(Instant, String)>,
-    /// The keys in `recent`.
-    recent_keys: HashSet<String>,
-    /// The latest record of each recent key that changed again since, held back.
+    /// When each key's last record went out, while that is less than an interval ago.
+    last_sent: HashMap<String, Instant>,
+    /// The same in the order they went out, to find those whose interval has passed; a key
+    /// sent again since has a stale entry here, skipped.
+    sent_order: VecDeque<(Instant, String)>,
+    /// The latest record of each key in `last_sent` that changed again since, held back.
     held: HashMap<String, Vec<u8>>,
 }
 
@@ -30,32 +31,40 @@ impl Coalescer {
     pub(crate) fn new(interval: Duration) -> Self {
         Coalescer {
             interval,
-            recent: VecDeque::new(),
-            recent_keys: HashSet::new(),
+            last_sent: HashMap::new(),
+            sent_order: VecDeque::new(),
             held: HashMap::new(),
         }
     }
 
     /// An early record made at `now`: appended to `out` unless its key had one within the
-    /// interval, else held (replacing any held before). Held records that are due go first.
+    /// interval, else held, replacing any held before. Offer what changed before releasing
+    /// what is due, so that a key whose interval has just passed goes out with its newest
+    /// record.
     pub(crate) fn offer(&mut self, record: Record, now: Instant, out: &mut Vec<Record>) {
-        self.release(now, out);
-        if self.recent_keys.contains(&record.key) {
-            self.held.insert(record.key, record.value);
-        } else {
-            self.sent(&record.key, now);
-            out.push(record);
+        match self.last_sent.get(&record.key) {
+            Some(&at) if now.duration_since(at) < self.interval => {
+                self.held.insert(record.key, record.value);
+            }
+            _ => {
+                self.held.remove(&record.key);
+                self.sent(&record.key, now);
+                out.push(record);
+            }
         }
     }
 
     /// Appends the held records whose key's interval has passed by `now`.
     pub(crate) fn release(&mut self, now: Instant, out: &mut Vec<Record>) {
-        while let Some((at, _)) = self.recent.front() {
+        while let Some((at, _)) = self.sent_order.front() {
             if now.duration_since(*at) < self.interval {
                 break;
             }
-            let (_, key) = self.recent.pop_front().expect("front exists");
-            self.recent_keys.remove(&key);
+            let (at, key) = self.sent_order.pop_front().expect("front exists");
+            if self.last_sent.get(&key) != Some(&at) {
+                continue;
+            }
+            self.last_sent.remove(&key);
             if let Some(value) = self.held.remove(&key) {
                 self.sent(&key, now);
                 out.push(Record { key, value });
@@ -70,14 +79,14 @@ impl Coalescer {
 
     /// Forgets everything (the merge stage moved to another member).
     pub(crate) fn clear(&mut self) {
-        self.recent.clear();
-        self.recent_keys.clear();
+        self.last_sent.clear();
+        self.sent_order.clear();
         self.held.clear();
     }
 
     fn sent(&mut self, key: &str, now: Instant) {
-        self.recent.push_back((now, key.to_owned()));
-        self.recent_keys.insert(key.to_owned());
+        self.sent_order.push_back((now, key.to_owned()));
+        self.last_sent.insert(key.to_owned(), now);
     }
 }
 
@@ -128,8 +137,13 @@ mod tests {
         assert_eq!(shown(&mut out), ["a=3"]);
         c.offer(record("a", "4"), t0 + 150 * MS, &mut out);
         assert!(out.is_empty(), "a had a record at 100 ms");
-        c.offer(record("b", "1"), t0 + 200 * MS, &mut out);
-        assert_eq!(shown(&mut out), ["a=4", "b=1"], "due records go first");
+        c.offer(record("a", "5"), t0 + 200 * MS, &mut out);
+        c.release(t0 + 200 * MS, &mut out);
+        assert_eq!(
+            shown(&mut out),
+            ["a=5"],
+            "a change at the end of the interval goes out, not the one held before it"
+        );
         c.release(t0 + 400 * MS, &mut out);
         assert!(out.is_empty(), "nothing changed since");
     }
