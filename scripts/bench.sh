@@ -204,6 +204,12 @@ setup_kstreams() {
   fi
 }
 
+# Creates topic $1 with $2 partitions on the benchmark's Apache Kafka node.
+create_topic() {
+  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$1" --partitions "$2" \
+    --replication-factor 1 >/dev/null || die "cannot create topic $1"
+}
+
 # The Kafka Streams candidate's name: kstreams, or kstreams-eos with exactly_once_v2 ($1 true).
 kstreams_name() {
   if [[ $1 == true ]]; then echo kstreams-eos; else echo kstreams; fi
@@ -216,8 +222,7 @@ run_kstreams() {
   shift 3
   name="$(kstreams_name "$exactly_once")"
   out="bench-$name-out-$id"
-  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$out" --partitions 3 \
-    --replication-factor 1 >/dev/null || die "cannot create topic $out"
+  create_topic "$out" 3
   # Grace covers the whole backlog: replaying it, the input tasks write to the repartition topic
   # in turns (bench/kstreams/src/main/java/trends/bench/HashtagTrends.java).
   "$@" --step consume --name "$name" --count-regex 'caught up, (\d+)' --show '^kstreams:' -- \
@@ -239,8 +244,7 @@ run_perf_test() {
   local topic="bench-perf-test-$1" payloads="$LOG_DIR/perf-test-payloads.jsonl"
   shift
   head -n 20000 "$TWEETS_FILE" >"$payloads"
-  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$topic" --partitions 3 \
-    --replication-factor 1 >/dev/null || die "cannot create topic $topic"
+  create_topic "$topic" 3
   "$@" --step produce --name kafka-producer-perf-test --count-regex '(\d+) records sent,' \
     --show 'records sent,.*50th' -- \
     env KAFKA_HEAP_OPTS=-Xmx1G bash scripts/kafka.sh producer-perf-test --topic "$topic" \
@@ -285,8 +289,7 @@ setup_spark() {
 run_spark() {
   local raw=$1 ours=$2 out="bench-spark-out-$id"
   shift 2
-  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$out" --partitions 3 \
-    --replication-factor 1 >/dev/null || die "cannot create topic $out"
+  create_topic "$out" 3
   # Own time: the streaming query's, without starting Spark (about 15 CPU s here, before a tweet).
   "$@" --step consume --name spark --count-regex 'caught up, (\d+)' --own-regex 'query ([0-9.]+) s' \
     --show '^spark:' -- env SPARK_LOCAL_IP=127.0.0.1 "$SPARK_PYTHON" bench/spark/hashtag_trends.py \
@@ -321,8 +324,7 @@ start_broker() {
 warm_up_broker() {
   local topic="bench-warm-up-$1"
   step "warming up the broker (its first producer id and consumer group)"
-  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$topic" --partitions 1 \
-    --replication-factor 1 >/dev/null || die "cannot create topic $topic"
+  create_topic "$topic" 1
   head -n 1 "$TWEETS_FILE" >"$LOG_DIR/warm-up.jsonl"
   target/release/producer --bootstrap-servers "$BOOTSTRAP" --file "$LOG_DIR/warm-up.jsonl" --topic "$topic" \
     >"$LOG_DIR/warm-up.out" 2>&1 || die "warm-up producer failed (see $LOG_DIR/warm-up.out)"
@@ -344,8 +346,7 @@ run_e2e() {
   local topic
   for topic in "$raw" "$noop"; do
     if [[ $BROKER_KIND == kafka ]]; then
-      BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$topic" --partitions 3 \
-        --replication-factor 1 >/dev/null || die "cannot create topic $topic"
+      create_topic "$topic" 3
     else
       # Kafka's default retention.ms, set explicitly: docs/src/operations.md#tansu-topic-configs
       tansu topic create "$topic" --broker "tcp://$bootstrap" --partitions 3 --config retention.ms=604800000 >/dev/null ||
@@ -461,8 +462,7 @@ run_scaleout() {
   local id raw peer
   id="$(date +%H%M%S)-$$"
   raw="bench-raw$SCALEOUT_PARTITIONS-$id"
-  BROKER_PORT="$BROKER_PORT" bash scripts/kafka.sh topics --create --topic "$raw" \
-    --partitions "$SCALEOUT_PARTITIONS" --replication-factor 1 >/dev/null || die "cannot create topic $raw"
+  create_topic "$raw" "$SCALEOUT_PARTITIONS"
   warm_up_broker "$id"
   step "scale-out: producing $TWEETS tweets to $raw ($SCALEOUT_PARTITIONS partitions)"
   target/release/producer --bootstrap-servers "$BOOTSTRAP" --file "$TWEETS_FILE" --topic "$raw" \
